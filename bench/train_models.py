@@ -1,0 +1,81 @@
+"""Train the bundled offline models and write them to core/models/ (plain numpy arrays, no pickles).
+
+    python bench/train_models.py            # all models
+    python bench/train_models.py zh         # only the Chinese representation + sentiment head
+
+Models:
+- zh_char_lsa.npz: character 1-2 gram TF-IDF vocabulary + idf + truncated-SVD components (the Chinese route).
+- zh_sentiment.npz: logistic regression on that TF-IDF (label from online_shopping_10_cats).
+- en_sentiment.npz: logistic regression on bundled MiniLM embeddings (clothing + Amazon fashion star ratings).
+Training uses only rows where core.datasets.is_test() is False; the printed figures are on the test rows.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, normalized_mutual_info_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from core import datasets  # noqa: E402
+from core.config import BUNDLED_MODEL, MODELS_DIR  # noqa: E402
+
+ZH_DIMS = 192
+ZH_FEATURES = 24000
+
+
+def train_zh() -> None:
+    df = datasets.zh_shopping()
+    train, test = df[~df.test], df[df.test]
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), max_features=ZH_FEATURES, sublinear_tf=True,
+                                 min_df=3)
+    x_train = vectorizer.fit_transform(train.text)
+    svd = TruncatedSVD(n_components=ZH_DIMS, random_state=0, n_iter=7).fit(x_train)
+    vocabulary = np.array(sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get))
+    np.savez_compressed(MODELS_DIR / "zh_char_lsa.npz", vocabulary=vocabulary, idf=vectorizer.idf_.astype(np.float32),
+                        components=svd.components_.astype(np.float16), ngram_range=np.array([1, 2]))
+    x_test = vectorizer.transform(test.text)
+    reduced = svd.transform(x_test)
+    reduced /= np.linalg.norm(reduced, axis=1, keepdims=True) + 1e-12
+    labels = KMeans(10, n_init=4, random_state=0).fit_predict(reduced)
+    print(f"zh representation: NMI vs 10 categories on {len(test)} test rows = "
+          f"{normalized_mutual_info_score(test.cat, labels):.3f}")
+    head = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(x_train, train.label)
+    bacc = balanced_accuracy_score(test.label, head.predict(x_test))
+    np.savez_compressed(MODELS_DIR / "zh_sentiment.npz", coef=head.coef_[0].astype(np.float32),
+                        intercept=np.array(head.intercept_, dtype=np.float32))
+    print(f"zh sentiment (char TF-IDF + LR): balanced accuracy {bacc:.3f} on {len(test)} test rows")
+
+
+def train_en() -> None:
+    from core.embed import load_embedder
+
+    embedder = load_embedder(BUNDLED_MODEL)
+    frames = [datasets.clothing()[["text", "label", "test"]], datasets.amazon()[["text", "label", "test"]]]
+    import pandas as pd
+
+    df = pd.concat(frames, ignore_index=True)
+    df = df[df.label >= 0]
+    start = time.time()
+    vectors = embedder.embed(df.text.tolist())
+    print(f"embedded {len(df)} reviews in {time.time() - start:.0f}s")
+    train, test = ~df.test.values, df.test.values
+    head = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced").fit(vectors[train], df.label.values[train])
+    bacc = balanced_accuracy_score(df.label.values[test], head.predict(vectors[test]))
+    np.savez_compressed(MODELS_DIR / "en_sentiment.npz", coef=head.coef_[0].astype(np.float32),
+                        intercept=np.array(head.intercept_, dtype=np.float32), model=np.array(BUNDLED_MODEL))
+    print(f"en sentiment (MiniLM + LR): balanced accuracy {bacc:.3f} on {int(test.sum())} test rows")
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["zh", "en"]
+    if "zh" in which:
+        train_zh()
+    if "en" in which:
+        train_en()

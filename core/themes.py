@@ -1,0 +1,226 @@
+"""Need themes: reduce -> cluster -> label, each step an object that can be swapped (BERTopic's recipe).
+
+Default chosen by measurement on this 2-core machine (bench/RESULTS.md): PCA instead of UMAP (UMAP's first call
+costs 60-80 s of numba compilation here), k-means with k picked by silhouette instead of HDBSCAN (no catch-all
+outlier topic; a snippet far from every centroid is left unassigned and its share is reported), labels from
+c-TF-IDF candidates re-ranked with KeyBERT's MMR against the theme centroid.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.metrics import silhouette_score
+
+from .config import ThemeSettings
+from .text import ZH_STOPWORDS, tokenize_zh
+
+log = logging.getLogger(__name__)
+
+# Words that say nothing about a need in e-commerce reviews, on top of the usual stop words.
+REVIEW_STOPWORDS = frozenset(
+    "im ive id dont didnt doesnt isnt wasnt wont cant couldnt just really very also got get bought buy ordered order "
+    "item product thing things one would could will much many lot little bit even still though well way make made "
+    "like love loved great good nice bad ok okay pretty definitely absolutely think thought know say said".split()
+)
+EN_STOPWORDS = sorted(ENGLISH_STOP_WORDS | REVIEW_STOPWORDS)
+
+
+# --- steps --------------------------------------------------------------------------------------------------------
+
+class Reducer(Protocol):
+    def fit_transform(self, vectors: np.ndarray) -> np.ndarray: ...
+
+
+class NoReducer:
+    """Do-nothing step: cluster in the embedding space itself."""
+
+    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors
+
+
+class PCAReducer:
+    """Linear reduction; deterministic, instant, no compilation."""
+
+    def __init__(self, dims: int = 48, seed: int = 42) -> None:
+        self.dims, self.seed = dims, seed
+
+    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
+        dims = min(self.dims, vectors.shape[1], max(vectors.shape[0] - 1, 1))
+        if dims >= vectors.shape[1]:
+            return vectors
+        reduced = PCA(dims, random_state=self.seed).fit_transform(vectors)
+        return reduced / np.maximum(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12)
+
+
+class Clusterer(Protocol):
+    def fit_predict(self, vectors: np.ndarray) -> np.ndarray: ...
+
+
+class AutoKMeans:
+    """k-means with k chosen by cosine silhouette on a sample, within [min_k, max_k]; fixed seed."""
+
+    def __init__(self, min_k: int = 6, max_k: int = 24, seed: int = 42, sample: int = 3000) -> None:
+        self.min_k, self.max_k, self.seed, self.sample = min_k, max_k, seed, sample
+        self.k_: int | None = None
+        self.scores_: dict[int, float] = {}
+
+    def fit_predict(self, vectors: np.ndarray) -> np.ndarray:
+        n = len(vectors)
+        low, high = min(self.min_k, max(n // 10, 1)), min(self.max_k, max(n // 10, 1))
+        if high <= 1:
+            self.k_ = 1
+            return np.zeros(n, dtype=int)
+        rng = np.random.default_rng(self.seed)
+        sample = vectors[rng.choice(n, min(n, self.sample), replace=False)]
+        step = max(1, (high - low) // 8)
+        for k in range(max(low, 2), high + 1, step):
+            labels = KMeans(k, n_init=2, random_state=self.seed).fit_predict(sample)
+            self.scores_[k] = float(silhouette_score(sample, labels, metric="cosine"))
+        # Parsimony: the smallest k whose silhouette is within 3% of the best (fewer, broader needs read better).
+        best = max(self.scores_.values()) if self.scores_ else 0.0
+        self.k_ = min((k for k, v in self.scores_.items() if v >= best - 0.03 * abs(best)), default=high)
+        model = (MiniBatchKMeans(self.k_, random_state=self.seed, batch_size=4096, n_init=3)
+                 if n > 50_000 else KMeans(self.k_, n_init=3, random_state=self.seed))
+        return model.fit_predict(vectors)
+
+
+# --- labelling -----------------------------------------------------------------------------------------------------
+
+def make_vectorizer(lang: str, min_df: int = 1, ngram_range: tuple[int, int] = (1, 2), vocabulary=None) -> CountVectorizer:
+    """Word counts in the data's own language: jieba words for Chinese, English words/bigrams otherwise."""
+    if lang == "zh":
+        return CountVectorizer(tokenizer=tokenize_zh, token_pattern=None, lowercase=False, min_df=min_df,
+                               stop_words=sorted(ZH_STOPWORDS), vocabulary=vocabulary)
+    return CountVectorizer(ngram_range=ngram_range, stop_words=EN_STOPWORDS, min_df=min_df, vocabulary=vocabulary,
+                           token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b")
+
+
+def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top_n: int = 15) -> list[list[str]]:
+    """BERTopic's c-TF-IDF: terms frequent in one class and rare across classes.
+
+    Counts are taken per snippet and summed per class, so no bigram spans two snippets.
+    """
+    from scipy import sparse
+
+    vectorizer = make_vectorizer(lang, min_df=1)
+    keep = assignment >= 0
+    try:
+        counts = vectorizer.fit_transform([t for t, m in zip(texts, keep) if m])
+    except ValueError:  # only stop words
+        return [[] for _ in range(k)]
+    rows = assignment[keep]
+    membership = sparse.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(k, len(rows)))
+    per_class = np.asarray((membership @ counts).todense(), dtype=float)
+    words = vectorizer.get_feature_names_out()
+    tf = per_class / np.maximum(per_class.sum(axis=1, keepdims=True), 1)
+    avg_words = per_class.sum() / max(k, 1)
+    idf = np.log(1 + avg_words / np.maximum(per_class.sum(axis=0), 1))
+    scores = tf * idf
+    return [[words[i] for i in np.argsort(-row)[:top_n] if row[i] > 0] for row in scores]
+
+
+def distinct_terms(terms: list[str]) -> list[str]:
+    """Drop a term whose words are a subset or superset of an earlier one ('weeks used' after 'used weeks')."""
+    kept: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if len(words) < len(term.split()):
+            continue  # 'sturdy sturdy'
+        if any(words <= set(k.split()) or set(k.split()) <= words for k in kept):
+            continue
+        kept.append(term)
+    return kept
+
+
+def mmr_select(centroid: np.ndarray, candidate_vectors: np.ndarray, candidates: list[str], top_n: int,
+               diversity: float = 0.4) -> list[str]:
+    """KeyBERT's maximal marginal relevance: relevant to the centroid, not redundant with each other."""
+    from keybert._mmr import mmr
+
+    if not candidates:
+        return []
+    top_n = min(top_n, len(candidates))
+    return [word for word, _ in mmr(centroid.reshape(1, -1), candidate_vectors, candidates, top_n, diversity)]
+
+
+# --- the step that ties them together --------------------------------------------------------------------------------
+
+@dataclass
+class ThemeResult:
+    """Per-snippet assignment (theme index or -1) and one record per theme."""
+
+    assignment: np.ndarray
+    similarity: np.ndarray
+    themes: list[dict] = field(default_factory=list)
+    k_scores: dict[int, float] = field(default_factory=dict)
+
+
+def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: Callable[[list[str]], np.ndarray],
+                settings: ThemeSettings, reducer: Reducer | None = None, clusterer: Clusterer | None = None) -> ThemeResult:
+    """Group snippets of one language into need themes and label them in that language."""
+    n = len(texts)
+    if n == 0:
+        return ThemeResult(np.zeros(0, int), np.zeros(0, np.float32))
+    reducer = reducer or (PCAReducer(settings.reduce_dims, settings.seed) if settings.reducer == "pca" else NoReducer())
+    clusterer = clusterer or AutoKMeans(settings.min_themes, settings.max_themes, settings.seed)
+    labels = clusterer.fit_predict(reducer.fit_transform(vectors))
+    labels = _absorb_small_clusters(vectors, labels, settings.min_snippets_per_theme)
+    centroids, labels = _centroids(vectors, labels)
+    similarity = np.einsum("ij,ij->i", vectors, centroids[labels])
+    assignment = np.where(similarity >= settings.assign_min_similarity, labels, -1)
+    themes = _describe(texts, vectors, assignment, similarity, centroids, lang, embed_words, settings)
+    return ThemeResult(assignment, similarity.astype(np.float32), themes, getattr(clusterer, "scores_", {}))
+
+
+def _absorb_small_clusters(vectors: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Clusters smaller than min_size join their nearest big cluster (no confetti themes)."""
+    sizes = np.bincount(labels)
+    big = [c for c in range(len(sizes)) if sizes[c] >= min_size]
+    if not big or len(big) == len(sizes):
+        return labels
+    big_centroids = np.stack([vectors[labels == c].mean(axis=0) for c in big])
+    labels = labels.copy()
+    small = ~np.isin(labels, big)
+    labels[small] = np.array(big)[np.argmax(vectors[small] @ big_centroids.T, axis=1)]
+    return labels
+
+
+def _centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-length centroids with clusters renumbered 0..k-1 by descending size."""
+    order = [c for c, _ in sorted(zip(*np.unique(labels, return_counts=True)), key=lambda x: -x[1])]
+    remap = {old: new for new, old in enumerate(order)}
+    labels = np.array([remap[c] for c in labels])
+    centroids = np.stack([vectors[labels == c].mean(axis=0) for c in range(len(order))])
+    return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12), labels
+
+
+def _describe(texts, vectors, assignment, similarity, centroids, lang, embed_words, settings) -> list[dict]:
+    k = len(centroids)
+    candidates = class_tfidf(texts, assignment, k, lang)
+    vocabulary = sorted({w for words in candidates for w in words})
+    word_vectors = dict(zip(vocabulary, embed_words(vocabulary))) if vocabulary else {}
+    themes = []
+    for c in range(k):
+        members = np.flatnonzero(assignment == c)
+        words = candidates[c]
+        ranked = mmr_select(centroids[c], np.stack([word_vectors[w] for w in words]), words, 8) if words else []
+        keywords = distinct_terms(ranked)[:6]
+        best = members[np.argsort(-similarity[members])]
+        representatives = list(dict.fromkeys(texts[i] for i in best))[: settings.representatives]
+        label = " / ".join(keywords[: settings.labels_top_n]) or f"theme {c + 1}"
+        themes.append({"index": c, "label": label, "keywords": keywords, "size": int(len(members)),
+                       "centroid": centroids[c], "representatives": representatives, "lang": lang})
+    return themes
+
+
+def theme_map(centroids: np.ndarray, seed: int = 42) -> np.ndarray:
+    """2-D positions of theme centroids for the theme map (PCA; stable under a fixed seed)."""
+    if len(centroids) < 3:
+        return np.column_stack([np.arange(len(centroids), dtype=float), np.zeros(len(centroids))])
+    return PCA(2, random_state=seed).fit_transform(centroids)

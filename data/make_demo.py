@@ -1,0 +1,221 @@
+"""Generate the bundled demo data (English + Chinese reviews and search queries) with known needs planted.
+
+    python data/make_demo.py            # writes data/demo_reviews.csv and data/demo_searches.csv
+
+Everything is written by this script from templates (no copied review text); the seed makes it reproducible.
+Planted needs, each with a known share so tests and demos can check that NeedLens finds them:
+- battery life too short (electronics), growing;      - sizing runs small (apparel);
+- 性价比 / value for money (all);                        - shipping damage, spiking in the last 3 weeks;
+- wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics).
+"""
+from __future__ import annotations
+
+import csv
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+SEED = 20261127
+OUT = Path(__file__).resolve().parent
+START = datetime(2026, 2, 1)
+DAYS = 270
+
+CATALOGUE = {
+    "Electronics": ["AuraBuds Pro earbuds", "VoltMax power bank", "PixelView smartwatch", "EchoMini speaker"],
+    "Apparel": ["Linen summer dress", "TrailFlex hiking pants", "CloudKnit sweater", "Everyday denim jacket"],
+    "Kitchen": ["BrewWell coffee maker", "SteamChef rice cooker", "SharpEdge knife set", "FreshBlend blender"],
+    "Home": ["DreamRest pillow", "LumaDesk lamp", "PureAir purifier", "CozyThrow blanket"],
+    "Beauty": ["GlowSerum vitamin C", "SilkHair shampoo", "CalmSkin moisturiser"],
+}
+ZH_CATALOGUE = {
+    "Electronics": ["无线蓝牙耳机", "快充充电宝", "智能手表"],
+    "Apparel": ["纯棉连衣裙", "休闲运动裤"],
+    "Kitchen": ["电饭煲", "破壁料理机"],
+    "Home": ["乳胶枕头", "空气净化器"],
+}
+
+# need -> (categories it applies to or None for all, negative phrasings, positive phrasings)
+EN_NEEDS = {
+    "battery": (["Electronics"],
+                ["The battery dies after about {n} hours, far less than advertised.",
+                 "Battery life is really short, I have to charge it twice a day.",
+                 "It barely lasts a morning on one charge.",
+                 "Battery drains overnight even when switched off."],
+                ["Battery easily lasts {n} days between charges.", "Great battery life, lasts all week."]),
+    "sizing": (["Apparel"],
+               ["It runs small, I had to return it for a size up.", "Sizing is way off, order one size bigger.",
+                "Too tight across the shoulders even in my usual size.", "The fit is much smaller than the size chart says."],
+               ["Fits true to size and the cut is flattering.", "Perfect fit, I ordered my usual size."]),
+    "value": (None,
+              ["Way too expensive for what you get.", "Not worth the price, cheaper brands do the same.",
+               "Overpriced for this quality."],
+              ["Great value for money.", "Excellent quality for the price, a real bargain.",
+               "Worth every penny at this price."]),
+    "shipping": (None,
+                 ["The box arrived crushed and the item was damaged.", "Arrived broken, the packaging was far too thin.",
+                  "Package was damaged in shipping and a part was cracked.", "Delivery took {n} days and the box was dented."],
+                 ["Arrived quickly and well packaged.", "Fast delivery, packaging was solid."]),
+    "ease": (["Kitchen", "Electronics", "Home"],
+             ["The buttons are confusing and the manual does not help.", "Setup was a pain, the app keeps disconnecting.",
+              "Hard to clean, food gets stuck in every corner."],
+             ["Very easy to use right out of the box.", "Simple to set up and easy to clean."]),
+    "quality": (None,
+                ["It stopped working after {n} weeks.", "The material feels cheap and started to fall apart.",
+                 "Broke within a month of normal use."],
+                ["Solid build quality, feels like it will last.", "Well made and sturdy."]),
+    "look": (["Apparel", "Home", "Beauty"],
+             ["The colour looks nothing like the photos.", "Looks cheap in person."],
+             ["Love the colour, it looks even better than the pictures.", "Beautiful design, looks premium."]),
+}
+EN_WISHES = ["I wish it had a {f}.", "Would be great if it came with a {f}.", "It really needs a {f}.",
+             "Please add a {f} in the next version.", "Should come with a {f}."]
+FEATURES = {"Electronics": ["USB-C port", "carrying case", "volume limiter", "longer cable"],
+            "Apparel": ["inside pocket", "petite length option", "wider size range"],
+            "Kitchen": ["timer with auto shut-off", "dishwasher-safe lid", "keep-warm setting"],
+            "Home": ["remote control", "dimmer", "washable cover"],
+            "Beauty": ["pump dispenser", "travel size", "fragrance-free version"]}
+OPENERS = ["", "", "Bought this for my partner. ", "Second one I have owned. ", "Used it for {n} weeks now. ",
+           "Ordered during the sale. "]
+
+ZH_NEEDS = {
+    "battery": (["Electronics"], ["电池不耐用，一天要充两次电。", "续航太短了，用了{n}个小时就没电了。"], ["续航很给力，能用好几天。"]),
+    "sizing": (["Apparel"], ["尺码偏小，建议买大一码。", "穿着太紧了，尺码不标准。"], ["尺码很准，穿着合身。"]),
+    "value": (None, ["价格太贵了，性价比不高。", "性价比太低，不值这个价。"], ["性价比很高，物超所值。", "价格实惠，性价比不错。"]),
+    "shipping": (None, ["快递太慢，包装破损，东西都压坏了。", "物流很慢，收到时盒子已经坏了。"], ["物流很快，包装也很好。", "发货速度快，包装严实。"]),
+    "ease": (["Kitchen", "Electronics", "Home"], ["操作太复杂，说明书看不懂，使用体验很差。", "不好清洗，使用体验一般。"], ["操作简单，使用体验很好。", "使用很方便，一键就能搞定。"]),
+    "quality": (None, ["质量很差，用了{n}周就坏了。", "做工粗糙，有很多线头。"], ["质量很好，做工精细。", "材质不错，很结实。"]),
+}
+ZH_WISHES = ["希望有{f}。", "建议增加{f}。", "要是有{f}就好了。", "希望下次能出{f}的版本。"]
+ZH_FEATURES = {"Electronics": ["更大的容量", "收纳盒", "Type-C接口"], "Apparel": ["更多颜色", "加大码"],
+               "Kitchen": ["预约功能", "保温功能"], "Home": ["遥控器", "静音模式"]}
+
+NEGATIVE_WEIGHTS = {"battery": 0.40, "sizing": 0.45, "value": 0.20, "shipping": 0.15, "ease": 0.20, "quality": 0.15,
+                    "look": 0.10}
+
+
+def _fill(template: str, rng: random.Random) -> str:
+    return template.format(n=rng.randint(2, 9))
+
+
+def _day(rng: random.Random, need: str) -> datetime:
+    # Shipping damage spikes in the last 3 weeks; battery complaints grow steadily.
+    if need == "shipping" and rng.random() < 0.5:
+        return START + timedelta(days=rng.randint(DAYS - 21, DAYS - 1), hours=rng.randint(0, 23))
+    if need == "battery":
+        return START + timedelta(days=int(DAYS * rng.random() ** 0.6), hours=rng.randint(0, 23))
+    return START + timedelta(days=rng.randint(0, DAYS - 1), hours=rng.randint(0, 23))
+
+
+def _applicable(needs: dict, category: str) -> list[str]:
+    return [n for n, (cats, _, _) in needs.items() if cats is None or category in cats]
+
+
+def english_review(rng: random.Random, category: str) -> tuple[str, float, str]:
+    needs = _applicable(EN_NEEDS, category)
+    chosen = rng.sample(needs, k=min(len(needs), rng.choice([1, 2, 2, 3])))
+    sentences, polarity = [_fill(rng.choice(OPENERS), rng).strip()], []
+    for need in chosen:
+        _, negatives, positives = EN_NEEDS[need]
+        negative = rng.random() < NEGATIVE_WEIGHTS.get(need, 0.3)
+        sentences.append(_fill(rng.choice(negatives if negative else positives), rng))
+        polarity.append(-1 if negative else 1)
+    if rng.random() < 0.12:
+        sentences.append(rng.choice(EN_WISHES).format(f=rng.choice(FEATURES[category])))
+    rating = _rating(rng, polarity)
+    return " ".join(s for s in sentences if s).strip(), rating, chosen[0]
+
+
+def chinese_review(rng: random.Random, category: str) -> tuple[str, float, str]:
+    needs = _applicable(ZH_NEEDS, category)
+    chosen = rng.sample(needs, k=min(len(needs), rng.choice([1, 2, 2])))
+    parts, polarity = [], []
+    for need in chosen:
+        _, negatives, positives = ZH_NEEDS[need]
+        negative = rng.random() < NEGATIVE_WEIGHTS.get(need, 0.3)
+        parts.append(_fill(rng.choice(negatives if negative else positives), rng))
+        polarity.append(-1 if negative else 1)
+    if rng.random() < 0.15 and category in ZH_FEATURES:
+        parts.append(rng.choice(ZH_WISHES).format(f=rng.choice(ZH_FEATURES[category])))
+    return "".join(parts), _rating(rng, polarity), chosen[0]
+
+
+def _rating(rng: random.Random, polarity: list[int]) -> float:
+    mood = sum(polarity) / max(len(polarity), 1)
+    base = 3 + 2 * mood + rng.choice([-1, 0, 0, 0, 1]) * 0.6
+    return float(min(5, max(1, round(base))))
+
+
+def make_reviews(rng: random.Random, n_en: int = 2000, n_zh: int = 500) -> list[dict]:
+    rows = []
+    for i in range(n_en + n_zh):
+        zh = i >= n_en
+        catalogue = ZH_CATALOGUE if zh else CATALOGUE
+        category = rng.choice(list(catalogue))
+        product = rng.choice(catalogue[category])
+        text, rating, need = (chinese_review if zh else english_review)(rng, category)
+        rows.append({"review_id": f"R{i + 1:05d}", "product": product, "category": category,
+                     "rating": int(rating), "date": _day(rng, need).strftime("%Y-%m-%d"),
+                     "user_id": f"U{rng.randint(1, 900):04d}", "review_text": text})
+    rng.shuffle(rows)
+    return rows
+
+
+SEARCH_INTENTS = {
+    "long battery earbuds": ["long battery earbuds", "earbuds 10 hour battery", "wireless earbuds long battery life"],
+    "petite dress": ["petite summer dress", "dress petite length", "short dress for petite women"],
+    "usb c power bank": ["usb c power bank", "fast charging power bank usb-c", "power bank type c"],
+    "quiet air purifier": ["quiet air purifier", "silent air purifier bedroom", "air purifier low noise"],
+    "rice cooker timer": ["rice cooker with timer", "rice cooker delay start", "programmable rice cooker"],
+    "cheap smartwatch": ["cheap smartwatch", "budget smart watch", "affordable fitness watch"],
+    "linen dress": ["linen dress", "linen summer dress", "white linen dress"],
+    "coffee maker": ["coffee maker", "drip coffee maker", "coffee machine 12 cup"],
+    "vitamin c serum": ["vitamin c serum", "brightening serum", "serum for dark spots"],
+    "蓝牙耳机": ["蓝牙耳机", "降噪蓝牙耳机", "蓝牙耳机 续航长"],
+    "大容量充电宝": ["大容量充电宝", "充电宝 快充", "充电宝 20000毫安"],
+}
+UNSERVED = {"petite dress", "usb c power bank", "rice cooker timer", "大容量充电宝"}
+
+
+def make_searches(rng: random.Random, n: int = 5000) -> list[dict]:
+    rows = []
+    intents = list(SEARCH_INTENTS)
+    weights = [6, 5, 4, 3, 3, 4, 5, 5, 3, 3, 3]
+    for i in range(n):
+        intent = rng.choices(intents, weights)[0]
+        query = rng.choice(SEARCH_INTENTS[intent])
+        if rng.random() < 0.05:  # real users misspell
+            j = rng.randrange(len(query))
+            query = query[:j] + query[j + 1:]
+        unserved = intent in UNSERVED
+        results = 0 if unserved and rng.random() < 0.6 else rng.randint(3, 120)
+        clicked = "" if results == 0 or rng.random() < (0.7 if unserved else 0.35) else _product_for(rng, intent)
+        when = START + timedelta(days=rng.randint(0, DAYS - 1), minutes=rng.randint(0, 1439))
+        rows.append({"search_id": f"S{i + 1:05d}", "timestamp": when.strftime("%Y-%m-%d %H:%M"),
+                     "session_id": f"sess-{rng.randint(1, 2500):05d}", "query": query, "result_count": results,
+                     "clicked_product": clicked, "converted": int(bool(clicked) and rng.random() < 0.3)})
+    return rows
+
+
+def _product_for(rng: random.Random, intent: str) -> str:
+    every = [p for ps in CATALOGUE.values() for p in ps]
+    words = [w for w in intent.split() if len(w) > 3]
+    matches = [p for p in every if any(w[:5] in p.lower() for w in words)]
+    return rng.choice(matches or every)
+
+
+def write(rows: list[dict], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    write(make_reviews(rng), OUT / "demo_reviews.csv")
+    write(make_searches(rng), OUT / "demo_searches.csv")
+    print(f"wrote {OUT / 'demo_reviews.csv'} and {OUT / 'demo_searches.csv'}")
+
+
+if __name__ == "__main__":
+    main()
