@@ -57,3 +57,20 @@ def amazon() -> pd.DataFrame:
     df["label"] = df["rating"].map(lambda r: 1 if r >= 4 else (0 if r <= 2 else -1))
     df["test"] = df["text"].map(is_test)
     return df.reset_index(drop=True)
+
+
+def semeval(domain: str = "Restaurants") -> pd.DataFrame:
+    """SemEval-2014 ABSA sentences ("Restaurants" or "Laptop"): text, aspect terms [(term, polarity, from, to)], categories [(cat, polarity)]."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(SEMEVAL / f"{domain}_Train_v2.xml").getroot()
+    rows = []
+    for sentence in root.iter("sentence"):
+        text = sentence.findtext("text") or ""
+        terms = [(a.get("term"), a.get("polarity"), int(a.get("from")), int(a.get("to")))
+                 for a in sentence.iter("aspectTerm")]
+        categories = [(c.get("category"), c.get("polarity")) for c in sentence.iter("aspectCategory")]
+        rows.append({"id": sentence.get("id"), "text": text, "terms": terms, "categories": categories})
+    df = pd.DataFrame(rows)
+    df["test"] = df["text"].map(is_test)
+    return df

@@ -116,9 +116,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
     half = len(sample) / 2
-    if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+    # ASCII characters put a NUL on one side; CJK characters rarely do. One side must dominate.
+    if odd_nuls > 0.2 * half and even_nuls * 4 < odd_nuls:
         return "utf-16-le"
-    if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+    if even_nuls > 0.2 * half and odd_nuls * 4 < even_nuls:
         return "utf-16-be"
     return None
 

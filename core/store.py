@@ -159,9 +159,9 @@ class Store:
         wanted = pa.table({"text_hash": pa.array(hashes, pa.string())})
         with self.cursor() as cur:
             cur.register("wanted", wanted)
-            table = cur.execute(
-                "SELECT e.text_hash, e.vector FROM embeddings e JOIN wanted w USING (text_hash) WHERE e.model = ?",
-                [model]).to_arrow_table()
+            table = cur.sql(
+                "SELECT e.text_hash, e.vector FROM embeddings e JOIN wanted w USING (text_hash) WHERE e.model = $1",
+                params=[model]).to_arrow_table()
         if table.num_rows == 0:
             return {}
         column = table.column("vector").combine_chunks()

@@ -78,6 +78,11 @@ class AutoKMeans:
             return np.zeros(n, dtype=int)
         rng = np.random.default_rng(self.seed)
         sample = vectors[rng.choice(n, min(n, self.sample), replace=False)]
+        distinct = len(np.unique(sample.round(4), axis=0))  # templated text: never ask for more groups than exist
+        low, high = min(low, distinct), min(high, distinct)
+        if high <= 1:
+            self.k_ = 1
+            return np.zeros(n, dtype=int)
         step = max(1, (high - low) // 8)
         for k in range(max(low, 2), high + 1, step):
             labels = KMeans(k, n_init=2, random_state=self.seed).fit_predict(sample)

@@ -1,0 +1,88 @@
+"""The CLI contract: bad input exits 2 with one line naming the problem and the fix; the workspace is unchanged."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, write_reviews
+from core.__main__ import main
+
+
+def _workspace_state(db: Path):
+    from core.store import Store
+
+    store = Store(db)
+    try:
+        return store.summary()["reviews"], store.data_version(), len(store.datasets())
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch, fake_models):
+    """A workspace with one analysed dataset, made with the fake models."""
+    from core.config import Settings
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+
+    path = tmp_path / "w.duckdb"
+    store = Store(path)
+    Pipeline(Settings().with_db(path), store, **{"embedders": fake_models["embedders"],
+                                                 "sentiment": fake_models["sentiment"]}).run(
+        Source("r.csv", path=write_reviews(tmp_path / "r.csv", 30)))
+    store.close()
+    return path
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("missing.csv", None, "file not found"),
+    ("empty.csv", b"", "is empty"),
+    ("notext.csv", b"a,b,c\n1,2,3\n", "no text column found; columns are: a, b, c; pass --text-col"),
+    ("binary.csv", bytes(range(256)) * 50, "not readable text"),
+    ("fake.xlsx", b"this is not a spreadsheet", "not a valid .xlsx"),
+    ("headeronly.csv", b"review,rating\n", "header but no rows"),
+])
+def test_bad_input_exits_2_with_one_line_and_workspace_unchanged(tmp_path, db, capsys, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    before = _workspace_state(db)
+    code = main(["run", "--reviews", str(path), "--db", str(db), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    assert _workspace_state(db) == before
+
+
+def test_wrong_column_override_names_the_columns(tmp_path, db, capsys):
+    path = write_reviews(tmp_path / "x.csv", 5)
+    assert main(["run", "--reviews", str(path), "--db", str(db), "--text-col", "nope", "--no-progress"]) == 2
+    assert "column 'nope' (given for text) is not in the file" in capsys.readouterr().err
+
+
+def test_summary_json_and_export_contract(tmp_path, db, capsys):
+    assert main(["summary", "--db", str(db), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("reviews", "rejected", "snippets", "themes", "sentiment", "searches", "stage_seconds"):
+        assert key in summary
+    assert set(summary["sentiment"]) == {"positive", "neutral", "negative"} and summary["reviews"] == 30
+    out = tmp_path / "reviews.csv"
+    assert main(["export", "--db", str(db), "--what", "reviews", "--out", str(out)]) == 0
+    import pandas as pd
+
+    exported = pd.read_csv(out, dtype=str)
+    assert len(exported) == 30 and exported["review_id"].iloc[0] == "00000"
+
+
+def test_summary_of_missing_workspace_is_a_plain_error(tmp_path, capsys):
+    assert main(["summary", "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert "no workspace at" in capsys.readouterr().err
+
+
+def test_cli_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0
+    for command in ("run", "summary", "export"):
+        assert command in out.stdout

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from core.embed import CachedEmbedder, HashingEmbedder, SentenceTransformerEmbedder, choose_device, length_sorted_batches
+from core.errors import ModelError
+
+
+class DictCache:
+    def __init__(self):
+        self.data = {}
+
+    def get_embeddings(self, model, hashes):
+        return {h: self.data[(model, h)] for h in hashes if (model, h) in self.data}
+
+    def put_embeddings(self, model, hashes, vectors):
+        self.data.update({(model, h): v for h, v in zip(hashes, vectors)})
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self):
+        super().__init__(16)
+        self.seen = []
+
+    def embed(self, texts, progress=None):
+        self.seen.extend(texts)
+        return super().embed(texts, progress)
+
+
+def test_each_distinct_text_is_embedded_once_across_calls():
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, DictCache())
+    first = cached.embed(["runs small", "soft fabric", "runs small"])
+    second = cached.embed(["soft fabric", "new text"])
+    assert sorted(inner.seen) == ["new text", "runs small", "soft fabric"]
+    assert np.allclose(first[1], second[0]) and np.allclose(first[0], first[2])
+
+
+def test_length_sorted_batches_cover_every_index_once():
+    texts = ["a" * n for n in (5, 1, 9, 3, 7)]
+    batches = list(length_sorted_batches(texts, 2))
+    assert sorted(np.concatenate(batches).tolist()) == [0, 1, 2, 3, 4]
+    assert batches[0].tolist() == [2, 4]
+
+
+def test_device_choice_honours_explicit_request():
+    assert choose_device("cpu") == "cpu"
+    assert choose_device("auto") in {"cpu", "cuda", "mps"}
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny BERT saved to disk by the test itself: exercises the 'any local path / HF id' loading code."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "runs", "small", "soft", "fabric", "battery", "short"]
+    (path / "vocab.txt").write_text("\n".join(words))
+    BertTokenizerFast(vocab_file=str(path / "vocab.txt")).save_pretrained(path)
+    config = BertConfig(vocab_size=len(words), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    BertModel(config).save_pretrained(path)
+    return path
+
+
+def test_local_path_model_loads_and_embeds(tiny_model_dir):
+    embedder = SentenceTransformerEmbedder(str(tiny_model_dir), device="cpu", batch_size=2)
+    vectors = embedder.embed(["runs small", "soft fabric", "battery short"])
+    assert vectors.shape == (3, 32) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+    assert embedder.name == str(tiny_model_dir)
+
+
+def test_unreachable_model_raises_model_error_with_fix(tmp_path):
+    with pytest.raises(ModelError, match="NEEDLENS_MODEL"):
+        SentenceTransformerEmbedder(str(tmp_path / "no-such-model"), device="cpu")

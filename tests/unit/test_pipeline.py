@@ -1,0 +1,72 @@
+import pandas as pd
+import pytest
+
+from conftest import write_reviews
+from core.pipeline import Pipeline, Source
+from core.store import Store
+
+
+def _run(settings, fake_models, path, store=None, searches=None):
+    store = store or Store(settings.db_path)
+    report = Pipeline(settings, store, embedders=fake_models["embedders"], sentiment=fake_models["sentiment"]).run(
+        Source(path.name, path=path), searches)
+    return store, report
+
+
+def test_run_loads_every_valid_row_and_exports_one_row_per_review(tmp_path, settings, fake_models):
+    path = write_reviews(tmp_path / "r.csv", 120, extra_rows="99999,1,Tops,5,2026-01-01,\n")
+    store, report = _run(settings, fake_models, path)
+    summary = store.summary()
+    assert summary["reviews"] == 120 and summary["rejected"] == 1
+    assert summary["themes"] >= 2 and summary["snippets"] > 120
+    assert sum(summary["sentiment"].values()) == 120
+    exported = store.export_reviews()
+    assert len(exported) == 120
+    assert {"review_id", "text", "rating", "product", "category", "date", "sentiment", "sentiment_score",
+            "theme_id", "theme_label", "keywords"} <= set(exported.columns)
+    assert exported["review_id"].iloc[0] == "00000" and exported["product"].iloc[0] == "000"
+    assert exported["sentiment_score"].between(-1, 1).all()
+    assert set(report.stage_seconds) == {"ingest", "snippets", "embed", "themes", "sentiment", "keywords", "save"}
+
+
+def test_same_file_twice_is_not_double_counted_and_reuses_embeddings(tmp_path, settings, fake_models):
+    path = write_reviews(tmp_path / "r.csv", 80)
+    store, first = _run(settings, fake_models, path)
+    _, second = _run(settings, fake_models, path, store)
+    assert store.summary()["reviews"] == 80 and len(store.datasets()) == 1
+    assert first.embed_cache_misses > 0 and second.embed_cache_misses == 0
+
+
+def test_failing_stage_leaves_previous_analysis_and_marks_run_failed(tmp_path, settings, fake_models, monkeypatch):
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "a.csv", 60))
+    before = store.summary()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated crash in keywords")
+
+    monkeypatch.setattr("core.pipeline.review_keywords", boom)
+    with pytest.raises(RuntimeError):
+        _run(settings, fake_models, write_reviews(tmp_path / "b.csv", 90), store)
+    after = store.summary()
+    assert after["reviews"] == before["reviews"] == 60 and after["data_version"] == before["data_version"]
+    last = store.runs(1).iloc[0]
+    assert last["status"] == "failed" and "simulated crash" in last["error"]
+
+
+def test_searches_are_stored_as_their_own_dataset(tmp_path, settings, fake_models):
+    searches = tmp_path / "s.csv"
+    pd.DataFrame({"query": ["usb c power bank", "petite dress", ""], "timestamp": ["2026-01-01"] * 3,
+                  "result_count": [0, 12, 3]}).to_csv(searches, index=False)
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "r.csv", 40),
+                    searches=Source("s.csv", "searches", path=searches))
+    assert store.summary()["searches"] == 2
+    assert store.datasets()["kind"].tolist() == ["reviews", "searches"]
+
+
+def test_progress_reports_every_stage(tmp_path, settings, fake_models):
+    seen = []
+    store = Store(settings.db_path)
+    Pipeline(settings, store, lambda stage, done, total, eta: seen.append(stage), **{
+        "embedders": fake_models["embedders"], "sentiment": fake_models["sentiment"]}).run(
+        Source("r.csv", path=write_reviews(tmp_path / "r.csv", 40)))
+    assert list(dict.fromkeys(seen)) == ["ingest", "snippets", "embed", "themes", "sentiment", "keywords", "save"]

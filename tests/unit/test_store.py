@@ -1,0 +1,92 @@
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.errors import WorkspaceError
+from core.store import MIGRATIONS, SCHEMA_VERSION, Store
+
+
+def test_new_workspace_is_at_current_schema(tmp_path):
+    store = Store(tmp_path / "w.duckdb")
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_workspace_from_older_schema_is_migrated(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))  # a version-1 workspace, made the way version 1 made it
+    con.execute(MIGRATIONS[0])
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO datasets (dataset_id, name, kind) VALUES (1, 'old.csv', 'reviews')")
+    con.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.datasets()["name"].tolist() == ["old.csv"]
+    store.edit_theme(1, 3, label="Sizing")  # the table added by migration 2 works
+    assert store.query_df("SELECT label FROM theme_edits")["label"].tolist() == ["Sizing"]
+
+
+def test_embedding_cache_round_trip_and_no_duplicates(tmp_path):
+    store = Store(tmp_path / "w.duckdb")
+    vectors = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
+    store.put_embeddings("m", ["a", "b", "c"], vectors)
+    store.put_embeddings("m", ["a"], vectors[:1])
+    found = store.get_embeddings("m", ["a", "c", "zzz"])
+    assert set(found) == {"a", "c"} and np.allclose(found["c"], vectors[2])
+    assert store.scalar("SELECT count(*) FROM embeddings") == 3
+    assert store.get_embeddings("other-model", ["a"]) == {}
+
+
+def test_failed_write_leaves_previous_analysis(tmp_path):
+    store = Store(tmp_path / "w.duckdb")
+    meta = {"dataset_id": 1, "name": "a.csv", "kind": "reviews", "loaded_rows": 1, "rejected_rows": 0}
+    store.write_analysis([meta], {"reviews": pd.DataFrame({"dataset_id": [1], "review_id": ["r1"], "text": ["ok"]})})
+    version = store.data_version()
+    bad = pd.DataFrame({"dataset_id": [1], "review_id": ["r2"], "no_such_column": ["x"]})
+    with pytest.raises(WorkspaceError, match="nothing was changed"):
+        store.write_analysis([meta], {"reviews": bad})
+    assert store.query_df("SELECT review_id FROM reviews")["review_id"].tolist() == ["r1"]
+    assert store.data_version() == version
+
+
+def test_runs_left_running_by_a_dead_process_are_marked_interrupted(tmp_path):
+    path = tmp_path / "w.duckdb"
+    store = Store(path)
+    run_id = store.start_run("x.csv")
+    store.update_run(run_id, pid=999999)
+    store.close()
+    assert Store(path).run(run_id)["status"] == "interrupted"
+
+
+def test_second_process_gets_a_plain_message(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.duckdb"
+    store = Store(path)
+    code = f"import sys; sys.path.insert(0, {str(store.path.parent.parent)!r})\n" if False else ""
+    code += ("from core.store import Store\nfrom core.errors import WorkspaceError\n"
+             f"try:\n    Store({str(path)!r})\nexcept WorkspaceError as e:\n    print('MSG', e)\n")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert "is open in another NeedLens process" in out.stdout
+    store.close()
+
+
+def test_theme_edits_rename_merge_hide(tmp_path):
+    store = Store(tmp_path / "w.duckdb")
+    themes = pd.DataFrame({"dataset_id": [1, 1, 1], "theme_id": [1, 2, 3], "label": ["fit", "size", "fabric"],
+                           "lang": "en", "size": [5, 4, 3]})
+    snippets = pd.DataFrame({"dataset_id": 1, "snippet_id": range(6), "review_id": ["a", "b", "c", "d", "e", "f"],
+                             "theme_id": [1, 1, 2, 2, 3, 3]})
+    sentiment = pd.DataFrame({"dataset_id": 1, "snippet_id": range(6), "label": "positive", "score": 0.5})
+    store.write_analysis([{"dataset_id": 1, "name": "a", "kind": "reviews"}],
+                         {"themes": themes, "snippets": snippets, "sentiment": sentiment})
+    store.edit_theme(1, 1, label="Sizing & fit")
+    store.edit_theme(1, 2, merged_into=1)
+    store.edit_theme(1, 3, hidden=True)
+    table = store.theme_table([1])
+    assert table["label"].tolist() == ["Sizing & fit"] and table["snippets"].tolist() == [4]
+    assert len(store.theme_table([1], include_hidden=True)) == 2

@@ -1,0 +1,44 @@
+from core.text import detect_language, mask_pii, normalise, split_snippets, tokenize_zh
+
+
+def test_contrast_splits_praise_from_complaint():
+    assert split_snippets("Love the colour but it runs small.") == ["Love the colour", "but it runs small."]
+
+
+def test_chinese_clauses_split_on_commas_and_sentence_marks():
+    assert split_snippets("质量很好，就是物流太慢了。性价比高！") == ["质量很好", "就是物流太慢了。", "性价比高！"]
+
+
+def test_short_fragments_are_merged_not_dropped():
+    pieces = split_snippets("Great. Fits well and the fabric is soft.")
+    assert "".join(pieces).replace(" ", "") == "Great.Fitswellandthefabricissoft."
+    assert all(len(p) >= 6 for p in pieces)
+
+
+def test_language_detection():
+    assert detect_language("The fit is great") == "en"
+    assert detect_language("性价比很高") == "zh"
+    assert detect_language("iPhone 充电很快") == "zh"
+    assert detect_language("12345 !!") == "other"
+
+
+def test_normalise_drops_zero_width_and_bidi_characters():
+    assert normalise("ab\u200bc \u202eevil\u202c  x") == "abc evil x"
+
+
+def test_pii_masked_in_english_and_chinese():
+    masked = mask_pii("mail me: jo.doe@example.com, call 138 1234 5678 or +1 (415) 555-0132, order #AB123456")
+    assert "example.com" not in masked and "1234 5678" not in masked and "555-0132" not in masked
+    assert "AB123456" not in masked and masked.count("[phone]") == 2 and "[email]" in masked and "[order]" in masked
+    assert mask_pii("订单号：202311051234，手机13812345678") == "订单号[order]，手机[phone]"
+
+
+def test_pii_masking_keeps_product_codes_and_sizes():
+    text = "BEHR #SC-141 Tugboat, size 12, 5'4 and 130 lbs, 2 pack"
+    assert mask_pii(text) == text
+
+
+def test_jieba_tokens_are_words_not_characters_or_stopwords():
+    tokens = tokenize_zh("这个充电宝的性价比很高，但是续航有点短")
+    assert "性价比" in tokens and "续航" in tokens
+    assert all(len(t) >= 2 for t in tokens) and "但是" not in tokens

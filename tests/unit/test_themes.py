@@ -1,0 +1,53 @@
+import numpy as np
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from core.config import ThemeSettings
+from core.themes import AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes
+
+
+def _unit(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_auto_kmeans_finds_the_planted_number_of_groups():
+    x, y = make_blobs(600, n_features=20, centers=7, cluster_std=0.6, random_state=3)
+    labels = AutoKMeans(min_k=3, max_k=12, seed=1).fit_predict(_unit(x))
+    assert len(set(labels)) == 7 and adjusted_rand_score(y, labels) > 0.95
+
+
+def test_same_input_same_themes():
+    x, _ = make_blobs(300, n_features=16, centers=5, random_state=0)
+    a = AutoKMeans(seed=5).fit_predict(PCAReducer(8, 5).fit_transform(_unit(x)))
+    b = AutoKMeans(seed=5).fit_predict(PCAReducer(8, 5).fit_transform(_unit(x)))
+    assert (a == b).all()
+
+
+def test_class_tfidf_prefers_distinctive_words_and_never_spans_snippets():
+    texts = ["runs small", "runs small size", "fabric pilled", "fabric thin", "sturdy", "sturdy"]
+    top = class_tfidf(texts, np.array([0, 0, 1, 1, 2, 2]), 3, "en")
+    assert top[0][0] in {"runs small", "small", "runs"} and "fabric" in top[1]
+    assert "sturdy sturdy" not in top[2]
+
+
+def test_distinct_terms_drops_reordered_and_repeated_words():
+    assert distinct_terms(["used weeks", "weeks used", "sturdy sturdy", "weeks", "battery life"]) == ["used weeks", "battery life"]
+
+
+def test_find_themes_labels_in_the_data_language():
+    rng = np.random.default_rng(0)
+    groups = {"尺码偏小": 0, "物流很慢": 1, "性价比很高": 2}
+    texts, vecs = [], []
+    for text, g in groups.items():
+        for i in range(40):
+            texts.append(f"{text}，第{i}次")
+            v = np.zeros(8)
+            v[g] = 1
+            vecs.append(v + rng.normal(0, 0.05, 8))
+    vectors = _unit(np.array(vecs, dtype=np.float32))
+    result = find_themes(texts, vectors, "zh", lambda words: _unit(rng.normal(size=(len(words), 8))),
+                         ThemeSettings(min_themes=2, max_themes=5))
+    labels = [t["label"] for t in result.themes]
+    assert len(labels) == 3 and all(len(w) >= 2 for l in labels for w in l.split(" / "))
+    assert any("性价比" in l for l in labels) and any("尺码" in l for l in labels)
+    assert (result.assignment >= 0).mean() == 1.0
