@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -30,7 +30,7 @@ from .themes import find_themes, theme_map
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
-STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "keywords", "save")
+STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "keywords", "intents", "save")
 
 
 @dataclass
@@ -119,11 +119,14 @@ class Pipeline:
         clock.end()
         tables: dict[str, list[pd.DataFrame]] = {}
         cache_stats = [0, 0]
-        for dataset, meta in zip(loaded, metas):
+        # Reviews first: search intents are matched to the review themes found in the same run.
+        for dataset, meta in sorted(zip(loaded, metas), key=lambda pair: pair[0].kind != REVIEWS):
             dataset_id = meta["dataset_id"]
             self._add(tables, "rejects", dataset.rejects.assign(dataset_id=dataset_id))
             if dataset.kind == SEARCHES:
-                self._add(tables, "searches", self._search_rows(dataset, dataset_id))
+                themes = pd.concat(tables["themes"]) if tables.get("themes") else self.store.theme_centroids()
+                for name, frame in self._analyse_searches(dataset, dataset_id, themes, clock).items():
+                    self._add(tables, name, frame)
                 continue
             for name, frame in self._analyse_reviews(dataset, dataset_id, clock, cache_stats).items():
                 self._add(tables, name, frame)
@@ -237,7 +240,8 @@ class Pipeline:
                 for theme, (x, y) in zip(result.themes, xy):
                     records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + next_id, "lang": route,
                                     "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
-                                    "x": float(x), "y": float(y), "representatives": theme["representatives"]})
+                                    "x": float(x), "y": float(y), "representatives": theme["representatives"],
+                                    "centroid": theme["centroid"].astype(float).tolist()})
             next_id += len(result.themes)
             clock.tick(next_id, next_id)
         clock.end()
@@ -297,11 +301,53 @@ class Pipeline:
                             on="review_id", how="left").merge(main, on="review_id", how="left")
         return out
 
-    @staticmethod
-    def _search_rows(dataset: LoadedDataset, dataset_id: int) -> pd.DataFrame:
+    # --- search analysis ---------------------------------------------------------------------------------------
+
+    def _analyse_searches(self, dataset: LoadedDataset, dataset_id: int, themes: pd.DataFrame, clock: _Clock) -> dict:
+        # Queries -> intents (clusters of distinct queries), each matched to the closest review theme.
+        clock.begin("intents")
         rows = dataset.rows.rename(columns={"source_id": "search_id"})
-        columns = ["search_id", "row_no", "query", "date", "user_id", "result_count", "clicked", "relevance"]
-        return rows[columns].assign(dataset_id=dataset_id)
+        rows = rows[["search_id", "row_no", "query", "date", "user_id", "result_count", "clicked", "relevance"]]
+        rows = rows.assign(dataset_id=dataset_id, intent_id=pd.array([pd.NA] * len(rows), dtype="Int32"))
+        keys = rows["query"].str.lower().str.strip()
+        unique = pd.Series(keys.unique())
+        routes = np.where(unique.map(detect_language) == "zh", "zh", "en")
+        settings = replace(self.settings.themes, min_themes=4, max_themes=30, min_snippets_per_theme=3,
+                           assign_min_similarity=0.0)
+        records, next_id, intent_of = [], 1, {}
+        for route in sorted(set(routes)):
+            queries = unique[routes == route].tolist()
+            vectors = self.cached(route).embed(queries)
+            result = find_themes(queries, vectors, route, self.cached(route).embed, settings)
+            matches = _match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route) if result.themes else []
+            counts = keys.value_counts()
+            for theme, match in zip(result.themes, matches):
+                members = [q for q, a in zip(queries, result.assignment) if a == theme["index"]]
+                intent_of.update({q: theme["index"] + next_id for q in members})
+                records.append({"dataset_id": dataset_id, "intent_id": theme["index"] + next_id, "lang": route,
+                                "label": theme["label"], "keywords": theme["keywords"],
+                                "queries": int(counts.reindex(members).sum()), "x": 0.0, "y": 0.0,
+                                "examples": sorted(members, key=lambda q: -counts[q])[:5], **match})
+            next_id += len(result.themes)
+        rows["intent_id"] = pd.array(keys.map(intent_of).tolist(), dtype="Int32")
+        clock.tick(len(rows), len(rows), force=True)
+        clock.end()
+        return {"searches": rows, "intents": pd.DataFrame(records)}
+
+
+def _match_themes(centroids: np.ndarray, themes: pd.DataFrame, route: str) -> list[dict]:
+    """For each intent centroid, the most similar review theme of the same language route (cosine)."""
+    empty = {"theme_dataset_id": None, "theme_id": None, "theme_similarity": None}
+    same = themes[themes["lang"] == route] if len(themes) else themes
+    if same is None or len(same) == 0 or "centroid" not in same:
+        return [dict(empty) for _ in centroids]
+    theme_vectors = np.stack([np.asarray(c, dtype=np.float32) for c in same["centroid"]])
+    if theme_vectors.shape[1] != centroids.shape[1]:
+        return [dict(empty) for _ in centroids]
+    similarity = centroids @ theme_vectors.T
+    best = similarity.argmax(axis=1)
+    return [{"theme_dataset_id": int(same["dataset_id"].iloc[b]), "theme_id": int(same["theme_id"].iloc[b]),
+             "theme_similarity": float(similarity[i, b])} for i, b in enumerate(best)]
 
 
 def analyse(settings: Settings, reviews: Source | None, searches: Source | None = None,

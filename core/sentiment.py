@@ -40,17 +40,43 @@ class LinearHead:
         self.coef = data["coef"].astype(np.float32)
         self.intercept = float(data["intercept"][0])
 
+    def logit(self, features) -> np.ndarray:
+        return np.asarray(features @ self.coef).ravel() + self.intercept
+
     def score(self, features) -> np.ndarray:
-        return 2.0 * _sigmoid(np.asarray(features @ self.coef).ravel() + self.intercept) - 1.0
+        return 2.0 * _sigmoid(self.logit(features)) - 1.0
+
+
+class LexicalHead:
+    """Logistic regression on word 1-2 gram TF-IDF, stored as vocabulary + idf + weights (no pickle)."""
+
+    def __init__(self, path: str | Path) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        data = np.load(path, allow_pickle=False)
+        vocabulary = {str(w): i for i, w in enumerate(data["vocabulary"])}
+        self.vectorizer = TfidfVectorizer(ngram_range=tuple(int(n) for n in data["ngram_range"]), vocabulary=vocabulary,
+                                          sublinear_tf=True, token_pattern=r"(?u)\b\w[\w']*\b")
+        self.vectorizer.idf_ = data["idf"].astype(np.float64)
+        self.coef = data["coef"].astype(np.float32)
+        self.intercept = float(data["intercept"][0])
+
+    def logit(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.vectorizer.transform(texts) @ self.coef).ravel() + self.intercept
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        return 2.0 * _sigmoid(self.logit(texts)) - 1.0
 
 
 class BundledSentiment:
-    """Offline default: a head on the English embeddings; a char-n-gram head for Chinese."""
+    """Offline default. English: the mean logit of a head on the MiniLM embeddings and a lexical head.
+    Chinese: a character n-gram head. Weights are trained by bench/train_models.py."""
 
     name = "bundled"
 
     def __init__(self, zh_embedder=None, models_dir: Path = MODELS_DIR) -> None:
         self.en_head = LinearHead(models_dir / "en_sentiment.npz")
+        self.en_lexical = LexicalHead(models_dir / "en_lexical.npz")
         self.zh_head = LinearHead(models_dir / "zh_sentiment.npz")
         self.zh_embedder = zh_embedder
 
@@ -61,7 +87,9 @@ class BundledSentiment:
         scores = np.zeros(len(texts), dtype=np.float32)
         zh = langs_arr == "zh"
         if (~zh).any():
-            scores[~zh] = self.en_head.score(vectors[~zh])
+            english = [t for t, z in zip(texts, zh) if not z]
+            logit = 0.5 * (self.en_head.logit(vectors[~zh]) + self.en_lexical.logit(english))
+            scores[~zh] = 2.0 * _sigmoid(logit) - 1.0
         if zh.any():
             scores[zh] = self.zh_head.score(self._zh_features([t for t, z in zip(texts, zh) if z]))
         return scores

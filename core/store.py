@@ -25,7 +25,7 @@ import pyarrow as pa
 from .errors import WorkspaceError
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -59,8 +59,16 @@ MIGRATIONS: list[str] = [
         hidden BOOLEAN DEFAULT FALSE, PRIMARY KEY (dataset_id, theme_id));
     CREATE UNIQUE INDEX embeddings_key ON embeddings (model, text_hash);
     """,
+    # 2 -> 3: search intents (clusters of queries) matched to review themes; theme centroids kept for matching.
+    """
+    ALTER TABLE themes ADD COLUMN centroid FLOAT[];
+    ALTER TABLE searches ADD COLUMN intent_id INTEGER;
+    CREATE TABLE intents (dataset_id INTEGER, intent_id INTEGER, lang VARCHAR, label VARCHAR, keywords VARCHAR[],
+        queries BIGINT, x DOUBLE, y DOUBLE, examples VARCHAR[], theme_dataset_id INTEGER, theme_id INTEGER,
+        theme_similarity DOUBLE);
+    """,
 ]
-ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects")
+ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents")
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -361,6 +369,10 @@ class Store:
                     WHERE k.dataset_id = r.dataset_id AND k.review_id = r.review_id) AS keywords
             FROM reviews r LEFT JOIN et ON et.dataset_id = r.dataset_id AND et.raw_theme_id = r.theme_id
             WHERE {where} ORDER BY r.dataset_id, r.row_no""", params)
+
+    def theme_centroids(self) -> pd.DataFrame:
+        """Computed themes with their centroids, for matching search intents uploaded on their own."""
+        return self.query_df("SELECT dataset_id, theme_id, lang, centroid FROM themes WHERE centroid IS NOT NULL")
 
     def rejects(self, dataset_id: int) -> pd.DataFrame:
         return self.query_df("SELECT row_no, reason, raw FROM rejects WHERE dataset_id = ? ORDER BY row_no", [dataset_id])

@@ -124,5 +124,6 @@ def tokenize_zh(text: str) -> list[str]:
     return [
         w
         for w in _jieba().lcut(text)
-        if len(w) >= 2 and w not in ZH_STOPWORDS and not w.isdigit() and (_CJK.search(w) or w.isalpha())
+        if len(w) >= 2 and w not in ZH_STOPWORDS and not w.isdigit()
+        and (_CJK.search(w) or (w.isascii() and w.isalpha() and len(w) >= 3))
     ]

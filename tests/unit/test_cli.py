@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_reviews
+from helpers import ROOT, write_reviews
 from core.__main__ import main
 
 

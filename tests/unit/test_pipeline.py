@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from conftest import write_reviews
+from helpers import write_reviews
 from core.pipeline import Pipeline, Source
 from core.store import Store
 

@@ -1,0 +1,76 @@
+"""The engine on real public reviews with the real bundled models."""
+import re
+
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score
+
+from core.config import Settings
+from core.pipeline import Pipeline, Source
+from core.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+def _analyse(tmp_path, models, path, store=None):
+    store = store or Store(tmp_path / "ws.duckdb")
+    report = Pipeline(Settings().with_db(store.path), store, **models).run(Source(path.name, path=path))
+    return store, report
+
+
+@pytest.fixture(scope="module")
+def clothing_run(tmp_path_factory, real_models, clothing_1k):
+    path, frame = clothing_1k
+    store, report = _analyse(tmp_path_factory.mktemp("ws"), real_models, path)
+    return store, report, frame
+
+
+def test_clothing_themes_are_needs_a_pm_recognises(clothing_run):
+    store, _, _ = clothing_run
+    themes = store.theme_table()
+    assert len(themes) >= 6
+    labels = " ".join(themes["label"]).lower()
+    found = {need for need in ("fit", "size", "small", "fabric", "color", "colour", "length", "comfortable", "soft")
+             if need in labels}
+    assert len(found) >= 3, labels
+    assert store.summary()["unassigned_share"] <= 0.10
+
+
+def test_clothing_sentiment_agrees_with_stars(clothing_run):
+    store, _, _ = clothing_run
+    reviews = store.export_reviews()
+    polar = reviews[(reviews.rating >= 4) | (reviews.rating <= 2)]
+    truth = (polar.rating >= 4).astype(int)
+    predicted = (polar.sentiment_score > 0).astype(int)
+    assert balanced_accuracy_score(truth, predicted) >= 0.80
+
+
+def test_export_has_one_row_per_loaded_review(clothing_run):
+    store, _, frame = clothing_run
+    summary = store.summary()
+    assert len(store.export_reviews()) == summary["reviews"] == len(frame) - summary["rejected"]
+    assert summary["rejected"] == (frame["Review Text"].str.strip() == "").sum()
+
+
+def test_second_run_reuses_every_embedding_and_adds_no_rows(clothing_run, real_models, clothing_1k, tmp_path):
+    store, first, _ = clothing_run
+    before = store.summary()["reviews"]
+    _, second = _analyse(tmp_path, real_models, clothing_1k[0], store)
+    assert second.embed_cache_misses == 0 and second.embed_cache_hits > 0
+    assert second.stage_seconds["embed"] < 0.1 * first.stage_seconds["embed"]
+    assert store.summary()["reviews"] == before and len(store.datasets()) == 1
+
+
+def test_chinese_themes_have_word_labels_and_sentiment_floor(tmp_path, real_models, zh_1k):
+    path, frame = zh_1k
+    store, _ = _analyse(tmp_path, real_models, path)
+    themes = store.theme_table()
+    chinese = themes[themes["lang"] == "zh"]
+    assert len(chinese) >= 5 and chinese["snippets"].sum() >= 0.9 * themes["snippets"].sum()
+    for label in chinese["label"]:
+        words = label.split(" / ")  # jieba words: not single characters, not whole sentences
+        assert re.search(r"[\u4e00-\u9fff]", words[0]) and all(2 <= len(w) <= 8 for w in words), label
+    exported = store.export_reviews()
+    # No id column in the file: review_id is the 1-based row number.
+    gold = frame["label"].astype(int).to_numpy()[exported.review_id.astype(int).to_numpy() - 1]
+    assert balanced_accuracy_score(gold, (exported.sentiment_score > 0).astype(int)) >= 0.85
