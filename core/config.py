@@ -34,7 +34,7 @@ class ThemeSettings:
     """How snippets become need themes."""
 
     min_themes: int = 6
-    max_themes: int = 20
+    max_themes: int = 30
     seed: int = 42
     reducer: str = "pca"  # pca | none
     reduce_dims: int = 48

@@ -8,21 +8,22 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from keybert import KeyBERT
-from keybert.backend import BaseEmbedder
 
 from .themes import make_vectorizer
 
 
-class KeyBERTBackend(BaseEmbedder):
-    """Adapter so KeyBERT calls NeedLens's embedder (KeyBERT's one-verb backend contract)."""
+def keybert_backend(embed: Callable[[list[str]], np.ndarray]):
+    """Adapter so KeyBERT calls NeedLens's embedder (KeyBERT's one-verb backend contract).
 
-    def __init__(self, embed: Callable[[list[str]], np.ndarray]) -> None:
-        super().__init__()
-        self._embed = embed
+    Imported lazily: KeyBERT pulls in sentence-transformers and torch, which pages that only read must not pay for.
+    """
+    from keybert.backend import BaseEmbedder
 
-    def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
-        return self._embed(list(documents))
+    class KeyBERTBackend(BaseEmbedder):
+        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+            return embed(list(documents))
+
+    return KeyBERTBackend()
 
 
 def review_keywords(docs: list[str], doc_vectors: np.ndarray, lang: str, embed: Callable[[list[str]], np.ndarray],
@@ -37,7 +38,9 @@ def review_keywords(docs: list[str], doc_vectors: np.ndarray, lang: str, embed: 
         return [[] for _ in docs]
     fixed = make_vectorizer(lang, vocabulary=list(vocabulary))
     word_vectors = embed(list(vocabulary))
-    model = KeyBERT(model=KeyBERTBackend(embed))
+    from keybert import KeyBERT
+
+    model = KeyBERT(model=keybert_backend(embed))
     result = model.extract_keywords(docs, vectorizer=fixed, top_n=top_n, use_mmr=True, diversity=diversity,
                                     doc_embeddings=doc_vectors, word_embeddings=word_vectors)
     if docs and result and isinstance(result[0], tuple):  # KeyBERT flattens a single document's result

@@ -133,8 +133,9 @@ class Pipeline:
         # 7. One transaction: the previous analysis of these datasets is replaced, or nothing changes.
         clock.begin("save")
         merged = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
-        clock.end()
         self.store.write_analysis(metas, merged, run_id, clock.seconds)
+        clock.end()
+        self.store.update_run(run_id, stage_seconds=clock.seconds)  # the save stage's own time, after commit
         log.info("run %d done: %s", run_id, clock.seconds)
         return RunReport(run_id, [m["dataset_id"] for m in metas], clock.seconds, *cache_stats)
 
@@ -236,7 +237,7 @@ class Pipeline:
             snippets.loc[group.index, "theme_similarity"] = result.similarity
             if result.themes:
                 xy = theme_map(np.stack([t["centroid"] for t in result.themes]), self.settings.themes.seed)
-                xy[:, 1] += 10 * (route == "zh")  # keep the two languages' maps apart
+                xy[:, 0] += 2.6 * (route == "zh")  # the two languages' maps side by side, not mixed
                 for theme, (x, y) in zip(result.themes, xy):
                     records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + next_id, "lang": route,
                                     "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],

@@ -191,12 +191,12 @@ class Store:
 
     # --- runs (progress commits as it goes) -----------------------------------------------------------------------
 
-    def start_run(self, source: str, dataset_id: int | None = None) -> int:
+    def start_run(self, source: str, dataset_id: int | None = None, status: str = "running") -> int:
         with self.transaction() as cur:
             run_id = cur.execute("SELECT COALESCE(max(run_id), 0) + 1 FROM runs").fetchone()[0]
             cur.execute("INSERT INTO runs (run_id, dataset_id, source, status, stage, done, total, started_at, pid) "
-                        "VALUES (?, ?, ?, 'running', 'queued', 0, 0, ?, ?)",
-                        [run_id, dataset_id, source, datetime.now(), os.getpid()])
+                        "VALUES (?, ?, ?, ?, 'queued', 0, 0, ?, ?)",
+                        [run_id, dataset_id, source, status, datetime.now(), os.getpid()])
         return int(run_id)
 
     def update_run(self, run_id: int, **fields: Any) -> None:
@@ -217,6 +217,10 @@ class Store:
         with self.transaction() as cur:
             cur.execute("UPDATE runs SET status = 'interrupted', finished_at = now() "
                         "WHERE status IN ('running', 'queued') AND pid <> ?", [os.getpid()])
+
+    def active_runs(self) -> pd.DataFrame:
+        """Runs queued or in progress, oldest first (what every browser tab shows as progress)."""
+        return self.query_df("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY run_id")
 
     def runs(self, limit: int = 20) -> pd.DataFrame:
         return self.query_df("SELECT * FROM runs ORDER BY run_id DESC LIMIT ?", [limit])
@@ -272,8 +276,19 @@ class Store:
 
     def edit_theme(self, dataset_id: int, theme_id: int, label: str | None = None, merged_into: int | None = None,
                    hidden: bool | None = None) -> None:
-        """Rename, merge or hide a theme; stored apart from computed themes so re-runs keep it."""
+        """Rename, merge or hide a theme; stored apart from computed themes so re-runs keep it.
+
+        Merging follows chains: merging A into B when B was merged into C sends A to C, and themes that were
+        merged into A follow it.
+        """
         with self.transaction() as cur:
+            if merged_into is not None:
+                merged_into = self._merge_root(cur, dataset_id, merged_into)
+                if merged_into == theme_id:
+                    merged_into = None
+                else:
+                    cur.execute("UPDATE theme_edits SET merged_into = ? WHERE dataset_id = ? AND merged_into = ?",
+                                [merged_into, dataset_id, theme_id])
             current = cur.execute("SELECT label, merged_into, hidden FROM theme_edits WHERE dataset_id=? AND theme_id=?",
                                   [dataset_id, theme_id]).fetchone() or (None, None, False)
             row = [label if label is not None else current[0],
@@ -281,6 +296,17 @@ class Store:
                    hidden if hidden is not None else current[2]]
             cur.execute("INSERT OR REPLACE INTO theme_edits VALUES (?, ?, ?, ?, ?)", [dataset_id, theme_id, *row])
             self._bump_version(cur)
+
+    @staticmethod
+    def _merge_root(cur, dataset_id: int, theme_id: int) -> int:
+        seen = {theme_id}
+        while True:
+            row = cur.execute("SELECT merged_into FROM theme_edits WHERE dataset_id = ? AND theme_id = ?",
+                              [dataset_id, theme_id]).fetchone()
+            if not row or row[0] is None or row[0] in seen:
+                return theme_id
+            theme_id = int(row[0])
+            seen.add(theme_id)
 
     def reset_theme_edits(self, dataset_id: int) -> None:
         with self.transaction() as cur:
@@ -335,30 +361,214 @@ class Store:
         prefix = f"{alias}." if alias else ""
         return f"{prefix}dataset_id IN ({', '.join('?' * len(dataset_ids))})", list(map(int, dataset_ids))
 
-    def theme_table(self, dataset_ids: list[int] | None = None, include_hidden: bool = False) -> pd.DataFrame:
-        """One row per effective theme: volume, share, sentiment, rating, keywords, map position."""
-        where, params = self._dataset_filter(dataset_ids, "sn")
+    @staticmethod
+    def review_filter(filters: "Filters | list[int] | None", alias: str = "r") -> tuple[str, list[Any]]:
+        """SQL condition and parameters selecting the reviews the dashboard's filters cover."""
+        from .filters import Filters
+
+        if filters is None or isinstance(filters, (list, tuple)):
+            filters = Filters(dataset_ids=tuple(filters or ()))
+        conditions, params = ["TRUE"], []
+        for column, values in (("dataset_id", filters.dataset_ids), ("category", filters.categories),
+                               ("product", filters.products), ("lang", filters.langs)):
+            if values:
+                conditions.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        if filters.date_from:
+            conditions.append(f"{alias}.date >= ?")
+            params.append(pd.Timestamp(filters.date_from))
+        if filters.date_to:
+            conditions.append(f"{alias}.date < ?")
+            params.append(pd.Timestamp(filters.date_to) + pd.Timedelta(days=1))
+        if filters.rating_min is not None:
+            conditions.append(f"{alias}.rating >= ?")
+            params.append(float(filters.rating_min))
+        if filters.rating_max is not None:
+            conditions.append(f"{alias}.rating <= ?")
+            params.append(float(filters.rating_max))
+        return " AND ".join(conditions), params
+
+    def _snippet_facts(self, filters, include_hidden: bool = False) -> tuple[str, list[Any]]:
+        """A CTE body: one row per themed snippet of the filtered reviews, with its effective theme."""
+        where, params = self.review_filter(filters, "r")
         hidden = "" if include_hidden else "AND NOT et.hidden"
+        return f"""
+            WITH et AS ({self.EFFECTIVE_THEMES}),
+            facts AS (
+              SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.text, et.theme_id, et.label, et.hidden,
+                     se.score, se.label AS sentiment, r.rating, r.date, r.product, r.category, r.lang
+              FROM snippets sn
+              JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
+              JOIN et ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
+              JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
+              WHERE {where} {hidden})""", params
+
+    def theme_table(self, filters=None, include_hidden: bool = False, recent_days: int = 28) -> pd.DataFrame:
+        """One row per effective theme: volume, share, sentiment, rating, trend (share change, recent vs before),
+        keywords, representatives and map position."""
+        facts, params = self._snippet_facts(filters, include_hidden)
+        return self.query_df(f"""{facts},
+            last AS (SELECT max(date) - INTERVAL {int(recent_days)} DAY AS cut FROM facts),
+            agg AS (
+              SELECT dataset_id, theme_id, any_value(label) AS label, any_value(hidden) AS hidden,
+                     count(*) AS snippets, count(DISTINCT review_id) AS reviews,
+                     avg(score) AS sentiment, avg(CASE WHEN sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share,
+                     avg(rating) AS avg_rating,
+                     count(*) FILTER (WHERE date > (SELECT cut FROM last)) AS recent_n,
+                     count(*) FILTER (WHERE date <= (SELECT cut FROM last)) AS prior_n
+              FROM facts GROUP BY dataset_id, theme_id)
+            SELECT agg.dataset_id, agg.theme_id, agg.label, agg.hidden, agg.snippets, agg.reviews,
+                   agg.snippets / sum(agg.snippets) OVER () AS share, agg.sentiment, agg.negative_share, agg.avg_rating,
+                   agg.recent_n / NULLIF(sum(agg.recent_n) OVER (), 0) AS recent_share,
+                   agg.prior_n / NULLIF(sum(agg.prior_n) OVER (), 0) AS prior_share,
+                   t.keywords, t.x, t.y, t.lang, t.representatives
+            FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id
+            ORDER BY agg.snippets DESC""", params)
+
+    def theme_snippets(self, dataset_id: int, theme_id: int, filters=None, sentiment: str | None = None,
+                       contains: str | None = None, limit: int = 200) -> pd.DataFrame:
+        """Evidence for one theme: its snippets (closest to the theme first) with their full reviews."""
+        facts, params = self._snippet_facts(filters, include_hidden=True)
+        conditions, extra = ["f.dataset_id = ?", "f.theme_id = ?"], [dataset_id, theme_id]
+        if sentiment:
+            conditions.append("f.sentiment = ?")
+            extra.append(sentiment)
+        if contains:
+            conditions.append("(f.text ILIKE ? OR r.text ILIKE ?)")
+            extra += [f"%{contains}%"] * 2
+        return self.query_df(f"""{facts}
+            SELECT f.text AS snippet, f.sentiment, round(f.score, 2) AS score, f.rating, f.product, f.category,
+                   CAST(f.date AS DATE) AS date, r.text AS review, f.review_id
+            FROM facts f JOIN reviews r ON r.dataset_id = f.dataset_id AND r.review_id = f.review_id
+            JOIN snippets sn ON sn.dataset_id = f.dataset_id AND sn.snippet_id = f.snippet_id
+            WHERE {' AND '.join(conditions)}
+            ORDER BY sn.theme_similarity DESC LIMIT {int(limit)}""", params + extra)
+
+    def overview(self, filters=None) -> dict[str, Any]:
+        """Headline figures for the Overview page."""
+        where, params = self.review_filter(filters, "r")
+        row = self.query_df(f"""SELECT count(*) AS reviews, avg(rating) AS average_rating,
+                   avg(CASE WHEN sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share,
+                   avg(CASE WHEN mixed THEN 1.0 ELSE 0.0 END) AS mixed_share,
+                   min(date) AS first_date, max(date) AS last_date
+            FROM reviews r WHERE {where}""", params).iloc[0].to_dict()
+        row["themes"] = len(self.theme_table(filters))
+        return row
+
+    def sentiment_over_time(self, filters=None, period: str = "week") -> pd.DataFrame:
+        """Reviews per period and sentiment label, with the period's mean score and rating."""
+        where, params = self.review_filter(filters, "r")
+        return self.query_df(f"""
+            SELECT CAST(date_trunc('{period}', r.date) AS DATE) AS period, r.sentiment, count(*) AS reviews,
+                   avg(r.sentiment_score) AS score, avg(r.rating) AS rating
+            FROM reviews r WHERE {where} AND r.date IS NOT NULL AND r.sentiment IS NOT NULL
+            GROUP BY ALL ORDER BY period""", params)
+
+    def facet_theme_matrix(self, by: str, filters=None, top: int = 12) -> pd.DataFrame:
+        """Mean snippet sentiment and volume per (product or category) x theme, for the busiest values."""
+        column = {"product": "product", "category": "category"}[by]
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts},
+            busiest AS (SELECT {column} AS value FROM facts WHERE {column} <> '' GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)}),
+            themes_top AS (SELECT theme_id, dataset_id FROM facts GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 15)
+            SELECT f.{column} AS value, f.label AS theme, count(*) AS snippets, avg(f.score) AS sentiment,
+                   avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
+            FROM facts f JOIN busiest b ON b.value = f.{column}
+            JOIN themes_top tt ON tt.theme_id = f.theme_id AND tt.dataset_id = f.dataset_id
+            GROUP BY 1, 2""", params)
+
+    def facet_values(self, by: str, filters=None) -> pd.DataFrame:
+        """Products or categories with review counts, busiest first."""
+        column = {"product": "product", "category": "category"}[by]
+        where, params = self.review_filter(filters, "r")
+        return self.query_df(f"""SELECT r.{column} AS value, count(*) AS reviews, avg(r.rating) AS avg_rating,
+                   avg(r.sentiment_score) AS sentiment FROM reviews r WHERE {where} AND r.{column} <> ''
+                   GROUP BY 1 ORDER BY 2 DESC""", params)
+
+    def rating_distribution(self, by: str, filters=None, top: int = 12) -> pd.DataFrame:
+        column = {"product": "product", "category": "category"}[by]
+        where, params = self.review_filter(filters, "r")
+        return self.query_df(f"""
+            WITH busiest AS (SELECT {column} AS value FROM reviews r WHERE {where} AND {column} <> ''
+                             GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
+            SELECT r.{column} AS value, CAST(round(r.rating) AS INTEGER) AS rating, count(*) AS reviews
+            FROM reviews r JOIN busiest b ON b.value = r.{column}
+            WHERE {where} AND r.rating IS NOT NULL GROUP BY 1, 2""", params * 2)
+
+    def quotes(self, polarity: str, filters=None, limit: int = 8) -> pd.DataFrame:
+        """The most clearly negative (or positive) snippets, one per theme first, with their context."""
+        facts, params = self._snippet_facts(filters)
+        order = "score ASC" if polarity == "negative" else "score DESC"
+        return self.query_df(f"""{facts},
+            ranked AS (SELECT *, row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}) AS k
+                       FROM facts WHERE sentiment = ?)
+            SELECT label AS theme, text AS quote, round(score, 2) AS score, product, category, rating,
+                   CAST(date AS DATE) AS date
+            FROM ranked ORDER BY k, {order} LIMIT {int(limit)}""", params + [polarity])
+
+    # --- searches ---------------------------------------------------------------------------------------------
+
+    def search_filter(self, filters, alias: str = "s") -> tuple[str, list[Any]]:
+        """Searches follow the date range of the global filters."""
+        from .filters import Filters
+
+        filters = filters if isinstance(filters, Filters) else Filters()
+        conditions, params = ["TRUE"], []
+        if filters.date_from:
+            conditions.append(f"{alias}.date >= ?")
+            params.append(pd.Timestamp(filters.date_from))
+        if filters.date_to:
+            conditions.append(f"{alias}.date < ?")
+            params.append(pd.Timestamp(filters.date_to) + pd.Timedelta(days=1))
+        return " AND ".join(conditions), params
+
+    def top_queries(self, filters=None, limit: int = 15, recent_days: int = 28) -> pd.DataFrame:
+        """Queries by volume, with their recent vs earlier daily rate (growth) and how well they were served."""
+        where, params = self.search_filter(filters)
+        return self.query_df(f"""
+            WITH s AS (SELECT lower(trim(query)) AS q, * FROM searches s WHERE {where}),
+            cut AS (SELECT max(date) - INTERVAL {int(recent_days)} DAY AS c, min(date) AS first FROM s)
+            SELECT q AS query, count(*) AS searches,
+                   avg(CASE WHEN result_count = 0 THEN 1.0 ELSE 0.0 END) AS zero_result_share,
+                   avg(CASE WHEN clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share,
+                   avg(relevance) AS relevance,
+                   count(*) FILTER (WHERE date > (SELECT c FROM cut)) / {int(recent_days)}.0 AS recent_per_day,
+                   count(*) FILTER (WHERE date <= (SELECT c FROM cut)) /
+                       GREATEST(date_diff('day', (SELECT first FROM cut), (SELECT c FROM cut)), 1) AS earlier_per_day
+            FROM s GROUP BY q ORDER BY searches DESC LIMIT {int(limit)}""", params)
+
+    def intent_table(self, filters=None) -> pd.DataFrame:
+        """Search intents with demand (volume) and how well they are served, joined to the matched review theme."""
+        where, params = self.search_filter(filters)
         return self.query_df(f"""
             WITH et AS ({self.EFFECTIVE_THEMES}),
-            s AS (SELECT sn.dataset_id, et.theme_id, et.label, et.hidden, sn.review_id, se.score, se.label AS sent
-                  FROM snippets sn JOIN et ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
-                  JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
-                  WHERE {where} {hidden})
-            SELECT s.dataset_id, s.theme_id, any_value(s.label) AS label, any_value(s.hidden) AS hidden,
-                   count(*) AS snippets, count(DISTINCT s.review_id) AS reviews,
-                   count(*) / sum(count(*)) OVER () AS share,
-                   avg(s.score) AS sentiment, avg(CASE WHEN s.sent = 'negative' THEN 1 ELSE 0 END) AS negative_share,
-                   (SELECT avg(r.rating) FROM reviews r WHERE r.dataset_id = s.dataset_id AND r.review_id IN
-                       (SELECT review_id FROM s s2 WHERE s2.dataset_id = s.dataset_id AND s2.theme_id = s.theme_id)) AS avg_rating,
-                   any_value(t.keywords) AS keywords, any_value(t.x) AS x, any_value(t.y) AS y, any_value(t.lang) AS lang,
-                   any_value(t.representatives) AS representatives
-            FROM s JOIN themes t ON t.dataset_id = s.dataset_id AND t.theme_id = s.theme_id
-            GROUP BY s.dataset_id, s.theme_id ORDER BY snippets DESC""", params)
+            s AS (SELECT * FROM searches s WHERE {where}),
+            theme_sent AS (SELECT se.dataset_id, sn.theme_id, avg(se.score) AS theme_sentiment
+                           FROM sentiment se JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2)
+            SELECT i.dataset_id, i.intent_id, i.label, i.keywords, i.examples, count(s.search_id) AS searches,
+                   avg(CASE WHEN s.result_count = 0 THEN 1.0 ELSE 0.0 END) AS zero_result_share,
+                   avg(CASE WHEN s.clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share,
+                   avg(s.relevance) AS relevance, any_value(et.label) AS theme, any_value(i.theme_similarity) AS theme_match,
+                   any_value(ts.theme_sentiment) AS theme_sentiment
+            FROM intents i JOIN s ON s.dataset_id = i.dataset_id AND s.intent_id = i.intent_id
+            LEFT JOIN et ON et.dataset_id = i.theme_dataset_id AND et.raw_theme_id = i.theme_id
+            LEFT JOIN theme_sent ts ON ts.dataset_id = i.theme_dataset_id AND ts.theme_id = i.theme_id
+            GROUP BY i.dataset_id, i.intent_id, i.label, i.keywords, i.examples ORDER BY searches DESC""", params)
 
-    def export_reviews(self, dataset_ids: list[int] | None = None) -> pd.DataFrame:
+    def unmet_queries(self, filters=None, limit: int = 20) -> pd.DataFrame:
+        """Queries that returned nothing or were rarely clicked, by volume."""
+        where, params = self.search_filter(filters)
+        return self.query_df(f"""
+            SELECT lower(trim(query)) AS query, count(*) AS searches,
+                   avg(CASE WHEN result_count = 0 THEN 1.0 ELSE 0.0 END) AS zero_result_share,
+                   avg(CASE WHEN clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share, avg(relevance) AS relevance
+            FROM searches s WHERE {where} GROUP BY 1
+            HAVING count(*) >= 3 AND (zero_result_share >= 0.3 OR click_share <= 0.3 OR relevance < 2)
+            ORDER BY searches * (1 - click_share) DESC LIMIT {int(limit)}""", params)
+
+    def export_reviews(self, filters=None) -> pd.DataFrame:
         """One row per loaded review with its sentiment, main theme (after PM edits) and keywords."""
-        where, params = self._dataset_filter(dataset_ids, "r")
+        where, params = self.review_filter(filters, "r")
         return self.query_df(f"""
             WITH et AS ({self.EFFECTIVE_THEMES})
             SELECT r.dataset_id, r.review_id, r.text, r.title, r.rating, r.product, r.category, r.date, r.user_id,

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 REVIEW_STOPWORDS = frozenset(
     "im ive id dont didnt doesnt isnt wasnt wont cant couldnt just really very also got get bought buy ordered order "
     "item product thing things one would could will much many lot little bit even still though well way make made "
-    "like love loved great good nice bad ok okay pretty definitely absolutely think thought know say said".split()
+    "like love loved great good nice bad ok okay pretty definitely absolutely think thought know say said did does "
+    "it's i'm i've i'd don't didn't doesn't isn't wasn't won't can't couldn't that's there's they're you're "
+    "usually actually probably maybe try tried want wanted need needed use used wear".split()
 )
 EN_STOPWORDS = sorted(ENGLISH_STOP_WORDS | REVIEW_STOPWORDS)
 
@@ -72,7 +74,10 @@ class AutoKMeans:
 
     def fit_predict(self, vectors: np.ndarray) -> np.ndarray:
         n = len(vectors)
-        low, high = min(self.min_k, max(n // 10, 1)), min(self.max_k, max(n // 10, 1))
+        # The range grows with the data: ~sqrt(n)/12 .. sqrt(n)/5 themes, within [min_k, max_k].
+        low = max(self.min_k, min(16, int(np.sqrt(n) / 12)))
+        high = max(low + 4, min(self.max_k, int(np.sqrt(n) / 5)))
+        low, high = min(low, max(n // 10, 1)), min(high, max(n // 10, 1))
         if high <= 1:
             self.k_ = 1
             return np.zeros(n, dtype=int)
@@ -146,7 +151,7 @@ def distinct_terms(terms: list[str]) -> list[str]:
 def mmr_select(centroid: np.ndarray, candidate_vectors: np.ndarray, candidates: list[str], top_n: int,
                diversity: float = 0.4) -> list[str]:
     """KeyBERT's maximal marginal relevance: relevant to the centroid, not redundant with each other."""
-    from keybert._mmr import mmr
+    from keybert._mmr import mmr  # KeyBERT's own MMR (lazy: keybert imports torch)
 
     if not candidates:
         return []
@@ -225,7 +230,16 @@ def _describe(texts, vectors, assignment, similarity, centroids, lang, embed_wor
 
 
 def theme_map(centroids: np.ndarray, seed: int = 42) -> np.ndarray:
-    """2-D positions of theme centroids for the theme map (PCA; stable under a fixed seed)."""
-    if len(centroids) < 3:
-        return np.column_stack([np.arange(len(centroids), dtype=float), np.zeros(len(centroids))])
-    return PCA(2, random_state=seed).fit_transform(centroids)
+    """2-D positions of theme centroids for the theme map: metric MDS on cosine distance (spreads themes better
+    than PCA), scaled to [-1, 1]; deterministic under the seed."""
+    from sklearn.manifold import MDS
+
+    n = len(centroids)
+    if n < 3:
+        return np.column_stack([np.linspace(-1, 1, n) if n > 1 else np.zeros(n), np.zeros(n)])
+    distances = np.clip(1 - centroids @ centroids.T, 0, 2)
+    np.fill_diagonal(distances, 0)
+    xy = MDS(n_components=2, metric="precomputed", random_state=seed, n_init=2, normalized_stress="auto",
+             init="random").fit_transform(distances)
+    xy -= xy.mean(axis=0)
+    return xy / max(float(np.abs(xy).max()), 1e-9)

@@ -82,11 +82,14 @@ def test_theme_edits_rename_merge_hide(tmp_path):
     snippets = pd.DataFrame({"dataset_id": 1, "snippet_id": range(6), "review_id": ["a", "b", "c", "d", "e", "f"],
                              "theme_id": [1, 1, 2, 2, 3, 3]})
     sentiment = pd.DataFrame({"dataset_id": 1, "snippet_id": range(6), "label": "positive", "score": 0.5})
+    reviews = pd.DataFrame({"dataset_id": 1, "review_id": list("abcdef"), "text": "x", "rating": 4.0})
     store.write_analysis([{"dataset_id": 1, "name": "a", "kind": "reviews"}],
-                         {"themes": themes, "snippets": snippets, "sentiment": sentiment})
+                         {"themes": themes, "snippets": snippets, "sentiment": sentiment, "reviews": reviews})
     store.edit_theme(1, 1, label="Sizing & fit")
     store.edit_theme(1, 2, merged_into=1)
     store.edit_theme(1, 3, hidden=True)
     table = store.theme_table([1])
     assert table["label"].tolist() == ["Sizing & fit"] and table["snippets"].tolist() == [4]
     assert len(store.theme_table([1], include_hidden=True)) == 2
+    store.edit_theme(1, 3, merged_into=2)  # 2 was merged into 1: 3 follows the chain to 1
+    assert store.query_df("SELECT merged_into FROM theme_edits WHERE theme_id = 3").iloc[0, 0] == 1

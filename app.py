@@ -1,0 +1,12 @@
+"""NeedLens: the router. Each page lives in pages/; the engine lives in core/."""
+import streamlit as st
+
+st.set_page_config(page_title="NeedLens", page_icon=":material/center_focus_strong:", layout="wide")
+st.navigation([
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/themes.py", title="Need themes", icon=":material/hub:"),
+    st.Page("pages/products.py", title="Product feedback", icon=":material/storefront:"),
+    st.Page("pages/search.py", title="Search insights", icon=":material/search:"),
+    st.Page("pages/report.py", title="Report & export", icon=":material/description:"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+]).run()

@@ -1,0 +1,155 @@
+"""Charts: pure functions DataFrame -> alt.Chart, each titled, with axis labels and tooltips.
+
+Pages only place them; core.export renders them to PNG/SVG/HTML. Labels are truncated for readability, full
+text stays in tooltips.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+SENTIMENT_COLORS = alt.Scale(domain=["positive", "neutral", "negative"], range=["#16a34a", "#9ca3af", "#dc2626"])
+DIVERGING = alt.Scale(scheme="redyellowgreen", domain=[-1, 1])
+FONT = "Noto Sans CJK SC, Noto Sans, Arial, sans-serif"  # Chinese labels need a CJK-capable font in exports
+
+
+def _short(text: str, n: int = 38) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _base(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
+    return chart.properties(title=alt.TitleParams(title, subtitle=subtitle or "", anchor="start")).configure_axis(
+        labelFont=FONT, titleFont=FONT, labelLimit=260).configure_title(font=FONT, fontSize=15).configure_legend(
+        labelFont=FONT, titleFont=FONT)
+
+
+def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
+    """Top opportunities: bar length = opportunity score; colour = share negative."""
+    data = frame.assign(theme=frame["label"].map(_short))
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("opportunity:Q", title="Opportunity score (share × negativity × growth)"),
+        y=alt.Y("theme:N", sort="-x", title=None),
+        color=alt.Color("negative_share:Q", title="Share negative", scale=alt.Scale(scheme="reds", domain=[0, 1]),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("why:N", title="Why"),
+                 alt.Tooltip("reviews:Q", title="Reviews"), alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
+    ).properties(width=520, height=max(120, 32 * len(data)))
+    return _base(chart, "Top opportunities", "Needs that are frequent, negative and growing")
+
+
+def sentiment_timeline(frame: pd.DataFrame, period: str = "week") -> alt.Chart:
+    """Stacked review counts per period by sentiment."""
+    chart = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("period:T", title=period.capitalize()),
+        y=alt.Y("reviews:Q", title="Reviews", stack="zero"),
+        color=alt.Color("sentiment:N", scale=SENTIMENT_COLORS, title="Sentiment",
+                        sort=["positive", "neutral", "negative"]),
+        order=alt.Order("sentiment:N", sort="descending"),
+        tooltip=[alt.Tooltip("period:T", title=period.capitalize()), "sentiment:N", "reviews:Q",
+                 alt.Tooltip("rating:Q", format=".2f", title="Avg rating")],
+    ).properties(width=620, height=260)
+    return _base(chart, "Review volume and sentiment over time", f"Reviews per {period}")
+
+
+def theme_map(frame: pd.DataFrame) -> alt.Chart:
+    """Themes in 2-D (similar needs close together), sized by volume, coloured by mean sentiment."""
+    biggest = frame["snippets"].rank(ascending=False, method="first") <= 14  # label the biggest; tooltips show all
+    data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)).where(biggest, ""))
+    points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
+        x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
+        size=alt.Size("snippets:Q", title="Mentions", scale=alt.Scale(range=[80, 2400])),
+        color=alt.Color("sentiment:Q", title="Mean sentiment", scale=DIVERGING),
+        tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("snippets:Q", title="Mentions"),
+                 alt.Tooltip("sentiment:Q", format=".2f", title="Sentiment"),
+                 alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
+    )
+    labels = points.mark_text(dy=-14, fontSize=11, font=FONT, color="#111827").encode(text="short:N", size=alt.value(11),
+                                                                                      color=alt.value("#111827"))
+    return _base(alt.layer(points, labels).properties(width=640, height=420), "Need theme map",
+                 "Circle size = mentions; colour = mean sentiment (red negative, green positive)")
+
+
+def theme_bars(frame: pd.DataFrame, top: int = 15) -> alt.Chart:
+    """Mentions per theme, coloured by mean sentiment."""
+    data = frame.head(top).assign(theme=lambda f: f["label"].map(_short))
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("snippets:Q", title="Mentions (snippets)"), y=alt.Y("theme:N", sort="-x", title=None),
+        color=alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"),
+        tooltip=[alt.Tooltip("label:N", title="Theme"), "snippets:Q", "reviews:Q",
+                 alt.Tooltip("negative_share:Q", format=".0%", title="Negative"),
+                 alt.Tooltip("avg_rating:Q", format=".2f", title="Avg rating")],
+    ).properties(width=520, height=max(140, 24 * len(data)))
+    return _base(chart, "Need themes by volume", "Colour = mean sentiment")
+
+
+def facet_heatmap(frame: pd.DataFrame, by: str) -> alt.Chart:
+    """Products (or categories) x themes; colour = mean sentiment, tooltip = volume."""
+    data = frame.assign(theme_short=frame["theme"].map(lambda t: _short(t, 24)),
+                        value_short=frame["value"].map(lambda t: _short(t, 28)))
+    chart = alt.Chart(data).mark_rect(stroke="white").encode(
+        x=alt.X("theme_short:N", title="Need theme", axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("value_short:N", title=by.capitalize()),
+        color=alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"),
+        tooltip=[alt.Tooltip("value:N", title=by.capitalize()), alt.Tooltip("theme:N", title="Theme"),
+                 alt.Tooltip("snippets:Q", title="Mentions"), alt.Tooltip("sentiment:Q", format=".2f"),
+                 alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
+    ).properties(width=max(360, 40 * data["theme"].nunique()), height=max(160, 26 * data["value"].nunique()))
+    return _base(chart, f"Sentiment by {by} and need theme", "Red cells: where a product fails a need")
+
+
+def rating_distribution(frame: pd.DataFrame, by: str) -> alt.Chart:
+    """Share of reviews per star rating for each product/category."""
+    data = frame.assign(value_short=frame["value"].map(lambda t: _short(t, 28)), stars=frame["rating"].astype(str) + "★")
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("reviews:Q", stack="normalize", title="Share of reviews", axis=alt.Axis(format="%")),
+        y=alt.Y("value_short:N", title=by.capitalize(), sort="-x"),
+        color=alt.Color("stars:N", title="Rating", scale=alt.Scale(domain=["1★", "2★", "3★", "4★", "5★"],
+                                                                   range=["#b91c1c", "#f97316", "#facc15", "#84cc16", "#15803d"])),
+        order=alt.Order("rating:Q"),
+        tooltip=[alt.Tooltip("value:N", title=by.capitalize()), "stars:N", "reviews:Q"],
+    ).properties(width=520, height=max(140, 26 * data["value"].nunique()))
+    return _base(chart, f"Rating distribution by {by}")
+
+
+def compare_bars(frame: pd.DataFrame, by: str) -> alt.Chart:
+    """Two products/categories side by side: mean sentiment per shared theme."""
+    data = frame.assign(theme_short=frame["theme"].map(lambda t: _short(t, 26)))
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("theme_short:N", title=None), x=alt.X("sentiment:Q", title="Mean sentiment", scale=alt.Scale(domain=[-1, 1])),
+        yOffset="value:N", color=alt.Color("value:N", title=by.capitalize()),
+        tooltip=["value:N", "theme:N", "snippets:Q", alt.Tooltip("sentiment:Q", format=".2f")],
+    ).properties(width=520, height=max(160, 36 * data["theme"].nunique()))
+    return _base(chart, f"Side by side: sentiment per need theme", "Bars left of 0 = more complaints than praise")
+
+
+def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitle: str | None = None) -> alt.Chart:
+    data = frame.assign(q=frame["query"].map(_short))
+    chart = alt.Chart(data).mark_bar(color="#2563eb").encode(
+        x=alt.X(f"{value}:Q", title=value.replace("_", " ").capitalize()), y=alt.Y("q:N", sort="-x", title=None),
+        tooltip=[alt.Tooltip("query:N", title="Query"), "searches:Q",
+                 alt.Tooltip("click_share:Q", format=".0%", title="Clicked"),
+                 alt.Tooltip("zero_result_share:Q", format=".0%", title="Zero results")],
+    ).properties(width=480, height=max(140, 22 * len(data)))
+    return _base(chart, title, subtitle)
+
+
+def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
+    """Search intents: demand (searches) against how well they are served; colour = matched theme sentiment."""
+    data = frame.assign(short=frame["label"].map(lambda t: _short(t, 24)),
+                        theme_sentiment=frame["theme_sentiment"].fillna(0.0))
+    points = alt.Chart(data).mark_circle(size=220, opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
+        x=alt.X("searches:Q", title="Demand (searches)"),
+        y=alt.Y("click_share:Q", title="Served (share of searches with a click)", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("theme_sentiment:Q", scale=DIVERGING, title="Theme sentiment"),
+        tooltip=[alt.Tooltip("label:N", title="Intent"), alt.Tooltip("theme:N", title="Matched review theme"),
+                 "searches:Q", alt.Tooltip("click_share:Q", format=".0%", title="Clicked"),
+                 alt.Tooltip("zero_result_share:Q", format=".0%", title="Zero results"),
+                 alt.Tooltip("theme_sentiment:Q", format=".2f", title="Theme sentiment")],
+    )
+    labels = points.mark_text(dy=-14, fontSize=11, font=FONT).encode(text="short:N", color=alt.value("#111827"),
+                                                                      size=alt.value(11))
+    return _base(alt.layer(points, labels).properties(width=620, height=380), "Demand vs satisfaction",
+                 "Bottom right: much searched, poorly served — unmet demand")

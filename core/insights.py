@@ -1,0 +1,55 @@
+"""Turning aggregates into ranked, explained insights (pure pandas; the store does the SQL)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def with_trend(themes: pd.DataFrame) -> pd.DataFrame:
+    """Add ``trend`` (recent share - earlier share, in points) and ``growth`` (recent/earlier share ratio)."""
+    out = themes.copy()
+    recent, prior = out.get("recent_share"), out.get("prior_share")
+    if recent is None or prior is None:
+        out["trend"], out["growth"] = np.nan, np.nan
+        return out
+    out["trend"] = (recent.fillna(0) - prior.fillna(0)).where(prior.notna() & recent.notna())
+    out["growth"] = (recent / prior.replace(0, np.nan)).where(recent.notna())
+    return out
+
+
+def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """Themes ranked by volume x negativity x recent growth, each with the figures that explain its rank.
+
+    score = share of snippets x share negative x (1 + max(growth - 1, 0)); growth is the theme's share in the
+    recent window over its earlier share (1 when there are no dates).
+    """
+    if themes.empty:
+        return themes.assign(opportunity=[], why=[])
+    out = with_trend(themes)
+    growth = out["growth"].fillna(1.0).clip(lower=0, upper=5)
+    out["opportunity"] = out["share"] * out["negative_share"] * (1 + np.maximum(growth - 1, 0))
+    out["why"] = out.apply(_explain, axis=1)
+    return out.sort_values("opportunity", ascending=False).head(top).reset_index(drop=True)
+
+
+def _explain(row: pd.Series) -> str:
+    parts = [f"{row['share']:.0%} of mentions", f"{row['negative_share']:.0%} negative"]
+    if pd.notna(row.get("growth")) and row["growth"] > 1.1:
+        parts.append(f"share up {row['growth'] - 1:.0%} recently")
+    if pd.notna(row.get("avg_rating")):
+        parts.append(f"avg rating {row['avg_rating']:.1f}★")
+    return ", ".join(parts)
+
+
+def trend_arrow(trend: float | None) -> str:
+    """'▲ 1.2 pts' / '▼ 0.8 pts' / '–' for a share change in [0, 1] units."""
+    if trend is None or pd.isna(trend) or abs(trend) < 0.002:
+        return "–"
+    return f"{'▲' if trend > 0 else '▼'} {abs(trend) * 100:.1f} pts"
+
+
+def pick_period(first: pd.Timestamp | None, last: pd.Timestamp | None) -> str:
+    """Weekly buckets for up to ~1.5 years of data, monthly beyond."""
+    if first is None or last is None or pd.isna(first) or pd.isna(last):
+        return "week"
+    return "week" if (last - first).days <= 550 else "month"

@@ -1,0 +1,71 @@
+"""The one-click insight report: a single self-contained HTML file (charts as inline SVG, no CDN, no scripts).
+
+Every piece of user text is HTML-escaped; charts are SVG rendered offline by vl-convert, which escapes text.
+"""
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import pandas as pd
+
+from . import charts, insights
+from .export import chart_svg
+from .filters import Filters
+from .store import Store
+
+STYLE = """body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:980px;margin:2rem auto;color:#111827}
+h1{margin-bottom:0}.sub{color:#6b7280}.kpis{display:flex;gap:1rem;margin:1rem 0}.kpi{border:1px solid #e5e7eb;
+border-radius:8px;padding:.6rem 1rem}.kpi b{display:block;font-size:1.5rem}table{border-collapse:collapse;width:100%;
+font-size:.9rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}
+blockquote{margin:.3rem 0 .3rem 1rem;color:#374151}.chart{margin:1rem 0}"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value), quote=True)
+
+
+def build_report(store: Store, filters: Filters | None = None, top: int = 8, quotes_per_theme: int = 2) -> str:
+    """HTML text of the insight report for the filtered reviews."""
+    filters = filters or Filters()
+    figures = store.overview(filters)
+    themes = insights.with_trend(store.theme_table(filters))
+    ranked = insights.opportunities(themes, top)
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+             f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+             f"<title>NeedLens insight report</title><style>{STYLE}</style></head><body>",
+             f"<h1>NeedLens insight report</h1><p class='sub'>{_e(filters.describe())} · generated "
+             f"{datetime.now():%Y-%m-%d %H:%M}</p>", _kpis(figures)]
+    if not ranked.empty:
+        parts.append("<h2>Top opportunities</h2>" + _chart(charts.opportunity_bars(ranked)))
+        parts.append(_opportunity_table(ranked, store, filters, quotes_per_theme))
+    timeline = store.sentiment_over_time(filters, insights.pick_period(figures.get("first_date"), figures.get("last_date")))
+    if not timeline.empty:
+        parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline)))
+    if not themes.empty:
+        parts.append("<h2>All need themes</h2>" + _chart(charts.theme_bars(themes)))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _kpis(figures: dict) -> str:
+    items = [("Reviews", f"{int(figures['reviews']):,}"),
+             ("Average rating", "–" if pd.isna(figures.get("average_rating")) else f"{figures['average_rating']:.2f}★"),
+             ("Negative", f"{figures['negative_share']:.0%}" if pd.notna(figures.get("negative_share")) else "–"),
+             ("Need themes", str(figures["themes"]))]
+    return "<div class='kpis'>" + "".join(f"<div class='kpi'>{_e(k)}<b>{_e(v)}</b></div>" for k, v in items) + "</div>"
+
+
+def _chart(chart) -> str:
+    return f"<div class='chart'>{chart_svg(chart)}</div>"
+
+
+def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quotes_per_theme: int) -> str:
+    rows = []
+    for row in ranked.itertuples():
+        evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative", limit=quotes_per_theme)
+        quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in evidence["snippet"])
+        rows.append(f"<tr><td><b>{_e(row.label)}</b><br>{_e(row.why)}</td><td>{int(row.reviews):,}</td>"
+                    f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")
+    return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Trend</th><th>What customers say</th></tr>"
+            + "".join(rows) + "</table>")

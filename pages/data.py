@@ -1,0 +1,105 @@
+"""Data: upload review and search files, map columns, analyse in the background, manage datasets."""
+import pandas as pd
+import streamlit as st
+
+from core.config import ROOT
+from core.errors import NeedLensError
+from core.export import table_csv
+from core.ingest import REVIEWS, SEARCHES, ROLE_SPECS, read_table, resolve_columns
+from core.pipeline import Source
+from pages import ui
+
+st.title("Data")
+store = ui.open_workspace()
+
+
+@st.fragment(run_every=1.0)
+def progress() -> None:
+    """Live progress of queued/running analyses, read from the runs table (same in every tab)."""
+    active = store.active_runs()
+    if active.empty:
+        last = store.runs(1)
+        if not last.empty and st.session_state.get("watching") == int(last.run_id.iloc[0]):
+            row = last.iloc[0]
+            if row.status == "done":
+                st.success(f"Analysis of {row.source} finished. Open **Overview** to explore it.")
+            elif row.status in ("failed", "interrupted"):
+                st.error(f"Analysis of {row.source} {row.status}: {row.error or 'the process stopped'}")
+        return
+    for row in active.itertuples():
+        label = f"Analysing {row.source}: {row.stage}" if row.status == "running" else f"Queued: {row.source}"
+        with st.status(label, state="running", expanded=True):
+            fraction = float(row.done) / row.total if row.total else 0.0
+            eta = f" · about {row.eta_s:.0f}s left in this stage" if pd.notna(row.eta_s) and row.done < row.total else ""
+            st.progress(min(fraction, 1.0), text=f"{row.stage}: {int(row.done):,}/{int(row.total):,}{eta}")
+
+
+def upload_form(kind: str, label: str, key: str) -> Source | None:
+    """File input, preview and column mapping; returns a Source ready to analyse, or None."""
+    upload = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json"], key=key)
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    try:
+        raw = read_table(data, upload.name)
+        inferred = resolve_columns(raw.frame, kind) if not raw.frame.empty else {}
+    except NeedLensError as exc:
+        inferred = {}
+        if "column" not in str(exc):
+            st.error(f"{upload.name}: {exc}")
+            return None
+        raw = read_table(data, upload.name)
+        st.warning(str(exc).replace("pass --text-col NAME", "choose it below").replace("pass --query-col NAME", "choose it below"))
+    st.caption(f"{upload.name}: {raw.input_rows:,} rows · {raw.file_format.upper()} · {raw.encoding}")
+    st.dataframe(raw.frame.head(5), hide_index=True, width="stretch")
+    columns = ["(none)"] + list(raw.frame.columns)
+    overrides, cols = {}, st.columns(4)
+    for i, role in enumerate(r for r in ROLE_SPECS[kind] if r != "id"):
+        current = inferred.get(role)
+        choice = cols[i % 4].selectbox(role.replace("_", " ").capitalize(), columns,
+                                       index=columns.index(current) if current in columns else 0, key=f"{key}_{role}")
+        overrides[role] = None if choice == "(none)" else choice
+    required = "text" if kind == REVIEWS else "query"
+    if not overrides.get(required):
+        st.error(f"Choose the column that holds the {required}; without it there is nothing to analyse.")
+        return None
+    return Source(upload.name, kind, data=data, overrides=overrides)
+
+
+def datasets_section() -> None:
+    st.subheader("Datasets in this workspace")
+    datasets = store.datasets()
+    if datasets.empty:
+        st.caption("None yet.")
+        return
+    shown = datasets[["dataset_id", "name", "kind", "input_rows", "loaded_rows", "rejected_rows", "encoding", "analysed_at"]]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    for row in datasets.itertuples():
+        left, mid, right = st.columns([3, 2, 1])
+        left.write(f"**{row.name}** ({row.kind}) — {int(row.loaded_rows):,} loaded, {int(row.rejected_rows):,} rejected")
+        if row.rejected_rows:
+            mid.download_button("⬇ Rejected rows (with reasons)", data=lambda i=row.dataset_id: table_csv(store.rejects(i)),
+                                file_name=f"rejects_{row.dataset_id}.csv", mime="text/csv", key=f"rej_{row.dataset_id}",
+                                on_click="ignore")
+        if right.button("Delete", key=f"del_{row.dataset_id}"):
+            store.delete_dataset(int(row.dataset_id))
+            st.rerun()
+
+
+progress()
+tab_reviews, tab_searches = st.tabs(["Reviews", "Search queries"])
+with tab_reviews:
+    reviews = upload_form(REVIEWS, "Review file (CSV, TSV, XLSX, Parquet, JSON Lines)", "up_reviews")
+with tab_searches:
+    searches = upload_form(SEARCHES, "Search-query file", "up_searches")
+left, right = st.columns([1, 1])
+if left.button("Analyze", type="primary", disabled=reviews is None and searches is None):
+    st.session_state["watching"] = ui.jobs().submit(reviews, searches)
+    st.rerun()
+if right.button("Load demo data", help="2,000 English and 500 Chinese reviews plus 5,000 searches, generated"):
+    demo = ROOT / "data"
+    st.session_state["watching"] = ui.jobs().submit(Source("demo_reviews.csv", REVIEWS, path=demo / "demo_reviews.csv"),
+                                                    Source("demo_searches.csv", SEARCHES, path=demo / "demo_searches.csv"))
+    st.rerun()
+st.caption(f"Upload limit: {ui.settings().max_upload_mb} MB per file (set in .streamlit/config.toml).")
+datasets_section()

@@ -1,0 +1,41 @@
+"""Overview: headline figures, top opportunities, sentiment and volume over time."""
+import streamlit as st
+
+from core import charts, insights
+from pages import ui
+
+st.title("Overview")
+store = ui.open_workspace()
+ui.require_analysis(store)
+filters = ui.sidebar_filters()
+figures = ui.load("overview", filters)
+
+a, b, c, d = st.columns(4)
+a.metric("Reviews", f"{int(figures['reviews']):,}")
+b.metric("Average rating", "–" if figures["average_rating"] is None or figures["average_rating"] != figures["average_rating"]
+         else f"{figures['average_rating']:.2f} ★")
+c.metric("Share negative", ui.percent(figures["negative_share"]), help="Reviews whose overall sentiment is negative")
+d.metric("Need themes", figures["themes"])
+
+themes = insights.with_trend(ui.load("theme_table", filters))
+ranked = insights.opportunities(themes, top=6)
+st.subheader("Top opportunities")
+if ranked.empty:
+    st.caption("No themes for these filters.")
+else:
+    ui.chart(charts.opportunity_bars(ranked), "top_opportunities")
+    view = ranked.assign(trend=ranked["trend"].map(insights.trend_arrow))[
+        ["label", "why", "reviews", "negative_share", "avg_rating", "trend", "opportunity"]]
+    ui.table(view, "top_opportunities", column_config={
+        "label": "Need theme", "why": "Why it ranks here", "reviews": "Reviews",
+        "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
+        "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"),
+        "trend": "Trend (share, recent 4 weeks)", "opportunity": st.column_config.NumberColumn("Score", format="%.4f")})
+
+period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
+timeline = ui.load("sentiment_over_time", filters, period)
+st.subheader("Sentiment and volume over time")
+if timeline.empty:
+    st.caption("This dataset has no dates.")
+else:
+    ui.chart(charts.sentiment_timeline(timeline, period), "sentiment_over_time")

@@ -1,0 +1,48 @@
+"""Product feedback: products/categories x themes, ratings, complaints and praise, side by side, trends."""
+from dataclasses import replace
+
+import streamlit as st
+
+from core import charts, insights
+from pages import ui
+
+st.title("Product feedback")
+store = ui.open_workspace()
+ui.require_analysis(store)
+filters = ui.sidebar_filters()
+by = st.radio("Group by", ["product", "category"], horizontal=True)
+matrix = ui.load("facet_theme_matrix", by, filters)
+if matrix.empty:
+    st.info(f"No {by} column in the analysed data (map one on the Data page).")
+    st.stop()
+ui.chart(charts.facet_heatmap(matrix, by), f"{by}_theme_heatmap")
+ui.chart(charts.rating_distribution(ui.load("rating_distribution", by, filters), by), f"{by}_ratings")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Top complaints")
+    ui.table(ui.load("quotes", "negative", filters), "top_complaints")
+with right:
+    st.subheader("Top praise")
+    ui.table(ui.load("quotes", "positive", filters), "top_praise")
+
+st.subheader("Side by side")
+values = ui.load("facet_values", by, filters)["value"].tolist()
+if len(values) >= 2:
+    a, b = st.columns(2)
+    first = a.selectbox(f"First {by}", values, index=0)
+    second = b.selectbox(f"Second {by}", values, index=1)
+    side = matrix[matrix["value"].isin([first, second])]
+    shared = side.groupby("theme")["value"].nunique()
+    side = side[side["theme"].isin(shared[shared == 2].index)]
+    if side.empty:
+        st.caption("These two have no theme in common among the busiest ones.")
+    else:
+        ui.chart(charts.compare_bars(side, by), f"{by}_side_by_side")
+    trend_filters = replace(filters, **({"products": (first,)} if by == "product" else {"categories": (first,)}))
+    figures = ui.load("overview", trend_filters)
+    period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
+    timeline = ui.load("sentiment_over_time", trend_filters, period)
+    if not timeline.empty:
+        st.subheader(f"Trend: {first}")
+        ui.chart(charts.sentiment_timeline(timeline, period), f"{by}_trend")

@@ -1,0 +1,57 @@
+"""Need themes: the map, the table, evidence for one theme, and the PM's edits (rename, merge, hide)."""
+import streamlit as st
+
+from core import charts, insights
+from pages import ui
+
+st.title("Need themes")
+store = ui.open_workspace()
+ui.require_analysis(store)
+filters = ui.sidebar_filters()
+themes = insights.with_trend(ui.load("theme_table", filters))
+if themes.empty:
+    st.info("No themes for these filters.")
+    st.stop()
+
+ui.chart(charts.theme_map(themes), "theme_map")
+table = themes.assign(trend=themes["trend"].map(insights.trend_arrow),
+                      keywords=themes["keywords"].map(lambda k: ", ".join(k) if k is not None else ""))
+ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment", "negative_share", "avg_rating",
+                "trend", "keywords", "lang"]], "need_themes", column_config={
+    "theme_id": "ID", "label": "Need theme", "snippets": "Mentions", "reviews": "Reviews",
+    "share": st.column_config.NumberColumn("Share", format="percent"),
+    "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="-1 negative … +1 positive"),
+    "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
+    "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "trend": "Trend", "keywords": "Keywords",
+    "lang": "Lang"})
+
+st.subheader("Evidence")
+options = {f"{r.label} ({r.snippets:,})": (int(r.dataset_id), int(r.theme_id)) for r in themes.itertuples()}
+choice = st.selectbox("Theme", list(options))
+dataset_id, theme_id = options[choice]
+left, right = st.columns([1, 2])
+polarity = left.segmented_control("Sentiment", ["negative", "neutral", "positive"], key="evidence_sentiment")
+contains = right.text_input("Contains", placeholder="e.g. zipper, 尺码")
+evidence = ui.load("theme_snippets", dataset_id, theme_id, filters, polarity, contains or None)
+st.caption(f"{len(evidence)} snippets shown, closest to the theme first. Full reviews are in the table's last column.")
+ui.table(evidence, f"theme_{theme_id}_evidence", height=320, column_config={
+    "snippet": st.column_config.TextColumn("Snippet", width="large"), "review": st.column_config.TextColumn("Full review")})
+
+st.subheader("Edit themes")
+with st.form("edit_theme"):
+    target = st.selectbox("Theme to edit", list(options), index=list(options).index(choice))
+    merge_into = st.selectbox("Merge into", ["(do not merge)"] + [o for o in options if o != target])
+    new_label = st.text_input("New name (for the merged theme when merging)", placeholder="e.g. Runs small")
+    hide = st.checkbox("Hide this theme everywhere (exports included)")
+    if st.form_submit_button("Save"):
+        ds, tid = options[target]
+        if merge_into in options:  # the theme joins the other one; a new name applies to the merged theme
+            destination = options[merge_into][1]
+            store.edit_theme(ds, tid, merged_into=destination)
+            tid = destination
+        store.edit_theme(ds, tid, label=new_label.strip() or None, hidden=hide or None)
+        st.success("Saved. Every page and export now uses the edited themes.")
+        st.rerun()
+if st.button("Undo all edits for this dataset"):
+    store.reset_theme_edits(dataset_id)
+    st.rerun()

@@ -1,0 +1,162 @@
+"""Streamlit-only helpers shared by the pages: cached workspace and job queue, global filters, exports.
+
+``@st.cache_resource`` wraps the workspace connection and the job queue here and nowhere else. Aggregates are
+cached with ``st.cache_data`` keyed on the workspace's data version, so an analysis or an edit refreshes them.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.config import Settings
+from core.errors import NeedLensError
+from core.export import chart_png, chart_svg, table_csv, table_xlsx
+from core.filters import Filters
+from core.jobs import JobQueue
+from core.store import Store
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False)
+def workspace() -> Store:
+    """The process's one read-write connection; every call uses its own cursor."""
+    return Store(settings().db_path)
+
+
+@st.cache_resource(show_spinner=False)
+def jobs() -> JobQueue:
+    return JobQueue(workspace(), settings())
+
+
+def open_workspace() -> Store:
+    """The workspace, or a plain message and a stopped page when it cannot be opened."""
+    try:
+        return workspace()
+    except NeedLensError as exc:
+        st.error(f"The workspace cannot be opened: {exc}")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(method: str, version: int, *args: Any, **kwargs: Any) -> Any:
+    return getattr(workspace(), method)(*args, **kwargs)
+
+
+def load(method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a Store read method, cached until the workspace's data version changes."""
+    return _cached(method, workspace().data_version(), *args, **kwargs)
+
+
+# --- global filters (kept across pages in session_state, not in widget keys that pages drop) -------------------
+
+FILTER_KEYS = ("datasets", "dates", "categories", "products", "langs", "ratings")
+
+
+def _remember(name: str) -> None:
+    st.session_state[f"f_{name}"] = st.session_state[f"w_{name}"]
+
+
+def _widget_value(name: str, default: Any) -> Any:
+    # Streamlit forgets a widget's value when the user opens another page; the remembered copy restores it.
+    st.session_state[f"w_{name}"] = st.session_state.get(f"f_{name}", st.session_state.get(f"w_{name}", default))
+    return st.session_state[f"w_{name}"]
+
+
+def sidebar_filters() -> Filters:
+    """The sidebar's global filters; the same selections follow the user from page to page."""
+    datasets = load("datasets")
+    reviews = datasets[datasets["kind"] == "reviews"] if not datasets.empty else datasets
+    bar = st.sidebar
+    bar.header("Filters")
+    if reviews.empty:
+        bar.caption("No analysed reviews yet.")
+        return Filters()
+    names = dict(zip(reviews["dataset_id"], reviews["name"]))
+    _widget_value("datasets", [])
+    chosen = bar.multiselect("Dataset", list(names), format_func=lambda i: names.get(i, str(i)), key="w_datasets",
+                             on_change=_remember, args=("datasets",), placeholder="All datasets")
+    base = Filters(dataset_ids=tuple(chosen))
+    bounds = load("overview", base)
+    dates = ()
+    if pd.notna(bounds.get("first_date")):
+        first, last = bounds["first_date"].date(), bounds["last_date"].date()
+        _widget_value("dates", (first, last))
+        value = bar.date_input("Date range", min_value=first, max_value=last, key="w_dates",
+                               on_change=_remember, args=("dates",))
+        dates = tuple(value) if isinstance(value, (list, tuple)) and len(value) == 2 else ()
+    categories = _facet_select(bar, "Category", "category", "categories", base)
+    products = _facet_select(bar, "Product", "product", "products", base)
+    _widget_value("langs", [])
+    langs = bar.multiselect("Language", ["en", "zh", "other"], key="w_langs", on_change=_remember, args=("langs",),
+                            placeholder="All languages")
+    _widget_value("ratings", (1.0, 5.0))
+    ratings = bar.slider("Rating", 0.0, 5.0, step=0.5, key="w_ratings", on_change=_remember, args=("ratings",))
+    rating_filter = ratings != (1.0, 5.0) and ratings != (0.0, 5.0)
+    return Filters(dataset_ids=tuple(chosen), date_from=dates[0] if dates else None,
+                   date_to=dates[1] if dates else None, categories=tuple(categories), products=tuple(products),
+                   langs=tuple(langs), rating_min=ratings[0] if rating_filter else None,
+                   rating_max=ratings[1] if rating_filter else None)
+
+
+def _facet_select(bar, label: str, by: str, name: str, base: Filters) -> list[str]:
+    values = load("facet_values", by, base)
+    _widget_value(name, [])
+    options = values["value"].tolist()
+    st.session_state[f"w_{name}"] = [v for v in st.session_state[f"w_{name}"] if v in options]
+    return bar.multiselect(label, options, key=f"w_{name}", on_change=_remember, args=(name,),
+                           placeholder=f"All {'categories' if by == 'category' else 'products'}" if options else f"No {label.lower()} column")
+
+
+def require_analysis(store: Store) -> None:
+    """Stop the page with a pointer to the Data page when nothing has been analysed yet."""
+    if load("summary")["reviews"] == 0:
+        st.info("No reviews analysed yet. Go to **Data** to upload a file or load the demo data.")
+        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        st.stop()
+
+
+# --- exports ---------------------------------------------------------------------------------------------------
+
+def chart(chart_obj: alt.Chart, name: str) -> None:
+    """Place a chart with PNG and SVG downloads (rendered offline, only when clicked)."""
+    # The element needs an explicit height (Streamlit ignores the spec's); the plot fills the container's width.
+    declared = getattr(chart_obj, "height", 300)
+    height = (declared if isinstance(declared, int) else 300) + 110  # + title, axis and legend
+    st.altair_chart(chart_obj.properties(width="container"), width="stretch", height=height, theme=None)
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("⬇ PNG", data=lambda: chart_png(chart_obj), file_name=f"{name}.png", mime="image/png",
+                         key=f"png_{name}", on_click="ignore")
+    right.download_button("⬇ SVG", data=lambda: chart_svg(chart_obj), file_name=f"{name}.svg", mime="image/svg+xml",
+                          key=f"svg_{name}", on_click="ignore")
+
+
+def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None) -> None:
+    """Place a table with CSV and XLSX downloads (formula injection neutralised)."""
+    st.dataframe(frame, hide_index=True, column_config=column_config, width="stretch",
+                 **({"height": height} if height else {}))
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("⬇ CSV", data=lambda: table_csv(frame), file_name=f"{name}.csv", mime="text/csv",
+                         key=f"csv_{name}", on_click="ignore")
+    right.download_button("⬇ XLSX", data=lambda: table_xlsx(frame), file_name=f"{name}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"xlsx_{name}", on_click="ignore")
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+def guarded(render: Callable[[], None]) -> None:
+    """Run a page body; errors NeedLens raises on purpose become plain messages."""
+    try:
+        render()
+    except NeedLensError as exc:
+        st.error(str(exc))

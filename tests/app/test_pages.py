@@ -1,0 +1,94 @@
+"""Every page on the demo workspace, through Streamlit's AppTest (no browser)."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from helpers import ROOT
+
+PAGES = ["overview", "themes", "products", "search", "report", "data"]
+
+
+def open_page(name: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(f"pages/{name}.py")
+    return at.run()
+
+
+def charts(at: AppTest) -> list:
+    return at.get("vega_lite_chart")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_error(workspace, page):
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value
+
+
+def test_overview_headline_figures_and_charts(workspace):
+    at = open_page("overview")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Reviews"] == "2,500"
+    assert metrics["Need themes"] != "0"
+    assert len(charts(at)) == 2  # opportunities + sentiment over time
+    assert len(at.dataframe[0].value) >= 3  # ranked opportunities
+
+
+def test_filters_change_the_numbers_and_follow_to_other_pages(workspace):
+    at = open_page("overview")
+    at.multiselect(key="w_langs").set_value(["zh"]).run()
+    assert {m.label: m.value for m in at.metric}["Reviews"] == "500"
+    at.switch_page("pages/themes.py").run()
+    assert at.multiselect(key="w_langs").value == ["zh"]
+    assert set(at.dataframe[0].value["lang"]) == {"zh"}
+
+
+def test_theme_table_drill_down_and_rename_merge_hide(workspace):
+    at = open_page("themes")
+    table = at.dataframe[0].value
+    assert len(table) >= 5 and table["snippets"].sum() > 0
+    evidence = at.dataframe[1].value
+    assert len(evidence) > 0 and {"snippet", "review", "sentiment"} <= set(evidence.columns)
+    first, second = table["label"].iloc[0], table["label"].iloc[1]
+    at.selectbox[1].set_value(at.selectbox[1].options[0])  # theme to edit: the biggest
+    at.selectbox[2].set_value(at.selectbox[2].options[1])  # merge it into the second biggest
+    at.text_input[1].set_value("Packaging & delivery")  # and name the merged theme
+    at.button[0].click().run()
+    assert not at.exception
+    labels = at.dataframe[0].value["label"].tolist()
+    assert "Packaging & delivery" in labels and first not in labels and second not in labels
+    assert len(labels) == len(table) - 1
+
+
+def test_product_page_heatmap_ratings_and_quotes(workspace):
+    at = open_page("products")
+    assert len(charts(at)) >= 3  # heatmap, ratings, side by side (+ trend)
+    complaints, praise = at.dataframe[0].value, at.dataframe[1].value
+    assert len(complaints) > 0 and (complaints["score"] < 0).all()
+    assert len(praise) > 0 and (praise["score"] > 0).all()
+
+
+def test_search_page_intents_and_unmet_demand(workspace):
+    at = open_page("search")
+    assert len(charts(at)) >= 3
+    intents, unmet = at.dataframe[0].value, at.dataframe[1].value
+    assert len(intents) >= 5 and intents["searches"].sum() == 5000 - 0
+    assert "petite" in " ".join(unmet["query"])  # the planted unmet need
+
+
+def test_data_page_lists_datasets_with_counts(workspace):
+    at = open_page("data")
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["demo_reviews.csv", "demo_searches.csv"]
+    assert table["loaded_rows"].tolist() == [2500, 5000]
+
+
+def test_empty_workspace_points_to_the_data_page(tmp_path, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("NEEDLENS_DB", str(tmp_path / "empty.duckdb"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("overview")
+    assert not at.exception and "No reviews analysed yet" in at.info[0].value
+    st.cache_resource.clear()
