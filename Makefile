@@ -7,13 +7,13 @@ DB ?= data/workspace.duckdb
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install install-dev browser demo bench bench-quick models screenshots clean
+.PHONY: run test install install-dev browser fonts demo bench models screenshots clean
 
-run: install demo
+run: install fonts demo
 	@echo "NeedLens is starting on http://localhost:$(PORT)"
 	NEEDLENS_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: install-dev browser
+test: install-dev browser fonts
 	$(BIN)/python -m pytest -q tests
 
 $(BIN)/python:
@@ -37,6 +37,17 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed; browser tests will be skipped"; \
 	else echo "not root: install chromium yourself to run the browser tests"; fi
+
+# CJK fonts so Chinese labels render in exported PNG/SVG charts and screenshots (Debian package, as root).
+fonts:
+	@if fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then echo "CJK fonts present"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+	  || echo "fonts-noto-cjk could not be installed; Chinese text in exported charts may show as boxes"; \
+	else echo "not root: install fonts-noto-cjk for Chinese text in exported charts"; fi
+
+screenshots: install-dev
+	$(BIN)/python bench/browser.py --db $(DB) --out docs/screenshots
 
 # The first `make run` analyses the bundled demo data with a progress bar; later runs reuse the workspace.
 demo: $(DB)

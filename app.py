@@ -7,6 +7,7 @@ st.navigation([
     st.Page("pages/themes.py", title="Need themes", icon=":material/hub:"),
     st.Page("pages/products.py", title="Product feedback", icon=":material/storefront:"),
     st.Page("pages/search.py", title="Search insights", icon=":material/search:"),
+    st.Page("pages/recommend.py", title="Recommendation lab", icon=":material/recommend:"),
     st.Page("pages/report.py", title="Report & export", icon=":material/description:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]).run()

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = {"overview": "", "themes": "themes", "products": "products", "search": "search", "report": "report",
-         "data": "data"}
+PAGES = {"overview": "", "themes": "themes", "products": "products", "search": "search", "recommend": "recommend",
+         "report": "report", "data": "data"}
 
 
 def free_port() -> int:

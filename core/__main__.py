@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--what", choices=EXPORTS, required=True)
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
+
+    rec = sub.add_parser("recommend-eval", help="evaluate every recommender offline on an interactions file")
+    rec.add_argument("--interactions", type=Path, required=True, help="user-item file (CSV/TSV/XLSX/Parquet/JSONL)")
+    for role in ("user", "item", "rating", "time"):
+        rec.add_argument(f"--{role}-col", dest=f"{role}_col", help=f"column holding the {role}")
+    rec.add_argument("--db", type=Path, help="workspace whose review themes give items their aspects (optional)")
+    rec.add_argument("--test-fraction", type=float, default=0.2)
+    rec.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -124,7 +132,28 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "summary": cmd_summary, "export": cmd_export}
+def cmd_recommend_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .lab import evaluate_file
+
+    overrides = {"user": args.user_col, "item": args.item_col, "rating": args.rating_col, "date": args.time_col}
+    workspace = None
+    if args.db is not None:
+        workspace = _open_existing(settings)
+    try:
+        result = evaluate_file(args.interactions, overrides, args.test_fraction, workspace)
+    finally:
+        if workspace is not None:
+            workspace.close()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"split: {result['split']}")
+        for name, metrics in result["models"].items():
+            print(f"{name:>12}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,3 +153,26 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
                                                                       size=alt.value(11))
     return _base(alt.layer(points, labels).properties(width=620, height=380), "Demand vs satisfaction",
                  "Bottom right: much searched, poorly served — unmet demand")
+
+
+def metric_bars(frame: pd.DataFrame, metric: str = "ndcg@10") -> alt.Chart:
+    """Recommenders side by side on one offline metric."""
+    chart = alt.Chart(frame).mark_bar(color="#2563eb").encode(
+        x=alt.X(f"{metric}:Q", title=metric.upper().replace("@", " @ ")), y=alt.Y("model:N", sort="-x", title=None),
+        tooltip=["model:N"] + [alt.Tooltip(f"{c}:Q", format=".4f") for c in frame.columns if c != "model"],
+    ).properties(width=480, height=max(120, 30 * len(frame)))
+    return _base(chart, f"Recommenders by {metric}", "Temporal split: each shopper's latest 20% held out")
+
+
+def ab_intervals(result) -> alt.Chart:
+    """Conversion per arm with 95% Wilson intervals."""
+    data = pd.DataFrame({"arm": [result.arm_a, result.arm_b], "rate": [result.rate_a, result.rate_b],
+                         "low": [result.ci_a[0], result.ci_b[0]], "high": [result.ci_a[1], result.ci_b[1]],
+                         "visitors": [result.n_a, result.n_b]})
+    base = alt.Chart(data).encode(y=alt.Y("arm:N", title=None))
+    bars = base.mark_bar(color="#93c5fd").encode(
+        x=alt.X("rate:Q", title="Conversion rate", axis=alt.Axis(format="%")),
+        tooltip=["arm:N", alt.Tooltip("rate:Q", format=".2%"), "visitors:Q"])
+    whiskers = base.mark_rule(color="#1e3a8a", strokeWidth=2).encode(x="low:Q", x2="high:Q")
+    return _base(alt.layer(bars, whiskers).properties(width=480, height=120), "A/B test: conversion per arm",
+                 f"95% confidence intervals; p = {result.p_value:.3g}")

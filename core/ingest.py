@@ -22,7 +22,7 @@ import pandas as pd
 from .errors import ColumnError, InputError
 from .text import mask_pii, normalise
 
-REVIEWS, SEARCHES = "reviews", "searches"
+REVIEWS, SEARCHES, INTERACTIONS = "reviews", "searches", "interactions"
 MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 
@@ -50,8 +50,15 @@ SEARCH_ROLES: dict[str, list[str]] = {
     "relevance": ["relevance", "conversion", "converted", "purchased", "ctr", "转化"],
     "id": ["search_id", "id"],
 }
-ROLE_SPECS = {REVIEWS: REVIEW_ROLES, SEARCHES: SEARCH_ROLES}
-REQUIRED_ROLE = {REVIEWS: "text", SEARCHES: "query"}
+INTERACTION_ROLES: dict[str, list[str]] = {
+    "user": ["user_id", "userid", "user", "reviewerid", "customer_id", "visitorid", "session_id", "用户id", "用户"],
+    "item": ["item_id", "itemid", "item", "movieid", "product_id", "productid", "product", "asin", "sku", "商品id", "商品"],
+    "rating": ["rating", "overall", "score", "value", "stars", "评分"],
+    "event": ["event", "event_type", "action", "behavior", "行为"],
+    "date": ["timestamp", "unixreviewtime", "time", "date", "datetime", "event_time", "时间"],
+}
+ROLE_SPECS = {REVIEWS: REVIEW_ROLES, SEARCHES: SEARCH_ROLES, INTERACTIONS: INTERACTION_ROLES}
+REQUIRED_ROLE = {REVIEWS: "text", SEARCHES: "query", INTERACTIONS: "item"}
 
 
 @dataclass
@@ -341,6 +348,11 @@ def resolve_columns(frame: pd.DataFrame, kind: str, overrides: dict[str, str | N
         mapping = {r: c for r, c in mapping.items() if c != column}
         mapping[role] = column
     required = REQUIRED_ROLE[kind]
+    if kind == INTERACTIONS:
+        for role in ("user", "item"):
+            if role not in mapping:
+                raise ColumnError(f"no {role} column found; columns are: {', '.join(map(str, frame.columns))}; "
+                                  f"pass --{role}-col NAME")
     if required not in mapping:
         flag = "--text-col" if kind == REVIEWS else "--query-col"
         raise ColumnError(
@@ -403,6 +415,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def validate(raw: RawTable, kind: str, mapping: dict[str, str], name: str) -> LoadedDataset:
     """Apply roles to a raw table: typed, PII-masked rows plus rejects with reasons."""
+    if kind == INTERACTIONS:
+        return _validate_interactions(raw, mapping, name)
     frame = raw.frame
     reasons = pd.Series("", index=frame.index, dtype=object)
     required = REQUIRED_ROLE[kind]
@@ -440,6 +454,32 @@ def validate(raw: RawTable, kind: str, mapping: dict[str, str], name: str) -> Lo
     rows["source_id"] = _unique_ids(rows["source_id"])
     return LoadedDataset(name, kind, raw.content_hash, raw.file_format, raw.encoding, mapping, rows,
                          rejects.reset_index(drop=True))
+
+
+def _validate_interactions(raw: RawTable, mapping: dict[str, str], name: str) -> LoadedDataset:
+    """user, item, value (rating or 1), event, ts; rows without user or item, or with a bad rating/time, rejected."""
+    frame = raw.frame
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    out = pd.DataFrame(index=frame.index)
+    out["row_no"] = frame.index.astype("int64")
+    for role in ("user", "item"):
+        out[role] = frame[mapping[role]].astype(str).str.strip()
+        reasons[(out[role] == "") & (reasons == "")] = f"empty {role}"
+    out["value"] = _numeric_role(frame, mapping.get("rating"), reasons, "rating").fillna(1.0)
+    out["event"] = frame[mapping["event"]].astype(str).str.strip() if "event" in mapping else ""
+    if "date" in mapping:
+        dates, failed = parse_dates(frame[mapping["date"]])
+        reasons[failed & (reasons == "")] = "time could not be parsed"
+        out["ts"] = dates
+    else:  # no time column: file order stands in for time
+        out["ts"] = pd.Timestamp("2000-01-01") + pd.to_timedelta(out["row_no"], unit="s")
+    bad = reasons != ""
+    rejects = pd.DataFrame({"row_no": frame.index[bad].astype("int64"), "reason": reasons[bad].values,
+                            "raw": [""] * int(bad.sum())})
+    parse_rejects = pd.DataFrame(raw.parse_rejects, columns=["row_no", "reason", "raw"])
+    rejects = pd.concat([parse_rejects, rejects], ignore_index=True).sort_values("row_no", kind="stable")
+    return LoadedDataset(name, INTERACTIONS, raw.content_hash, raw.file_format, raw.encoding, mapping,
+                         out[~bad].reset_index(drop=True), rejects.reset_index(drop=True))
 
 
 def _reject_duplicates(out: pd.DataFrame, reasons: pd.Series) -> None:

@@ -25,7 +25,7 @@ import pyarrow as pa
 from .errors import WorkspaceError
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -66,6 +66,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE intents (dataset_id INTEGER, intent_id INTEGER, lang VARCHAR, label VARCHAR, keywords VARCHAR[],
         queries BIGINT, x DOUBLE, y DOUBLE, examples VARCHAR[], theme_dataset_id INTEGER, theme_id INTEGER,
         theme_similarity DOUBLE);
+    """,
+    # 3 -> 4: the recommendation lab's interactions (uploaded or simulated) and simulator settings.
+    """
+    CREATE TABLE interactions (user_id VARCHAR, item VARCHAR, event VARCHAR, value DOUBLE, ts TIMESTAMP,
+        simulated BOOLEAN);
+    CREATE TABLE simulations (created_at TIMESTAMP, params VARCHAR, events BIGINT);
     """,
 ]
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents")
@@ -583,6 +589,29 @@ class Store:
     def theme_centroids(self) -> pd.DataFrame:
         """Computed themes with their centroids, for matching search intents uploaded on their own."""
         return self.query_df("SELECT dataset_id, theme_id, lang, centroid FROM themes WHERE centroid IS NOT NULL")
+
+    def product_aspects(self, top_themes: int = 15, filters=None) -> pd.DataFrame:
+        """Per product and theme: mentions and summed snippet sentiment, plus the product's review count."""
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts},
+            counts AS (SELECT product, count(*) AS reviews FROM reviews WHERE product <> '' GROUP BY 1)
+            SELECT f.product, f.label AS theme, count(*) AS mentions, sum(f.score) AS score_sum,
+                   any_value(c.reviews) AS reviews
+            FROM facts f JOIN counts c USING (product) WHERE f.product <> '' GROUP BY 1, 2""", params)
+
+    def write_interactions(self, frame: pd.DataFrame, simulated: bool, params: dict | None = None) -> None:
+        """Replace the lab's interactions (one transaction)."""
+        rows = frame.rename(columns={"user": "user_id"})[["user_id", "item", "event", "value", "ts"]].assign(
+            simulated=simulated)
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM interactions")
+            cur.register("rows_in", rows)
+            cur.execute("INSERT INTO interactions BY NAME SELECT * FROM rows_in")
+            cur.execute("INSERT INTO simulations VALUES (now(), ?, ?)", [json.dumps(params or {}), len(rows)])
+            self._bump_version(cur)
+
+    def interactions(self) -> pd.DataFrame:
+        return self.query_df("SELECT user_id AS user, item, event, value, ts, simulated FROM interactions ORDER BY ts")
 
     def rejects(self, dataset_id: int) -> pd.DataFrame:
         return self.query_df("SELECT row_no, reason, raw FROM rejects WHERE dataset_id = ? ORDER BY row_no", [dataset_id])

@@ -89,6 +89,19 @@ ZH_WISHES = ["希望有{f}。", "建议增加{f}。", "要是有{f}就好了。"
 ZH_FEATURES = {"Electronics": ["更大的容量", "收纳盒", "Type-C接口"], "Apparel": ["更多颜色", "加大码"],
                "Kitchen": ["预约功能", "保温功能"], "Home": ["遥控器", "静音模式"]}
 
+# Per-product strengths and weaknesses (probability that a mention of the need is a complaint): the products
+# differ, so the product heatmap and the need-aware recommender have something real to find.
+PRODUCT_BIAS = {
+    ("AuraBuds Pro earbuds", "battery"): 0.85, ("PixelView smartwatch", "battery"): 0.10,
+    ("VoltMax power bank", "battery"): 0.15, ("EchoMini speaker", "ease"): 0.70,
+    ("Linen summer dress", "sizing"): 0.85, ("CloudKnit sweater", "sizing"): 0.10, ("TrailFlex hiking pants", "quality"): 0.05,
+    ("Everyday denim jacket", "look"): 0.05, ("BrewWell coffee maker", "ease"): 0.75, ("SharpEdge knife set", "quality"): 0.05,
+    ("FreshBlend blender", "shipping"): 0.70, ("SteamChef rice cooker", "value"): 0.05, ("PureAir purifier", "value"): 0.70,
+    ("DreamRest pillow", "quality"): 0.60, ("LumaDesk lamp", "look"): 0.05, ("GlowSerum vitamin C", "value"): 0.75,
+    ("CalmSkin moisturiser", "look"): 0.05, ("无线蓝牙耳机", "battery"): 0.85, ("快充充电宝", "battery"): 0.10,
+    ("纯棉连衣裙", "sizing"): 0.85, ("电饭煲", "ease"): 0.10, ("空气净化器", "value"): 0.75,
+}
+
 NEGATIVE_WEIGHTS = {"battery": 0.40, "sizing": 0.45, "value": 0.20, "shipping": 0.15, "ease": 0.20, "quality": 0.15,
                     "look": 0.10}
 
@@ -110,13 +123,17 @@ def _applicable(needs: dict, category: str) -> list[str]:
     return [n for n, (cats, _, _) in needs.items() if cats is None or category in cats]
 
 
-def english_review(rng: random.Random, category: str) -> tuple[str, float, str]:
+def _negative(rng: random.Random, product: str, need: str) -> bool:
+    return rng.random() < PRODUCT_BIAS.get((product, need), NEGATIVE_WEIGHTS.get(need, 0.3))
+
+
+def english_review(rng: random.Random, category: str, product: str) -> tuple[str, float, str]:
     needs = _applicable(EN_NEEDS, category)
     chosen = rng.sample(needs, k=min(len(needs), rng.choice([1, 2, 2, 3])))
     sentences, polarity = [_fill(rng.choice(OPENERS), rng).strip()], []
     for need in chosen:
         _, negatives, positives = EN_NEEDS[need]
-        negative = rng.random() < NEGATIVE_WEIGHTS.get(need, 0.3)
+        negative = _negative(rng, product, need)
         sentences.append(_fill(rng.choice(negatives if negative else positives), rng))
         polarity.append(-1 if negative else 1)
     if rng.random() < 0.12:
@@ -125,13 +142,13 @@ def english_review(rng: random.Random, category: str) -> tuple[str, float, str]:
     return " ".join(s for s in sentences if s).strip(), rating, chosen[0]
 
 
-def chinese_review(rng: random.Random, category: str) -> tuple[str, float, str]:
+def chinese_review(rng: random.Random, category: str, product: str) -> tuple[str, float, str]:
     needs = _applicable(ZH_NEEDS, category)
     chosen = rng.sample(needs, k=min(len(needs), rng.choice([1, 2, 2])))
     parts, polarity = [], []
     for need in chosen:
         _, negatives, positives = ZH_NEEDS[need]
-        negative = rng.random() < NEGATIVE_WEIGHTS.get(need, 0.3)
+        negative = _negative(rng, product, need)
         parts.append(_fill(rng.choice(negatives if negative else positives), rng))
         polarity.append(-1 if negative else 1)
     if rng.random() < 0.15 and category in ZH_FEATURES:
@@ -152,7 +169,7 @@ def make_reviews(rng: random.Random, n_en: int = 2000, n_zh: int = 500) -> list[
         catalogue = ZH_CATALOGUE if zh else CATALOGUE
         category = rng.choice(list(catalogue))
         product = rng.choice(catalogue[category])
-        text, rating, need = (chinese_review if zh else english_review)(rng, category)
+        text, rating, need = (chinese_review if zh else english_review)(rng, category, product)
         rows.append({"review_id": f"R{i + 1:05d}", "product": product, "category": category,
                      "rating": int(rating), "date": _day(rng, need).strftime("%Y-%m-%d"),
                      "user_id": f"U{rng.randint(1, 900):04d}", "review_text": text})

@@ -20,6 +20,20 @@ from core.jobs import JobQueue
 from core.store import Store
 
 
+def _route_through_app() -> None:
+    """Streamlit treats a folder named pages/ as a legacy multipage app until app.py has called
+    st.navigation once in this server process; a first visit straight to /data would run the page on its
+    own. Switch legacy mode off and rerun, so app.py (the router) handles every request."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_route_through_app()
+
+
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
     return Settings.from_env()
@@ -160,3 +174,11 @@ def guarded(render: Callable[[], None]) -> None:
         render()
     except NeedLensError as exc:
         st.error(str(exc))
+
+
+def load_static(name: str, compute: Callable[[], Any], *key: Any) -> Any:
+    """Memoise an expensive computation for this browser session, keyed by name and the given values."""
+    memo = st.session_state.setdefault("_memo", {})
+    if (name, *key) not in memo:
+        memo[(name, *key)] = compute()
+    return memo[(name, *key)]

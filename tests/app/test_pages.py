@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from helpers import ROOT
 
-PAGES = ["overview", "themes", "products", "search", "report", "data"]
+PAGES = ["overview", "themes", "products", "search", "recommend", "report", "data"]
 
 
 def open_page(name: str) -> AppTest:
@@ -92,3 +92,16 @@ def test_empty_workspace_points_to_the_data_page(tmp_path, monkeypatch):
     at = open_page("overview")
     assert not at.exception and "No reviews analysed yet" in at.info[0].value
     st.cache_resource.clear()
+
+
+def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
+    at = open_page("recommend")
+    assert "Simulate shoppers" in at.info[0].value
+    at.button[0].click().run()
+    assert not at.exception
+    assert len(at.dataframe) >= 7  # six top-10 lists + the evaluation table
+    evaluation = at.dataframe[-1].value
+    assert {"popularity", "itemknn", "need_aware"} <= set(evaluation["model"])
+    next(b for b in at.button if b.label == "Run A/B test").click().run()
+    labels = [m.label for m in at.metric]
+    assert "p-value" in labels and any("conversion" in label for label in labels)

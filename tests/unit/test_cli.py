@@ -86,3 +86,27 @@ def test_cli_runs_as_a_module():
     assert out.returncode == 0
     for command in ("run", "summary", "export"):
         assert command in out.stdout
+
+
+def test_recommend_eval_prints_the_json_contract(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = [(f"u{u}", f"i{rng.integers(0, 30)}", rng.integers(1, 6), 1_600_000_000 + t * 60)
+            for u in range(40) for t in range(8)]
+    path = tmp_path / "events.csv"
+    pd.DataFrame(rows, columns=["userId", "movieId", "rating", "timestamp"]).to_csv(path, index=False)
+    assert main(["recommend-eval", "--interactions", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "temporal" in result["split"]
+    assert {"popularity", "itemknn"} <= set(result["models"])
+    for metrics in result["models"].values():
+        assert set(metrics) == {"precision@10", "recall@10", "ndcg@10", "map@10", "coverage", "diversity", "novelty"}
+
+
+def test_recommend_eval_without_item_column_is_a_plain_error(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("userId,foo\n1,2\n")
+    assert main(["recommend-eval", "--interactions", str(path)]) == 2
+    assert "no item column found" in capsys.readouterr().err

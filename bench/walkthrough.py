@@ -1,0 +1,81 @@
+"""The new-user walkthrough, in a real browser: upload a review file, accept the suggested mapping, analyse, browse
+every page, rename and merge two themes, export a chart (PNG) and the HTML report, screenshot every page.
+
+    python bench/walkthrough.py                       # the whole shared clothing file (takes minutes on 2 cores)
+    python bench/walkthrough.py --file data/demo_reviews.csv --out /tmp/shots
+
+Screenshots go to --out (default docs/screenshots/); the downloaded chart and report go beside them.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import browser  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOTHING = ROOT.parent / "shared" / "datasets" / "womens_clothing_reviews" / "womens_clothing_reviews_shared.csv"
+
+
+def walkthrough(file: Path, out: Path, timeout_s: int = 1800) -> None:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, browser.running_app(Path(tmp) / "ws.duckdb") as url, \
+            sync_playwright() as p:
+        chromium = browser.launch(p)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(f"{url}/data")
+        browser.wait_until_idle(page)
+        page.locator("input[type='file']").first.set_input_files(str(file))
+        page.get_by_text(f"{file.name}:").first.wait_for(timeout=120000)
+        browser.wait_until_idle(page)
+        started = time.time()
+        page.get_by_role("button", name="Analyze").click()
+        page.get_by_text("finished").wait_for(timeout=timeout_s * 1000)
+        print(f"analysis finished in {time.time() - started:.0f}s (browser wall time)")
+        browser.wait_until_idle(page)
+        page.screenshot(path=str(out / "data.png"), full_page=True)
+
+        # Rename and merge: merge the second-largest theme into the largest, and give the result a name.
+        page.goto(f"{url}/themes")
+        browser.wait_until_idle(page)
+        form = page.locator("[data-testid='stForm']")
+        form.locator("[data-testid='stSelectbox']").nth(1).click()
+        page.locator("[role='option']").nth(1).click()
+        form.get_by_label("New name (for the merged theme when merging)").fill("Fit & sizing (merged)")
+        form.get_by_role("button", name="Save").click()
+        page.get_by_text("Saved.").wait_for(timeout=60000)
+
+        for name, path in browser.PAGES.items():
+            page.goto(f"{url}/{path}")
+            browser.wait_until_idle(page)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        page.goto(f"{url}/")
+        browser.wait_until_idle(page)
+        with page.expect_download(timeout=120000) as chart:
+            page.get_by_role("button", name="⬇ PNG").first.click()
+        chart.value.save_as(str(out / "exported_chart.png"))
+        page.goto(f"{url}/report")
+        browser.wait_until_idle(page)
+        with page.expect_download(timeout=120000) as report:
+            page.get_by_role("button", name="⬇ Download the HTML insight report").click()
+        report.value.save_as(str(out / "insight_report.html"))
+        chromium.close()
+    print(f"screenshots, chart and report in {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--file", type=Path, default=CLOTHING)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    walkthrough(args.file, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The recommendation lab's recipes: evaluate an interactions file; build a catalogue from the review workspace;
+simulate shoppers over it; run an A/B test between two recommenders. The page and the CLI call these."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .ingest import INTERACTIONS, load_file
+from .recommend import (ALS, EASE, RECENCY_HALF_LIFE, ContentBased, Data, ItemKNN, NeedAwareHybrid, Popularity, Recommender,
+                        default_models, evaluate, temporal_split, top_k)
+from .simulate import ABResult, ShopperParams, simulate_ab, simulate_shoppers
+from .store import Store
+
+MODELS = {"popularity": Popularity, "itemknn": ItemKNN, "ease": EASE,
+          "ease_recency": lambda: EASE(half_life=RECENCY_HALF_LIFE), "als": ALS, "content": ContentBased,
+          "need_aware": NeedAwareHybrid}
+
+
+def split_description(test_fraction: float, min_user: int = 5) -> str:
+    return (f"temporal per-user split: each user's latest {test_fraction:.0%} of interactions (by time) held out "
+            f"as test, users with fewer than {min_user} interactions kept in train; all held-out items relevant; "
+            f"seen items excluded; k=10")
+
+
+def evaluate_file(path: Path, overrides: dict | None = None, test_fraction: float = 0.2,
+                  workspace: Store | None = None) -> dict:
+    """Load interactions (roles inferred like any upload), split, and evaluate every applicable recommender."""
+    loaded = load_file(path, INTERACTIONS, overrides or {})
+    frame = loaded.rows[["user", "item", "value", "ts"]]
+    catalogue = workspace_catalogue(workspace) if workspace is not None else None
+    train, test = temporal_split(frame, test_fraction)
+    side = catalogue.side_for(np.sort(frame["item"].unique())) if catalogue is not None else {}
+    data = Data.from_frame(train, items=np.sort(frame["item"].unique()), **side)
+    table = evaluate(default_models(data), data, test)
+    return {"split": split_description(test_fraction), "users": int(frame["user"].nunique()),
+            "items": int(frame["item"].nunique()), "interactions": int(len(frame)),
+            "rejected": int(len(loaded.rejects)), "test_interactions": int(len(test)),
+            "models": {name: {k: round(float(v), 5) for k, v in row.items()} for name, row in table.iterrows()}}
+
+
+@dataclass
+class Catalogue:
+    """Products from the review workspace with what their reviews praise or criticise, per need theme."""
+
+    items: np.ndarray
+    popularity: np.ndarray
+    aspects: np.ndarray
+    aspect_names: list[str]
+    item_vectors: np.ndarray | None
+
+    def side_for(self, items: np.ndarray) -> dict:
+        index = pd.Index(self.items).get_indexer(items)
+        aspects = np.zeros((len(items), len(self.aspect_names)))
+        aspects[index >= 0] = self.aspects[index[index >= 0]]
+        return {"aspects": aspects, "aspect_names": self.aspect_names}
+
+
+def workspace_catalogue(store: Store, min_reviews: int = 3, top_themes: int = 15, shrink: float = 5.0) -> Catalogue | None:
+    """Products x themes: shrunk mean snippet sentiment (praise +, complaints -), and review counts."""
+    matrix = store.product_aspects(top_themes)
+    if matrix.empty:
+        return None
+    counts = matrix.groupby("product")["reviews"].max()
+    items = np.array(sorted(counts[counts >= min_reviews].index))
+    if len(items) == 0:
+        return None
+    names = list(dict.fromkeys(matrix.sort_values("mentions", ascending=False)["theme"]))[:top_themes]
+    matrix = matrix[matrix["product"].isin(items) & matrix["theme"].isin(names)]
+    shrunk = matrix["score_sum"] / (matrix["mentions"] + shrink)
+    table = matrix.assign(aspect=shrunk).pivot_table(index="product", columns="theme", values="aspect", fill_value=0.0)
+    table = table.reindex(index=items, columns=names, fill_value=0.0)
+    return Catalogue(items, counts.reindex(items).to_numpy(dtype=float), table.to_numpy(), names, None)
+
+
+def simulate_workspace(store: Store, params: ShopperParams) -> tuple[pd.DataFrame, np.ndarray, Catalogue]:
+    """Simulated shoppers over the workspace's products; events stored in the workspace's interactions table."""
+    catalogue = workspace_catalogue(store)
+    if catalogue is None:
+        raise ValueError("the workspace has no products with reviews; analyse a review file with a product column")
+    frame, needs = simulate_shoppers(catalogue.aspects, catalogue.popularity, params, catalogue.items)
+    store.write_interactions(frame, simulated=True, params=params.__dict__)
+    return frame, needs, catalogue
+
+
+def lab_data(frame: pd.DataFrame, needs: np.ndarray, catalogue: Catalogue) -> Data:
+    """Algorithm-ready data over the whole simulated history (users in shopper order, so rows match needs)."""
+    users = np.array(sorted(frame["user"].unique()))
+    return Data.from_frame(frame, users=users, items=catalogue.items, aspects=catalogue.aspects,
+                           aspect_names=catalogue.aspect_names, needs=needs[: len(users)])
+
+
+def run_ab(frame: pd.DataFrame, needs: np.ndarray, catalogue: Catalogue, model_a: str, model_b: str,
+           visitors: int, split: float, params: ShopperParams, seed: int = 11) -> ABResult:
+    """Train both arms on the simulated history and send simulated visitors to each."""
+    data = lab_data(frame, needs, catalogue)
+    rows = np.arange(len(data.users))
+    recs = {}
+    for name in (model_a, model_b):
+        model = MODELS[name]().fit(data)
+        recs[name] = top_k(model, data, rows, min(10, len(data.items) - 1), exclude_seen=False)
+    return simulate_ab(recs[model_a], recs[model_b], data.needs, data.aspects, visitors, split, params,
+                       (model_a, model_b), seed)
+
+
+def recommender(name: str) -> Recommender:
+    return MODELS[name]()

@@ -1,0 +1,87 @@
+"""Recommendation lab: simulate shoppers from the workspace's needs, compare recommenders, run A/B tests."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import charts
+from core.lab import MODELS, lab_data, recommender, run_ab, simulate_workspace, workspace_catalogue
+from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
+from core.simulate import ShopperParams, minimum_detectable_effect, sample_size_per_arm
+from pages import ui
+
+st.title("Recommendation lab")
+store = ui.open_workspace()
+ui.require_analysis(store)
+ui.sidebar_filters()
+
+with st.expander("Shopper simulator", expanded="lab" not in st.session_state):
+    st.caption("Shoppers get latent needs drawn from the need themes; they browse and buy by popularity, need "
+               "match with what reviews praise or criticise, and noise (model documented in core/simulate.py).")
+    c = st.columns(4)
+    params = ShopperParams(users=c[0].number_input("Shoppers", 50, 5000, 600, 50),
+                           events_per_user=c[1].number_input("Events each", 3, 60, 12),
+                           popularity_bias=c[2].slider("Popularity bias", 0.0, 2.0, 0.6, 0.1),
+                           need_weight=c[3].slider("Need weight", 0.0, 6.0, 3.0, 0.5),
+                           noise=c[0].slider("Noise", 0.1, 3.0, 1.0, 0.1), seed=int(c[1].number_input("Seed", 0, 10**6, 7)))
+    if st.button("Simulate shoppers", type="primary"):
+        try:
+            st.session_state["lab"] = simulate_workspace(store, params)
+            st.session_state["lab_params"] = params
+        except ValueError as exc:
+            st.error(str(exc))
+if "lab" not in st.session_state:
+    st.info("Simulate shoppers to compare recommenders on this workspace's products.")
+    st.stop()
+
+frame, needs, catalogue = st.session_state["lab"]
+params = st.session_state["lab_params"]
+st.caption(f"{frame['user'].nunique():,} shoppers, {len(frame):,} events over {len(catalogue.items)} products and "
+           f"{len(catalogue.aspect_names)} need themes (stored in the workspace).")
+data = lab_data(frame, needs, catalogue)
+
+st.subheader("Top 10 for a shopper")
+user = st.selectbox("Shopper", data.users[:200])
+row = int(np.flatnonzero(data.users == user)[0])
+cares = pd.Series(needs[row], index=catalogue.aspect_names).sort_values(ascending=False).head(3)
+st.write("Cares about: " + ", ".join(f"**{name}** ({weight:.0%})" for name, weight in cares.items()))
+columns = st.columns(3)
+for column, name in zip(columns * 2, ["popularity", "itemknn", "need_aware", "ease", "ease_recency", "als"]):
+    with column:
+        st.markdown(f"**{name}**")
+        st.dataframe(recommend_with_reasons(recommender(name).fit(data), data, user), hide_index=True, height=390)
+
+st.subheader("Offline evaluation")
+train, test = temporal_split(frame, 0.2)
+split_data = Data.from_frame(train, users=data.users, items=catalogue.items, aspects=catalogue.aspects,
+                             aspect_names=catalogue.aspect_names, needs=needs[: len(data.users)])
+table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in MODELS if n != "content"], split_data, test),
+                       len(frame), params)
+ui.chart(charts.metric_bars(table.reset_index()), "recommender_ndcg")
+ui.table(table.reset_index(), "recommender_evaluation")
+
+st.subheader("A/B test simulator")
+c = st.columns(4)
+arm_a = c[0].selectbox("Arm A", list(MODELS)[:-2] + ["need_aware"], index=0)
+arm_b = c[1].selectbox("Arm B", list(MODELS)[:-2] + ["need_aware"], index=len(MODELS) - 2)
+daily = c[2].number_input("Visitors per day", 100, 100000, 2000, 100)
+days = c[3].number_input("Days", 1, 60, 14)
+split = st.slider("Traffic to arm B", 0.1, 0.9, 0.5, 0.05)
+if st.button("Run A/B test"):
+    result = run_ab(frame, needs, catalogue, arm_a, arm_b, int(daily * days), split, params)
+    m = st.columns(3)
+    m[0].metric(f"{arm_a} conversion", f"{result.rate_a:.2%}", help=f"95% CI {result.ci_a[0]:.2%}–{result.ci_a[1]:.2%}")
+    m[1].metric(f"{arm_b} conversion", f"{result.rate_b:.2%}", f"{result.rate_b - result.rate_a:+.2%}",
+                help=f"95% CI {result.ci_b[0]:.2%}–{result.ci_b[1]:.2%}")
+    m[2].metric("p-value", f"{result.p_value:.3g}", help="two-sided two-proportion z-test")
+    st.write(result.verdict)
+    st.caption(f"Minimum detectable effect with this traffic (80% power): {result.mde:.2%} points.")
+    ui.chart(charts.ab_intervals(result), "ab_test")
+
+st.subheader("Sample-size calculator")
+c = st.columns(4)
+base = c[0].number_input("Baseline conversion", 0.001, 0.99, 0.10, 0.005, format="%.3f")
+lift = c[1].number_input("Relative lift to detect", 0.01, 2.0, 0.10, 0.01, format="%.2f")
+alpha = c[2].selectbox("Significance", [0.05, 0.01, 0.10])
+power = c[3].selectbox("Power", [0.8, 0.9, 0.95])
+needed = sample_size_per_arm(base, base * (1 + lift), alpha, power)
+st.metric("Visitors needed per arm", f"{needed:,}")

@@ -1,0 +1,84 @@
+"""End to end in a real browser (Debian chromium + Playwright): upload, map, analyse, browse, export.
+
+Skipped, with the reason, when chromium or Playwright is missing (`make test` installs chromium as root).
+Screenshots of every page are saved to test-artifacts/browser/.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import browser  # noqa: E402
+
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+
+def _requirements() -> str | None:
+    if not Path(browser.CHROMIUM).exists():
+        return f"chromium not found at {browser.CHROMIUM}: run `make test` as root or `apt-get install -y chromium`"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed: pip install -r requirements-dev.txt"
+    return None
+
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(_requirements() is not None, reason=_requirements() or "")]
+
+
+@pytest.fixture
+def upload_file(tmp_path) -> Path:
+    """300 demo reviews (English and Chinese) as a CSV a PM would upload."""
+    frame = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str).sample(300, random_state=3)
+    path = tmp_path / "my_reviews.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_upload_analyse_browse_and_export_in_chromium(tmp_path, upload_file):
+    from playwright.sync_api import sync_playwright
+
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    errors: list[str] = []
+    with browser.running_app(tmp_path / "ws.duckdb") as url, sync_playwright() as p:
+        chromium = browser.launch(p)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{url}/data")
+        browser.wait_until_idle(page)
+        page.locator("input[type='file']").first.set_input_files(str(upload_file))
+        page.get_by_text("my_reviews.csv: 300 rows").wait_for(timeout=60000)
+        page.get_by_text("Text", exact=True).first.wait_for(timeout=30000)  # the mapping form, pre-filled
+        browser.wait_until_idle(page)
+        page.screenshot(path=str(ARTIFACTS / "data_mapping.png"), full_page=True)
+        page.get_by_role("button", name="Analyze").click()
+        page.get_by_text("finished").wait_for(timeout=300000)
+        page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
+
+        for name, path in browser.PAGES.items():
+            if name == "data":
+                continue
+            page.goto(f"{url}/{path}")
+            browser.wait_until_idle(page)
+            assert page.get_by_text("No reviews analysed yet").count() == 0, name
+            assert page.locator("[data-testid='stException']").count() == 0, name
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+        page.goto(f"{url}/")
+        browser.wait_until_idle(page)
+        with page.expect_download(timeout=60000) as download_info:
+            page.get_by_role("button", name="⬇ PNG").first.click()
+        png = Path(download_info.value.path()).read_bytes()
+        chromium.close()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    (ARTIFACTS / "downloaded_chart.png").write_bytes(png)
+    assert not errors, errors
