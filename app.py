@@ -5,6 +5,7 @@ st.set_page_config(page_title="NeedLens", page_icon=":material/center_focus_stro
 st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/themes.py", title="Need themes", icon=":material/hub:"),
+    st.Page("pages/needs.py", title="Latent needs", icon=":material/lightbulb:"),
     st.Page("pages/products.py", title="Product feedback", icon=":material/storefront:"),
     st.Page("pages/search.py", title="Search insights", icon=":material/search:"),
     st.Page("pages/recommend.py", title="Recommendation lab", icon=":material/recommend:"),

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = {"overview": "", "themes": "themes", "products": "products", "search": "search", "recommend": "recommend",
+PAGES = {"overview": "", "themes": "themes", "needs": "needs", "products": "products", "search": "search", "recommend": "recommend",
          "report": "report", "data": "data"}
 
 

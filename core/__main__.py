@@ -15,7 +15,7 @@ from .config import Settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES
 
-EXPORTS = ("reviews", "themes", "rejects")
+EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "report")
 
 
 def _progress_bar(stream=sys.stderr):
@@ -116,17 +116,36 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from .export import write_table
 
+    from . import latent
+    from .needs import backlog_markdown
+
     store = _open_existing(settings)
     try:
         ids = [args.dataset] if args.dataset else None
+        if args.what == "report":
+            from .filters import Filters
+            from .report import build_report
+
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(build_report(store, Filters(dataset_ids=tuple(ids or ()))), encoding="utf-8")
+            print(f"wrote the HTML report to {args.out}")
+            return 0
         if args.what == "reviews":
             frame = store.export_reviews(ids)
         elif args.what == "themes":
-            frame = store.theme_table(ids).drop(columns=["x", "y"])
+            frame = store.theme_table(ids).drop(columns=["x", "y", "centroid"], errors="ignore")
+        elif args.what == "backlog":
+            frame = latent.backlog(store)
+        elif args.what == "requests":
+            frame = latent.feature_requests(store)
         else:
             frame = store.query_df("SELECT dataset_id, row_no, reason, raw FROM rejects ORDER BY dataset_id, row_no")
     finally:
         store.close()
+    if args.what == "backlog" and args.out.suffix.lower() in (".md", ".markdown"):
+        args.out.write_text(backlog_markdown(frame), encoding="utf-8")
+        print(f"wrote {len(frame)} needs to {args.out}")
+        return 0
     write_table(frame, args.out)
     print(f"wrote {len(frame)} rows to {args.out}")
     return 0

@@ -176,3 +176,35 @@ def ab_intervals(result) -> alt.Chart:
     whiskers = base.mark_rule(color="#1e3a8a", strokeWidth=2).encode(x="low:Q", x2="high:Q")
     return _base(alt.layer(bars, whiskers).properties(width=480, height=120), "A/B test: conversion per arm",
                  f"95% confidence intervals; p = {result.p_value:.3g}")
+
+
+def need_type_bars(frame: pd.DataFrame) -> alt.Chart:
+    """Mentions per need type, coloured by mean sentiment."""
+    chart = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("reviews:Q", title="Reviews mentioning"), y=alt.Y("need_type:N", sort="-x", title=None),
+        color=alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"),
+        tooltip=["need_type:N", "reviews:Q", "snippets:Q", alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
+    ).properties(width=520, height=max(140, 26 * len(frame)))
+    return _base(chart, "Need types", "What kind of need each mention expresses")
+
+
+def request_bars(frame: pd.DataFrame) -> alt.Chart:
+    data = frame.assign(short=frame["feature"].map(_short))
+    chart = alt.Chart(data).mark_bar(color="#7c3aed").encode(
+        x=alt.X("requests:Q", title="Requests"), y=alt.Y("short:N", sort="-x", title=None),
+        tooltip=[alt.Tooltip("feature:N", title="Requested"), "requests:Q", "products:N"],
+    ).properties(width=480, height=max(120, 24 * len(data)))
+    return _base(chart, "Most requested features and wishes")
+
+
+def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
+    """Rating drivers: impact of complaints on stars against how many reviews complain."""
+    data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: f["theme"].map(lambda t: _short(t, 24)))
+    points = alt.Chart(data).mark_circle(size=180, color="#dc2626", opacity=0.8).encode(
+        x=alt.X("negative_share:Q", title="Share of reviews with this complaint", axis=alt.Axis(format="%")),
+        y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)"),
+        tooltip=[alt.Tooltip("theme:N"), alt.Tooltip("negative_effect:Q", format="+.2f"),
+                 alt.Tooltip("lift_if_fixed:Q", format=".2f", title="Lift if fixed"), "explanation:N"])
+    labels = points.mark_text(dy=-12, fontSize=11, font=FONT).encode(text="short:N", color=alt.value("#111827"))
+    return _base(alt.layer(points, labels).properties(width=600, height=360), "Rating drivers",
+                 "Lower = costs more stars; further right = more reviews affected")

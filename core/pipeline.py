@@ -23,6 +23,7 @@ from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
 from .keywords import review_keywords
+from .needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, is_feature_request, taxonomy_from_frame
 from .sentiment import SentimentModel, labels_from_scores, load_sentiment_model, roll_up
 from .store import Store
 from .text import detect_language, split_snippets, text_hash
@@ -30,7 +31,7 @@ from .themes import find_themes, theme_map
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
-STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "keywords", "intents", "save")
+STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords", "intents", "save")
 
 
 @dataclass
@@ -160,6 +161,7 @@ class Pipeline:
         vectors = self._extract_embeddings(snippets, clock, cache_stats)
         themes = self._extract_themes(snippets, vectors, dataset_id, clock)
         sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
+        self._classify_needs(snippets, vectors, clock)
         keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
         reviews = self._roll_up(reviews, snippets, sentiment)
         snippets = snippets.drop(columns=["route"])
@@ -267,6 +269,21 @@ class Pipeline:
         clock.end()
         return pd.DataFrame({"dataset_id": dataset_id, "snippet_id": snippets["snippet_id"].to_numpy(),
                              "label": labels_from_scores(scores, band), "score": scores})
+
+    def _classify_needs(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], clock: _Clock) -> None:
+        # 5b. Need type per snippet (zero-shot from the taxonomy) and feature-request flag; no re-embedding.
+        clock.begin("needs")
+        snippets["need_type"] = OTHER
+        for route, group in snippets.groupby("route", sort=True):
+            names, _ = assign_need_types(vectors[route], route, self.taxonomy(), self.cached(route).embed)
+            snippets.loc[group.index, "need_type"] = names
+        snippets["is_request"] = snippets["text"].map(is_feature_request)
+        clock.tick(len(snippets), len(snippets), force=True)
+        clock.end()
+
+    def taxonomy(self) -> tuple:
+        stored = self.store.taxonomy()
+        return DEFAULT_TAXONOMY if stored is None else taxonomy_from_frame(stored)
 
     def _extract_keywords(self, reviews: pd.DataFrame, snippets: pd.DataFrame, vectors: dict[str, np.ndarray],
                           dataset_id: int, clock: _Clock) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import pyarrow as pa
 from .errors import WorkspaceError
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -72,6 +72,13 @@ MIGRATIONS: list[str] = [
     CREATE TABLE interactions (user_id VARCHAR, item VARCHAR, event VARCHAR, value DOUBLE, ts TIMESTAMP,
         simulated BOOLEAN);
     CREATE TABLE simulations (created_at TIMESTAMP, params VARCHAR, events BIGINT);
+    """,
+    # 4 -> 5: latent needs: a need type and a feature-request flag per snippet; the PM's editable taxonomy.
+    """
+    ALTER TABLE snippets ADD COLUMN need_type VARCHAR;
+    ALTER TABLE snippets ADD COLUMN is_request BOOLEAN DEFAULT FALSE;
+    CREATE TABLE taxonomy (position INTEGER, name VARCHAR, description_en VARCHAR, description_zh VARCHAR,
+        examples VARCHAR);
     """,
 ]
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents")
@@ -582,7 +589,9 @@ class Store:
                    CASE WHEN et.hidden THEN NULL ELSE et.theme_id END AS theme_id,
                    CASE WHEN et.hidden THEN NULL ELSE et.label END AS theme_label,
                    (SELECT string_agg(k.keyword, '; ' ORDER BY k.rank) FROM keywords k
-                    WHERE k.dataset_id = r.dataset_id AND k.review_id = r.review_id) AS keywords
+                    WHERE k.dataset_id = r.dataset_id AND k.review_id = r.review_id) AS keywords,
+                   (SELECT mode(sn.need_type) FILTER (WHERE sn.need_type <> 'other') FROM snippets sn
+                    WHERE sn.dataset_id = r.dataset_id AND sn.review_id = r.review_id) AS need_type
             FROM reviews r LEFT JOIN et ON et.dataset_id = r.dataset_id AND et.raw_theme_id = r.theme_id
             WHERE {where} ORDER BY r.dataset_id, r.row_no""", params)
 
@@ -609,6 +618,59 @@ class Store:
             cur.execute("INSERT INTO interactions BY NAME SELECT * FROM rows_in")
             cur.execute("INSERT INTO simulations VALUES (now(), ?, ?)", [json.dumps(params or {}), len(rows)])
             self._bump_version(cur)
+
+    # --- latent needs -----------------------------------------------------------------------------------------
+
+    def taxonomy(self) -> pd.DataFrame | None:
+        frame = self.query_df("SELECT name, description_en, description_zh, examples FROM taxonomy ORDER BY position")
+        return None if frame.empty else frame
+
+    def save_taxonomy(self, frame: pd.DataFrame) -> None:
+        rows = frame.reset_index(drop=True).assign(position=lambda f: range(len(f)))[
+            ["position", "name", "description_en", "description_zh", "examples"]]
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM taxonomy")
+            cur.register("rows_in", rows)
+            cur.execute("INSERT INTO taxonomy BY NAME SELECT * FROM rows_in")
+
+    def snippets_for_need_types(self) -> pd.DataFrame:
+        return self.query_df("SELECT dataset_id, snippet_id, text_hash, lang FROM snippets ORDER BY dataset_id, snippet_id")
+
+    def set_need_types(self, frame: pd.DataFrame) -> None:
+        """Replace every snippet's need type in one transaction (columns dataset_id, snippet_id, need_type)."""
+        with self.transaction() as cur:
+            cur.register("types_in", frame[["dataset_id", "snippet_id", "need_type"]])
+            cur.execute("UPDATE snippets SET need_type = t.need_type FROM types_in t "
+                        "WHERE snippets.dataset_id = t.dataset_id AND snippets.snippet_id = t.snippet_id")
+            self._bump_version(cur)
+
+    def need_type_table(self, filters=None) -> pd.DataFrame:
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts}
+            SELECT sn.need_type, count(*) AS snippets, count(DISTINCT f.review_id) AS reviews, avg(f.score) AS sentiment,
+                   avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
+            FROM facts f JOIN snippets sn USING (dataset_id, snippet_id)
+            GROUP BY 1 ORDER BY 2 DESC""", params)
+
+    def request_snippets(self, filters=None) -> pd.DataFrame:
+        where, params = self.review_filter(filters, "r")
+        return self.query_df(f"""SELECT sn.dataset_id, sn.snippet_id, sn.text_hash, sn.text, sn.lang, r.product,
+                   r.review_id, r.date FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
+            WHERE sn.is_request AND {where} ORDER BY sn.dataset_id, sn.snippet_id""", params)
+
+    def theme_mentions(self, filters=None) -> pd.DataFrame:
+        """One row per (review, effective theme, polarity) and per snippet date, for drivers and emerging issues."""
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts}
+            SELECT dataset_id, review_id, theme_id, label AS theme, sentiment AS polarity, rating, date, product,
+                   text, score FROM facts""", params)
+
+    def theme_need_types(self, filters=None) -> pd.DataFrame:
+        """The commonest need type (other than 'other') of each effective theme's snippets."""
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts}
+            SELECT f.dataset_id, f.theme_id, mode(sn.need_type) FILTER (WHERE sn.need_type <> 'other') AS need_type
+            FROM facts f JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2""", params)
 
     def interactions(self) -> pd.DataFrame:
         return self.query_df("SELECT user_id AS user, item, event, value, ts, simulated FROM interactions ORDER BY ts")

@@ -1,7 +1,7 @@
 """Overview: headline figures, top opportunities, sentiment and volume over time."""
 import streamlit as st
 
-from core import charts, insights
+from core import charts, insights, latent
 from pages import ui
 
 st.title("Overview")
@@ -16,6 +16,12 @@ b.metric("Average rating", "–" if figures["average_rating"] is None or figures
          else f"{figures['average_rating']:.2f} ★")
 c.metric("Share negative", ui.percent(figures["negative_share"]), help="Reviews whose overall sentiment is negative")
 d.metric("Need themes", figures["themes"])
+
+rising = ui.load_static("emerging", lambda: latent.emerging_issues(store, filters, 21), store.data_version(), filters, 21)
+for row in (rising[rising["emerging"]].itertuples() if not rising.empty else []):
+    st.warning(f"Emerging issue — **{row.theme}**: {row.recent_share:.1%} of complaints in the last 3 weeks vs "
+               f"{row.earlier_share:.1%} before ({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e}). "
+               "See **Latent needs → Emerging issues**.")
 
 themes = insights.with_trend(ui.load("theme_table", filters))
 ranked = insights.opportunities(themes, top=6)

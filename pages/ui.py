@@ -182,3 +182,11 @@ def load_static(name: str, compute: Callable[[], Any], *key: Any) -> Any:
     if (name, *key) not in memo:
         memo[(name, *key)] = compute()
     return memo[(name, *key)]
+
+
+@st.cache_resource(show_spinner=False)
+def jobs_embedders() -> dict:
+    """The embedders the analysis uses, loaded once per process (re-typing needs them for descriptions)."""
+    from core.embed import embedders_from_settings
+
+    return embedders_from_settings(settings().embed)

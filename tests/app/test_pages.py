@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from helpers import ROOT
 
-PAGES = ["overview", "themes", "products", "search", "recommend", "report", "data"]
+PAGES = ["overview", "themes", "needs", "products", "search", "recommend", "report", "data"]
 
 
 def open_page(name: str) -> AppTest:
@@ -105,3 +105,24 @@ def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
     next(b for b in at.button if b.label == "Run A/B test").click().run()
     labels = [m.label for m in at.metric]
     assert "p-value" in labels and any("conversion" in label for label in labels)
+
+
+def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(workspace):
+    at = open_page("needs")
+    assert not at.exception
+    backlog = at.dataframe[0].value
+    assert {"need", "need_type", "opportunity", "example"} <= set(backlog.columns) and len(backlog) >= 5
+    assert len(charts(at)) >= 3  # need types, requests, drivers
+    assert any("Markdown" in b.label for b in at.get("download_button"))
+
+
+def test_overview_flags_exactly_the_emerging_issues_the_engine_finds(workspace):
+    from core.latent import emerging_issues
+    from core.store import Store
+
+    store = Store(workspace)
+    flagged = emerging_issues(store, None, 21)
+    expected = int(flagged["emerging"].sum()) if not flagged.empty else 0
+    store.close()
+    at = open_page("overview")
+    assert sum("Emerging issue" in w.value for w in at.warning) == expected

@@ -1,0 +1,98 @@
+"""Latent-needs recipes over a workspace: re-apply the taxonomy, group requests, rating drivers, emerging issues and
+the improvement backlog. Pure logic lives in core.needs; SQL in core.store."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import insights
+from .config import Settings
+from .embed import CachedEmbedder, embedders_from_settings
+from .filters import Filters
+from .needs import (DEFAULT_TAXONOMY, assign_need_types, emerging, group_requests, odi_opportunity, rating_drivers,
+                    taxonomy_from_frame)
+from .store import Store
+
+
+def current_taxonomy(store: Store) -> tuple:
+    stored = store.taxonomy()
+    return DEFAULT_TAXONOMY if stored is None else taxonomy_from_frame(stored)
+
+
+def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFrame | None = None,
+                     embedders: dict | None = None) -> pd.Series:
+    """Save the PM's taxonomy (if given) and re-type every snippet from cached vectors (no re-embedding)."""
+    if taxonomy_frame is not None:
+        store.save_taxonomy(taxonomy_frame)
+    taxonomy = current_taxonomy(store)
+    embedders = embedders or embedders_from_settings(settings.embed)
+    snippets = store.snippets_for_need_types()
+    snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
+    snippets["need_type"] = "other"
+    for route, group in snippets.groupby("route"):
+        cached = CachedEmbedder(embedders[route], store)
+        found = store.get_embeddings(cached.name, group["text_hash"].tolist())
+        has = group["text_hash"].isin(found.keys())
+        if not has.any():
+            continue
+        vectors = np.stack([found[h] for h in group.loc[has, "text_hash"]])
+        names, _ = assign_need_types(vectors, route, taxonomy, cached.embed)
+        snippets.loc[group.index[has.to_numpy()], "need_type"] = names
+    store.set_need_types(snippets)
+    return snippets["need_type"].value_counts()
+
+
+def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFrame:
+    """Requested features, grouped and counted, with quotes."""
+    requests = store.request_snippets(filters)
+    if requests.empty:
+        return group_requests(requests)
+    return group_requests(requests)
+
+
+def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
+    mentions = store.theme_mentions(filters)
+    if mentions.empty or mentions["rating"].notna().sum() < 30:
+        return pd.DataFrame()
+    reviews = mentions.drop_duplicates(["dataset_id", "review_id"])[["dataset_id", "review_id", "rating"]]
+    key = lambda f: f["dataset_id"].astype(str) + ":" + f["review_id"].astype(str)  # noqa: E731
+    reviews = pd.DataFrame({"review_id": key(reviews), "rating": reviews["rating"].to_numpy()})
+    # Reviews with no themed snippet still anchor the intercept.
+    polar = mentions[mentions["polarity"] != "neutral"]
+    return rating_drivers(reviews, pd.DataFrame({"review_id": key(polar), "theme": polar["theme"],
+                                                 "polarity": polar["polarity"]}))
+
+
+def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
+    """Themes whose complaints rise significantly in the last ``window_days`` against their own history."""
+    mentions = store.theme_mentions(filters)
+    negative = mentions[mentions["polarity"] == "negative"]
+    return emerging(negative[["theme", "date"]], window_days)
+
+
+def backlog(store: Store, filters: Filters | None = None, top: int = 20) -> pd.DataFrame:
+    """Ranked needs with evidence: need, need type, volume, negative share, rating impact, trend, opportunity,
+    the products most affected and an example quote."""
+    themes = insights.with_trend(store.theme_table(filters))
+    if themes.empty:
+        return pd.DataFrame()
+    ranked = odi_opportunity(themes)
+    types = store.theme_need_types(filters)
+    ranked = ranked.merge(types, on=["dataset_id", "theme_id"], how="left")
+    driver = drivers(store, filters)
+    impact = dict(zip(driver["theme"], driver["negative_effect"])) if not driver.empty else {}
+    mentions = store.theme_mentions(filters)
+    negative = mentions[mentions["polarity"] == "negative"]
+    rows = []
+    for row in ranked.head(top).itertuples():
+        theirs = negative[(negative["dataset_id"] == row.dataset_id) & (negative["theme_id"] == row.theme_id)]
+        products = theirs[theirs["product"] != ""]["product"].value_counts().head(3)
+        example = theirs.sort_values("score")["text"].iloc[0] if len(theirs) else (row.representatives[0] if len(row.representatives) else "")
+        effect = impact.get(row.label)
+        rows.append({"need": row.label, "need_type": row.need_type or "other", "volume": int(row.reviews),
+                     "negative_share": round(float(row.negative_share), 4),
+                     "rating_impact": "n/a" if effect is None or pd.isna(effect) else f"{effect:+.2f} stars",
+                     "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
+                     "why": row.why, "products": ", ".join(f"{p} ({n})" for p, n in products.items()),
+                     "example": example})
+    return pd.DataFrame(rows)

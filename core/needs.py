@@ -1,0 +1,298 @@
+"""Latent needs: from themes to decisions.
+
+- Need types: every snippet gets a type from an editable taxonomy, zero-shot: each type's English and Chinese
+  descriptions (plus any examples the PM adds) are embedded with the same route embedder as the snippets, and a
+  snippet takes the closest type's name (or "other" when nothing is close).
+- Feature requests and wishes: cue patterns in English and Chinese ("I wish it had", "would be great if",
+  "希望", "建议", "要是……就好了"), with exclusions for regrets ("I wish I had ordered a size up"); the requested
+  thing is extracted and grouped.
+- Rating drivers: least squares of the star rating on "mentions theme negatively / positively" indicators, with
+  95% confidence intervals; the lift if a theme's complaints disappeared.
+- Emerging issues: a theme's share in the recent window against its own history, one-sided two-proportion z-test.
+- Opportunity (outcome-driven innovation): importance + max(importance - satisfaction, 0) on a 0-10 scale.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class NeedType:
+    name: str
+    description_en: str
+    description_zh: str
+    examples: tuple[str, ...] = ()
+
+
+DEFAULT_TAXONOMY: tuple[NeedType, ...] = (
+    NeedType("price/value 性价比", "price, value for money, too expensive, cheap, worth the price, overpriced, bargain",
+             "性价比 价格 太贵 便宜 划算 值 物超所值 不值这个价"),
+    NeedType("quality/durability", "quality, durability, broke, stopped working, fell apart, cheap material, sturdy, well made",
+             "质量 做工 耐用 坏了 结实 粗糙 线头 材质差"),
+    NeedType("usability/experience 使用体验", "easy to use, setup, buttons, manual, app, hard to clean, convenient, user experience",
+             "使用体验 操作 方便 简单 复杂 说明书 不好用 好用 清洗"),
+    NeedType("fit/size", "fit, size, runs small, runs large, too tight, loose, length, true to size, petite",
+             "尺码 偏小 偏大 合身 太紧 宽松 大一码 码数"),
+    NeedType("appearance", "colour, color, looks, design, style, pretty, beautiful, looks cheap, photos",
+             "颜色 外观 好看 漂亮 款式 颜值 图片 色差"),
+    NeedType("performance/battery", "battery life, charge, lasts, power, speed, performance, sound quality, slow",
+             "电池 续航 充电 耐用 速度 性能 音质 卡顿"),
+    NeedType("shipping/packaging", "shipping, delivery, arrived, package, packaging, box, damaged in transit, late",
+             "快递 物流 发货 包装 破损 送货 到货 压坏"),
+    NeedType("service/returns", "customer service, return, refund, exchange, seller, support, warranty",
+             "客服 退货 退款 换货 售后 卖家 服务态度"),
+    NeedType("missing feature/wish", "I wish it had, would be great if, needs a, should come with, please add, missing feature",
+             "希望 建议 要是有 就好了 缺少 增加 功能"),
+)
+
+
+def taxonomy_frame(taxonomy: tuple[NeedType, ...] = DEFAULT_TAXONOMY) -> pd.DataFrame:
+    return pd.DataFrame([{"name": t.name, "description_en": t.description_en, "description_zh": t.description_zh,
+                          "examples": "\n".join(t.examples)} for t in taxonomy])
+
+
+def taxonomy_from_frame(frame: pd.DataFrame) -> tuple[NeedType, ...]:
+    rows = frame.fillna("")
+    return tuple(NeedType(str(r["name"]).strip(), str(r["description_en"]), str(r["description_zh"]),
+                          tuple(e.strip() for e in str(r.get("examples", "")).splitlines() if e.strip()))
+                 for _, r in rows.iterrows() if str(r["name"]).strip())
+
+
+def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, ...],
+                      embed: Callable[[list[str]], np.ndarray], min_similarity: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-shot need type per snippet: the type whose prototype (description + examples) is most similar."""
+    if len(vectors) == 0 or not taxonomy:
+        return np.array([], dtype=object), np.zeros(0)
+    prototypes = []
+    for need in taxonomy:
+        texts = [need.description_zh if route == "zh" else need.description_en, *need.examples]
+        v = embed(texts)
+        prototypes.append(v.mean(axis=0))
+    prototypes = np.stack(prototypes)
+    prototypes /= np.maximum(np.linalg.norm(prototypes, axis=1, keepdims=True), 1e-12)
+    similarity = vectors @ prototypes.T
+    best = similarity.argmax(axis=1)
+    score = similarity[np.arange(len(vectors)), best]
+    names = np.array([t.name for t in taxonomy], dtype=object)[best]
+    return np.where(score >= min_similarity, names, OTHER), score
+
+
+# --- feature requests ------------------------------------------------------------------------------------------------
+
+_EN_CUES = [
+    # wishes about the product or the seller (regrets about one's own choice are excluded below)
+    re.compile(r"(?i)\bwish(?:ed|es)?\b(?!\s+list|\s+lsit)"),
+    re.compile(r"(?i)would\s+(?:be|have\s+been)\s+(?:great|nice|better|perfect|good|awesome|helpful|ideal)\s+(?:if|to\s+have|with)"),
+    re.compile(r"(?i)\b(?:it|this|they|which|really|definitely|just|only|still)\s+(?:really\s+|definitely\s+|just\s+)?"
+               r"(?:needs|could\s+use)\s+(?:to\s+(?:be|come|have|add)|a|an|more|some|either|better)\b"),
+    re.compile(r"(?i)should\s+(?:come|have\s+come)\s+with|should\s+(?:have|include|offer|add)\s+(?:a|an|more|some)\b"),
+    re.compile(r"(?i)\bplease\s+(?:add|make|include|offer|bring|get|restock|re-stock|stock|carry|send|consider|do)\b"
+               r"|\bmore\s+(?:colou?rs|sizes|options|styles|prints|patterns|lengths|fabrics)\b.{0,60}\bplease\b"),
+    re.compile(r"(?i)\bhop(?:e|ing)\s+(?:they|the\s+\w+|retailer|you)\s+(?:will\s+)?(?:come\s+out\s+with|add|make|bring|restock|offer|carry)"),
+    re.compile(r"(?i)if\s+only\s+(?:it|they|this)|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|would\s+love\s+(?:a|an|to\s+see|if)"),
+    re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*[.!]*\s*$"),
+]
+_EN_REGRET = re.compile(
+    r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b)"
+    r"|\bwish\s+(?:it|this|they|these)(?:\s+\w+)?\s+(?:had\s+)?(?:worked|fit\s+me|fits\s+me|would\s+work|fit\b[^.]*\bme\b)"
+    r"|\bwish\s+(?:it|this|they)\s+(?:were|was|had\s+been)\s+(?:in\s+stock\s+when|my\s+size)"
+    r"|\bshould\s+have\s+(?:ordered|bought|gotten|sized|gone|returned|listened|read|known|picked)")
+# Chinese: a wish or suggestion cue directed at a change (增加, 改进, 提供, 优惠 ...), or a conditional wish
+# ("要是……就好了", "如果有……会更好"); advice to other buyers and wishes for the seller's success are excluded.
+_ZH_CONDITIONAL = re.compile(r"(?:要是|如果|若是|假如).{0,18}(?:就|会|将)?(?:更|很)?(?:好|完美|方便|实用)了?|如果能(?:提示|增加|加|有|支持|提供|出)")
+_ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|能不能|可不可以|盼望)[^。！？!?]{0,20}?"
+                      r"(?:增加|加个|加上|加入|添加|推出|出个|出一|改进|改善|提升|提高|完善|提供|优惠|便宜|降价|"
+                      r"送|配|附|换|变化|多有|多出|能更好|升级|修复|解决|支持|发一|有(?:更|个|一个|一款|其他|别的|多种))")
+_ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|想买|要买|入住|别|不要|购买|考虑|坐|看|用|去|在官网)"
+                        r"|希望(?:大家|各位|京东|华为|携程)?[^。！？]{0,6}越来越好|希望(?:大家|各位|想买)")
+
+
+def is_feature_request(text: str) -> bool:
+    """True when the snippet asks for something the product or seller does not offer yet."""
+    if re.search(r"[\u4e00-\u9fff]", text):
+        if _ZH_ADVICE.search(text):
+            return False
+        return bool(_ZH_CONDITIONAL.search(text) or _ZH_WISH.search(text))
+    if _EN_REGRET.search(text):
+        return False
+    return any(cue.search(text) for cue in _EN_CUES)
+
+
+_EN_OBJECT = re.compile(r"(?i)(?:had|have|with|add|include|offer|use|needs?|need\s+to\s+have|love|see|came\s+with|come\s+with"
+                        r"|made|make)\s+(?:a|an|the|some|more|better|bigger|longer|another)?\s*([a-z0-9][a-z0-9 \-]{2,40})")
+_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待)(?:能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*(?:一个|个|一款|款|点)?"
+                        r"([\u4e00-\u9fffA-Za-z0-9\-]{2,12})")
+_TRAILING = re.compile(r"(?i)\b(?:on it|in it|option|too|as well|instead|though|so|and|but|or|that|which|to it)\b.*$")
+
+
+def requested_thing(text: str) -> str:
+    """The thing asked for, as a short phrase ("usb-c port", "更大的容量"); '' when none can be read."""
+    if re.search(r"[\u4e00-\u9fff]", text):
+        match = _ZH_OBJECT.search(text)
+        return match.group(1).strip("的了吧啊呢。！!,.，") if match else ""
+    for match in _EN_OBJECT.finditer(text):
+        phrase = _TRAILING.sub("", match.group(1)).strip(" -")
+        words = [w for w in phrase.lower().split() if w not in {"it", "they", "this", "that", "i", "would", "be"}]
+        if words:
+            return " ".join(words[:4])
+    return ""
+
+
+def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, threshold: float = 0.75) -> pd.DataFrame:
+    """Group request snippets (columns text, lang, product, review_id) by what they ask for.
+
+    Requests whose phrases are identical, or whose snippet vectors are very similar, join one group; the group
+    is named after its most frequent phrase."""
+    if snippets.empty:
+        return pd.DataFrame(columns=["feature", "requests", "products", "examples", "lang"])
+    frame = snippets.assign(thing=snippets["text"].map(requested_thing))
+    frame["thing"] = frame["thing"].where(frame["thing"] != "", frame["text"].str[:30])
+    groups = np.arange(len(frame))
+    if vectors is not None and len(vectors) == len(frame):
+        similar = vectors @ vectors.T
+        for i in range(len(frame)):  # greedy: join the first earlier request that is close enough
+            close = np.flatnonzero(similar[i, :i] >= threshold)
+            if len(close):
+                groups[i] = groups[close[0]]
+    key = frame["thing"].str.lower()
+    first_of_thing = key.map(pd.Series(groups, index=key).groupby(level=0).min())
+    frame["group"] = np.minimum(groups, first_of_thing.to_numpy())
+    rows = []
+    for _, g in frame.groupby("group"):
+        rows.append({"feature": g["thing"].value_counts().index[0], "requests": len(g),
+                     "products": ", ".join(sorted(set(g["product"]) - {""}))[:200],
+                     "examples": list(dict.fromkeys(g["text"]))[:3], "lang": g["lang"].mode().iloc[0]})
+    return pd.DataFrame(rows).sort_values("requests", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --- rating drivers --------------------------------------------------------------------------------------------------
+
+def rating_drivers(reviews: pd.DataFrame, mentions: pd.DataFrame, min_reviews: int = 20) -> pd.DataFrame:
+    """OLS of rating on per-theme indicators: the review mentions the theme negatively / positively.
+
+    reviews: review_id, rating.  mentions: review_id, theme, polarity ('negative'/'positive').
+    Returns per theme: reviews mentioning it, the negative-mention coefficient with its 95% CI, and the lift in
+    the average rating if those complaints disappeared (= -coef x share of reviews with a negative mention).
+    """
+    reviews = reviews.dropna(subset=["rating"])
+    if reviews.empty or mentions.empty:
+        return pd.DataFrame()
+    mentions = mentions[mentions["review_id"].isin(reviews["review_id"])]
+    counts = mentions.groupby("theme")["review_id"].nunique()
+    themes = counts[counts >= min_reviews].index.tolist()
+    if not themes:
+        return pd.DataFrame()
+    index = pd.Index(reviews["review_id"])
+    columns = [(t, p) for t in themes for p in ("negative", "positive")]
+    x = np.zeros((len(reviews), len(columns)))
+    for j, (theme, polarity) in enumerate(columns):
+        ids = mentions.loc[(mentions["theme"] == theme) & (mentions["polarity"] == polarity), "review_id"].unique()
+        x[index.get_indexer(ids), j] = 1.0
+    keep = x.sum(axis=0) >= 5
+    x, columns = x[:, keep], [c for c, k in zip(columns, keep) if k]
+    design = np.column_stack([np.ones(len(x)), x])
+    y = reviews["rating"].to_numpy(dtype=float)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - design @ coef
+    dof = max(len(y) - design.shape[1], 1)
+    sigma2 = residual @ residual / dof
+    cov = sigma2 * np.linalg.pinv(design.T @ design)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    t = stats.t.ppf(0.975, dof)
+    rows = {}
+    for j, (theme, polarity) in enumerate(columns, start=1):
+        row = rows.setdefault(theme, {"theme": theme, "reviews": int(counts[theme])})
+        row[f"{polarity}_effect"] = coef[j]
+        row[f"{polarity}_ci_low"], row[f"{polarity}_ci_high"] = coef[j] - t * se[j], coef[j] + t * se[j]
+        row[f"{polarity}_share"] = x[:, j - 1].mean()
+    out = pd.DataFrame(rows.values())
+    for col in ("negative_effect", "negative_share", "positive_effect", "negative_ci_low", "negative_ci_high"):
+        if col not in out:
+            out[col] = np.nan
+    out["lift_if_fixed"] = (-out["negative_effect"] * out["negative_share"]).clip(lower=0)
+    out["explanation"] = out.apply(_driver_sentence, axis=1)
+    return out.sort_values("lift_if_fixed", ascending=False).reset_index(drop=True)
+
+
+def _driver_sentence(row: pd.Series) -> str:
+    if pd.isna(row.get("negative_effect")):
+        return f"too few complaints about {row['theme']} to estimate their effect"
+    return (f"reviews complaining about {row['theme']} average {abs(row['negative_effect']):.2f} stars "
+            f"{'lower' if row['negative_effect'] < 0 else 'higher'} (95% CI {row['negative_ci_low']:+.2f} to "
+            f"{row['negative_ci_high']:+.2f}); fixing it would lift the average by about {row['lift_if_fixed']:.2f}")
+
+
+# --- emerging issues ---------------------------------------------------------------------------------------------------
+
+def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = 0.01, min_recent: int = 10,
+             min_ratio: float = 1.5) -> pd.DataFrame:
+    """Themes whose share of mentions in the last ``window_days`` is significantly above their own history.
+
+    mentions: theme, date (one row per snippet mention; use negative mentions for emerging *issues*).
+    One-sided two-proportion z-test per theme (recent share vs earlier share); flagged when p < alpha after a
+    Bonferroni correction over themes, the share grew by at least ``min_ratio`` and ``min_recent`` mentions back it.
+    """
+    dated = mentions.dropna(subset=["date"])
+    if dated.empty:
+        return pd.DataFrame(columns=["theme", "recent", "earlier", "recent_share", "earlier_share", "ratio",
+                                     "p_value", "emerging"])
+    cut = dated["date"].max() - pd.Timedelta(days=window_days)
+    recent, earlier = dated[dated["date"] > cut], dated[dated["date"] <= cut]
+    n_recent, n_earlier = len(recent), len(earlier)
+    rows = []
+    themes = dated["theme"].unique()
+    for theme in themes:
+        r, e = int((recent["theme"] == theme).sum()), int((earlier["theme"] == theme).sum())
+        p_r, p_e = r / max(n_recent, 1), e / max(n_earlier, 1)
+        pooled = (r + e) / max(n_recent + n_earlier, 1)
+        se = math.sqrt(max(pooled * (1 - pooled) * (1 / max(n_recent, 1) + 1 / max(n_earlier, 1)), 1e-12))
+        p_value = float(stats.norm.sf((p_r - p_e) / se))
+        ratio = p_r / p_e if p_e > 0 else float("inf")
+        rows.append({"theme": theme, "recent": r, "earlier": e, "recent_share": p_r, "earlier_share": p_e,
+                     "ratio": ratio, "p_value": p_value})
+    out = pd.DataFrame(rows)
+    out["emerging"] = (out["p_value"] < alpha / max(len(themes), 1)) & (out["ratio"] >= min_ratio) & (out["recent"] >= min_recent)
+    return out.sort_values(["emerging", "p_value"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- opportunity and backlog --------------------------------------------------------------------------------------------
+
+def odi_opportunity(themes: pd.DataFrame) -> pd.DataFrame:
+    """Outcome-driven innovation on a 0-10 scale: importance = share of reviews mentioning the need (scaled so the
+    most-mentioned need is 10), satisfaction = share of its mentions that are not negative x 10;
+    opportunity = importance + max(importance - satisfaction, 0)."""
+    out = themes.copy()
+    top = max(float(out["reviews"].max()), 1.0)
+    out["importance"] = 10 * out["reviews"] / top
+    out["satisfaction"] = 10 * (1 - out["negative_share"])
+    out["opportunity"] = out["importance"] + np.maximum(out["importance"] - out["satisfaction"], 0)
+    out["why"] = out.apply(lambda r: f"importance {r['importance']:.1f} (mentioned in {int(r['reviews']):,} reviews) + "
+                                     f"gap {max(r['importance'] - r['satisfaction'], 0):.1f} (satisfaction "
+                                     f"{r['satisfaction']:.1f}: {r['negative_share']:.0%} negative)", axis=1)
+    return out.sort_values("opportunity", ascending=False).reset_index(drop=True)
+
+
+def backlog_markdown(backlog: pd.DataFrame) -> str:
+    """The backlog as Markdown tickets for a tracker (one heading per need, evidence as a list)."""
+    lines = ["# Improvement backlog (NeedLens)", ""]
+    for rank, row in enumerate(backlog.itertuples(), start=1):
+        lines += [f"## {rank}. {row.need} ({row.need_type})",
+                  f"- Opportunity: {row.opportunity:.1f} — {row.why}",
+                  f"- Volume: {int(row.volume):,} reviews; negative: {row.negative_share:.0%}; trend: {row.trend}",
+                  f"- Rating impact: {row.rating_impact}",
+                  f"- Products most affected: {row.products or '—'}",
+                  f"- Example: “{_md_escape(row.example)}”", ""]
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", str(text)).replace("\n", " ")

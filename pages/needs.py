@@ -1,0 +1,76 @@
+"""Latent needs: need types, feature requests, rating drivers, emerging issues and the improvement backlog."""
+import pandas as pd
+import streamlit as st
+
+from core import charts, latent
+from core.export import table_csv
+from core.needs import backlog_markdown, taxonomy_frame
+from pages import ui
+
+st.title("Latent needs")
+store = ui.open_workspace()
+ui.require_analysis(store)
+filters = ui.sidebar_filters()
+tabs = st.tabs(["Backlog", "Need types", "Feature requests", "Rating drivers", "Emerging issues"])
+
+with tabs[0]:
+    st.caption("Needs ranked by opportunity = importance + max(importance − satisfaction, 0) (outcome-driven "
+               "innovation, 0–10 scales), with the evidence behind each.")
+    backlog = ui.load_static("backlog", lambda: latent.backlog(store, filters), store.data_version(), filters)
+    if backlog.empty:
+        st.info("No themes for these filters.")
+    else:
+        ui.table(backlog, "improvement_backlog", column_config={
+            "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
+            "example": st.column_config.TextColumn("Example", width="large")})
+        st.download_button("⬇ Markdown for a ticket tracker", data=lambda: backlog_markdown(backlog),
+                           file_name="needlens_backlog.md", mime="text/markdown", on_click="ignore")
+
+with tabs[1]:
+    types = ui.load("need_type_table", filters)
+    ui.chart(charts.need_type_bars(types), "need_types")
+    st.markdown("**Taxonomy** — edit names, descriptions (English and Chinese) and examples, then re-apply. "
+                "Snippets are re-typed from stored vectors; nothing is embedded again.")
+    current = store.taxonomy()
+    edited = st.data_editor(current if current is not None else taxonomy_frame(), num_rows="dynamic",
+                            width="stretch", key="taxonomy_editor")
+    if st.button("Save and re-apply taxonomy"):
+        with st.spinner("Re-typing snippets…"):
+            counts = latent.reapply_taxonomy(store, ui.settings(), edited, ui.jobs_embedders())
+        st.success(f"Re-applied: {', '.join(f'{k} {v:,}' for k, v in counts.head(5).items())} …")
+        st.rerun()
+
+with tabs[2]:
+    requests = ui.load_static("requests", lambda: latent.feature_requests(store, filters), store.data_version(), filters)
+    if requests.empty:
+        st.info("No feature requests or wishes found for these filters.")
+    else:
+        ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
+        ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
+                 column_config={"examples": st.column_config.TextColumn("What customers wrote", width="large")})
+
+with tabs[3]:
+    drivers = ui.load_static("drivers", lambda: latent.drivers(store, filters), store.data_version(), filters)
+    if drivers.empty:
+        st.info("Rating drivers need a rating column and enough rated reviews.")
+    else:
+        ui.chart(charts.driver_scatter(drivers), "rating_drivers")
+        ui.table(drivers[["theme", "reviews", "negative_effect", "negative_ci_low", "negative_ci_high",
+                          "negative_share", "lift_if_fixed", "explanation"]], "rating_drivers", column_config={
+            "negative_share": st.column_config.NumberColumn("Share with complaint", format="percent"),
+            "explanation": st.column_config.TextColumn("In words", width="large")})
+
+with tabs[4]:
+    window = st.slider("Recent window (days)", 7, 90, 21)
+    found = ui.load_static("emerging", lambda: latent.emerging_issues(store, filters, window), store.data_version(),
+                           filters, window)
+    flagged = found[found["emerging"]] if not found.empty else found
+    if flagged.empty:
+        st.success("No complaint theme is rising significantly in this window.")
+    for row in flagged.itertuples():
+        st.warning(f"**{row.theme}**: {row.recent_share:.1%} of recent complaints vs {row.earlier_share:.1%} before "
+                   f"({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e})")
+    if not found.empty:
+        ui.table(found, "emerging_issues", column_config={
+            "recent_share": st.column_config.NumberColumn("Recent share", format="percent"),
+            "earlier_share": st.column_config.NumberColumn("Earlier share", format="percent")})

@@ -1,0 +1,72 @@
+"""Latent-needs recipes over a real (fake-model) workspace: need types, taxonomy edits, requests, backlog, CLI."""
+import pandas as pd
+import pytest
+
+from helpers import ROOT, write_reviews
+from core.__main__ import main
+from core.latent import backlog, drivers, emerging_issues, feature_requests, reapply_taxonomy
+from core.needs import taxonomy_frame
+from core.pipeline import Pipeline, Source
+from core.store import Store
+
+
+@pytest.fixture
+def analysed(tmp_path, settings, fake_models):
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(Source("demo_reviews.csv", path=ROOT / "data" / "demo_reviews.csv"))
+    return store
+
+
+def test_every_snippet_gets_a_need_type_and_requests_are_flagged(analysed):
+    types = analysed.need_type_table()  # over themed snippets, like every aggregate
+    assert types["snippets"].sum() == analysed.scalar("SELECT count(*) FROM snippets WHERE theme_id IS NOT NULL")
+    assert analysed.scalar("SELECT count(*) FROM snippets WHERE need_type IS NULL") == 0
+    requests = analysed.request_snippets()
+    assert len(requests) > 100 and requests["text"].str.contains("wish|希望|建议|要是|would be great|needs a|should come|add",
+                                                                   case=False).all()
+
+
+def test_taxonomy_edit_is_stored_and_reapplied_without_reembedding(analysed, settings, fake_models):
+    frame = taxonomy_frame()
+    frame.loc[len(frame)] = ["gift-giving", "gift for my partner, present, birthday gift", "礼物 送人", ""]
+    misses_before = analysed.scalar("SELECT count(*) FROM embeddings")
+    counts = reapply_taxonomy(analysed, settings, frame, fake_models["embedders"])
+    assert analysed.taxonomy()["name"].iloc[-1] == "gift-giving"
+    assert counts.sum() == analysed.summary()["snippets"]
+    # only the new descriptions were embedded, never the snippets
+    assert analysed.scalar("SELECT count(*) FROM embeddings") - misses_before <= len(frame) * 2
+
+
+def test_feature_requests_are_grouped_with_counts(analysed):
+    requests = feature_requests(analysed)
+    assert requests["requests"].sum() == len(analysed.request_snippets())
+    assert requests["requests"].is_monotonic_decreasing
+    assert any("usb-c" in f or "carrying case" in f or "容量" in f for f in requests["feature"])
+
+
+def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
+    ranked = backlog(analysed)
+    for column in ("need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"):
+        assert column in ranked.columns
+    assert ranked["opportunity"].is_monotonic_decreasing and len(ranked) >= 5
+
+
+def test_drivers_and_emerging_issues_run_on_the_demo(analysed):
+    assert not drivers(analysed).empty
+    assert {"theme", "emerging", "p_value"} <= set(emerging_issues(analysed).columns)
+
+
+def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, capsys):
+    analysed.close()
+    db = str(settings.db_path)
+    assert main(["export", "--db", db, "--what", "backlog", "--out", str(tmp_path / "b.csv")]) == 0
+    assert main(["export", "--db", db, "--what", "backlog", "--out", str(tmp_path / "b.md")]) == 0
+    assert main(["export", "--db", db, "--what", "requests", "--out", str(tmp_path / "r.xlsx")]) == 0
+    assert main(["export", "--db", db, "--what", "report", "--out", str(tmp_path / "report.html")]) == 0
+    assert main(["export", "--db", db, "--what", "reviews", "--out", str(tmp_path / "reviews.csv")]) == 0
+    table = pd.read_csv(tmp_path / "b.csv")
+    assert {"need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"} <= set(table.columns)
+    assert (tmp_path / "b.md").read_text().startswith("# Improvement backlog")
+    assert "need_type" in pd.read_csv(tmp_path / "reviews.csv").columns
+    html = (tmp_path / "report.html").read_text()
+    assert "<script" not in html and "NeedLens insight report" in html

@@ -1,0 +1,122 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_markdown, emerging, group_requests,
+                        is_feature_request, odi_opportunity, rating_drivers, requested_thing)
+
+
+@pytest.mark.parametrize("text", [
+    "I wish it had a USB-C port.", "Would be great if it came with a carrying case.", "It really needs a timer.",
+    "Should come with a longer cable.", "Please add a petite length option.", "希望有更大的容量。", "建议增加预约功能",
+    "要是有遥控器就好了", "Would love a fragrance-free version."])
+def test_requests_are_detected_in_english_and_chinese(text):
+    assert is_feature_request(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I wish I had ordered a size up.", "Should have ordered the medium.", "Great fit, love it.",
+    "希望卖家生意越来越好", "建议大家购买", "The battery needs charging every day"])
+def test_regrets_and_plain_statements_are_not_requests(text):
+    assert not is_feature_request(text)
+
+
+def test_requested_thing_is_a_short_phrase():
+    assert requested_thing("I wish it had a USB-C port.") == "usb-c port"
+    assert requested_thing("Would be great if it came with a carrying case.") == "carrying case"
+    assert requested_thing("希望有更大的容量。") == "更大的容量"
+
+
+def test_requests_group_by_what_they_ask_for():
+    frame = pd.DataFrame({"text": ["I wish it had a USB-C port.", "Please add a USB-C port", "希望有遥控器。",
+                                   "I wish it had a USB-C port!"],
+                          "lang": ["en", "en", "zh", "en"], "product": ["A", "B", "C", "A"], "review_id": list("wxyz")})
+    groups = group_requests(frame)
+    top = groups.iloc[0]
+    assert top["feature"] == "usb-c port" and top["requests"] == 3 and top["products"] == "A, B"
+
+
+def test_zero_shot_need_types_follow_the_descriptions():
+    taxonomy = (NeedType("fit/size", "size fit", "尺码"), NeedType("shipping", "delivery box", "物流"))
+    lookup = {"size fit": [1, 0, 0], "delivery box": [0, 1, 0]}
+    embed = lambda texts: np.array([lookup.get(t, [0, 0, 1]) for t in texts], dtype=float)  # noqa: E731
+    vectors = np.array([[0.9, 0.1, 0], [0.1, 0.95, 0], [0, 0, 1.0]])
+    names, _ = assign_need_types(vectors, "en", taxonomy, embed, min_similarity=0.5)
+    assert names.tolist() == ["fit/size", "shipping", "other"]
+
+
+def test_pm_examples_move_a_type():
+    taxonomy = (NeedType("a", "alpha", "alpha"), NeedType("b", "beta", "beta", ("gamma",)))
+    lookup = {"alpha": [1, 0], "beta": [0, 1], "gamma": [1, 0.2]}
+    embed = lambda texts: np.array([lookup[t] for t in texts], dtype=float)  # noqa: E731
+    names, _ = assign_need_types(np.array([[0.6, 0.4]]), "en", taxonomy, embed, 0.0)
+    names_without, _ = assign_need_types(np.array([[0.6, 0.4]]), "en", (taxonomy[0], NeedType("b", "beta", "beta")), embed, 0.0)
+    assert names_without.tolist() == ["a"] and names.tolist() == ["b"]
+
+
+def test_default_taxonomy_covers_the_e_commerce_needs():
+    names = " ".join(t.name for t in DEFAULT_TAXONOMY)
+    for need in ("性价比", "使用体验", "fit", "battery", "shipping", "service", "wish"):
+        assert need in names
+
+
+def test_rating_drivers_recover_a_planted_effect():
+    rng = np.random.default_rng(0)
+    n = 3000
+    sizing_bad = rng.random(n) < 0.2
+    colour_good = rng.random(n) < 0.3
+    rating = 4.2 - 1.0 * sizing_bad + 0.3 * colour_good + rng.normal(0, 0.5, n)
+    reviews = pd.DataFrame({"review_id": np.arange(n), "rating": rating})
+    mentions = pd.concat([
+        pd.DataFrame({"review_id": np.flatnonzero(sizing_bad), "theme": "sizing", "polarity": "negative"}),
+        pd.DataFrame({"review_id": np.flatnonzero(colour_good), "theme": "colour", "polarity": "positive"})])
+    drivers = rating_drivers(reviews, mentions).set_index("theme")
+    assert drivers.loc["sizing", "negative_ci_low"] < -1.0 < drivers.loc["sizing", "negative_ci_high"]
+    assert drivers.loc["sizing", "lift_if_fixed"] == pytest.approx(0.2, abs=0.03)
+    assert "average 1.0" in drivers.loc["sizing", "explanation"] or "average 0.9" in drivers.loc["sizing", "explanation"]
+
+
+def _mentions(spike: bool, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 180, 6000), unit="D")
+    themes = rng.choice(["fit", "fabric", "shipping", "colour"], 6000, p=[0.4, 0.3, 0.1, 0.2])
+    frame = pd.DataFrame({"theme": themes, "date": days})
+    if spike:
+        extra = pd.DataFrame({"theme": "shipping", "date": pd.to_datetime("2026-06-15") + pd.to_timedelta(
+            rng.integers(0, 14, 120), unit="D")})
+        frame = pd.concat([frame, extra])
+    return frame
+
+
+def test_planted_spike_is_found():
+    result = emerging(_mentions(spike=True)).set_index("theme")
+    assert result.loc["shipping", "emerging"] and result["emerging"].sum() == 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_no_spike_stays_quiet(seed):
+    assert emerging(_mentions(spike=False, seed=seed))["emerging"].sum() == 0
+
+
+def test_odi_opportunity_and_markdown_backlog():
+    themes = pd.DataFrame({"label": ["fit", "colour"], "reviews": [100, 50], "negative_share": [0.6, 0.1]})
+    ranked = odi_opportunity(themes)
+    assert ranked["label"].tolist() == ["fit", "colour"]
+    assert ranked.loc[0, "opportunity"] == pytest.approx(10 + (10 - 4))
+    backlog = pd.DataFrame({"need": ["Runs small <b>"], "need_type": ["fit/size"], "opportunity": [16.0], "why": ["x"],
+                            "volume": [100], "negative_share": [0.6], "trend": ["▲"], "rating_impact": ["-0.9"],
+                            "products": ["A"], "example": ["too *small*"]})
+    text = backlog_markdown(backlog)
+    assert "## 1. Runs small <b> (fit/size)" in text and "too \\*small\\*" in text
+
+
+def test_demo_generator_spike_is_found_and_an_unspiked_copy_stays_quiet():
+    """The planted shipping-damage spike in the generated demo data (last 3 weeks) is flagged."""
+    from helpers import ROOT
+
+    frame = pd.read_csv(ROOT / "data" / "demo_reviews.csv", parse_dates=["date"])
+    shipping = frame["review_text"].str.contains("damaged|crushed|broken|dented|破损|压坏|坏了", regex=True)
+    mentions = pd.DataFrame({"theme": np.where(shipping, "shipping", "other"), "date": frame["date"]})
+    assert emerging(mentions, 21, min_recent=5).set_index("theme").loc["shipping", "emerging"]
+    shuffled = mentions.assign(date=mentions["date"].sample(frac=1, random_state=0).to_numpy())
+    assert not emerging(shuffled, 21, min_recent=5)["emerging"].any()
