@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["overview", "themes", "products", "search", "report", "data"]
+PAGES = ["overview", "themes", "needs", "products", "search", "recommend", "report", "data"]
 
 
 def run_page(name: str):

@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
 
+    backup = sub.add_parser("backup", help="export the workspace to a new folder (schema + Parquet)")
+    backup.add_argument("--db", type=Path)
+    backup.add_argument("--out", type=Path, required=True)
+    restore = sub.add_parser("restore", help="create a new workspace file from a backup folder")
+    restore.add_argument("--backup", type=Path, required=True)
+    restore.add_argument("--db", type=Path, required=True, help="the new workspace file (must not exist)")
+
     rec = sub.add_parser("recommend-eval", help="evaluate every recommender offline on an interactions file")
     rec.add_argument("--interactions", type=Path, required=True, help="user-item file (CSV/TSV/XLSX/Parquet/JSONL)")
     for role in ("user", "item", "rating", "time"):
@@ -172,7 +179,25 @@ def cmd_recommend_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_existing(settings)
+    try:
+        out = store.backup(args.out)
+    finally:
+        store.close()
+    print(f"backed up {settings.db_path} to {out}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import Store
+
+    Store.restore(args.backup, args.db).close()
+    print(f"restored {args.backup} into {args.db}")
+    return 0
+
+
+COMMANDS = {"backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,6 +101,10 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WorkspaceError(f"{path} is not a NeedLens workspace ({exc}); pass --db with another file") from exc
 
 
+def _sql_path(path: Path) -> str:
+    return str(path.resolve()).replace("'", "''")
+
+
 class Store:
     """A DuckDB workspace. Safe to share across threads: every call uses its own cursor."""
 
@@ -171,6 +175,40 @@ class Store:
     def _bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('data_version', "
                     "CAST(COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key='data_version'), 0) + 1 AS VARCHAR))")
+
+    # --- backup and restore -----------------------------------------------------------------------------------
+
+    def backup(self, out_dir: str | Path) -> Path:
+        """Export the whole workspace (schema + Parquet per table) to a new folder."""
+        out = Path(out_dir)
+        if out.exists() and any(out.iterdir()):
+            raise WorkspaceError(f"{out} is not empty; choose a new folder for the backup")
+        out.mkdir(parents=True, exist_ok=True)
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("CHECKPOINT")
+            cur.execute(f"EXPORT DATABASE '{_sql_path(out)}' (FORMAT PARQUET)")
+        (out / "NEEDLENS_BACKUP").write_text(json.dumps({"schema_version": self.schema_version(),
+                                                         "data_version": self.data_version(),
+                                                         "created_at": datetime.now().isoformat()}))
+        return out
+
+    @staticmethod
+    def restore(backup_dir: str | Path, db_path: str | Path) -> "Store":
+        """Create a workspace at ``db_path`` (which must not exist) from a backup folder, then migrate it."""
+        backup_dir, db_path = Path(backup_dir), Path(db_path)
+        if not (backup_dir / "NEEDLENS_BACKUP").exists():
+            raise WorkspaceError(f"{backup_dir} is not a NeedLens backup (no NEEDLENS_BACKUP file)")
+        if db_path.exists():
+            raise WorkspaceError(f"{db_path} already exists; restore into a new file and switch NEEDLENS_DB to it")
+        con = _connect(db_path, read_only=False)
+        try:
+            con.execute(f"IMPORT DATABASE '{_sql_path(backup_dir)}'")
+        except duckdb.Error as exc:
+            con.close()
+            db_path.unlink(missing_ok=True)
+            raise WorkspaceError(f"the backup in {backup_dir} could not be restored: {exc}") from exc
+        con.close()
+        return Store(db_path)
 
     # --- embeddings cache (commits as it goes) --------------------------------------------------------------------
 

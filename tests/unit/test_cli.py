@@ -110,3 +110,12 @@ def test_recommend_eval_without_item_column_is_a_plain_error(tmp_path, capsys):
     path.write_text("userId,foo\n1,2\n")
     assert main(["recommend-eval", "--interactions", str(path)]) == 2
     assert "no item column found" in capsys.readouterr().err
+
+
+def test_backup_and_restore_round_trip(tmp_path, db, capsys):
+    assert main(["backup", "--db", str(db), "--out", str(tmp_path / "bk")]) == 0
+    assert main(["restore", "--backup", str(tmp_path / "bk"), "--db", str(tmp_path / "restored.duckdb")]) == 0
+    assert _workspace_state(tmp_path / "restored.duckdb")[0] == _workspace_state(db)[0] == 30
+    assert main(["restore", "--backup", str(tmp_path / "bk"), "--db", str(tmp_path / "restored.duckdb")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["backup", "--db", str(db), "--out", str(tmp_path / "bk")]) == 2  # never overwrites a backup
