@@ -45,15 +45,23 @@ def walkthrough(file: Path, out: Path, timeout_s: int = 1800) -> None:
         page.goto(f"{url}/themes")
         browser.wait_until_idle(page)
         form = page.locator("[data-testid='stForm']")
-        form.locator("[data-testid='stSelectbox']").nth(1).click()
-        page.locator("[role='option']").nth(1).click()
+        merge = form.locator("[data-testid='stSelectbox']").nth(1).locator("input")
+        merge.click()
+        merge.press("ArrowDown")
+        merge.press("Enter")  # the first theme after "(do not merge)": the second-largest
         form.get_by_label("New name (for the merged theme when merging)").fill("Fit & sizing (merged)")
+        page.screenshot(path=str(out / "themes_edit_form.png"), full_page=True)
         form.get_by_role("button", name="Save").click()
-        page.get_by_text("Saved.").wait_for(timeout=60000)
+        browser.wait_until_idle(page)
+        page.get_by_text("Fit & sizing (merged)").first.wait_for(timeout=60000)
 
         for name, path in browser.PAGES.items():
             page.goto(f"{url}/{path}")
             browser.wait_until_idle(page)
+            if name == "recommend":  # show the lab with simulated shoppers, not its empty state
+                page.get_by_role("button", name="Simulate shoppers").click()
+                page.get_by_text("Offline evaluation").wait_for(timeout=300000)
+                browser.wait_until_idle(page)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
         page.goto(f"{url}/")
         browser.wait_until_idle(page)

@@ -59,7 +59,7 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
     points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
-        size=alt.Size("snippets:Q", title="Mentions", scale=alt.Scale(range=[80, 2400])),
+        size=alt.Size("snippets:Q", title="Mentions", scale=alt.Scale(range=[80, 2400]), legend=alt.Legend(tickCount=3)),
         color=alt.Color("sentiment:Q", title="Mean sentiment", scale=DIVERGING),
         tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("snippets:Q", title="Mentions"),
                  alt.Tooltip("sentiment:Q", format=".2f", title="Sentiment"),

@@ -72,7 +72,47 @@ def workspace_catalogue(store: Store, min_reviews: int = 3, top_themes: int = 15
     shrunk = matrix["score_sum"] / (matrix["mentions"] + shrink)
     table = matrix.assign(aspect=shrunk).pivot_table(index="product", columns="theme", values="aspect", fill_value=0.0)
     table = table.reindex(index=items, columns=names, fill_value=0.0)
-    return Catalogue(items, counts.reindex(items).to_numpy(dtype=float), table.to_numpy(), names, None)
+    return Catalogue(items, counts.reindex(items).to_numpy(dtype=float), table.to_numpy(), names,
+                     product_vectors(store, items))
+
+
+def product_vectors(store: Store, items: np.ndarray, per_product: int = 200) -> np.ndarray | None:
+    """A product's vector = the mean of its review snippets' cached embeddings (English route), for content-based
+    recommendation; None when the cache holds none (e.g. a workspace analysed elsewhere)."""
+    snippets = store.product_snippet_hashes(per_product)
+    snippets = snippets[snippets["product"].isin(items)]
+    if snippets.empty:
+        return None
+    for model in store.embedding_models():
+        found = store.get_embeddings(model, snippets["text_hash"].unique().tolist())
+        if len(found) >= 0.5 * snippets["text_hash"].nunique():
+            break
+    else:
+        return None
+    dim = len(next(iter(found.values())))
+    vectors = np.zeros((len(items), dim), dtype=np.float32)
+    index = {item: i for i, item in enumerate(items)}
+    for product, group in snippets.groupby("product"):
+        rows = [found[h] for h in group["text_hash"] if h in found]
+        if rows:
+            vectors[index[product]] = np.mean(rows, axis=0)
+    return vectors
+
+
+def persona_recommendations(catalogue: Catalogue, cares_about: list[str], k: int = 10, weight: float = 1.0) -> pd.DataFrame:
+    """Top-k for a described persona (no history): popularity, re-ranked by the needs they care about."""
+    needs = np.array([1.0 if name in cares_about else 0.0 for name in catalogue.aspect_names])
+    needs = needs / max(needs.sum(), 1.0)
+    popularity = catalogue.popularity / max(catalogue.popularity.max(), 1.0)
+    match = catalogue.aspects @ needs
+    order = np.argsort(-(popularity + weight * match))[:k]
+    reasons = []
+    for i in order:
+        contribution = needs * catalogue.aspects[i]
+        best = int(np.argmax(contribution))
+        reasons.append(f"praised for {catalogue.aspect_names[best]}, which this shopper cares about"
+                       if contribution[best] > 0.02 else f"popular: {int(catalogue.popularity[i])} reviews")
+    return pd.DataFrame({"rank": range(1, len(order) + 1), "item": catalogue.items[order], "why": reasons})
 
 
 def simulate_workspace(store: Store, params: ShopperParams) -> tuple[pd.DataFrame, np.ndarray, Catalogue]:
@@ -89,7 +129,8 @@ def lab_data(frame: pd.DataFrame, needs: np.ndarray, catalogue: Catalogue) -> Da
     """Algorithm-ready data over the whole simulated history (users in shopper order, so rows match needs)."""
     users = np.array(sorted(frame["user"].unique()))
     return Data.from_frame(frame, users=users, items=catalogue.items, aspects=catalogue.aspects,
-                           aspect_names=catalogue.aspect_names, needs=needs[: len(users)])
+                           aspect_names=catalogue.aspect_names, needs=needs[: len(users)],
+                           item_vectors=catalogue.item_vectors)
 
 
 def run_ab(frame: pd.DataFrame, needs: np.ndarray, catalogue: Catalogue, model_a: str, model_b: str,

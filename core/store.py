@@ -646,6 +646,17 @@ class Store:
                    any_value(c.reviews) AS reviews
             FROM facts f JOIN counts c USING (product) WHERE f.product <> '' GROUP BY 1, 2""", params)
 
+    def product_snippet_hashes(self, per_product: int = 200) -> pd.DataFrame:
+        """Up to ``per_product`` English-route snippet hashes per product (for product vectors)."""
+        return self.query_df(f"""
+            SELECT product, text_hash FROM (
+              SELECT r.product, sn.text_hash, row_number() OVER (PARTITION BY r.product ORDER BY sn.snippet_id) AS k
+              FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
+              WHERE r.product <> '' AND sn.lang <> 'zh') WHERE k <= {int(per_product)}""")
+
+    def embedding_models(self) -> list[str]:
+        return self.query_df("SELECT model, count(*) AS n FROM embeddings GROUP BY 1 ORDER BY 2 DESC")["model"].tolist()
+
     def write_interactions(self, frame: pd.DataFrame, simulated: bool, params: dict | None = None) -> None:
         """Replace the lab's interactions (one transaction)."""
         rows = frame.rename(columns={"user": "user_id"})[["user_id", "item", "event", "value", "ts"]].assign(

@@ -21,6 +21,9 @@ with tabs[0]:
         st.info("No themes for these filters.")
     else:
         ui.table(backlog, "improvement_backlog", column_config={
+            "need": "Need", "need_type": "Need type", "volume": "Reviews", "rating_impact": "Rating impact",
+            "trend": "Trend", "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
+            "why": "Why it ranks here", "products": "Products most affected",
             "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
             "example": st.column_config.TextColumn("Example", width="large")})
         st.download_button("⬇ Markdown for a ticket tracker", data=lambda: backlog_markdown(backlog),

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
-from core.lab import MODELS, lab_data, recommender, run_ab, simulate_workspace, workspace_catalogue
+from core.lab import MODELS, lab_data, persona_recommendations, recommender, run_ab, simulate_workspace
 from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
 from core.simulate import ShopperParams, minimum_detectable_effect, sample_size_per_arm
 from pages import ui
@@ -39,13 +39,19 @@ st.caption(f"{frame['user'].nunique():,} shoppers, {len(frame):,} events over {l
            f"{len(catalogue.aspect_names)} need themes (stored in the workspace).")
 data = lab_data(frame, needs, catalogue)
 
-st.subheader("Top 10 for a shopper")
+st.subheader("Top 10 for a persona")
+persona = st.multiselect("Describe a shopper by the needs they care about", catalogue.aspect_names,
+                         default=catalogue.aspect_names[:1])
+st.dataframe(persona_recommendations(catalogue, persona), hide_index=True, width="stretch")
+
+st.subheader("Top 10 for a simulated shopper")
 user = st.selectbox("Shopper", data.users[:200])
 row = int(np.flatnonzero(data.users == user)[0])
 cares = pd.Series(needs[row], index=catalogue.aspect_names).sort_values(ascending=False).head(3)
 st.write("Cares about: " + ", ".join(f"**{name}** ({weight:.0%})" for name, weight in cares.items()))
 columns = st.columns(3)
-for column, name in zip(columns * 2, ["popularity", "itemknn", "need_aware", "ease", "ease_recency", "als"]):
+names = ["popularity", "itemknn", "need_aware", "ease_recency", "als"] + (["content"] if data.item_vectors is not None else [])
+for column, name in zip(columns * 2, names):
     with column:
         st.markdown(f"**{name}**")
         st.dataframe(recommend_with_reasons(recommender(name).fit(data), data, user), hide_index=True, height=390)
@@ -54,8 +60,9 @@ st.subheader("Offline evaluation")
 train, test = temporal_split(frame, 0.2)
 split_data = Data.from_frame(train, users=data.users, items=catalogue.items, aspects=catalogue.aspects,
                              aspect_names=catalogue.aspect_names, needs=needs[: len(data.users)])
-table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in MODELS if n != "content"], split_data, test),
-                       len(frame), params)
+split_data.item_vectors = catalogue.item_vectors
+usable = [n for n in MODELS if n != "content" or catalogue.item_vectors is not None]
+table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in usable], split_data, test), len(frame), params)
 ui.chart(charts.metric_bars(table.reset_index()), "recommender_ndcg")
 ui.table(table.reset_index(), "recommender_evaluation")
 

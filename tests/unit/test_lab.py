@@ -22,3 +22,43 @@ def test_simulation_over_workspace_products_is_stored_and_ab_runs(tmp_path, sett
     assert data.matrix.shape == (80, 7)
     result = run_ab(frame, needs, catalogue, "popularity", "need_aware", 4000, 0.5, params)
     assert result.n_a + result.n_b == 4000 and 0 <= result.p_value <= 1 and result.verdict
+
+
+def test_persona_by_needs_gets_products_praised_for_them():
+    from core.lab import Catalogue, persona_recommendations
+
+    catalogue = Catalogue(np.array(["quiet fan", "loud fan", "cheap fan"]), np.array([10.0, 10.0, 10.0]),
+                          np.array([[0.8, 0.0], [-0.7, 0.0], [0.0, 0.9]]), ["noise", "price"], None)
+    out = persona_recommendations(catalogue, ["noise"], k=2)
+    assert out["item"].tolist()[0] == "quiet fan" and "praised for noise" in out["why"].iloc[0]
+    assert persona_recommendations(catalogue, ["price"], k=1)["item"].iloc[0] == "cheap fan"
+
+
+def test_job_queue_runs_one_analysis_at_a_time_in_order(tmp_path, settings, fake_models):
+    import threading
+
+    from core.jobs import JobQueue
+
+    store = Store(settings.db_path)
+    running, overlaps = [], []
+    lock = threading.Lock()
+
+    class Watched(Pipeline):
+        def run(self, reviews, searches=None, run_id=None):
+            with lock:
+                running.append(run_id)
+                overlaps.append(len(running))
+            try:
+                return super().run(reviews, searches, run_id)
+            finally:
+                with lock:
+                    running.remove(run_id)
+
+    queue = JobQueue(store, settings, lambda s, st: Watched(s, st, **fake_models))
+    first = queue.submit(Source("a.csv", path=write_reviews(tmp_path / "a.csv", 40)))
+    second = queue.submit(Source("b.csv", path=write_reviews(tmp_path / "b.csv", 50, zh=False)))
+    assert store.run(second)["status"] in ("queued", "running")
+    assert queue.wait(120)
+    assert max(overlaps) == 1
+    assert [store.run(r)["status"] for r in (first, second)] == ["done", "done"]
+    assert store.run(first)["finished_at"] <= store.run(second)["started_at"] or store.run(first)["run_id"] < second
