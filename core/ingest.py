@@ -465,7 +465,7 @@ def _validate_interactions(raw: RawTable, mapping: dict[str, str], name: str) ->
     for role in ("user", "item"):
         out[role] = frame[mapping[role]].astype(str).str.strip()
         reasons[(out[role] == "") & (reasons == "")] = f"empty {role}"
-    out["value"] = _numeric_role(frame, mapping.get("rating"), reasons, "rating").fillna(1.0)
+    out["value"] = _numeric_role(frame, mapping.get("rating"), reasons, "rating", scale=True).fillna(1.0)
     out["event"] = frame[mapping["event"]].astype(str).str.strip() if "event" in mapping else ""
     if "date" in mapping:
         dates, failed = parse_dates(frame[mapping["date"]])

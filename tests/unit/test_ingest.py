@@ -132,3 +132,16 @@ def test_pii_is_masked_before_rows_leave_ingest():
 def test_unix_and_chinese_dates_parse():
     data = load_bytes("review,date\ngood,1441324800\nfine,2026年3月4日\nok,03/15/2026\n".encode(), "r.csv")
     assert [d.strftime("%Y-%m-%d") for d in data.rows["date"]] == ["2015-09-04", "2026-03-04", "2026-03-15"]
+
+
+def test_interactions_roles_ids_and_rejects():
+    from core.ingest import INTERACTIONS
+
+    text = "userId,movieId,rating,timestamp\n001,0042,4.5,964982703\n002,,3,964982224\n003,7,9,964983815\n004,8,4,notatime\n"
+    text += "".join(f"{i:03d},{i % 7},4,9649{i:05d}\n" for i in range(5, 40))
+    data = load_bytes(text.encode(), "ratings.csv", INTERACTIONS)
+    assert data.column_map == {"user": "userId", "item": "movieId", "rating": "rating", "date": "timestamp"}
+    assert data.rows["user"].iloc[0] == "001" and data.rows["item"].iloc[0] == "0042"
+    reasons = dict(zip(data.rejects["row_no"], data.rejects["reason"]))
+    assert reasons[2] == "empty item" and reasons[3].startswith("rating 9 is outside") and reasons[4].startswith("time")
+    assert data.input_rows == 39 == len(data.rows) + len(data.rejects)

@@ -1,0 +1,144 @@
+"""Insight quality against the usual tools, on held-out rows of the shared datasets (first version).
+
+    python bench/quality.py            # everything below; prints Markdown tables
+
+Held-out rows: core.datasets.is_test (sha1("needlens:" + text) % 10 == 0), never used to train the bundled models.
+Sentiment: balanced accuracy and macro-F1 on polar reviews (rating >= 4 vs <= 2; Chinese label), NeedLens's bundled
+model against VADER (English), snownlp (Chinese), TF-IDF + logistic regression and logistic regression on frozen
+MiniLM embeddings, both trained in this run on the same training rows. Cross-domain: trained on clothing, tested on
+Amazon fashion. Aspect sentiment: for each SemEval-2014 gold aspect term (positive/negative/neutral), the polarity
+NeedLens gives the snippet that holds it. Need themes: NMI/ARI against SemEval restaurant aspect categories (sentences
+with exactly one category), NeedLens's themes vs k-means on the same embeddings with the same k. Chinese
+representation: k-means (k=10) NMI against the 10 online_shopping_10_cats categories.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+warnings.filterwarnings("ignore")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.cluster import KMeans  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import adjusted_rand_score, balanced_accuracy_score, f1_score, normalized_mutual_info_score  # noqa: E402
+
+from core import datasets  # noqa: E402
+from core.config import BUNDLED_MODEL, BUNDLED_ZH_MODEL, ThemeSettings  # noqa: E402
+from core.embed import CachedEmbedder, load_embedder  # noqa: E402
+from core.sentiment import BundledSentiment, roll_up  # noqa: E402
+from core.store import Store  # noqa: E402
+from core.text import split_snippets  # noqa: E402
+from core.themes import find_themes  # noqa: E402
+
+CACHE = Store("/tmp/needlens_train_cache.duckdb")
+EMBED = CachedEmbedder(load_embedder(BUNDLED_MODEL), CACHE)
+MODEL = BundledSentiment()
+
+
+def needlens_review_scores(texts: list[str], lang: str) -> np.ndarray:
+    """Review score = NeedLens's roll-up of its snippet scores (the product's own path)."""
+    pairs = [(i, s) for i, t in enumerate(texts) for s in split_snippets(str(t), lang)]
+    snippets = [s for _, s in pairs]
+    vectors = EMBED.embed(snippets) if lang != "zh" else None
+    scores = MODEL.score(snippets, [lang] * len(snippets), vectors if vectors is not None else np.zeros((len(snippets), 1)))
+    rolled = roll_up(pd.DataFrame({"review_id": [i for i, _ in pairs], "score": scores})).set_index("review_id")
+    return rolled["score"].reindex(range(len(texts))).fillna(0).to_numpy()
+
+
+def metrics(truth, predicted) -> str:
+    return f"{balanced_accuracy_score(truth, predicted):.3f} | {f1_score(truth, predicted, average='macro'):.3f}"
+
+
+def sentiment_table() -> None:
+    clothing, amazon, zh = datasets.clothing(), datasets.amazon(), datasets.zh_shopping()
+    clothing, amazon = clothing[clothing.label >= 0], amazon[amazon.label >= 0]
+    rows = []
+    for name, train, test, lang in (("clothing (EN)", clothing[~clothing.test], clothing[clothing.test], "en"),
+                                    ("clothing -> Amazon (EN, cross-domain)", clothing[~clothing.test], amazon, "en"),
+                                    ("online_shopping_10_cats (ZH)", zh[~zh.test], zh[zh.test], "zh")):
+        truth = test.label.to_numpy()
+        rows.append((name, "NeedLens (bundled)", metrics(truth, needlens_review_scores(test.text.tolist(), lang) > 0)))
+        if lang == "en":
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+            vader = SentimentIntensityAnalyzer()
+            rows.append((name, "VADER", metrics(truth, [vader.polarity_scores(t)["compound"] >= 0.05 for t in test.text])))
+        else:
+            from snownlp import SnowNLP
+
+            rows.append((name, "snownlp", metrics(truth, [SnowNLP(t).sentiments >= 0.5 for t in test.text])))
+        tfidf = TfidfVectorizer(analyzer="char" if lang == "zh" else "word", ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        lr = LogisticRegression(max_iter=2000, class_weight="balanced").fit(tfidf.fit_transform(train.text), train.label)
+        rows.append((name, "TF-IDF + logistic regression", metrics(truth, lr.predict(tfidf.transform(test.text)))))
+        if lang == "en":
+            head = LogisticRegression(max_iter=3000, class_weight="balanced").fit(EMBED.embed(train.text.tolist()), train.label)
+            rows.append((name, "LR on frozen MiniLM (review)", metrics(truth, head.predict(EMBED.embed(test.text.tolist())))))
+    print("| test set | method | balanced accuracy | macro-F1 |\n|---|---|---|---|")
+    for row in rows:
+        print(f"| {row[0]} | {row[1]} | {row[2]} |", flush=True)
+
+
+def aspect_table() -> None:
+    print("\n| SemEval-2014 | gold aspect terms (pos/neg/neu) | NeedLens polarity accuracy |\n|---|---|---|")
+    for domain in ("Restaurants", "Laptop"):
+        frame = datasets.semeval(domain)
+        frame = frame[frame.test]
+        truth, texts = [], []
+        for text, terms in zip(frame.text, frame.terms):
+            pieces = split_snippets(text, "en")
+            for term, polarity, start, _ in terms:
+                if polarity == "conflict":
+                    continue
+                holding = next((p for p in pieces if term in p), text)
+                truth.append(polarity)
+                texts.append(holding)
+        scores = MODEL.score(texts, ["en"] * len(texts), EMBED.embed(texts))
+        predicted = np.where(scores >= 0.35, "positive", np.where(scores <= -0.35, "negative", "neutral"))
+        print(f"| {domain} (held-out sentences) | {len(truth)} | {np.mean(predicted == np.array(truth)):.3f} |", flush=True)
+
+
+def theme_table() -> None:
+    frame = datasets.semeval("Restaurants")
+    single = frame[frame.categories.map(len) == 1]
+    texts = single.text.tolist()
+    gold = [c[0][0] for c in single.categories]
+    vectors = EMBED.embed(texts)
+    result = find_themes(texts, vectors, "en", EMBED.embed, ThemeSettings())
+    k = len(result.themes)
+    kmeans = KMeans(k, n_init=4, random_state=0).fit_predict(vectors)
+    print(f"\n| need themes on {len(texts)} SemEval restaurant sentences (one gold category) | k | NMI | ARI | unassigned |\n|---|---|---|---|---|")
+    print(f"| NeedLens themes | {k} | {normalized_mutual_info_score(gold, result.assignment):.3f} | "
+          f"{adjusted_rand_score(gold, result.assignment):.3f} | {(result.assignment < 0).mean():.1%} |")
+    print(f"| k-means, same embeddings, same k | {k} | {normalized_mutual_info_score(gold, kmeans):.3f} | "
+          f"{adjusted_rand_score(gold, kmeans):.3f} | 0% |")
+    try:
+        import bertopic  # noqa: F401
+
+        print("| BERTopic | see bench/compare_bertopic.py | | | |")
+    except ImportError:
+        print("| BERTopic | not installed here (pip install bertopic); not measured in this run | | | |")
+
+
+def chinese_table() -> None:
+    zh = datasets.zh_shopping()
+    test = zh[zh.test]
+    vectors = load_embedder(BUNDLED_ZH_MODEL).embed(test.text.tolist())
+    scores = [normalized_mutual_info_score(test.cat, KMeans(10, n_init=4, random_state=s).fit_predict(vectors)) for s in range(3)]
+    print(f"\n| Chinese representation (k-means k=10, {len(test)} held-out rows, 3 seeds) | NMI mean | NMI per seed |\n|---|---|---|")
+    print(f"| NeedLens zh-char-lsa | {np.mean(scores):.3f} | {', '.join(f'{s:.3f}' for s in scores)} |")
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    sentiment_table()
+    aspect_table()
+    theme_table()
+    chinese_table()
+    print(f"\n(bench/quality.py ran in {time.perf_counter() - started:.0f}s)")
