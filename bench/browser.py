@@ -36,7 +36,8 @@ def running_app(db: Path, port: int | None = None, timeout: float = 90.0):
     port = port or free_port()
     env = {**os.environ, "NEEDLENS_DB": str(db)}
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
     log = open(Path(db).with_suffix(".app.log"), "w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

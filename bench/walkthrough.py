@@ -15,18 +15,33 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import browser  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOTHING = ROOT.parent / "shared" / "datasets" / "womens_clothing_reviews" / "womens_clothing_reviews_shared.csv"
 
 
-def walkthrough(file: Path, out: Path, timeout_s: int = 1800) -> None:
+def seed_embedding_cache(workspace: Path, source: Path) -> None:
+    """Copy only the embedding cache of another workspace (no datasets, no analysis) into a new one."""
+    from core.store import Store
+
+    store = Store(workspace)
+    with store.cursor() as cur:
+        cur.execute(f"ATTACH '{source}' AS seed (READ_ONLY)")
+        cur.execute("INSERT INTO embeddings SELECT model, text_hash, vector FROM seed.embeddings")
+        cur.execute("DETACH seed")
+    store.close()
+
+
+def walkthrough(file: Path, out: Path, timeout_s: int = 1800, seed_cache: Path | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, browser.running_app(Path(tmp) / "ws.duckdb") as url, \
-            sync_playwright() as p:
+    tmp = tempfile.mkdtemp()
+    if seed_cache is not None:
+        seed_embedding_cache(Path(tmp) / "ws.duckdb", seed_cache)
+    with browser.running_app(Path(tmp) / "ws.duckdb") as url, sync_playwright() as p:
         chromium = browser.launch(p)
         page = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.goto(f"{url}/data")
@@ -49,11 +64,11 @@ def walkthrough(file: Path, out: Path, timeout_s: int = 1800) -> None:
         merge.click()
         merge.press("ArrowDown")
         merge.press("Enter")  # the first theme after "(do not merge)": the second-largest
-        form.get_by_label("New name (for the merged theme when merging)").fill("Fit & sizing (merged)")
+        form.get_by_label("New name (for the merged theme when merging)").fill("Top two themes (merged)")
         page.screenshot(path=str(out / "themes_edit_form.png"), full_page=True)
         form.get_by_role("button", name="Save").click()
         browser.wait_until_idle(page)
-        page.get_by_text("Fit & sizing (merged)").first.wait_for(timeout=60000)
+        page.get_by_text("Top two themes (merged)").first.wait_for(timeout=60000)
 
         for name, path in browser.PAGES.items():
             page.goto(f"{url}/{path}")
@@ -81,8 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--file", type=Path, default=CLOTHING)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--seed-cache", type=Path, help="copy the embedding cache of this workspace first")
     args = parser.parse_args()
-    walkthrough(args.file, args.out)
+    walkthrough(args.file, args.out, seed_cache=args.seed_cache)
 
 
 if __name__ == "__main__":

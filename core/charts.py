@@ -28,7 +28,8 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
     """Top opportunities: bar length = opportunity score; colour = share negative."""
     data = frame.assign(theme=frame["label"].map(_short))
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("opportunity:Q", title="Opportunity score (share × negativity × growth)"),
+        x=alt.X("opportunity:Q", title="Opportunity score (share × negativity × growth)",
+                axis=alt.Axis(tickCount=5, format=".3f")),
         y=alt.Y("theme:N", sort="-x", title=None),
         color=alt.Color("negative_share:Q", title="Share negative", scale=alt.Scale(scheme="reds", domain=[0, 1]),
                         legend=alt.Legend(format=".0%")),

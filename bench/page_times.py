@@ -1,6 +1,6 @@
 """Dashboard page render times (server time: one full script run per page, measured with AppTest).
 
-    python bench/pages.py --db /tmp/w.duckdb     # a workspace holding e.g. the whole shared clothing set
+    python bench/page_times.py --db /tmp/w.duckdb     # a workspace holding e.g. the whole shared clothing set
 
 For each page: the first run after the workspace opens (cold: st.cache_data empty, imports warm) and the median
 of 5 further runs (warm: aggregates cached on the workspace's data version), plus the same page's DuckDB
