@@ -101,6 +101,16 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WorkspaceError(f"{path} is not a NeedLens workspace ({exc}); pass --db with another file") from exc
 
 
+def _date_conditions(filters, alias: str, conditions: list[str], params: list[Any]) -> None:
+    """The date range of the global filters (date_to inclusive) as SQL conditions."""
+    if filters.date_from:
+        conditions.append(f"{alias}.date >= ?")
+        params.append(pd.Timestamp(filters.date_from))
+    if filters.date_to:
+        conditions.append(f"{alias}.date < ?")
+        params.append(pd.Timestamp(filters.date_to) + pd.Timedelta(days=1))
+
+
 def _sql_path(path: Path) -> str:
     return str(path.resolve()).replace("'", "''")
 
@@ -425,12 +435,7 @@ class Store:
             if values:
                 conditions.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
                 params.extend(values)
-        if filters.date_from:
-            conditions.append(f"{alias}.date >= ?")
-            params.append(pd.Timestamp(filters.date_from))
-        if filters.date_to:
-            conditions.append(f"{alias}.date < ?")
-            params.append(pd.Timestamp(filters.date_to) + pd.Timedelta(days=1))
+        _date_conditions(filters, alias, conditions, params)
         if filters.rating_min is not None:
             conditions.append(f"{alias}.rating >= ?")
             params.append(float(filters.rating_min))
@@ -565,12 +570,7 @@ class Store:
 
         filters = filters if isinstance(filters, Filters) else Filters()
         conditions, params = ["TRUE"], []
-        if filters.date_from:
-            conditions.append(f"{alias}.date >= ?")
-            params.append(pd.Timestamp(filters.date_from))
-        if filters.date_to:
-            conditions.append(f"{alias}.date < ?")
-            params.append(pd.Timestamp(filters.date_to) + pd.Timedelta(days=1))
+        _date_conditions(filters, alias, conditions, params)
         return " AND ".join(conditions), params
 
     def top_queries(self, filters=None, limit: int = 15, recent_days: int = 28) -> pd.DataFrame:

@@ -23,19 +23,19 @@ def real_models():
     return {"embedders": embedders, "sentiment": load_sentiment_model("bundled", embedders["zh"])}
 
 
-@pytest.fixture(scope="session")
-def clothing_1k(tmp_path_factory):
-    source = need_shared(SHARED / "womens_clothing_reviews" / "womens_clothing_reviews_shared.csv")
-    frame = pd.read_csv(source, dtype=str, keep_default_na=False).sample(1000, random_state=7)
-    path = tmp_path_factory.mktemp("data") / "clothing_1k.csv"
+def _sample(tmp_path_factory, source, name: str):
+    frame = pd.read_csv(need_shared(source), dtype=str, keep_default_na=False).sample(1000, random_state=7)
+    path = tmp_path_factory.mktemp("data") / name
     frame.to_csv(path, index=False)
     return path, frame
+
+
+@pytest.fixture(scope="session")
+def clothing_1k(tmp_path_factory):
+    return _sample(tmp_path_factory, SHARED / "womens_clothing_reviews" / "womens_clothing_reviews_shared.csv",
+                   "clothing_1k.csv")
 
 
 @pytest.fixture(scope="session")
 def zh_1k(tmp_path_factory):
-    source = need_shared(SHARED / "online_shopping_10_cats" / "online_shopping_10_cats_shared.csv")
-    frame = pd.read_csv(source, dtype=str, keep_default_na=False).sample(1000, random_state=7)
-    path = tmp_path_factory.mktemp("data") / "zh_1k.csv"
-    frame.to_csv(path, index=False)
-    return path, frame
+    return _sample(tmp_path_factory, SHARED / "online_shopping_10_cats" / "online_shopping_10_cats_shared.csv", "zh_1k.csv")
