@@ -68,7 +68,7 @@ def walkthrough(file: Path, out: Path, timeout_s: int = 1800, seed_cache: Path |
         page.screenshot(path=str(out / "themes_edit_form.png"), full_page=True)
         form.get_by_role("button", name="Save").click()
         browser.wait_until_idle(page)
-        page.get_by_text("Top two themes (merged)").first.wait_for(timeout=60000)
+        page.get_by_text("Top two themes (merged)").first.wait_for(state="attached", timeout=60000)
 
         for name, path in browser.PAGES.items():
             page.goto(f"{url}/{path}")
