@@ -44,10 +44,7 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
 
 def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFrame:
     """Requested features, grouped and counted, with quotes."""
-    requests = store.request_snippets(filters)
-    if requests.empty:
-        return group_requests(requests)
-    return group_requests(requests)
+    return group_requests(store.request_snippets(filters))
 
 
 def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
