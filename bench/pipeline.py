@@ -24,7 +24,6 @@ from core.config import BUNDLED_MODEL, Settings  # noqa: E402
 from core.embed import load_embedder  # noqa: E402
 from core.pipeline import Pipeline, Source  # noqa: E402
 from core.store import Store  # noqa: E402
-from core.text import split_snippets  # noqa: E402
 
 
 def sample_file(n: int, folder: Path) -> Path:

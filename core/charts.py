@@ -122,7 +122,7 @@ def compare_bars(frame: pd.DataFrame, by: str) -> alt.Chart:
         yOffset="value:N", color=alt.Color("value:N", title=by.capitalize()),
         tooltip=["value:N", "theme:N", "snippets:Q", alt.Tooltip("sentiment:Q", format=".2f")],
     ).properties(width=520, height=max(160, 36 * data["theme"].nunique()))
-    return _base(chart, f"Side by side: sentiment per need theme", "Bars left of 0 = more complaints than praise")
+    return _base(chart, "Side by side: sentiment per need theme", "Bars left of 0 = more complaints than praise")
 
 
 def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitle: str | None = None) -> alt.Chart:

@@ -290,8 +290,6 @@ def _clean_headers(frame: pd.DataFrame) -> pd.DataFrame:
         names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
     frame = frame.copy()
     frame.columns = names
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 1:
-        return frame
     return frame
 
 

@@ -7,7 +7,6 @@ complaints hit it. Every recommendation carries a one-line explanation.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Protocol
 

@@ -15,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import duckdb
 import numpy as np
@@ -23,6 +23,9 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from .filters import Filters
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 5

@@ -1,9 +1,7 @@
 """Latent needs: need types, feature requests, rating drivers, emerging issues and the improvement backlog."""
-import pandas as pd
 import streamlit as st
 
 from core import charts, latent
-from core.export import table_csv
 from core.needs import backlog_markdown, taxonomy_frame
 from pages import ui
 

@@ -6,7 +6,7 @@ import streamlit as st
 from core import charts
 from core.lab import MODELS, lab_data, persona_recommendations, recommender, run_ab, simulate_workspace
 from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
-from core.simulate import ShopperParams, minimum_detectable_effect, sample_size_per_arm
+from core.simulate import ShopperParams, sample_size_per_arm
 from pages import ui
 
 st.title("Recommendation lab")

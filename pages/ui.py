@@ -5,7 +5,6 @@ cached with ``st.cache_data`` keyed on the workspace's data version, so an analy
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Callable
 
 import altair as alt
