@@ -48,7 +48,8 @@ def needlens_review_scores(texts: list[str], lang: str) -> np.ndarray:
     snippets = [s for _, s in pairs]
     vectors = EMBED.embed(snippets) if lang != "zh" else None
     scores = MODEL.score(snippets, [lang] * len(snippets), vectors if vectors is not None else np.zeros((len(snippets), 1)))
-    rolled = roll_up(pd.DataFrame({"review_id": [i for i, _ in pairs], "score": scores})).set_index("review_id")
+    documents = pd.Series(MODEL.score_documents(list(texts), [lang] * len(texts)))
+    rolled = roll_up(pd.DataFrame({"review_id": [i for i, _ in pairs], "score": scores}), documents=documents).set_index("review_id")
     return rolled["score"].reindex(range(len(texts))).fillna(0).to_numpy()
 
 

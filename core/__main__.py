@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
 
+    calibrate = sub.add_parser("calibrate", help="check sentiment against star ratings and adapt it to them")
+    calibrate.add_argument("--db", type=Path)
+    calibrate.add_argument("--dataset", type=int, help="dataset id (default: every review dataset with ratings)")
+    calibrate.add_argument("--check-only", action="store_true", help="report the cross-validated gain, change nothing")
+    calibrate.add_argument("--undo", action="store_true", help="go back to the bundled sentiment")
+
     backup = sub.add_parser("backup", help="export the workspace to a new folder (schema + Parquet)")
     backup.add_argument("--db", type=Path)
     backup.add_argument("--out", type=Path, required=True)
@@ -107,9 +113,12 @@ def _open_existing(settings: Settings):
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from .calibrate import agreement_by_dataset
+
     store = _open_existing(settings)
     try:
         summary = store.summary()
+        summary["star_agreement"] = agreement_by_dataset(store)
     finally:
         store.close()
     if args.json:
@@ -189,6 +198,26 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .calibrate import agreement_by_dataset, calibrate_dataset, undo_calibration
+
+    store = _open_existing(settings)
+    try:
+        ids = [args.dataset] if args.dataset is not None else list(agreement_by_dataset(store))
+        if not ids:
+            raise InputError("no review dataset with enough star ratings in this workspace")
+        for dataset_id in ids:
+            if args.undo:
+                undo_calibration(store, dataset_id, settings.sentiment.neutral_band)
+                print(json.dumps({"dataset_id": dataset_id, "undone": True}))
+                continue
+            result = calibrate_dataset(store, dataset_id, settings.sentiment.neutral_band, apply=not args.check_only)
+            print(json.dumps(result, ensure_ascii=False, default=str))
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from .store import Store
 
@@ -197,7 +226,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
+COMMANDS = {"calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

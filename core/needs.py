@@ -90,30 +90,42 @@ def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType,
 
 _EN_CUES = [
     # wishes about the product or the seller (regrets about one's own choice are excluded below)
-    re.compile(r"(?i)\bwish(?:ed|es)?\b(?!\s+list|\s+lsit)"),
-    re.compile(r"(?i)would\s+(?:be|have\s+been)\s+(?:great|nice|better|perfect|good|awesome|helpful|ideal)\s+(?:if|to\s+have|with)"),
-    re.compile(r"(?i)\b(?:it|this|they|which|really|definitely|just|only|still)\s+(?:really\s+|definitely\s+|just\s+)?"
+    re.compile(r"(?i)\bwish(?:ed|es)?\b(?!\s+list|\s+lsit)(?=\W*\w)"),
+    re.compile(r"(?i)would\s+(?:be|have\s+been)\s+(?:so\s+|really\s+|very\s+)?(?:great|nice|better|perfect|good|awesome|helpful|ideal)"
+               r"\s*,?\s*(?:if|to\s+have|with|had)\b"),
+    re.compile(r"(?i)\b(?:it|this|they|which|really|definitely|just|only|still|actually)\s+(?:really\s+|definitely\s+|just\s+|actually\s+)?"
                r"(?:needs|could\s+use)\s+(?:to\s+(?:be|come|have|add)|a|an|more|some|either|better)\b"),
     re.compile(r"(?i)should\s+(?:come|have\s+come)\s+with|should\s+(?:have|include|offer|add)\s+(?:a|an|more|some)\b"),
-    re.compile(r"(?i)\bplease\s+(?:add|make|include|offer|bring|get|restock|re-stock|stock|carry|send|consider|do)\b"
-               r"|\bmore\s+(?:colou?rs|sizes|options|styles|prints|patterns|lengths|fabrics)\b.{0,60}\bplease\b"),
+    re.compile(r"(?i)\bplease\s+(?:always\s+|do\s+)?(?:add|make|include|offer|bring|get|restock|re-stock|stock|carry|send|consider|"
+               r"change|keep|sell|design|release|produce|redo)\b"
+               r"|\bmore\s+(?:\w+\s+){0,4}?(?:colou?rs|sizes|options|styles|prints|patterns|lengths|fabrics|like\s+th(?:is|ese))\b.{0,60}\bplease\b"),
     re.compile(r"(?i)\bhop(?:e|ing)\s+(?:they|the\s+\w+|retailer|you)\s+(?:will\s+)?(?:come\s+out\s+with|add|make|bring|restock|offer|carry)"),
     re.compile(r"(?i)if\s+only\s+(?:it|they|this)|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|would\s+love\s+(?:a|an|to\s+see|if)"),
     re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*[.!]*\s*$"),
 ]
 _EN_REGRET = re.compile(
-    r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b)"
+    r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b|\s+could\s+(?:have\s+)?(?:select|choose|pick|get))"
     r"|\bwish\s+(?:it|this|they|these)(?:\s+\w+)?\s+(?:had\s+)?(?:worked|fit\s+me|fits\s+me|would\s+work|fit\b[^.]*\bme\b)"
     r"|\bwish\s+(?:it|this|they)\s+(?:were|was|had\s+been)\s+(?:in\s+stock\s+when|my\s+size)"
+    r"|\bwish(?:ed)?\s+(?:that\s+)?(?:it|this|they)\s+(?:looked|look)\s+like"
+    r"|\bthought\s+(?:it|this|they|these)\s+would\b|\bif\s+you\s+(?:have|are|want|like)\b"
     r"|\bshould\s+have\s+(?:ordered|bought|gotten|sized|gone|returned|listened|read|known|picked)")
-# Chinese: a wish or suggestion cue directed at a change (增加, 改进, 提供, 优惠 ...), or a conditional wish
-# ("要是……就好了", "如果有……会更好"); advice to other buyers and wishes for the seller's success are excluded.
-_ZH_CONDITIONAL = re.compile(r"(?:要是|如果|若是|假如).{0,18}(?:就|会|将)?(?:更|很)?(?:好|完美|方便|实用)了?|如果能(?:提示|增加|加|有|支持|提供|出)")
+# Chinese: a wish or suggestion cue directed at a change (增加, 改进, 提供, 优惠 ...), or a conditional wish whose
+# consequence is "then it would be (better)" ("要是……就好了", "如果有……会更好", "如果……再亮一些"); advice to other
+# buyers, wishes for the seller's success and hopes about one's own experience are excluded.
+_ZH_CONDITIONAL = re.compile(
+    r"(?:要是|如果|若是|假如|若).{0,24}(?:就|会|将|那就|那)(?:更|很|会更|能更)?(?:好|完美|方便|实用|理想)了?"
+    r"|(?:要是|如果|若是|假如)(?:能|可以)(?!.{0,6}(?:再来|继续|回购))"
+    r"|(?:如果|要是|若是)[^。！？]{0,30}(?:再|更)[^。！？，,]{0,6}(?:一些|一点|些)")
 _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|能不能|可不可以|盼望)[^。！？!?]{0,20}?"
-                      r"(?:增加|加个|加上|加入|添加|推出|出个|出一|改进|改善|提升|提高|完善|提供|优惠|便宜|降价|"
-                      r"送|配|附|换|变化|多有|多出|能更好|升级|修复|解决|支持|发一|有(?:更|个|一个|一款|其他|别的|多种))")
+                      r"(?:增加|加个|加上|加入|添加|推出|出个|出一|改进|改善|提升|提高|完善|提供|优惠|便宜|降价|调整|"
+                      r"送|配|附|换|变化|多有|多出|能更好|升级|修复|解决|支持|发一|也有|还有|能有|一盒|一套|"
+                      r"有(?:更|个|一个|一款|其他|别的|多种|这样))")
 _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|想买|要买|入住|别|不要|购买|考虑|坐|看|用|去|在官网)"
-                        r"|希望(?:大家|各位|京东|华为|携程)?[^。！？]{0,6}越来越好|希望(?:大家|各位|想买)")
+                        r"|希望(?:大家|各位|京东|华为|携程)?[^。！？]{0,6}越来越好|希望(?:大家|各位|想买)"
+                        r"|希望[^。！？]{0,6}(?:使用|用了|吃了|坚持)[^。！？]{0,8}(?:能|会|可以)"
+                        r"|(?:如果|要是)[^。！？]{0,12}(?:再来|继续|回购|还会|会再|追评)|(?:如果|要是)(?:不|没有)"
+                        r"|(?:如果|要是)(?:可以|能)[^。！？]{0,6}(?:星|零分|负分|不给)")
 
 
 def is_feature_request(text: str) -> bool:

@@ -308,7 +308,12 @@ class Pipeline:
 
     def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
         per_snippet = snippets[["review_id", "theme_id", "theme_similarity"]].assign(score=sentiment["score"].to_numpy())
-        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band)
+        model = self.sentiment_model()
+        documents = None
+        if hasattr(model, "score_documents"):
+            documents = pd.Series(model.score_documents(reviews["text"].astype(str).tolist(), reviews["lang"].tolist()),
+                                  index=reviews["review_id"].to_numpy())
+        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents)
         # A review's main theme: the theme most of its snippets belong to (ties: the closest one).
         assigned = per_snippet.dropna(subset=["theme_id"])
         main = (assigned.groupby(["review_id", "theme_id"], sort=False)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -83,8 +83,15 @@ MIGRATIONS: list[str] = [
     CREATE TABLE taxonomy (position INTEGER, name VARCHAR, description_en VARCHAR, description_zh VARCHAR,
         examples VARCHAR);
     """,
+    # 5 -> 6: sentiment adapted to a dataset's own star ratings keeps the bundled score beside it (undo, re-fit).
+    """
+    ALTER TABLE sentiment ADD COLUMN base_score REAL;
+    CREATE TABLE calibrations (dataset_id INTEGER, created_at TIMESTAMP, polar_reviews BIGINT, before DOUBLE,
+        after DOUBLE, applied BOOLEAN, detail VARCHAR);
+    """,
 ]
-ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents")
+ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents",
+                   "calibrations")
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -723,6 +730,42 @@ class Store:
         return self.query_df(f"""{facts}
             SELECT f.dataset_id, f.theme_id, mode(sn.need_type) FILTER (WHERE sn.need_type <> 'other') AS need_type
             FROM facts f JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2""", params)
+
+    # --- sentiment against the stars ---------------------------------------------------------------------------
+
+    def rated_reviews(self, dataset_id: int) -> pd.DataFrame:
+        """Reviews with their text, language, rating and sentiment (the input of star calibration)."""
+        return self.query_df("SELECT review_id, text, lang, rating, sentiment, sentiment_score FROM reviews "
+                             "WHERE dataset_id = ? ORDER BY row_no", [dataset_id])
+
+    def base_sentiment(self, dataset_id: int) -> pd.DataFrame:
+        """Snippets with the bundled (not adapted) sentiment score, and reviews re-rolled from it."""
+        return self.query_df("""SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.text, sn.lang,
+                   COALESCE(se.base_score, se.score) AS score
+            FROM snippets sn JOIN sentiment se USING (dataset_id, snippet_id)
+            WHERE sn.dataset_id = ? ORDER BY sn.snippet_id""", [dataset_id])
+
+    def set_sentiment(self, dataset_id: int, snippets: pd.DataFrame, reviews: pd.DataFrame, record: dict) -> None:
+        """Replace snippet and review sentiment of one dataset in one transaction and log the calibration.
+
+        snippets: snippet_id, score, label; reviews: review_id, score, label, mixed. The first replacement keeps the
+        bundled score in base_score, so adaptations never compound and can be undone.
+        """
+        with self.transaction() as cur:
+            cur.register("snip_in", snippets[["snippet_id", "score", "label"]])
+            cur.execute("""UPDATE sentiment SET base_score = COALESCE(base_score, sentiment.score), score = s.score,
+                           label = s.label FROM snip_in s
+                           WHERE sentiment.dataset_id = ? AND sentiment.snippet_id = s.snippet_id""", [dataset_id])
+            cur.register("rev_in", reviews[["review_id", "score", "label", "mixed"]])
+            cur.execute("""UPDATE reviews SET sentiment_score = r.score, sentiment = r.label, mixed = r.mixed
+                           FROM rev_in r WHERE reviews.dataset_id = ? AND reviews.review_id = r.review_id""", [dataset_id])
+            cur.execute("INSERT INTO calibrations VALUES (?, now(), ?, ?, ?, ?, ?)",
+                        [dataset_id, record["polar_reviews"], record["before"], record["after"], record["applied"],
+                         json.dumps(record.get("detail", {}))])
+            self._bump_version(cur)
+
+    def calibrations(self, dataset_id: int) -> pd.DataFrame:
+        return self.query_df("SELECT * FROM calibrations WHERE dataset_id = ? ORDER BY created_at", [dataset_id])
 
     def interactions(self) -> pd.DataFrame:
         return self.query_df("SELECT user_id AS user, item, event, value, ts, simulated FROM interactions ORDER BY ts")

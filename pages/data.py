@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from core.calibrate import calibrate_dataset, star_agreement, undo_calibration
 from core.config import ROOT
 from core.errors import NeedLensError
 from core.export import table_csv
@@ -84,6 +85,38 @@ def datasets_section() -> None:
         if right.button("Delete", key=f"del_{row.dataset_id}"):
             store.delete_dataset(int(row.dataset_id))
             st.rerun()
+        if row.kind == "reviews":
+            stars_section(int(row.dataset_id))
+
+
+def stars_section(dataset_id: int) -> None:
+    """Sentiment against the dataset's own star ratings, and adapting it to them."""
+    figures = star_agreement(store.rated_reviews(dataset_id))
+    if figures["agreement"] is None:
+        return
+    history = store.calibrations(dataset_id)
+    adapted = not history.empty and bool(history.applied.iloc[-1])
+    st.caption(f"Sentiment agrees with star ratings on **{figures['agreement']:.0%}** of {figures['polar_reviews']:,} "
+               f"reviews with clear stars (4-5 vs 1-2; balanced accuracy {figures['balanced_accuracy']:.0%})"
+               + (" · adapted to these stars" if adapted else ""))
+    band = ui.settings().sentiment.neutral_band
+    left, right = st.columns([2, 1])
+    if left.button("Adapt sentiment to these stars", key=f"cal_{dataset_id}",
+                   help="Learns this dataset's own wording from its ratings (weak labels); applied only when "
+                        "cross-validation says it agrees better with the stars"):
+        with st.spinner("Fitting on the star ratings…"):
+            result = calibrate_dataset(store, dataset_id, band)
+        st.session_state[f"cal_result_{dataset_id}"] = result
+        st.rerun()
+    if adapted and right.button("Undo adaptation", key=f"uncal_{dataset_id}"):
+        undo_calibration(store, dataset_id, band)
+        st.session_state.pop(f"cal_result_{dataset_id}", None)
+        st.rerun()
+    result = st.session_state.get(f"cal_result_{dataset_id}")
+    if result:
+        gain = f"cross-validated balanced accuracy {result['before']:.1%} → {result['after']:.1%}"
+        (st.success if result["applied"] else st.info)(
+            f"Adapted: {gain}." if result["applied"] else f"Not adapted: {result.get('reason', '')} ({gain}).")
 
 
 progress()

@@ -83,6 +83,18 @@ def test_data_page_lists_datasets_with_counts(workspace):
     assert table["loaded_rows"].tolist() == [2500, 5000]
 
 
+def test_data_page_checks_sentiment_against_stars_and_adapts_it(workspace):
+    at = open_page("data")
+    caption = next(c.value for c in at.caption if "agrees with star ratings" in c.value)
+    assert "reviews with clear stars" in caption
+    at.button(key="cal_1").click().run()
+    assert not at.exception
+    assert any("Adapted: cross-validated balanced accuracy" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("adapted to these stars" in c.value for c in at.caption)
+    at.button(key="uncal_1").click().run()
+    assert not any("adapted to these stars" in c.value for c in at.caption)
+
+
 def test_empty_workspace_points_to_the_data_page(tmp_path, monkeypatch):
     import streamlit as st
 

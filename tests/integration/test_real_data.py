@@ -75,3 +75,23 @@ def test_chinese_themes_have_word_labels_and_sentiment_floor(tmp_path, real_mode
     # No id column in the file: review_id is the 1-based row number.
     gold = frame["label"].astype(int).to_numpy()[exported.review_id.astype(int).to_numpy() - 1]
     assert balanced_accuracy_score(gold, (exported.sentiment_score > 0).astype(int)) >= 0.85
+
+
+@pytest.mark.parametrize("text,lang", [("Love the colour but it runs small.", "en"),
+                                        ("I adore the print, but the fabric pilled after one wash.", "en"),
+                                        ("颜色很好看，但是尺码偏小。", "zh")])
+def test_mixed_review_gives_one_positive_and_one_negative_snippet_and_is_not_positive(real_models, text, lang):
+    import pandas as pd
+
+    from core.sentiment import labels_from_scores, roll_up
+    from core.text import split_snippets
+
+    snippets = split_snippets(text, lang)
+    assert len(snippets) == 2, snippets
+    route = "zh" if lang == "zh" else "en"
+    vectors = real_models["embedders"][route].embed(snippets)
+    scores = real_models["sentiment"].score(snippets, [lang] * 2, vectors)
+    assert labels_from_scores(scores).tolist() == ["positive", "negative"], (snippets, scores)
+    documents = pd.Series(real_models["sentiment"].score_documents([text], [lang]), index=["r"])  # the pipeline's blend
+    review = roll_up(pd.DataFrame({"review_id": ["r", "r"], "score": scores}), documents=documents).iloc[0]
+    assert review["label"] != "positive"
