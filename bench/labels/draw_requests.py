@@ -1,0 +1,72 @@
+"""Draw a labelled-set candidate sample of snippets for feature-request evaluation (reproducible).
+
+    python bench/labels/draw_requests.py --seed 2026 --en 100 --zh 100 > /tmp/candidates.csv
+
+70% of each language's snippets contain a broad request-like cue word (a wider list than the detector's, so the
+sample does not simply mirror its rules), 30% are random snippets without one. Snippets already in any labelled file
+under bench/labels/ are skipped. The output (id, lang, source, sha1, text) is read and labelled by hand; only
+id, lang, source, sha1, label are committed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from core import datasets  # noqa: E402
+from core.text import normalise, split_snippets  # noqa: E402
+
+EN_CUE = re.compile(r"(?i)\b(?:wish|would be|should|needs?|please|hope|if only|would love|could use|missing|lacks?)\b")
+ZH_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可惜|应该|缺少|没有")
+# "没有" dominates the broad list; --narrow-zh N adds N more Chinese snippets holding one of the wish words only,
+# so the Chinese half has enough requests to measure recall.
+ZH_NARROW = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可惜")
+
+
+def snippets(reader, lang: str, source: str) -> pd.DataFrame:
+    rows = []
+    for review in reader()["text"]:
+        for snippet in split_snippets(normalise(str(review)), lang):
+            rows.append((lang, source, hashlib.sha1(snippet.encode("utf-8")).hexdigest(), snippet))
+    return pd.DataFrame(rows, columns=["lang", "source", "sha1", "text"]).drop_duplicates("sha1")
+
+
+def draw(pool: pd.DataFrame, cue: re.Pattern, n: int, seed: int) -> pd.DataFrame:
+    has_cue = pool["text"].str.contains(cue)
+    with_cue = pool[has_cue].sample(round(n * 0.7), random_state=seed)
+    without = pool[~has_cue].sample(n - len(with_cue), random_state=seed)
+    return pd.concat([with_cue, without]).sample(frac=1, random_state=seed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--en", type=int, default=100)
+    parser.add_argument("--zh", type=int, default=100)
+    parser.add_argument("--narrow-zh", type=int, default=0)
+    args = parser.parse_args()
+    seen = set()
+    for path in Path(__file__).parent.glob("*.csv"):
+        seen |= set(pd.read_csv(path)["sha1"])
+    en = pd.concat([snippets(datasets.clothing, "en", "womens_clothing_reviews"),
+                    snippets(datasets.amazon, "en", "amazon_fashion_5core")])
+    zh = snippets(datasets.zh_shopping, "zh", "online_shopping_10_cats")
+    en, zh = en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
+    parts = [draw(en, EN_CUE, args.en, args.seed), draw(zh, ZH_CUE, args.zh, args.seed)]
+    if args.narrow_zh:
+        rest = zh[~zh.sha1.isin(parts[1].sha1) & zh.text.str.contains(ZH_NARROW)]
+        parts.append(rest.sample(args.narrow_zh, random_state=args.seed + 1))
+    out = pd.concat(parts).reset_index(drop=True)
+    out.insert(0, "id", range(1, len(out) + 1))
+    out.to_csv(sys.stdout, index=False)
+
+
+if __name__ == "__main__":
+    main()
