@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
 
+    check = sub.add_parser("check", help="read and validate a file without analysing it (counts, rejects, mapping)")
+    check.add_argument("file", type=Path)
+    check.add_argument("--kind", choices=("reviews", "searches"), default="reviews")
+    check.add_argument("--text-col", dest="text_col")
+    check.add_argument("--query-col", dest="query_col")
+
     calibrate = sub.add_parser("calibrate", help="check sentiment against star ratings and adapt it to them")
     calibrate.add_argument("--db", type=Path)
     calibrate.add_argument("--dataset", type=int, help="dataset id (default: every review dataset with ratings)")
@@ -198,6 +204,19 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest import load_file
+
+    overrides = {"text": args.text_col} if args.kind == REVIEWS else {"query": args.query_col}
+    loaded = load_file(args.file, args.kind, overrides, settings.max_upload_mb * 1024 * 1024)
+    reasons = loaded.rejects["reason"].str.replace(r"\d+", "N", regex=True).value_counts().head(5).to_dict() \
+        if not loaded.rejects.empty else {}
+    print(json.dumps({"file": args.file.name, "format": loaded.file_format, "encoding": loaded.encoding,
+                      "input_rows": loaded.input_rows, "loaded": len(loaded.rows), "rejected": len(loaded.rejects),
+                      "columns": loaded.column_map, "reject_reasons": reasons}, ensure_ascii=False))
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from .calibrate import agreement_by_dataset, calibrate_dataset, undo_calibration
 
@@ -226,7 +245,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
+COMMANDS = {"check": cmd_check, "calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -137,6 +137,13 @@ def _guess_legacy_encoding(data: bytes) -> str:
 
     best = from_bytes(data[:262144], cp_isolation=["gb18030", "big5", "cp1252", "latin_1", "shift_jis"]).best()
     guess = best.encoding if best is not None else "latin_1"
+    # With only a few non-ASCII bytes the detector cannot tell GB18030 from Big5 or latin-1 ("§" is A1 EC in GB18030
+    # and "∫" in Big5); NeedLens's users are mostly on the mainland, so small ambiguous files are read as GB18030.
+    if sum(b >= 0x80 for b in data[:262144]) < 40:
+        guess = "gb18030"
+    # Real latin-1 text has no C1 control characters (0x80-0x9F); GB18030's lead bytes are exactly there.
+    if guess.replace("-", "_") in ("latin_1", "iso8859_1") and re.search(rb"[\x80-\x9f]", data[:262144]):
+        guess = "gb18030"
     for name in (guess, "gb18030", "big5"):
         try:
             data.decode(name)
@@ -393,6 +400,23 @@ def rating_scale(values: pd.Series) -> tuple[float, float]:
     return 0.0, 5.0
 
 
+def _to_datetime(text: pd.Series) -> pd.Series:
+    """Vectorised parse; pandas raises even with errors="coerce" on some out-of-range years (1026, 5026), so a
+    failing batch falls back to one value at a time and such values become NaT (rejected as unparsable)."""
+    try:
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+        plausible = parsed.isna() | ((parsed.dt.year >= 1900) & (parsed.dt.year <= 2200))
+        return parsed.where(plausible).astype("datetime64[ns]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        def one(value: str):
+            try:
+                stamp = pd.to_datetime(value, errors="coerce", utc=True)
+                return pd.NaT if stamp is pd.NaT or not 1900 <= stamp.year <= 2200 else stamp.tz_localize(None)
+            except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+                return pd.NaT
+        return pd.to_datetime(text.map(one))
+
+
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse a column of date strings (ISO, US, Chinese, Unix seconds/ms). Returns (timestamps, failed mask)."""
     text = values.fillna("").astype(str).str.strip()
@@ -406,7 +430,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed[numeric] = pd.to_datetime(seconds, unit="s", errors="coerce")
     rest = ~numeric & ~empty
     if rest.any():
-        parsed[rest] = pd.to_datetime(text[rest], errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+        parsed[rest] = _to_datetime(text[rest])
     failed = ~empty & parsed.isna()
     return parsed, failed
 
