@@ -472,6 +472,7 @@ def validate(raw: RawTable, kind: str, mapping: dict[str, str], name: str) -> Lo
                             if bad.any() else []})
     parse_rejects = pd.DataFrame(raw.parse_rejects, columns=["row_no", "reason", "raw"])
     rejects = pd.concat([parse_rejects, rejects], ignore_index=True).sort_values("row_no", kind="stable")
+    rejects["raw"] = rejects["raw"].astype(str).map(mask_pii)  # a rejected row's raw text is stored and exported too
     rows = out[~bad].reset_index(drop=True)
     rows["source_id"] = _unique_ids(rows["source_id"])
     return LoadedDataset(name, kind, raw.content_hash, raw.file_format, raw.encoding, mapping, rows,
@@ -500,6 +501,7 @@ def _validate_interactions(raw: RawTable, mapping: dict[str, str], name: str) ->
                             "raw": [""] * int(bad.sum())})
     parse_rejects = pd.DataFrame(raw.parse_rejects, columns=["row_no", "reason", "raw"])
     rejects = pd.concat([parse_rejects, rejects], ignore_index=True).sort_values("row_no", kind="stable")
+    rejects["raw"] = rejects["raw"].astype(str).map(mask_pii)  # a rejected row's raw text is stored and exported too
     return LoadedDataset(name, INTERACTIONS, raw.content_hash, raw.file_format, raw.encoding, mapping,
                          out[~bad].reset_index(drop=True), rejects.reset_index(drop=True))
 

@@ -40,6 +40,12 @@ _PII_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # Order-like ids: a code with digits right after "order", "order #/no./number" or 订单(号).
     ("[order]", re.compile(r"(?i)(?<=order)(\s*(?:#|no\.?|number|id)?\s*[:：]?\s*)(?=[A-Z0-9-]*\d)[A-Z0-9-]{6,}")),
     ("[order]", re.compile(r"(?<=订单)(号|编号)?\s*[:：]?\s*(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{6,}")),
+    # Street addresses: "221 Baker Street", "1600 Pennsylvania Ave NW, Apt 4"; "朝阳区建国路88号3栋2单元501室".
+    ("[address]", re.compile(r"\b\d{1,5}\s+(?:[A-Z][A-Za-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
+                             r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+                             r"(?:,?\s*(?:Apt|Apartment|Suite|Unit|#)\s*[\w-]+)?")),
+    ("[address]", re.compile(r"[\u4e00-\u9fff]{0,8}(?:区|县|市|镇)?[\u4e00-\u9fff]{1,10}(?:路|街|大道|大街|巷|胡同|弄)\d{1,5}号"
+                             r"(?:院|楼|大厦)?(?:\d{1,4}(?:号楼|栋|幢|座|单元|层|楼|室|号))*")),
     # Chinese mobiles (+86 optional), US/international numbers.
     ("[phone]", re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")),
     ("[phone]", re.compile(r"(?<![\w\d])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?!\d)")),
