@@ -1,7 +1,14 @@
-"""NeedLens: the router. Each page lives in pages/; the engine lives in core/."""
+"""NeedLens: the router. Each page lives in pages/; the engine lives in core/.
+
+When `.streamlit/secrets.toml` has an `[auth]` section (Streamlit's OIDC sign-in, see README), every page requires a
+signed-in user, optionally restricted by `[needlens] allowed_emails / allowed_domains`.
+"""
 import streamlit as st
 
+from pages import ui
+
 st.set_page_config(page_title="NeedLens", page_icon=":material/center_focus_strong:", layout="wide")
+ui.sign_in_gate(show_account=True)
 st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/themes.py", title="Need themes", icon=":material/hub:"),

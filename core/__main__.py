@@ -137,6 +137,7 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from .export import write_table
+    from .privacy import suppress
 
     from . import latent
     from .needs import backlog_markdown
@@ -149,7 +150,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             from .report import build_report
 
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(build_report(store, Filters(dataset_ids=tuple(ids or ()))), encoding="utf-8")
+            args.out.write_text(build_report(store, Filters(dataset_ids=tuple(ids or ())), privacy_k=settings.privacy_k),
+                                encoding="utf-8")
             print(f"wrote the HTML report to {args.out}")
             return 0
         if args.what == "reviews":
@@ -164,6 +166,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             frame = store.query_df("SELECT dataset_id, row_no, reason, raw FROM rejects ORDER BY dataset_id, row_no")
     finally:
         store.close()
+    frame = suppress(frame, settings.privacy_k)
     if args.what == "backlog" and args.out.suffix.lower() in (".md", ".markdown"):
         args.out.write_text(backlog_markdown(frame), encoding="utf-8")
         print(f"wrote {len(frame)} needs to {args.out}")

@@ -12,6 +12,7 @@ import pandas as pd
 from . import charts, insights
 from .export import chart_svg
 from .filters import Filters
+from .privacy import suppress
 from .store import Store
 
 STYLE = """body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:980px;margin:2rem auto;color:#111827}
@@ -25,11 +26,12 @@ def _e(value: object) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value), quote=True)
 
 
-def build_report(store: Store, filters: Filters | None = None, top: int = 8, quotes_per_theme: int = 2) -> str:
-    """HTML text of the insight report for the filtered reviews."""
+def build_report(store: Store, filters: Filters | None = None, top: int = 8, quotes_per_theme: int = 2,
+                 privacy_k: int = 0) -> str:
+    """HTML text of the insight report for the filtered reviews (privacy_k: hide themes under k reviews)."""
     filters = filters or Filters()
     figures = store.overview(filters)
-    themes = insights.with_trend(store.theme_table(filters))
+    themes = insights.with_trend(suppress(store.theme_table(filters), privacy_k))
     ranked = insights.opportunities(themes, top)
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
              f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
@@ -39,7 +41,7 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
     if not ranked.empty:
         parts.append("<h2>Top opportunities</h2>" + _chart(charts.opportunity_bars(ranked)))
         parts.append(_opportunity_table(ranked, store, filters, quotes_per_theme))
-    timeline = store.sentiment_over_time(filters, insights.pick_period(figures.get("first_date"), figures.get("last_date")))
+    timeline = suppress(store.sentiment_over_time(filters, insights.pick_period(figures.get("first_date"), figures.get("last_date"))), privacy_k)
     if not timeline.empty:
         parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline)))
     if not themes.empty:

@@ -11,7 +11,7 @@ filters = ui.sidebar_filters()
 st.write(f"Covers: **{filters.describe()}**. The report is one HTML file with its charts inline (no internet needed "
          "to open it): top opportunities with quotes, sentiment over time and every need theme.")
 st.download_button("⬇ Download the HTML insight report", type="primary",
-                   data=lambda: build_report(store, filters), file_name="needlens_report.html", mime="text/html",
+                   data=lambda: build_report(store, filters, privacy_k=ui.settings().privacy_k), file_name="needlens_report.html", mime="text/html",
                    on_click="ignore")
 st.subheader("All reviews with their sentiment, theme and keywords")
 reviews = ui.load("export_reviews", filters)

@@ -11,11 +11,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.access import is_allowed
 from core.config import Settings
 from core.errors import NeedLensError
 from core.export import chart_png, chart_svg, table_csv, table_xlsx
 from core.filters import Filters
 from core.jobs import JobQueue
+from core.privacy import suppress
 from core.store import Store
 
 
@@ -49,8 +51,39 @@ def jobs() -> JobQueue:
     return JobQueue(workspace(), settings())
 
 
+def _secrets_section(name: str) -> dict:
+    try:
+        return dict(st.secrets[name]) if name in st.secrets else {}
+    except Exception:  # no secrets file at all: sign-in is not configured
+        return {}
+
+
+def sign_in_gate(show_account: bool = False) -> None:
+    """With an [auth] section in .streamlit/secrets.toml, stop every page until an allowed user is signed in.
+
+    Called by the router and again by every page (through open_workspace), so a page reached any other way is
+    gated too."""
+    if not _secrets_section("auth"):
+        return
+    if not st.user.is_logged_in:
+        st.title("NeedLens")
+        st.write("This NeedLens server requires sign-in.")
+        st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
+        st.stop()
+    rules = _secrets_section("needlens")
+    if not is_allowed(st.user.get("email"), rules.get("allowed_emails", ()), rules.get("allowed_domains", ())):
+        st.title("NeedLens")
+        st.error(f"{st.user.get('email') or 'This account'} is not allowed on this server. Ask its administrator.")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    if show_account:  # the router shows who is signed in; the pages' own call only checks
+        st.sidebar.caption(f"Signed in as {st.user.get('email') or st.user.get('name') or 'user'}")
+        st.sidebar.button("Sign out", on_click=st.logout, key="sign_out")
+
+
 def open_workspace() -> Store:
     """The workspace, or a plain message and a stopped page when it cannot be opened."""
+    sign_in_gate()
     try:
         return workspace()
     except NeedLensError as exc:
@@ -65,7 +98,7 @@ def _cached(method: str, version: int, *args: Any, **kwargs: Any) -> Any:
 
 def load(method: str, *args: Any, **kwargs: Any) -> Any:
     """Call a Store read method, cached until the workspace's data version changes."""
-    return _cached(method, workspace().data_version(), *args, **kwargs)
+    return suppress(_cached(method, workspace().data_version(), *args, **kwargs), settings().privacy_k)
 
 
 # --- global filters (kept across pages in session_state, not in widget keys that pages drop) -------------------
@@ -88,6 +121,9 @@ def sidebar_filters() -> Filters:
     datasets = load("datasets")
     reviews = datasets[datasets["kind"] == "reviews"] if not datasets.empty else datasets
     bar = st.sidebar
+    if settings().privacy_k > 1:
+        bar.info(f"Privacy mode: groups of fewer than {settings().privacy_k} reviews are hidden here and in exports.",
+                 icon=":material/shield:")
     bar.header("Filters")
     if reviews.empty:
         bar.caption("No analysed reviews yet.")
@@ -180,7 +216,7 @@ def load_static(name: str, compute: Callable[[], Any], *key: Any) -> Any:
     memo = st.session_state.setdefault("_memo", {})
     if (name, *key) not in memo:
         memo[(name, *key)] = compute()
-    return memo[(name, *key)]
+    return suppress(memo[(name, *key)], settings().privacy_k)
 
 
 @st.cache_resource(show_spinner=False)

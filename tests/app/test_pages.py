@@ -138,3 +138,37 @@ def test_overview_flags_exactly_the_emerging_issues_the_engine_finds(workspace):
     store.close()
     at = open_page("overview")
     assert sum("Emerging issue" in w.value for w in at.warning) == expected
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",
+        "client_secret": "secret", "server_metadata_url": "https://idp.example.com/.well-known/openid-configuration"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_with_sign_in_configured_every_page_requires_a_signed_in_allowed_user(workspace, page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.secrets["needlens"] = {"allowed_domains": ["example.com"]}
+    at.switch_page(f"pages/{page}.py")
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception
+    assert any("requires sign-in" in m.value for m in at.markdown) and at.button[0].label == "Sign in"
+    # nothing of the workspace is shown (a page's own title may be drawn before its first data read stops it)
+    assert not at.dataframe and not at.metric and not charts(at) and not at.sidebar.multiselect
+    at.user = {"is_logged_in": True, "email": "someone@other.org"}
+    at.run()
+    assert "not allowed" in at.error[0].value
+    at.user = {"is_logged_in": True, "email": "pm@example.com"}
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.title[-1].value != "NeedLens" and (at.dataframe or at.metric or at.button)
+
+
+def test_privacy_mode_hides_small_groups_in_the_app(workspace, monkeypatch):
+    monkeypatch.setenv("NEEDLENS_PRIVACY_K", "60")
+    at = open_page("themes")
+    assert not at.exception
+    assert any("Privacy mode" in i.value for i in at.sidebar.info)
+    table = at.dataframe[0].value
+    assert len(table) >= 1 and (table["reviews"] >= 60).all()

@@ -5,7 +5,9 @@ import pandas as pd
 
 from core.export import neutralise_cell, table_csv, table_xlsx
 
-PAYLOADS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "{=A1}", "＝1+1"]
+PAYLOADS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "{=A1}", "＝1+1",
+            "=DDE(\"cmd\";\"/C calc\";\"!A0\")", "-cmd|' /C powershell'!A0", "=HYPERLINK(\"http://evil\",\"x\")",
+            "@SUM(1+9)*cmd|' /C calc'!A0", "{=SUM(A1:A3)}"]
 
 
 def test_formula_payloads_are_neutralised_and_numbers_stay_numbers():
@@ -28,3 +30,32 @@ def test_csv_cells_are_neutralised_and_utf8_bom_for_excel():
 
 def test_plain_text_is_untouched():
     assert neutralise_cell("runs small") == "runs small" and neutralise_cell(-1) == -1
+
+
+def test_end_to_end_xlsx_and_csv_exports_of_formula_reviews_have_no_formula(tmp_path, settings, fake_models):
+    from core.__main__ import main
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+
+    rows = [{"review_id": f"r{i}", "title": p, "product": p, "category": p, "rating": 1 + i % 5,
+             "review_text": p + " runs small"} for i, p in enumerate(PAYLOADS)]
+    source = tmp_path / "formulas.csv"
+    pd.DataFrame(rows).to_csv(source, index=False)
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(Source("formulas.csv", path=source))
+    store.close()
+    for what in ("reviews", "themes", "requests"):
+        out = tmp_path / f"{what}.xlsx"
+        assert main(["export", "--db", str(settings.db_path), "--what", what, "--out", str(out)]) == 0
+        sheet = openpyxl.load_workbook(out).active
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert sum(c.data_type == "f" for c in cells) == 0, what
+        if what == "reviews":
+            header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+            ratings = [r[header.index("rating")].value for r in sheet.iter_rows(min_row=2)]
+            assert all(isinstance(v, (int, float)) for v in ratings)  # real numbers stay numbers
+    out = tmp_path / "reviews.csv"
+    assert main(["export", "--db", str(settings.db_path), "--what", "reviews", "--out", str(out)]) == 0
+    frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    for column in ("text", "title", "product", "category"):
+        assert not frame[column].str.match(r"^\s*[=+\-@\t\r{＝＋－＠]").any(), column
