@@ -8,6 +8,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -164,9 +165,13 @@ class Store:
                 yield cur
                 cur.execute("COMMIT")
             except BaseException as exc:
-                cur.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):  # DuckDB may have aborted it already (e.g. disk full)
+                    cur.execute("ROLLBACK")
                 if isinstance(exc, duckdb.Error):
-                    raise WorkspaceError(f"writing to the workspace failed and nothing was changed: {exc}") from exc
+                    full = "No space left" in str(exc) or "disk is full" in str(exc).lower()
+                    hint = (" The disk holding the workspace is full: free space or move the workspace "
+                            "(NEEDLENS_DB), then run the analysis again." if full else "")
+                    raise WorkspaceError(f"writing to the workspace failed and nothing was changed: {exc}.{hint}") from exc
                 raise
 
     def schema_version(self) -> int:
