@@ -48,6 +48,13 @@ def _summary(db: Path) -> dict:
         store.close()
 
 
+def _reset(snapshot: Path, db: Path) -> None:
+    """Put the snapshot back. The killed process's write-ahead log must go too: DuckDB replays a leftover .wal onto
+    whatever main file it finds, which would resurrect the previous trial's commit."""
+    Path(str(db) + ".wal").unlink(missing_ok=True)
+    shutil.copy(snapshot, db)
+
+
 def prepare(workdir: Path, rows_a: int = 200, rows_b: int = 300) -> tuple[Path, Path]:
     demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str, keep_default_na=False)
     a, b = workdir / "a.csv", workdir / "b.csv"
@@ -74,7 +81,7 @@ def crash_trials(kills: int, workdir: Path, seed: int = 0, max_delay: float = 14
     rng = random.Random(seed)
     states, stages, bad = Counter(), Counter(), []
     for trial in range(kills):
-        shutil.copy(snapshot, db)  # every trial starts from "A analysed", so each kill tests the commit boundary
+        _reset(snapshot, db)  # every trial starts from "A analysed", so each kill tests the commit boundary
         process = _run(db, b, env)
         delay = rng.uniform(0.2, max_delay)
         try:
@@ -97,7 +104,7 @@ def crash_trials(kills: int, workdir: Path, seed: int = 0, max_delay: float = 14
         if state == "PARTIAL":
             bad.append(f"trial {trial}: partial state {now} (previous {before}, complete {after})")
         log(f"kill {trial + 1}/{kills} after {delay:.1f}s in stage {now['last_stage']}: {state}")
-    shutil.copy(snapshot, db)
+    _reset(snapshot, db)
     rerun = _run(db, b, env)
     rerun_ok = rerun.wait() == 0 and all(_summary(db)[k] == after[k] for k in KEYS)
     return {"kills": kills, "states": dict(states), "stages": dict(stages), "bad": bad, "rerun_ok": rerun_ok}

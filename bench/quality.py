@@ -105,26 +105,83 @@ def aspect_table() -> None:
         print(f"| {domain} (held-out sentences) | {len(truth)} | {np.mean(predicted == np.array(truth)):.3f} |", flush=True)
 
 
+def npmi_coherence(keyword_lists: list[list[str]], texts: list[str], top: int = 5) -> float:
+    """Mean NPMI of keyword pairs over documents (the usual topic-coherence measure), keywords as lowercase tokens."""
+    import itertools
+    import re as _re
+
+    docs = [set(_re.findall(r"[a-z']+", t.lower())) for t in texts]
+    n = len(docs)
+    values = []
+    for words in keyword_lists:
+        tokens = [w for kw in words for w in kw.lower().split()][:top]
+        for a, b in itertools.combinations(dict.fromkeys(tokens), 2):
+            pa, pb = sum(a in d for d in docs) / n, sum(b in d for d in docs) / n
+            pab = sum(a in d and b in d for d in docs) / n
+            if pa and pb and pab:
+                values.append(np.log(pab / (pa * pb)) / -np.log(pab) if pab < 1 else 1.0)
+            elif pa and pb:
+                values.append(-1.0)
+    return float(np.mean(values)) if values else float("nan")
+
+
+def topic_diversity(keyword_lists: list[list[str]], top: int = 10) -> float:
+    words = [w for kws in keyword_lists for w in [k.lower() for k in kws][:top]]
+    return len(set(words)) / max(len(words), 1)
+
+
+def stopword_labels(labels: list[str]) -> int:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sum(any(part.strip() in ENGLISH_STOP_WORDS for part in label.replace("_", " / ").split(" / ")) for label in labels)
+
+
 def theme_table() -> None:
     frame = datasets.semeval("Restaurants")
     single = frame[frame.categories.map(len) == 1]
     texts = single.text.tolist()
-    gold = [c[0][0] for c in single.categories]
+    gold = np.array([c[0][0] for c in single.categories])
+    test = single.test.to_numpy()
     vectors = EMBED.embed(texts)
-    result = find_themes(texts, vectors, "en", EMBED.embed, ThemeSettings())
-    k = len(result.themes)
+    rows = []
+    for name, directions in (("NeedLens themes (sentiment direction ignored, the default)",
+                              MODEL.embedding_directions("en", vectors.shape[1])),
+                             ("NeedLens themes without ignoring sentiment", None)):
+        started = time.perf_counter()
+        result = find_themes(texts, vectors, "en", EMBED.embed, ThemeSettings(), ignore_directions=directions)
+        keywords = [t["keywords"] for t in result.themes]
+        rows.append((name, len(result.themes), result.assignment, (result.assignment < 0).mean(), topic_diversity(keywords),
+                     npmi_coherence(keywords, texts), stopword_labels([t["label"] for t in result.themes]),
+                     time.perf_counter() - started))
+    k = rows[0][1]
     kmeans = KMeans(k, n_init=4, random_state=0).fit_predict(vectors)
-    print(f"\n| need themes on {len(texts)} SemEval restaurant sentences (one gold category) | k | NMI | ARI | unassigned |\n|---|---|---|---|---|")
-    print(f"| NeedLens themes | {k} | {normalized_mutual_info_score(gold, result.assignment):.3f} | "
-          f"{adjusted_rand_score(gold, result.assignment):.3f} | {(result.assignment < 0).mean():.1%} |")
-    print(f"| k-means, same embeddings, same k | {k} | {normalized_mutual_info_score(gold, kmeans):.3f} | "
-          f"{adjusted_rand_score(gold, kmeans):.3f} | 0% |")
+    rows.append((f"k-means, same embeddings, same k", k, kmeans, 0.0, float("nan"), float("nan"), 0, float("nan")))
     try:
-        import bertopic  # noqa: F401
+        from bertopic import BERTopic
+        from sklearn.feature_extraction.text import CountVectorizer
 
-        print("| BERTopic | see bench/compare_bertopic.py | | | |")
+        started = time.perf_counter()
+        model = BERTopic(vectorizer_model=CountVectorizer(stop_words="english"), calculate_probabilities=False)
+        topics, _ = model.fit_transform(texts, vectors)
+        topics = np.array(topics)
+        info = [t for t in model.get_topics() if t != -1]
+        keywords = [[w for w, _ in model.get_topic(t)] for t in info]
+        labels = [" / ".join(kw[:3]) for kw in keywords]
+        rows.append(("BERTopic (defaults, English stop words removed, same embeddings)", len(info), topics,
+                     (topics == -1).mean(), topic_diversity(keywords), npmi_coherence(keywords, texts),
+                     stopword_labels(labels), time.perf_counter() - started))
     except ImportError:
-        print("| BERTopic | not installed here (pip install bertopic); not measured in this run | | | |")
+        rows.append(("BERTopic: not installed (pip install bertopic)", 0, None, float("nan"), float("nan"), float("nan"), 0, float("nan")))
+    print(f"\n| need themes on {len(texts)} SemEval-2014 restaurant sentences with one gold aspect category | themes | "
+          f"NMI all | NMI held-out ({test.sum()}) | ARI all | unassigned | topic diversity | NPMI | stop-word labels | s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, k, assignment, unassigned, diversity, npmi, stop, seconds in rows:
+        if assignment is None:
+            print(f"| {name} | | | | | | | | | |")
+            continue
+        print(f"| {name} | {k} | {normalized_mutual_info_score(gold, assignment):.3f} | "
+              f"{normalized_mutual_info_score(gold[test], assignment[test]):.3f} | {adjusted_rand_score(gold, assignment):.3f} | "
+              f"{unassigned:.1%} | {diversity:.2f} | {npmi:.3f} | {stop} | {seconds:.0f} |", flush=True)
 
 
 def chinese_table() -> None:

@@ -42,6 +42,9 @@ class ThemeSettings:
     representatives: int = 5
     min_snippets_per_theme: int = 8
     assign_min_similarity: float = 0.15
+    # Cluster on what people talk about, not how they feel: remove the sentiment model's direction(s) from the
+    # vectors before clustering (themes are scored for sentiment separately).
+    ignore_sentiment: bool = True
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,7 @@ class Pipeline:
         snippets["theme_similarity"] = np.float32(0)
         for route, group in snippets.groupby("route", sort=True):
             result = find_themes(group["text"].tolist(), vectors[route], route, self.cached(route).embed,
-                                 self.settings.themes)
+                                 self.settings.themes, ignore_directions=self._sentiment_directions(route, vectors[route]))
             ids = np.where(result.assignment >= 0, result.assignment + next_id, -1)
             snippets.loc[group.index, "theme_id"] = pd.array(np.where(ids > 0, ids, 0), dtype="Int32")
             snippets.loc[group.index[ids < 0], "theme_id"] = pd.NA
@@ -269,6 +269,12 @@ class Pipeline:
         clock.end()
         return pd.DataFrame({"dataset_id": dataset_id, "snippet_id": snippets["snippet_id"].to_numpy(),
                              "label": labels_from_scores(scores, band), "score": scores})
+
+    def _sentiment_directions(self, route: str, vectors: np.ndarray) -> np.ndarray | None:
+        if not self.settings.themes.ignore_sentiment:
+            return None
+        directions = getattr(self.sentiment_model(), "embedding_directions", None)
+        return directions(route, vectors.shape[1]) if directions else None
 
     def _classify_needs(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], clock: _Clock) -> None:
         # 5b. Need type per snippet (zero-shot from the taxonomy) and feature-request flag; no re-embedding.

@@ -115,6 +115,14 @@ class BundledSentiment:
             scores[zh] = 2.0 * _sigmoid(logit + problem_prior(chinese, "zh")) - 1.0
         return scores
 
+    def embedding_directions(self, route: str, dim: int) -> np.ndarray | None:
+        """The direction(s) in the embedding space that carry sentiment (the English head's weights), so theme
+        clustering can ignore them; None where the head does not live in that space."""
+        coef = self.en_head.coef.ravel()
+        if route == "zh" or coef.shape[0] != dim:
+            return None
+        return (coef / np.linalg.norm(coef)).reshape(1, -1)
+
     def score_documents(self, texts: list[str], langs: list[str]) -> np.ndarray:
         """Whole-review scores where the model has a document-level head (Chinese), NaN elsewhere.
 
