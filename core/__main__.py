@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
         run.add_argument(f"--{role}-col", dest=f"{role}_col", help=f"column holding the {role} (overrides inference)")
     run.add_argument("--query-col", help="column holding the search query")
     run.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
+    run.add_argument("--append-to", type=int, metavar="DATASET_ID",
+                     help="add the file's new reviews to this analysed dataset, keeping its themes (no re-clustering)")
+
+    recluster = sub.add_parser("recluster", help="propose new themes for a dataset (preview), and apply them")
+    recluster.add_argument("--db", type=Path)
+    recluster.add_argument("--dataset", type=int, required=True)
+    recluster.add_argument("--apply", action="store_true", help="write the proposal (PM renames/hides move along)")
 
     summary = sub.add_parser("summary", help="headline figures of a workspace")
     summary.add_argument("--db", type=Path)
@@ -102,7 +109,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     reviews = Source(args.reviews.name, REVIEWS, path=args.reviews, overrides=review_overrides) if args.reviews else None
     searches = Source(args.searches.name, SEARCHES, path=args.searches, overrides=search_overrides) if args.searches else None
     started = time.perf_counter()
-    report = analyse(settings, reviews, searches, progress=None if args.no_progress else _progress_bar())
+    if args.append_to is not None:
+        if reviews is None or searches is not None:
+            raise InputError("--append-to takes one --reviews file")
+        from .pipeline import Pipeline
+        from .store import Store
+
+        store = Store(settings.db_path)
+        try:
+            report = Pipeline(settings, store, None if args.no_progress else _progress_bar()).append(args.append_to, reviews)
+        finally:
+            store.close()
+    else:
+        report = analyse(settings, reviews, searches, progress=None if args.no_progress else _progress_bar())
     sys.stderr.write("\n")
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
     print(f"run {report.run_id} done in {time.perf_counter() - started:.1f}s ({stages}); "
@@ -240,6 +259,25 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_recluster(args: argparse.Namespace, settings: Settings) -> int:
+    from . import recluster
+    from .pipeline import Pipeline
+
+    store = _open_existing(settings)
+    try:
+        proposal = recluster.preview(Pipeline(settings, store), args.dataset)
+        print(f"{len(proposal.themes)} proposed themes; agreement with the current themes (ARI) {proposal.agreement:.2f}")
+        print(proposal.comparison.to_string(index=False))
+        if args.apply:
+            recluster.apply(store, proposal)
+            print("applied: themes replaced; renames and hides moved to the proposed themes that took their snippets")
+        else:
+            print("preview only; add --apply to write it")
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from .store import Store
 
@@ -248,7 +286,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
+COMMANDS = {"recluster": cmd_recluster, "check": cmd_check, "calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .config import Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
-from .errors import NeedLensError
+from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
 from .keywords import review_keywords
 from .needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, is_feature_request, taxonomy_from_frame
@@ -139,6 +139,80 @@ class Pipeline:
         self.store.update_run(run_id, stage_seconds=clock.seconds)  # the save stage's own time, after commit
         log.info("run %d done: %s", run_id, clock.seconds)
         return RunReport(run_id, [m["dataset_id"] for m in metas], clock.seconds, *cache_stats)
+
+    # --- incremental: new reviews into an analysed dataset, existing themes kept -------------------------------
+
+    def append(self, dataset_id: int, reviews: Source, run_id: int | None = None) -> RunReport:
+        """Add a file's new reviews to an analysed review dataset without re-clustering.
+
+        Reviews whose id is already in the dataset are skipped; new snippets are embedded (cache first), assigned to
+        the dataset's existing themes by centroid similarity (theme ids and the PM's renames, merges and hides are
+        untouched), scored, typed and keyworded; everything is added in one transaction. Re-clustering is the
+        separate, explicit ``core.recluster`` action."""
+        run_id = run_id or self.store.start_run(f"{reviews.name} (added to dataset {dataset_id})", dataset_id)
+        clock = _Clock(self.progress, self.store, run_id)
+        try:
+            return self._append(dataset_id, reviews, run_id, clock)
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
+            self.store.finish_run(run_id, "failed", error=message, stage_seconds=clock.seconds)
+            raise
+
+    def _append(self, dataset_id: int, source: Source, run_id: int, clock: _Clock) -> RunReport:
+        state = self.store.append_state(dataset_id)
+        if state is None:
+            raise InputError(f"dataset {dataset_id} is not an analysed review dataset in this workspace")
+        clock.begin("ingest")
+        dataset = source.load(self.settings.max_upload_mb * 1024 * 1024)
+        reviews = self._review_rows(dataset, dataset_id)
+        known = reviews["review_id"].isin(state["review_ids"])
+        reviews = reviews[~known].reset_index(drop=True)
+        reviews["row_no"] = reviews["row_no"] + state["max_row_no"] + 1
+        rejects = dataset.rejects.assign(dataset_id=dataset_id, row_no=dataset.rejects["row_no"] + state["max_row_no"] + 1)
+        clock.end()
+        cache_stats = [0, 0]
+        tables: dict[str, pd.DataFrame] = {"rejects": rejects}
+        if len(reviews):
+            snippets = self._split_snippets(reviews, clock)
+            snippets["snippet_id"] += state["max_snippet_id"] + 1
+            vectors = self._extract_embeddings(snippets, clock, cache_stats)
+            self._assign_to_themes(snippets, vectors, state["centroids"], clock)
+            sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
+            self._classify_needs(snippets, vectors, clock)
+            keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
+            reviews = self._roll_up(reviews, snippets, sentiment)
+            tables.update(reviews=reviews, snippets=snippets.drop(columns=["route"]), sentiment=sentiment,
+                          keywords=keywords)
+        clock.begin("save")
+        counts = {"input_rows": dataset.input_rows, "loaded_rows": len(reviews), "rejected_rows": len(dataset.rejects),
+                  "skipped_known": int(known.sum())}
+        self.store.append_analysis(dataset_id, tables, counts, run_id, clock.seconds)
+        clock.end()
+        self.store.update_run(run_id, stage_seconds=clock.seconds)
+        log.info("run %d appended %d reviews to dataset %d (%d already there)", run_id, len(reviews), dataset_id,
+                 counts["skipped_known"])
+        return RunReport(run_id, [dataset_id], clock.seconds, *cache_stats)
+
+    def _assign_to_themes(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], centroids: pd.DataFrame,
+                          clock: _Clock) -> None:
+        # 4'. Nearest existing theme of the same language route, when similar enough; otherwise unassigned.
+        clock.begin("themes")
+        snippets["theme_id"] = pd.array([pd.NA] * len(snippets), dtype="Int32")
+        snippets["theme_similarity"] = np.float32(0)
+        for route, group in snippets.groupby("route", sort=True):
+            known = centroids[centroids["lang"] == route]
+            if known.empty:
+                continue
+            matrix = np.stack(known["centroid"].map(lambda c: np.asarray(c, dtype=np.float32)).to_list())
+            similarity = vectors[route] @ matrix.T
+            best = similarity.argmax(axis=1)
+            score = similarity[np.arange(len(best)), best]
+            ids = known["theme_id"].to_numpy()[best]
+            ok = score >= self.settings.themes.assign_min_similarity
+            snippets.loc[group.index, "theme_similarity"] = score.astype(np.float32)
+            snippets.loc[group.index[ok], "theme_id"] = pd.array(ids[ok], dtype="Int32")
+        clock.tick(len(snippets), len(snippets), force=True)
+        clock.end()
 
     @staticmethod
     def _add(tables: dict[str, list[pd.DataFrame]], name: str, frame: pd.DataFrame) -> None:

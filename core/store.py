@@ -348,6 +348,70 @@ class Store:
                             "WHERE run_id = ?", [json.dumps(stage_seconds or {}), run_id])
             self._bump_version(cur)
 
+    # --- incremental runs ----------------------------------------------------------------------------------------
+
+    def append_state(self, dataset_id: int) -> dict[str, Any] | None:
+        """What an incremental run needs to add to a dataset: its review ids, last row and snippet numbers, and
+        its themes' centroids. None when the dataset is not an analysed review dataset."""
+        kind = self.scalar("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id])
+        if kind != "reviews":
+            return None
+        ids = self.query_df("SELECT review_id FROM reviews WHERE dataset_id = ?", [dataset_id])["review_id"]
+        return {
+            "review_ids": set(ids),
+            "max_row_no": int(self.scalar("SELECT COALESCE(max(row_no), -1) FROM reviews WHERE dataset_id = ?", [dataset_id])),
+            "max_snippet_id": int(self.scalar("SELECT COALESCE(max(snippet_id), -1) FROM snippets WHERE dataset_id = ?",
+                                              [dataset_id])),
+            "centroids": self.query_df("SELECT theme_id, lang, centroid FROM themes WHERE dataset_id = ? "
+                                       "AND centroid IS NOT NULL ORDER BY theme_id", [dataset_id]),
+        }
+
+    def append_analysis(self, dataset_id: int, tables: dict[str, pd.DataFrame], counts: dict[str, int],
+                        run_id: int | None = None, stage_seconds: dict | None = None) -> None:
+        """Add rows to one dataset's analysis in ONE transaction; theme sizes and dataset counts follow."""
+        with self.transaction() as cur:
+            for table, frame in tables.items():
+                if frame is None or frame.empty:
+                    continue
+                cur.register("rows_in", frame)
+                cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
+                cur.unregister("rows_in")
+            cur.execute("""UPDATE themes SET size = n.size FROM (
+                               SELECT theme_id, count(*) AS size FROM snippets WHERE dataset_id = ? AND theme_id IS NOT NULL
+                               GROUP BY theme_id) n
+                           WHERE themes.dataset_id = ? AND themes.theme_id = n.theme_id""", [dataset_id, dataset_id])
+            cur.execute("""UPDATE datasets SET input_rows = input_rows + ?, loaded_rows = loaded_rows + ?,
+                           rejected_rows = rejected_rows + ?, analysed_at = now() WHERE dataset_id = ?""",
+                        [counts["input_rows"] - counts.get("skipped_known", 0), counts["loaded_rows"],
+                         counts["rejected_rows"], dataset_id])
+            if run_id is not None:
+                cur.execute("UPDATE runs SET status = 'done', finished_at = now(), stage = 'done', stage_seconds = ? "
+                            "WHERE run_id = ?", [json.dumps(stage_seconds or {}), run_id])
+            self._bump_version(cur)
+
+    def replace_themes(self, dataset_id: int, themes: pd.DataFrame, assignment: pd.DataFrame, edits: pd.DataFrame) -> None:
+        """Re-clustering's write: new themes, every snippet's theme, each review's main theme and the carried PM
+        edits, in one transaction."""
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM themes WHERE dataset_id = ?", [dataset_id])
+            cur.execute("DELETE FROM theme_edits WHERE dataset_id = ?", [dataset_id])
+            cur.register("themes_in", themes)
+            cur.execute("INSERT INTO themes BY NAME SELECT * FROM themes_in")
+            cur.register("assign_in", assignment)
+            cur.execute("""UPDATE snippets SET theme_id = a.theme_id, theme_similarity = a.theme_similarity
+                           FROM assign_in a WHERE snippets.dataset_id = ? AND snippets.snippet_id = a.snippet_id""",
+                        [dataset_id])
+            cur.execute("UPDATE reviews SET theme_id = NULL WHERE dataset_id = ?", [dataset_id])
+            cur.execute("""UPDATE reviews SET theme_id = m.theme_id FROM (
+                               SELECT review_id, arg_max(theme_id, n * 10 + sim) AS theme_id FROM (
+                                   SELECT review_id, theme_id, count(*) AS n, max(theme_similarity) AS sim FROM snippets
+                                   WHERE dataset_id = ? AND theme_id IS NOT NULL GROUP BY 1, 2) GROUP BY 1) m
+                           WHERE reviews.dataset_id = ? AND reviews.review_id = m.review_id""", [dataset_id, dataset_id])
+            if not edits.empty:
+                cur.register("edits_in", edits)
+                cur.execute("INSERT INTO theme_edits BY NAME SELECT * FROM edits_in")
+            self._bump_version(cur)
+
     # --- theme edits ------------------------------------------------------------------------------------------
 
     def edit_theme(self, dataset_id: int, theme_id: int, label: str | None = None, merged_into: int | None = None,

@@ -1,0 +1,85 @@
+"""Issue 8.3: incremental runs keep theme ids and PM edits; re-clustering is explicit, previewed, and carries edits."""
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+from core.__main__ import main
+from core import recluster
+from core.pipeline import Pipeline, Source
+from core.store import Store
+
+
+@pytest.fixture
+def files(tmp_path):
+    demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str, keep_default_na=False)
+    base, more = tmp_path / "base.csv", tmp_path / "more.csv"
+    demo.iloc[:1000].to_csv(base, index=False)
+    demo.iloc[900:1100].to_csv(more, index=False)  # 100 already analysed + 100 new
+    return base, more
+
+
+def test_append_keeps_theme_ids_and_edits_and_counts_every_row(files, settings, fake_models):
+    base, more = files
+    store = Store(settings.db_path)
+    pipeline = Pipeline(settings, store, **fake_models)
+    pipeline.run(Source("base.csv", path=base))
+    themes_before = store.query_df("SELECT theme_id, label, centroid FROM themes ORDER BY theme_id")
+    first, second = themes_before.theme_id.iloc[:2]
+    store.edit_theme(1, int(first), label="Sizing (PM name)")
+    store.edit_theme(1, int(second), hidden=True)
+    summary_before = store.summary()
+    last_snippet = store.scalar("SELECT max(snippet_id) FROM snippets")
+    report = pipeline.append(1, Source("more.csv", path=more))
+    after = store.summary()
+    assert after["reviews"] == summary_before["reviews"] + 100  # the 100 known reviews are skipped, not doubled
+    themes_after = store.query_df("SELECT theme_id, label, centroid FROM themes ORDER BY theme_id")
+    assert themes_after.theme_id.tolist() == themes_before.theme_id.tolist()
+    assert themes_after.label.tolist() == themes_before.label.tolist()
+    table = store.theme_table(include_hidden=True).set_index("theme_id")
+    assert table.loc[int(first), "label"] == "Sizing (PM name)" and bool(table.loc[int(second), "hidden"])
+    new = store.query_df("SELECT count(*) AS n, count(theme_id) AS themed FROM snippets WHERE snippet_id > ?",
+                         [last_snippet]).iloc[0]
+    assert new.n > 100 and new.themed / new.n >= 0.9  # new snippets joined the existing themes
+    dataset = store.datasets().iloc[0]
+    assert dataset.input_rows == dataset.loaded_rows + dataset.rejected_rows == after["reviews"] + dataset.rejected_rows
+    assert store.scalar("SELECT count(DISTINCT review_id) FROM reviews") == after["reviews"]
+    assert report.embed_cache_misses > 0
+    # appending the same file again adds nothing
+    pipeline.append(1, Source("more.csv", path=more))
+    assert store.summary()["reviews"] == after["reviews"]
+
+
+def test_recluster_preview_changes_nothing_and_apply_carries_renames(files, settings, fake_models):
+    base, more = files
+    store = Store(settings.db_path)
+    pipeline = Pipeline(settings, store, **fake_models)
+    pipeline.run(Source("base.csv", path=base))
+    pipeline.append(1, Source("more.csv", path=more))
+    biggest = int(store.query_df("SELECT theme_id FROM themes ORDER BY size DESC LIMIT 1").theme_id.iloc[0])
+    store.edit_theme(1, biggest, label="Battery life (PM name)")
+    version = store.data_version()
+    proposal = recluster.preview(pipeline, 1)
+    assert store.data_version() == version  # a preview writes nothing
+    assert len(proposal.comparison) == len(proposal.themes) > 0 and 0 <= proposal.agreement <= 1
+    assert proposal.comparison["snippets"].sum() == proposal.snippets["theme_id"].notna().sum()
+    recluster.apply(store, proposal)
+    labels = store.theme_table()["label"].tolist()
+    assert "Battery life (PM name)" in labels
+    assert store.scalar("SELECT count(*) FROM snippets WHERE theme_id IS NOT NULL AND theme_id NOT IN "
+                        "(SELECT theme_id FROM themes WHERE dataset_id = 1)") == 0
+
+
+def test_cli_append_and_recluster(files, settings, monkeypatch, capsys, tmp_path):
+    base, more = files
+    db = str(tmp_path / "cli.duckdb")
+    monkeypatch.setenv("NEEDLENS_MODEL", "hashing-64")
+    monkeypatch.setenv("NEEDLENS_ZH_MODEL", "hashing-64")
+    from core import pipeline as pipeline_module
+    from helpers import LexiconSentiment
+
+    monkeypatch.setattr(pipeline_module, "load_sentiment_model", lambda *a, **k: LexiconSentiment())
+    assert main(["run", "--reviews", str(base), "--db", db, "--no-progress"]) == 0
+    assert main(["run", "--reviews", str(more), "--db", db, "--append-to", "1", "--no-progress"]) == 0
+    assert main(["recluster", "--db", db, "--dataset", "1"]) == 0
+    assert "preview only" in capsys.readouterr().out
+    assert main(["run", "--reviews", str(more), "--db", db, "--append-to", "7", "--no-progress"]) == 2
