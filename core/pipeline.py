@@ -165,9 +165,14 @@ class Pipeline:
         clock.begin("ingest")
         dataset = source.load(self.settings.max_upload_mb * 1024 * 1024)
         reviews = self._review_rows(dataset, dataset_id)
-        known = reviews["review_id"].isin(state["review_ids"])
+        if "id" in dataset.column_map:  # the file has review ids: they say what is already there
+            known = reviews["review_id"].isin(state["review_ids"])
+        else:  # no ids (row numbers stand in): a review is known when the same text is already in the dataset
+            known = reviews["text"].isin(state["texts"])
         reviews = reviews[~known].reset_index(drop=True)
         reviews["row_no"] = reviews["row_no"] + state["max_row_no"] + 1
+        if "id" not in dataset.column_map:
+            reviews["review_id"] = reviews["row_no"].astype(str)  # row numbers continue the dataset's own
         rejects = dataset.rejects.assign(dataset_id=dataset_id, row_no=dataset.rejects["row_no"] + state["max_row_no"] + 1)
         clock.end()
         cache_stats = [0, 0]

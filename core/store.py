@@ -356,9 +356,9 @@ class Store:
         kind = self.scalar("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id])
         if kind != "reviews":
             return None
-        ids = self.query_df("SELECT review_id FROM reviews WHERE dataset_id = ?", [dataset_id])["review_id"]
+        known = self.query_df("SELECT review_id, text FROM reviews WHERE dataset_id = ?", [dataset_id])
         return {
-            "review_ids": set(ids),
+            "review_ids": set(known["review_id"]), "texts": set(known["text"]),
             "max_row_no": int(self.scalar("SELECT COALESCE(max(row_no), -1) FROM reviews WHERE dataset_id = ?", [dataset_id])),
             "max_snippet_id": int(self.scalar("SELECT COALESCE(max(snippet_id), -1) FROM snippets WHERE dataset_id = ?",
                                               [dataset_id])),
