@@ -30,11 +30,13 @@ class JobQueue:
         self._worker: threading.Thread | None = None
         self.last_error: str | None = None
 
-    def submit(self, reviews: Source | None, searches: Source | None = None) -> int:
-        """Queue an analysis; returns its run id immediately."""
+    def submit(self, reviews: Source | None, searches: Source | None = None, append_to: int | None = None) -> int:
+        """Queue an analysis (or, with append_to, an incremental run into that dataset); returns its run id."""
         name = ", ".join(s.name for s in (reviews, searches) if s is not None)
-        run_id = self.store.start_run(name, status="queued")
-        self._queue.put((run_id, reviews, searches))
+        if append_to is not None:
+            name += f" (added to dataset {append_to})"
+        run_id = self.store.start_run(name, dataset_id=append_to, status="queued")
+        self._queue.put((run_id, reviews, searches, append_to))
         self._ensure_worker()
         return run_id
 
@@ -47,12 +49,18 @@ class JobQueue:
     def _drain(self) -> None:
         while True:
             try:
-                run_id, reviews, searches = self._queue.get(timeout=1.0)
+                run_id, reviews, searches, append_to = self._queue.get(timeout=1.0)
             except queue.Empty:
                 return
             self.store.update_run(run_id, status="running")
             try:
-                self._factory(self.settings, self.store).run(reviews, searches, run_id=run_id)
+                pipeline = self._factory(self.settings, self.store)
+                if append_to is not None:
+                    pipeline.append(append_to, reviews, run_id=run_id)
+                    if searches is not None:
+                        pipeline.run(None, searches)
+                else:
+                    pipeline.run(reviews, searches, run_id=run_id)
             except Exception as exc:  # the pipeline already marked the run failed; keep serving the queue
                 self.last_error = str(exc)
                 log.warning("run %d failed: %s", run_id, exc)

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from core import recluster
 from core.calibrate import calibrate_dataset, star_agreement, undo_calibration
 from core.config import ROOT
 from core.errors import NeedLensError
@@ -87,6 +88,35 @@ def datasets_section() -> None:
             st.rerun()
         if row.kind == "reviews":
             stars_section(int(row.dataset_id))
+            recluster_section(int(row.dataset_id))
+
+
+def recluster_section(dataset_id: int) -> None:
+    """Re-clustering is explicit: preview the proposed themes against the current ones, then apply."""
+    key = f"proposal_{dataset_id}"
+    if st.button("Preview re-clustering", key=f"prev_{dataset_id}",
+                 help="Groups every snippet of this dataset into themes again (no re-embedding) and shows how the "
+                      "result differs from the current themes. Nothing changes until you apply it."):
+        from core.pipeline import Pipeline
+
+        with st.spinner("Clustering again…"):
+            pipeline = Pipeline(ui.settings(), store, embedders=ui.jobs_embedders())
+            st.session_state[key] = recluster.preview(pipeline, dataset_id)
+    proposal = st.session_state.get(key)
+    if proposal is None:
+        return
+    st.caption(f"{len(proposal.themes)} proposed themes · agreement with the current themes (adjusted Rand index) "
+               f"{proposal.agreement:.2f} · renames and hides move to the proposed theme that takes most of their "
+               "snippets; merges are dropped")
+    ui.table(proposal.comparison, f"recluster_preview_{dataset_id}", height=240)
+    left, right = st.columns([1, 1])
+    if left.button("Apply the new themes", key=f"apply_{dataset_id}", type="primary"):
+        recluster.apply(store, proposal)
+        st.session_state.pop(key)
+        st.rerun()
+    if right.button("Discard", key=f"discard_{dataset_id}"):
+        st.session_state.pop(key)
+        st.rerun()
 
 
 def stars_section(dataset_id: int) -> None:
@@ -125,9 +155,18 @@ with tab_reviews:
     reviews = upload_form(REVIEWS, "Review file (CSV, TSV, XLSX, Parquet, JSON Lines)", "up_reviews")
 with tab_searches:
     searches = upload_form(SEARCHES, "Search-query file", "up_searches")
+append_to = None
+review_sets = store.datasets()
+review_sets = review_sets[review_sets["kind"] == "reviews"] if not review_sets.empty else review_sets
+if reviews is not None and not review_sets.empty:
+    targets = {None: "a new dataset (full analysis)"} | {int(r.dataset_id): f"add to “{r.name}” (keep its themes)"
+                                                          for r in review_sets.itertuples()}
+    append_to = st.radio("Analyse the review file as", list(targets), format_func=targets.get, horizontal=True,
+                         help="Adding keeps the dataset's themes, names and merges: only new reviews are embedded and "
+                              "assigned to the existing themes. Re-cluster later from the dataset list.")
 left, right = st.columns([1, 1])
 if left.button("Analyze", type="primary", disabled=reviews is None and searches is None):
-    st.session_state["watching"] = ui.jobs().submit(reviews, searches)
+    st.session_state["watching"] = ui.jobs().submit(reviews, searches, append_to=append_to)
     st.rerun()
 if right.button("Load demo data", help="2,000 English and 500 Chinese reviews plus 5,000 searches, generated"):
     demo = ROOT / "data"

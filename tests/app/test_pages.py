@@ -172,3 +172,16 @@ def test_privacy_mode_hides_small_groups_in_the_app(workspace, monkeypatch):
     assert any("Privacy mode" in i.value for i in at.sidebar.info)
     table = at.dataframe[0].value
     assert len(table) >= 1 and (table["reviews"] >= 60).all()
+
+
+def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_dataset(workspace, monkeypatch):
+    monkeypatch.setenv("NEEDLENS_MODEL", "hashing-64")  # the demo workspace's vectors: the preview re-embeds nothing
+    monkeypatch.setenv("NEEDLENS_ZH_MODEL", "hashing-64")
+    at = open_page("data")
+    at.button(key="prev_1").click().run()
+    assert not at.exception, at.exception
+    assert any("proposed themes" in c.value for c in at.caption)
+    preview = next(d.value for d in at.dataframe if "proposed_theme" in d.value.columns)
+    assert len(preview) >= 3 and preview["snippets"].sum() > 1000
+    at.button(key="apply_1").click().run()
+    assert not at.exception and not any("proposed themes" in c.value for c in at.caption)

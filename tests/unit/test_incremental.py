@@ -83,3 +83,17 @@ def test_cli_append_and_recluster(files, settings, monkeypatch, capsys, tmp_path
     assert main(["recluster", "--db", db, "--dataset", "1"]) == 0
     assert "preview only" in capsys.readouterr().out
     assert main(["run", "--reviews", str(more), "--db", db, "--append-to", "7", "--no-progress"]) == 2
+
+
+def test_job_queue_runs_an_incremental_job(files, settings, fake_models):
+    from core.jobs import JobQueue
+
+    base, more = files
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(Source("base.csv", path=base))
+    before = store.summary()["reviews"]
+    queue = JobQueue(store, settings, lambda s, st: Pipeline(s, st, **fake_models))
+    run_id = queue.submit(Source("more.csv", path=more), append_to=1)
+    assert queue.wait(120)
+    assert store.run(run_id)["status"] == "done" and "added to dataset 1" in store.run(run_id)["source"]
+    assert store.summary()["reviews"] == before + 100 and len(store.datasets()) == 1
