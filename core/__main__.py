@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         run.add_argument(f"--{role}-col", dest=f"{role}_col", help=f"column holding the {role} (overrides inference)")
     run.add_argument("--query-col", help="column holding the search query")
     run.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
+    run.add_argument("--engine", choices=("local", "ray"), default="local",
+                     help="ray: embedding and sentiment scoring as Ray Data map_batches on a cluster")
+    run.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
     run.add_argument("--append-to", type=int, metavar="DATASET_ID",
                      help="add the file's new reviews to this analysed dataset, keeping its themes (no re-clustering)")
 
@@ -120,6 +123,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             report = Pipeline(settings, store, None if args.no_progress else _progress_bar()).append(args.append_to, reviews)
         finally:
             store.close()
+    elif args.engine == "ray":
+        from .distributed import analyse_on_ray
+
+        if reviews is None:
+            raise InputError("--engine ray analyses a --reviews file")
+        report = analyse_on_ray(settings, reviews, searches, None if args.no_progress else _progress_bar(), args.ray_address)
     else:
         report = analyse(settings, reviews, searches, progress=None if args.no_progress else _progress_bar())
     sys.stderr.write("\n")
