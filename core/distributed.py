@@ -100,7 +100,9 @@ def embed_and_score_on_ray(settings: Settings, snippets: pd.DataFrame, address: 
         dataset = ray.data.from_pandas(distinct).repartition(max(count * 2, 1))
         dataset.map_batches(_EmbedAndScore, fn_constructor_kwargs={"settings": settings}, batch_format="pandas",
                             batch_size=batch_size, concurrency=count, num_gpus=gpus_per_actor,
-                            num_cpus=0 if gpus_per_actor else 1).write_parquet(str(out))
+                            # half a CPU each: the actors must leave room for Ray Data's own read/write tasks, or a
+                            # small cluster deadlocks with every CPU held by an idle actor
+                            num_cpus=0 if gpus_per_actor else 0.5).write_parquet(str(out))
         log.info("ray: %d distinct snippets embedded and scored by %d actor(s) into %s", len(distinct), count, out)
         return out
     finally:
