@@ -117,6 +117,8 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
                     leaks.append(f"session {index} sees {chips} filter chip(s) on {name}")
                 if index == 1 and name != "data" and chips != own_filter:
                     leaks.append(f"session 1 lost its own filter on {name}")
+                if name == "data" and index != 0 and await page.locator("[data-testid='stFileUploaderFile']").count():
+                    leaks.append(f"session {index} sees another session's uploaded file")
             except Exception as exc:  # a timeout is an error too
                 errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
         rounds += 1

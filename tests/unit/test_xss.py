@@ -65,3 +65,25 @@ def test_exports_keep_payloads_as_inert_text(hostile_db, tmp_path):
         assert frame["text"].str.contains("<script>", regex=False).any()  # kept as text for the PM to read
         text_columns = [c for c in ("text", "title", "product", "category", "theme_label", "keywords") if c in frame]
         assert not frame[text_columns].fillna("").apply(lambda c: c.str.match(r"^[=+\-@\t\r]")).any().any()
+
+
+def test_chart_exports_carry_payload_labels_as_text(hostile_db):
+    """The PNG/SVG/HTML chart exports of a payload-filled workspace: SVG has no live markup from the data."""
+    from core import charts, insights
+    from core.export import chart_svg
+
+    store = Store(hostile_db)
+    try:
+        themes = insights.with_trend(store.theme_table())
+        products = store.facet_values("product")
+    finally:
+        store.close()
+    # theme labels come from keywords; put payloads in the labels directly too (a PM may rename a theme to anything)
+    themes = themes.assign(label=[PAYLOADS[i] for i in range(len(themes))])
+    for chart in (charts.theme_bars(themes), charts.opportunity_bars(insights.opportunities(themes, 8))):
+        svg = chart_svg(chart)
+        parser = Markup()
+        parser.feed(svg)
+        assert not parser.bad_attributes, parser.bad_attributes[:3]
+        assert "script" not in parser.tags and "foreignobject" not in parser.tags
+    assert len(products) > 0
