@@ -32,11 +32,7 @@ async def _visit(page, url: str, timeout_s: float = 120.0) -> float:
     started = time.perf_counter()
     await page.goto(url)
     await page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout_s * 1000)
-    deadline = time.time() + timeout_s
-    await page.wait_for_timeout(200)
-    while time.time() < deadline and await page.locator("[data-testid='stStatusWidget']").count():
-        await page.wait_for_timeout(100)
-    return time.perf_counter() - started
+    return await _wait_settled(page, timeout_s) - started
 
 
 TITLES = {"overview": "Overview", "themes": "Need themes", "needs": "Latent needs", "products": "Product feedback",
@@ -89,8 +85,15 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
     if index == 0 and upload is not None:
         try:
             await _visit(page, f"{url}/data")
-            await page.locator("input[type='file']").first.set_input_files(str(upload))
-            await page.get_by_text(f"{upload.name}:").first.wait_for(timeout=180000)
+            for attempt in range(3):  # on 2 busy cores the uploader may not be wired up on the first try
+                await page.locator("input[type='file']").first.set_input_files(str(upload))
+                try:
+                    await page.get_by_text(f"{upload.name}:").first.wait_for(timeout=60000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise
+                    await _visit(page, f"{url}/data")
             await page.get_by_role("button", name="Analyze").click()
             await page.wait_for_timeout(1500)
         except Exception as exc:
@@ -98,8 +101,8 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
     if index == 1:  # a filter set in this session must follow it and never appear in another
         await _visit(page, f"{url}/")
         box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(has_text="Language")
-        await box.click()
-        await page.get_by_role("option", name="zh", exact=True).click()
+        await box.click(timeout=120000)  # on 2 busy cores the sidebar can take a while on the first visit
+        await page.get_by_role("option", name="zh", exact=True).click(timeout=60000)
         await page.keyboard.press("Escape")
         await page.wait_for_timeout(2000)
         own_filter = await _chips(page)
