@@ -310,21 +310,12 @@ class Pipeline:
         snippets["theme_id"] = pd.array([pd.NA] * len(snippets), dtype="Int32")
         snippets["theme_similarity"] = np.float32(0)
         for route, group in snippets.groupby("route", sort=True):
-            result = find_themes(group["text"].tolist(), vectors[route], route, self.cached(route).embed,
-                                 self.settings.themes, ignore_directions=self._sentiment_directions(route, vectors[route]))
-            ids = np.where(result.assignment >= 0, result.assignment + next_id, -1)
+            ids, similarity, themes = self.cluster_route(group["text"].tolist(), vectors[route], route, dataset_id, next_id)
             snippets.loc[group.index, "theme_id"] = pd.array(np.where(ids > 0, ids, 0), dtype="Int32")
             snippets.loc[group.index[ids < 0], "theme_id"] = pd.NA
-            snippets.loc[group.index, "theme_similarity"] = result.similarity
-            if result.themes:
-                xy = theme_map(np.stack([t["centroid"] for t in result.themes]), self.settings.themes.seed)
-                xy[:, 0] += 2.6 * (route == "zh")  # the two languages' maps side by side, not mixed
-                for theme, (x, y) in zip(result.themes, xy):
-                    records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + next_id, "lang": route,
-                                    "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
-                                    "x": float(x), "y": float(y), "representatives": theme["representatives"],
-                                    "centroid": theme["centroid"].astype(float).tolist()})
-            next_id += len(result.themes)
+            snippets.loc[group.index, "theme_similarity"] = similarity
+            records.extend(themes)
+            next_id += len(themes)
             clock.tick(next_id, next_id)
         clock.end()
         return pd.DataFrame(records)
@@ -348,6 +339,24 @@ class Pipeline:
         clock.end()
         return pd.DataFrame({"dataset_id": dataset_id, "snippet_id": snippets["snippet_id"].to_numpy(),
                              "label": labels_from_scores(scores, band), "score": scores})
+
+    def cluster_route(self, texts: list[str], vectors: np.ndarray, route: str, dataset_id: int,
+                      first_id: int) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+        """Need themes of one language route: (theme id per snippet, -1 when unassigned; similarity; theme rows
+        numbered from first_id). Shared by a full analysis and re-clustering."""
+        result = find_themes(texts, vectors, route, self.cached(route).embed, self.settings.themes,
+                             ignore_directions=self._sentiment_directions(route, vectors))
+        ids = np.where(result.assignment >= 0, result.assignment + first_id, -1)
+        records = []
+        if result.themes:
+            xy = theme_map(np.stack([t["centroid"] for t in result.themes]), self.settings.themes.seed)
+            xy[:, 0] += 2.6 * (route == "zh")  # the two languages' maps side by side, not mixed
+            for theme, (x, y) in zip(result.themes, xy):
+                records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + first_id, "lang": route,
+                                "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
+                                "x": float(x), "y": float(y), "representatives": theme["representatives"],
+                                "centroid": theme["centroid"].astype(float).tolist()})
+        return ids, result.similarity, records
 
     def _sentiment_directions(self, route: str, vectors: np.ndarray) -> np.ndarray | None:
         if not self.settings.themes.ignore_sentiment:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .themes import find_themes, theme_map
 
 
 @dataclass
@@ -40,22 +39,13 @@ def preview(pipeline, dataset_id: int) -> Proposal:
     snippets["theme_similarity"] = np.float32(0)
     records, next_id = [], 1
     for route, group in snippets.groupby("route", sort=True):
-        vectors = pipeline.cached(route).embed(group["text"].tolist())
-        result = find_themes(group["text"].tolist(), vectors, route, pipeline.cached(route).embed,
-                             pipeline.settings.themes, ignore_directions=pipeline._sentiment_directions(route, vectors))
-        ids = np.where(result.assignment >= 0, result.assignment + next_id, 0)
-        snippets.loc[group.index, "theme_id"] = pd.array(ids, dtype="Int32")
-        snippets.loc[group.index[ids == 0], "theme_id"] = pd.NA
-        snippets.loc[group.index, "theme_similarity"] = result.similarity
-        if result.themes:
-            xy = theme_map(np.stack([t["centroid"] for t in result.themes]), pipeline.settings.themes.seed)
-            xy[:, 0] += 2.6 * (route == "zh")
-            for theme, (x, y) in zip(result.themes, xy):
-                records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + next_id, "lang": route,
-                                "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
-                                "x": float(x), "y": float(y), "representatives": theme["representatives"],
-                                "centroid": theme["centroid"].astype(float).tolist()})
-        next_id += len(result.themes)
+        vectors = pipeline.cached(route).embed(group["text"].tolist())  # from the cache: nothing is re-embedded
+        ids, similarity, themes = pipeline.cluster_route(group["text"].tolist(), vectors, route, dataset_id, next_id)
+        snippets.loc[group.index, "theme_id"] = pd.array(np.where(ids > 0, ids, 0), dtype="Int32")
+        snippets.loc[group.index[ids < 0], "theme_id"] = pd.NA
+        snippets.loc[group.index, "theme_similarity"] = similarity
+        records.extend(themes)
+        next_id += len(themes)
     themes = pd.DataFrame(records)
     assigned = snippets.dropna(subset=["theme_id"])
     rows = []

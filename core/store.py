@@ -337,16 +337,24 @@ class Store:
             meta = pd.DataFrame(datasets)
             cur.register("meta_rows", meta)
             cur.execute("INSERT INTO datasets BY NAME SELECT * FROM meta_rows")
-            for table, frame in tables.items():
-                if frame is None or frame.empty:
-                    continue
-                cur.register("rows_in", frame)
-                cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
-                cur.unregister("rows_in")
-            if run_id is not None:
-                cur.execute("UPDATE runs SET status = 'done', finished_at = now(), stage = 'done', stage_seconds = ? "
-                            "WHERE run_id = ?", [json.dumps(stage_seconds or {}), run_id])
+            self._insert_tables(cur, tables)
+            self._mark_done(cur, run_id, stage_seconds)
             self._bump_version(cur)
+
+    @staticmethod
+    def _insert_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+        for table, frame in tables.items():
+            if frame is None or frame.empty:
+                continue
+            cur.register("rows_in", frame)
+            cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
+            cur.unregister("rows_in")
+
+    @staticmethod
+    def _mark_done(cur: duckdb.DuckDBPyConnection, run_id: int | None, stage_seconds: dict | None) -> None:
+        if run_id is not None:
+            cur.execute("UPDATE runs SET status = 'done', finished_at = now(), stage = 'done', stage_seconds = ? "
+                        "WHERE run_id = ?", [json.dumps(stage_seconds or {}), run_id])
 
     # --- incremental runs ----------------------------------------------------------------------------------------
 
@@ -370,12 +378,7 @@ class Store:
                         run_id: int | None = None, stage_seconds: dict | None = None) -> None:
         """Add rows to one dataset's analysis in ONE transaction; theme sizes and dataset counts follow."""
         with self.transaction() as cur:
-            for table, frame in tables.items():
-                if frame is None or frame.empty:
-                    continue
-                cur.register("rows_in", frame)
-                cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
-                cur.unregister("rows_in")
+            self._insert_tables(cur, tables)
             cur.execute("""UPDATE themes SET size = n.size FROM (
                                SELECT theme_id, count(*) AS size FROM snippets WHERE dataset_id = ? AND theme_id IS NOT NULL
                                GROUP BY theme_id) n
@@ -384,9 +387,7 @@ class Store:
                            rejected_rows = rejected_rows + ?, analysed_at = now() WHERE dataset_id = ?""",
                         [counts["input_rows"] - counts.get("skipped_known", 0), counts["loaded_rows"],
                          counts["rejected_rows"], dataset_id])
-            if run_id is not None:
-                cur.execute("UPDATE runs SET status = 'done', finished_at = now(), stage = 'done', stage_seconds = ? "
-                            "WHERE run_id = ?", [json.dumps(stage_seconds or {}), run_id])
+            self._mark_done(cur, run_id, stage_seconds)
             self._bump_version(cur)
 
     def replace_themes(self, dataset_id: int, themes: pd.DataFrame, assignment: pd.DataFrame, edits: pd.DataFrame) -> None:
