@@ -82,6 +82,8 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
     context = await chromium.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    sockets = [0]  # a reconnect (new websocket) under load would explain a lost session; counted for the report
+    page.on("websocket", lambda ws: sockets.__setitem__(0, sockets[0] + 1))
     if index == 0 and upload is not None:
         try:
             await _visit(page, f"{url}/data")
@@ -104,7 +106,8 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
         await box.click(timeout=120000)  # on 2 busy cores the sidebar can take a while on the first visit
         await page.get_by_role("option", name="zh", exact=True).click(timeout=60000)
         await page.keyboard.press("Escape")
-        await page.wait_for_timeout(2000)
+        await page.wait_for_timeout(1000)
+        await _wait_settled(page, 120.0)  # the server has run the script with the new filter before we move on
         own_filter = await _chips(page)
     if index not in (0, 1):
         await _visit(page, f"{url}/")
@@ -119,11 +122,14 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
                 if index != 1 and chips:
                     leaks.append(f"session {index} sees {chips} filter chip(s) on {name}")
                 if index == 1 and name != "data" and chips != own_filter:
-                    await page.wait_for_timeout(3000)  # under load the sidebar can finish drawing after the main area
-                    if await _chips(page) != own_filter:
-                        leaks.append(f"session 1 lost its own filter on {name}")
+                    # under load the sidebar can finish drawing well after the main area: poll for up to 20 s
+                    for _ in range(40):
+                        await page.wait_for_timeout(500)
+                        if await _chips(page) == own_filter:
+                            late.append(name)
+                            break
                     else:
-                        late.append(name)
+                        leaks.append(f"session 1 lost its own filter on {name} (websockets opened: {sockets[0]})")
                 if name == "data" and index != 0 and await page.locator("[data-testid='stFileUploaderFile']").count():
                     leaks.append(f"session {index} sees another session's uploaded file")
             except Exception as exc:  # a timeout is an error too
