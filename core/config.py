@@ -27,6 +27,9 @@ class EmbedSettings:
     device: str = "auto"  # auto | cpu | cuda | mps
     batch_size: int = 64
     max_seq_length: int = 128
+    # auto: ONNX Runtime with int8 feed-forward weights on CPU (bench/embed_speed.py), torch (fp16) on a GPU;
+    # torch | onnx (fp32) | onnx-int8 force one.
+    backend: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Settings:
             zh_model=env.get("NEEDLENS_ZH_MODEL", base.embed.zh_model),
             device=env.get("NEEDLENS_DEVICE", base.embed.device),
             batch_size=int(env.get("NEEDLENS_BATCH_SIZE", base.embed.batch_size)),
+            backend=env.get("NEEDLENS_EMBED_BACKEND", base.embed.backend),
         )
         sentiment = replace(base.sentiment, backend=env.get("NEEDLENS_SENTIMENT_MODEL", base.sentiment.backend))
         db_path = Path(env["NEEDLENS_DB"]) if env.get("NEEDLENS_DB") else base.db_path

@@ -72,3 +72,36 @@ def test_local_path_model_loads_and_embeds(tiny_model_dir):
 def test_unreachable_model_raises_model_error_with_fix(tmp_path):
     with pytest.raises(ModelError, match="NEEDLENS_MODEL"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model"), device="cpu")
+
+
+@pytest.mark.parametrize("quantize", [False, True])
+def test_onnx_embedder_matches_the_torch_model(tiny_model_dir, tmp_path, quantize):
+    # The ONNX path exports the model the user configured (here a tiny BERT the test saved), pools and normalises as
+    # sentence-transformers does; fp32 equals torch, int8 feed-forward stays close; the export is reused.
+    from core.embed import OnnxEmbedder
+
+    texts = ["runs small", "soft fabric battery short", "battery", "short short small soft fabric runs"]
+    torch_vectors = SentenceTransformerEmbedder(str(tiny_model_dir), device="cpu").embed(texts)
+    onnx = OnnxEmbedder(str(tiny_model_dir), batch_size=3, quantize=quantize, cache_dir=tmp_path)
+    vectors = onnx.embed(texts)
+    cosine = np.sum(vectors * torch_vectors, axis=1)
+    assert vectors.shape == (4, 32)
+    assert cosine.min() > (0.98 if quantize else 0.9999), cosine
+    assert onnx.name.endswith("#onnx-int8" if quantize else "#onnx")  # its own embedding-cache key
+    exported = sorted(p.name for p in tmp_path.rglob("*.onnx"))
+    assert exported == (["model.int8.onnx", "model.onnx"] if quantize else ["model.onnx"])
+    again = OnnxEmbedder(str(tiny_model_dir), batch_size=3, quantize=quantize, cache_dir=tmp_path)  # no re-export
+    assert np.allclose(again.embed(texts), vectors, atol=1e-6)
+    # int8 activations are scaled per batch, so another batching moves a vector slightly, never far
+    other = OnnxEmbedder(str(tiny_model_dir), batch_size=1, quantize=quantize, cache_dir=tmp_path).embed(texts)
+    assert np.sum(other * vectors, axis=1).min() > 0.98
+
+
+def test_auto_backend_picks_onnx_on_cpu_and_torch_when_asked(tiny_model_dir, monkeypatch, tmp_path):
+    from core.embed import OnnxEmbedder, load_embedder
+
+    monkeypatch.setenv("NEEDLENS_MODEL_CACHE", str(tmp_path))
+    load_embedder.cache_clear()
+    assert isinstance(load_embedder(str(tiny_model_dir), "cpu", backend="auto"), OnnxEmbedder)
+    assert isinstance(load_embedder(str(tiny_model_dir), "cpu", backend="torch"), SentenceTransformerEmbedder)
+    load_embedder.cache_clear()
