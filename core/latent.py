@@ -9,8 +9,8 @@ from . import insights
 from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
-from .needs import (DEFAULT_TAXONOMY, assign_need_types, emerging, group_requests, odi_opportunity, rating_drivers,
-                    taxonomy_from_frame)
+from .needs import (DEFAULT_TAXONOMY, assign_need_types, drivers_from_moments, emerging, group_requests,
+                    odi_opportunity, taxonomy_from_frame)
 from .store import Store
 
 
@@ -48,23 +48,17 @@ def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFra
 
 
 def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
-    mentions = store.theme_mentions(filters)
-    if mentions.empty or mentions["rating"].notna().sum() < 30:
+    """Rating drivers: OLS of the star rating on each theme's negative / positive mentions, fitted on moments that
+    the store aggregates in SQL (reviews with no polar theme mention still anchor the intercept)."""
+    moments = store.driver_moments(filters)
+    if moments["n"] < 30:
         return pd.DataFrame()
-    reviews = mentions.drop_duplicates(["dataset_id", "review_id"])[["dataset_id", "review_id", "rating"]]
-    key = lambda f: f["dataset_id"].astype(str) + ":" + f["review_id"].astype(str)  # noqa: E731
-    reviews = pd.DataFrame({"review_id": key(reviews), "rating": reviews["rating"].to_numpy()})
-    # Reviews with no themed snippet still anchor the intercept.
-    polar = mentions[mentions["polarity"] != "neutral"]
-    return rating_drivers(reviews, pd.DataFrame({"review_id": key(polar), "theme": polar["theme"],
-                                                 "polarity": polar["polarity"]}))
+    return drivers_from_moments(moments)
 
 
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
     """Themes whose complaints rise significantly in the last ``window_days`` against their own history."""
-    mentions = store.theme_mentions(filters)
-    negative = mentions[mentions["polarity"] == "negative"]
-    return emerging(negative[["theme", "date"]], window_days)
+    return emerging(store.negative_theme_days(filters), window_days)
 
 
 def backlog(store: Store, filters: Filters | None = None, top: int = 20) -> pd.DataFrame:
@@ -78,18 +72,18 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20) -> pd.D
     ranked = ranked.merge(types, on=["dataset_id", "theme_id"], how="left")
     driver = drivers(store, filters)
     impact = dict(zip(driver["theme"], driver["negative_effect"])) if not driver.empty else {}
-    mentions = store.theme_mentions(filters)
-    negative = mentions[mentions["polarity"] == "negative"]
+    evidence = store.negative_evidence(filters).set_index(["dataset_id", "theme_id"])
     rows = []
     for row in ranked.head(top).itertuples():
-        theirs = negative[(negative["dataset_id"] == row.dataset_id) & (negative["theme_id"] == row.theme_id)]
-        products = theirs[theirs["product"] != ""]["product"].value_counts().head(3)
-        example = theirs.sort_values("score")["text"].iloc[0] if len(theirs) else (row.representatives[0] if len(row.representatives) else "")
+        found = (row.dataset_id, row.theme_id) in evidence.index
+        products = list(evidence.loc[(row.dataset_id, row.theme_id), "products"]) if found else []
+        example = evidence.loc[(row.dataset_id, row.theme_id), "example"] if found else (
+            row.representatives[0] if len(row.representatives) else "")
         effect = impact.get(row.label)
         rows.append({"need": row.label, "need_type": row.need_type or "other", "volume": int(row.reviews),
                      "negative_share": round(float(row.negative_share), 4),
                      "rating_impact": "n/a" if effect is None or pd.isna(effect) else f"{effect:+.2f} stars",
                      "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
-                     "why": row.why, "products": ", ".join(f"{p} ({n})" for p, n in products.items()),
+                     "why": row.why, "products": ", ".join(products),
                      "example": example})
     return pd.DataFrame(rows)

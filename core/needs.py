@@ -194,38 +194,66 @@ def rating_drivers(reviews: pd.DataFrame, mentions: pd.DataFrame, min_reviews: i
     reviews: review_id, rating.  mentions: review_id, theme, polarity ('negative'/'positive').
     Returns per theme: reviews mentioning it, the negative-mention coefficient with its 95% CI, and the lift in
     the average rating if those complaints disappeared (= -coef x share of reviews with a negative mention).
+    The fit runs on the moments (X'X, X'y, y'y) that ``driver_moments`` computes here and the store computes in SQL.
     """
-    reviews = reviews.dropna(subset=["rating"])
-    if reviews.empty or mentions.empty:
-        return pd.DataFrame()
-    mentions = mentions[mentions["review_id"].isin(reviews["review_id"])]
-    counts = mentions.groupby("theme")["review_id"].nunique()
-    themes = counts[counts >= min_reviews].index.tolist()
-    if not themes:
-        return pd.DataFrame()
-    index = pd.Index(reviews["review_id"])
-    columns = [(t, p) for t in themes for p in ("negative", "positive")]
-    x = np.zeros((len(reviews), len(columns)))
-    for j, (theme, polarity) in enumerate(columns):
-        ids = mentions.loc[(mentions["theme"] == theme) & (mentions["polarity"] == polarity), "review_id"].unique()
-        x[index.get_indexer(ids), j] = 1.0
-    keep = x.sum(axis=0) >= 5
-    x, columns = x[:, keep], [c for c, k in zip(columns, keep) if k]
-    design = np.column_stack([np.ones(len(x)), x])
+    return drivers_from_moments(driver_moments(reviews, mentions), min_reviews)
+
+
+def driver_moments(reviews: pd.DataFrame, mentions: pd.DataFrame) -> dict:
+    """The sufficient statistics of the driver regression from in-memory frames (see Store.driver_moments)."""
+    reviews = reviews.dropna(subset=["rating"]).drop_duplicates("review_id")
+    flags = mentions[mentions["review_id"].isin(reviews["review_id"])][["review_id", "theme", "polarity"]].drop_duplicates()
+    flags = flags.merge(reviews[["review_id", "rating"]], on="review_id")
     y = reviews["rating"].to_numpy(dtype=float)
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    residual = y - design @ coef
-    dof = max(len(y) - design.shape[1], 1)
-    sigma2 = residual @ residual / dof
-    cov = sigma2 * np.linalg.pinv(design.T @ design)
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    columns = flags.groupby(["theme", "polarity"]).agg(n=("review_id", "size"), sum_y=("rating", "sum")).reset_index()
+    pairs = flags.merge(flags, on="review_id", suffixes=("_a", "_b"))
+    xtx = pairs.groupby(["theme_a", "polarity_a", "theme_b", "polarity_b"]).size().rename("n").reset_index()
+    themes = flags.groupby("theme")["review_id"].nunique().rename("reviews").reset_index()
+    return {"n": len(y), "sum_y": float(y.sum()), "sum_yy": float(y @ y), "columns": columns, "xtx": xtx,
+            "themes": themes}
+
+
+def drivers_from_moments(moments: dict, min_reviews: int = 20) -> pd.DataFrame:
+    """OLS with 95% CIs from moments: n, sum_y, sum_yy; columns (theme, polarity, n, sum_y); xtx (theme_a,
+    polarity_a, theme_b, polarity_b, n: reviews with both flags); themes (theme, reviews with a polar mention).
+    Equivalent to least squares on the 0/1 design matrix, without ever building it (a million reviews are fine)."""
+    n = int(moments["n"])
+    counts = moments["themes"].set_index("theme")["reviews"] if len(moments["themes"]) else pd.Series(dtype=float)
+    if n == 0 or counts.empty:
+        return pd.DataFrame()
+    wanted = set(counts[counts >= min_reviews].index)
+    cols = moments["columns"]
+    cols = cols[cols["theme"].isin(wanted) & (cols["n"] >= 5)]
+    cols = cols.sort_values(["theme", "polarity"])
+    columns = list(zip(cols["theme"], cols["polarity"]))
+    if not columns:
+        return pd.DataFrame()
+    position = {c: i + 1 for i, c in enumerate(columns)}
+    k = len(columns) + 1
+    xtx = np.zeros((k, k))
+    xtx[0, 0] = n
+    xty = np.zeros(k)
+    xty[0] = moments["sum_y"]
+    for (theme, polarity, count, sum_y) in cols[["theme", "polarity", "n", "sum_y"]].itertuples(index=False):
+        j = position[(theme, polarity)]
+        xtx[0, j] = xtx[j, 0] = count
+        xty[j] = sum_y
+    for row in moments["xtx"].itertuples(index=False):
+        a, b = position.get((row.theme_a, row.polarity_a)), position.get((row.theme_b, row.polarity_b))
+        if a is not None and b is not None:
+            xtx[a, b] = row.n
+    inverse = np.linalg.pinv(xtx)
+    coef = inverse @ xty
+    rss = max(moments["sum_yy"] - 2 * coef @ xty + coef @ xtx @ coef, 0.0)
+    dof = max(n - k, 1)
+    se = np.sqrt(np.clip(np.diag(rss / dof * inverse), 0, None))
     t = stats.t.ppf(0.975, dof)
     rows = {}
-    for j, (theme, polarity) in enumerate(columns, start=1):
+    for (theme, polarity), j in position.items():
         row = rows.setdefault(theme, {"theme": theme, "reviews": int(counts[theme])})
         row[f"{polarity}_effect"] = coef[j]
         row[f"{polarity}_ci_low"], row[f"{polarity}_ci_high"] = coef[j] - t * se[j], coef[j] + t * se[j]
-        row[f"{polarity}_share"] = x[:, j - 1].mean()
+        row[f"{polarity}_share"] = xtx[0, j] / n
     out = pd.DataFrame(rows.values())
     for col in ("negative_effect", "negative_share", "positive_effect", "negative_ci_low", "negative_ci_high"):
         if col not in out:
@@ -249,21 +277,26 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = 0.01,
              min_ratio: float = 1.5) -> pd.DataFrame:
     """Themes whose share of mentions in the last ``window_days`` is significantly above their own history.
 
-    mentions: theme, date (one row per snippet mention; use negative mentions for emerging *issues*).
+    mentions: theme, date (one row per snippet mention; use negative mentions for emerging *issues*), or theme, date,
+    n (mention counts per theme and day).
     One-sided two-proportion z-test per theme (recent share vs earlier share); flagged when p < alpha after a
     Bonferroni correction over themes, the share grew by at least ``min_ratio`` and ``min_recent`` mentions back it.
     """
     dated = mentions.dropna(subset=["date"])
+    if "n" not in dated:  # one row per mention; aggregated input (theme, date, n) comes from Store.negative_theme_days
+        dated = dated.assign(n=1)
     if dated.empty:
         return pd.DataFrame(columns=["theme", "recent", "earlier", "recent_share", "earlier_share", "ratio",
                                      "p_value", "emerging"])
     cut = dated["date"].max() - pd.Timedelta(days=window_days)
-    recent, earlier = dated[dated["date"] > cut], dated[dated["date"] <= cut]
-    n_recent, n_earlier = len(recent), len(earlier)
+    is_recent = dated["date"] > cut
+    recent_by = dated[is_recent].groupby("theme")["n"].sum()
+    earlier_by = dated[~is_recent].groupby("theme")["n"].sum()
+    n_recent, n_earlier = int(recent_by.sum()), int(earlier_by.sum())
     rows = []
     themes = dated["theme"].unique()
     for theme in themes:
-        r, e = int((recent["theme"] == theme).sum()), int((earlier["theme"] == theme).sum())
+        r, e = int(recent_by.get(theme, 0)), int(earlier_by.get(theme, 0))
         p_r, p_e = r / max(n_recent, 1), e / max(n_earlier, 1)
         pooled = (r + e) / max(n_recent + n_earlier, 1)
         se = math.sqrt(max(pooled * (1 - pooled) * (1 / max(n_recent, 1) + 1 / max(n_earlier, 1)), 1e-12))

@@ -794,6 +794,48 @@ class Store:
             SELECT dataset_id, review_id, theme_id, label AS theme, sentiment AS polarity, rating, date, product,
                    text, score FROM facts""", params)
 
+    def driver_moments(self, filters=None) -> dict:
+        """Sufficient statistics of the rating-driver regression (core.needs.drivers_from_moments), aggregated here so
+        a million reviews never leave DuckDB: rated reviews' n, sum and sum of squares of the rating; per (theme,
+        polarity) flag its reviews and rating sum; reviews sharing each pair of flags; polar reviews per theme."""
+        facts, params = self._snippet_facts(filters)
+        flags = f"""{facts},
+            rated AS (SELECT DISTINCT dataset_id, review_id, rating FROM facts WHERE rating IS NOT NULL),
+            flags AS (SELECT DISTINCT dataset_id, review_id, label AS theme, sentiment AS polarity, rating FROM facts
+                      WHERE rating IS NOT NULL AND sentiment <> 'neutral')"""
+        totals = self.query_df(f"{flags} SELECT count(*) AS n, COALESCE(sum(rating), 0) AS sum_y, "
+                               f"COALESCE(sum(rating * rating), 0) AS sum_yy FROM rated", params).iloc[0]
+        columns = self.query_df(f"{flags} SELECT theme, polarity, count(*) AS n, sum(rating) AS sum_y FROM flags "
+                                f"GROUP BY 1, 2", params)
+        xtx = self.query_df(f"""{flags} SELECT a.theme AS theme_a, a.polarity AS polarity_a, b.theme AS theme_b,
+                   b.polarity AS polarity_b, count(*) AS n
+            FROM flags a JOIN flags b ON a.dataset_id = b.dataset_id AND a.review_id = b.review_id
+            GROUP BY 1, 2, 3, 4""", params)
+        themes = self.query_df(f"{flags} SELECT theme, count(DISTINCT (dataset_id, review_id)) AS reviews FROM flags "
+                               f"GROUP BY 1", params)
+        return {"n": int(totals.n), "sum_y": float(totals.sum_y), "sum_yy": float(totals.sum_yy), "columns": columns,
+                "xtx": xtx, "themes": themes}
+
+    def negative_theme_days(self, filters=None) -> pd.DataFrame:
+        """Negative mentions per theme and day (the input of emerging issues)."""
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts} SELECT label AS theme, CAST(date AS DATE) AS date, count(*) AS n FROM facts
+            WHERE sentiment = 'negative' AND date IS NOT NULL GROUP BY 1, 2""", params).assign(
+            date=lambda f: pd.to_datetime(f["date"]))
+
+    def negative_evidence(self, filters=None, top_products: int = 3) -> pd.DataFrame:
+        """Per effective theme: its most negative snippet and the products with the most negative mentions."""
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts},
+            neg AS (SELECT * FROM facts WHERE sentiment = 'negative'),
+            example AS (SELECT dataset_id, theme_id, arg_min(text, score) AS example FROM neg GROUP BY 1, 2),
+            prod AS (SELECT dataset_id, theme_id, product, count(*) AS n FROM neg WHERE product <> '' GROUP BY 1, 2, 3
+                     QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY n DESC, product) <= {int(top_products)}),
+            products AS (SELECT dataset_id, theme_id, list(product || ' (' || n || ')' ORDER BY n DESC, product) AS products
+                         FROM prod GROUP BY 1, 2)
+            SELECT e.dataset_id, e.theme_id, e.example, COALESCE(p.products, []) AS products
+            FROM example e LEFT JOIN products p USING (dataset_id, theme_id)""", params)
+
     def theme_need_types(self, filters=None) -> pd.DataFrame:
         """The commonest need type (other than 'other') of each effective theme's snippets."""
         facts, params = self._snippet_facts(filters)

@@ -5,6 +5,8 @@ cached with ``st.cache_data`` keyed on the workspace's data version, so an analy
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import altair as alt
@@ -211,12 +213,28 @@ def guarded(render: Callable[[], None]) -> None:
         st.error(str(exc))
 
 
+@st.cache_resource(show_spinner=False)
+def _shared_memo() -> tuple[OrderedDict, threading.Lock]:
+    return OrderedDict(), threading.Lock()
+
+
 def load_static(name: str, compute: Callable[[], Any], *key: Any) -> Any:
-    """Memoise an expensive computation for this browser session, keyed by name and the given values."""
-    memo = st.session_state.setdefault("_memo", {})
-    if (name, *key) not in memo:
-        memo[(name, *key)] = compute()
-    return suppress(memo[(name, *key)], settings().privacy_k)
+    """Memoise an expensive computation for every session of this server, keyed by name and the given values (which
+    include the workspace's data version, so a new analysis is never served stale results). Least recently used
+    entries beyond 64 are dropped; results are workspace facts, so sharing them between sessions leaks nothing a
+    session could not compute itself (privacy suppression is applied on the way out)."""
+    memo, lock = _shared_memo()
+    full_key = (name, str(settings().db_path), *key)
+    with lock:
+        if full_key in memo:
+            memo.move_to_end(full_key)
+            return suppress(memo[full_key], settings().privacy_k)
+    value = compute()
+    with lock:
+        memo[full_key] = value
+        while len(memo) > 64:
+            memo.popitem(last=False)
+    return suppress(value, settings().privacy_k)
 
 
 @st.cache_resource(show_spinner=False)

@@ -76,6 +76,35 @@ def test_rating_drivers_recover_a_planted_effect():
     assert "average 1.0" in drivers.loc["sizing", "explanation"] or "average 0.9" in drivers.loc["sizing", "explanation"]
 
 
+
+def test_driver_regression_from_moments_equals_least_squares_on_the_design_matrix():
+    # The fit never builds the 0/1 design matrix (a million reviews); it must give lstsq's coefficients and CIs.
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    n, themes = 2000, ["fit", "fabric", "price"]
+    flags = {(t, p): rng.random(n) < rng.uniform(0.05, 0.3) for t in themes for p in ("negative", "positive")}
+    rating = 4 + sum(rng.normal(0, 0.6) * f for f in flags.values()) + rng.normal(0, 0.7, n)
+    reviews = pd.DataFrame({"review_id": np.arange(n), "rating": rating})
+    mentions = pd.concat([pd.DataFrame({"review_id": np.flatnonzero(f), "theme": t, "polarity": p})
+                          for (t, p), f in flags.items()])
+    got = rating_drivers(reviews, mentions, min_reviews=1).set_index("theme")
+    columns = sorted(flags)
+    design = np.column_stack([np.ones(n)] + [flags[c].astype(float) for c in columns])
+    coef, *_ = np.linalg.lstsq(design, rating, rcond=None)
+    residual = rating - design @ coef
+    se = np.sqrt(np.diag(residual @ residual / (n - design.shape[1]) * np.linalg.inv(design.T @ design)))
+    t = stats.t.ppf(0.975, n - design.shape[1])
+    for j, (theme, polarity) in enumerate(columns, start=1):
+        assert got.loc[theme, f"{polarity}_effect"] == pytest.approx(coef[j], abs=1e-9)
+        assert got.loc[theme, f"{polarity}_ci_low"] == pytest.approx(coef[j] - t * se[j], abs=1e-9)
+
+
+def test_emerging_accepts_daily_counts_and_gives_the_same_answer():
+    mentions = _mentions(spike=True)
+    daily = mentions.groupby(["theme", "date"]).size().rename("n").reset_index()
+    pd.testing.assert_frame_equal(emerging(mentions), emerging(daily))
+
 def _mentions(spike: bool, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     days = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 180, 6000), unit="D")
