@@ -259,6 +259,9 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+CHUNK_ROWS = 100_000  # delimited rows are turned into compact string columns this many at a time
+
+
 def _read_delimited(text: str, filename: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]], str]:
     csv.field_size_limit(64 * 1024 * 1024)
     delimiter = "\t" if Path(filename).suffix.lower() == ".tsv" else _sniff_delimiter(text)
@@ -268,7 +271,7 @@ def _read_delimited(text: str, filename: str) -> tuple[pd.DataFrame, list[tuple[
     except (StopIteration, csv.Error) as exc:
         raise InputError(f"{filename} has no readable header row; add one (e.g. review,rating)") from exc
     width = len(header)
-    rows, index, rejects = [], [], []
+    rows, index, rejects, chunks = [], [], [], []
     row_no = 0
     try:
         for record in reader:
@@ -280,9 +283,13 @@ def _read_delimited(text: str, filename: str) -> tuple[pd.DataFrame, list[tuple[
                 continue
             rows.append(record)
             index.append(row_no)
+            if len(rows) == CHUNK_ROWS:  # compact string columns as we go: a million rows of Python lists cost GBs
+                chunks.append(pd.DataFrame(rows, columns=range(width), index=index, dtype=str))
+                rows, index = [], []
     except csv.Error as exc:
         raise InputError(f"{filename} is not valid delimited text near row {row_no + 1} ({exc}); re-export it as CSV") from exc
-    frame = pd.DataFrame(rows, columns=range(width), index=index, dtype=str)
+    chunks.append(pd.DataFrame(rows, columns=range(width), index=index, dtype=str))
+    frame = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
     frame.columns = header
     return _clean_headers(frame), rejects, delimiter
 

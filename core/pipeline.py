@@ -131,6 +131,7 @@ class Pipeline:
                 continue
             for name, frame in self._analyse_reviews(dataset, dataset_id, clock, cache_stats).items():
                 self._add(tables, name, frame)
+            dataset.rows = dataset.rows.iloc[:0]  # the analysis tables hold what is saved; free the raw copy early
         # 7. One transaction: the previous analysis of these datasets is replaced, or nothing changes.
         clock.begin("save")
         merged = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}

@@ -6,6 +6,8 @@ positive / neutral / negative with one configurable neutral band, and ``roll_up`
 """
 from __future__ import annotations
 
+import logging
+
 import re
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +38,8 @@ def problem_prior(texts: list[str], lang: str) -> np.ndarray:
     pattern = _ZH_PROBLEMS if lang == "zh" else _EN_PROBLEMS
     return np.array([PROBLEM_PRIOR if pattern.search(t) else 0.0 for t in texts])
 
+
+log = logging.getLogger("needlens.sentiment")
 
 class SentimentModel(Protocol):
     """Scores texts; may use the embeddings already computed for them (never embeds twice)."""
@@ -107,7 +111,15 @@ class BundledSentiment:
         zh = langs_arr == "zh"
         if (~zh).any():
             english = [t for t, z in zip(texts, zh) if not z]
-            logit = 0.5 * (self.en_head.logit(vectors[~zh]) + self.en_lexical.logit(english))
+            lexical = self.en_lexical.logit(english)
+            if vectors.shape[1] == self.en_head.coef.shape[0]:
+                logit = 0.5 * (self.en_head.logit(vectors[~zh]) + lexical)
+            else:  # a configured model of another width (e.g. a 768-d one): the head does not apply, words do
+                if not getattr(self, "_warned", False):
+                    log.warning("embedding width %d differs from the sentiment head's %d: English sentiment uses the "
+                                "lexical head alone", vectors.shape[1], self.en_head.coef.shape[0])
+                    self._warned = True
+                logit = lexical
             scores[~zh] = 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0
         if zh.any():
             chinese = [t for t, z in zip(texts, zh) if z]

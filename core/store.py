@@ -99,7 +99,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        # DuckDB's default buffer pool is 80% of RAM; a workspace needs far less and spills to disk beyond the limit
+        config = {"memory_limit": os.environ.get("NEEDLENS_DUCKDB_MEMORY", "1GB")}
+        return duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         message = str(exc)
         if "lock" in message.lower():

@@ -52,11 +52,22 @@ class PCAReducer:
     def __init__(self, dims: int = 48, seed: int = 42) -> None:
         self.dims, self.seed = dims, seed
 
-    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
+    def fit_transform(self, vectors: np.ndarray, fit_sample: int = 100_000, prepare=None) -> np.ndarray:
+        """prepare: a row-wise map applied chunk by chunk before the projection (DeflatedReducer's), so no full-size
+        copy of the vectors is ever made."""
+        prepare = prepare or (lambda x: x)
         dims = min(self.dims, vectors.shape[1], max(vectors.shape[0] - 1, 1))
         if dims >= vectors.shape[1]:
-            return vectors
-        reduced = PCA(dims, random_state=self.seed).fit_transform(vectors)
+            return prepare(vectors)
+        pca = PCA(dims, random_state=self.seed)
+        if len(vectors) > fit_sample:  # the components of 100k rows are those of a million; memory stays flat
+            rng = np.random.default_rng(self.seed)
+            pca.fit(prepare(vectors[np.sort(rng.choice(len(vectors), fit_sample, replace=False))]))
+            reduced = np.concatenate([pca.transform(prepare(vectors[i:i + fit_sample])).astype(np.float32)
+                                      for i in range(0, len(vectors), fit_sample)])
+        else:
+            reduced = pca.fit_transform(prepare(vectors))
+        reduced = reduced.astype(np.float32, copy=False)
         return reduced / np.maximum(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12)
 
 
@@ -71,11 +82,16 @@ class DeflatedReducer:
         q, _ = np.linalg.qr(np.atleast_2d(np.asarray(directions, dtype=np.float64)).T)
         self.basis, self.inner = q.T, inner
 
-    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
-        x = vectors.astype(np.float64)
-        x = x - (x @ self.basis.T) @ self.basis
+    def deflate(self, vectors: np.ndarray) -> np.ndarray:
+        basis = self.basis.astype(np.float32)
+        x = vectors - (vectors @ basis.T) @ basis
         x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-        return self.inner.fit_transform(x.astype(np.float32))
+        return x
+
+    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
+        if isinstance(self.inner, PCAReducer):  # deflate chunk by chunk inside the projection
+            return self.inner.fit_transform(vectors, prepare=self.deflate)
+        return self.inner.fit_transform(self.deflate(vectors))
 
 
 class Clusterer(Protocol):
@@ -129,15 +145,22 @@ def make_vectorizer(lang: str, min_df: int = 1, ngram_range: tuple[int, int] = (
                            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b")
 
 
-def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top_n: int = 15) -> list[list[str]]:
+def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top_n: int = 15,
+                max_per_class: int = 5000, seed: int = 42) -> list[list[str]]:
     """BERTopic's c-TF-IDF: terms frequent in one class and rare across classes.
 
-    Counts are taken per snippet and summed per class, so no bigram spans two snippets.
+    Counts are taken per snippet and summed per class, so no bigram spans two snippets. A class larger than
+    ``max_per_class`` is counted on a fixed random sample of that size: term shares are estimated just as well, and a
+    million snippets do not build a million-row count matrix.
     """
     from scipy import sparse
 
     vectorizer = make_vectorizer(lang, min_df=1)
     keep = assignment >= 0
+    sizes = np.bincount(assignment[keep], minlength=k) if keep.any() else np.zeros(k, int)
+    if sizes.max(initial=0) > max_per_class:
+        rng = np.random.default_rng(seed)
+        keep = keep & (rng.random(len(assignment)) < max_per_class / np.maximum(sizes, 1)[np.maximum(assignment, 0)])
     try:
         counts = vectorizer.fit_transform([t for t, m in zip(texts, keep) if m])
     except ValueError:  # only stop words
@@ -206,10 +229,18 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
     labels = clusterer.fit_predict(reducer.fit_transform(vectors))
     labels = _absorb_small_clusters(vectors, labels, settings.min_snippets_per_theme)
     centroids, labels = _centroids(vectors, labels)
-    similarity = np.einsum("ij,ij->i", vectors, centroids[labels])
+    similarity = _row_similarity(vectors, centroids.astype(np.float32), labels)
     assignment = np.where(similarity >= settings.assign_min_similarity, labels, -1)
     themes = _describe(texts, vectors, assignment, similarity, centroids, lang, embed_words, settings)
     return ThemeResult(assignment, similarity.astype(np.float32), themes, getattr(clusterer, "scores_", {}))
+
+
+def _row_similarity(vectors: np.ndarray, centroids: np.ndarray, labels: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """Each vector's cosine to its own cluster's centroid, in chunks (no n x dim gather of centroids)."""
+    out = np.empty(len(vectors), dtype=np.float32)
+    for i in range(0, len(vectors), chunk):
+        out[i:i + chunk] = np.einsum("ij,ij->i", vectors[i:i + chunk], centroids[labels[i:i + chunk]])
+    return out
 
 
 def _absorb_small_clusters(vectors: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
@@ -218,19 +249,29 @@ def _absorb_small_clusters(vectors: np.ndarray, labels: np.ndarray, min_size: in
     big = [c for c in range(len(sizes)) if sizes[c] >= min_size]
     if not big or len(big) == len(sizes):
         return labels
-    big_centroids = np.stack([vectors[labels == c].mean(axis=0) for c in big])
+    big_centroids = _cluster_means(vectors, labels, len(sizes))[big]
     labels = labels.copy()
     small = ~np.isin(labels, big)
     labels[small] = np.array(big)[np.argmax(vectors[small] @ big_centroids.T, axis=1)]
     return labels
 
 
+def _cluster_means(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Mean vector of each label 0..k-1 as one sparse product (no per-cluster copies of the vectors)."""
+    from scipy import sparse
+
+    membership = sparse.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+                                   shape=(k, len(labels)))
+    return np.asarray(membership @ vectors, dtype=np.float64) / np.maximum(np.bincount(labels, minlength=k), 1)[:, None]
+
+
 def _centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit-length centroids with clusters renumbered 0..k-1 by descending size."""
     order = [c for c, _ in sorted(zip(*np.unique(labels, return_counts=True)), key=lambda x: -x[1])]
-    remap = {old: new for new, old in enumerate(order)}
-    labels = np.array([remap[c] for c in labels])
-    centroids = np.stack([vectors[labels == c].mean(axis=0) for c in range(len(order))])
+    remap = np.zeros(max(order) + 1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    labels = remap[labels]
+    centroids = _cluster_means(vectors, labels, len(order))
     return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12), labels
 
 

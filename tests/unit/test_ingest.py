@@ -145,3 +145,14 @@ def test_interactions_roles_ids_and_rejects():
     reasons = dict(zip(data.rejects["row_no"], data.rejects["reason"]))
     assert reasons[2] == "empty item" and reasons[3].startswith("rating 9 is outside") and reasons[4].startswith("time")
     assert data.input_rows == 39 == len(data.rows) + len(data.rejects)
+
+
+def test_delimited_rows_are_built_in_chunks_without_changing_the_result(monkeypatch):
+    from core import ingest
+
+    data = "id,review,rating\n" + "".join(f"{i},review number {i},{i % 5 + 1}\n" for i in range(1, 26)) + "26,broken\n"
+    whole = ingest.load_bytes(data.encode(), "r.csv")
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 7)
+    chunked = ingest.load_bytes(data.encode(), "r.csv")
+    pd.testing.assert_frame_equal(whole.rows, chunked.rows)
+    assert len(chunked.rows) == 25 and len(chunked.rejects) == 1

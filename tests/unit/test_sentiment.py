@@ -20,3 +20,14 @@ def test_classifier_label_distributions_map_to_polarity():
     assert label_distribution_score([{"label": "POSITIVE", "score": 0.9}, {"label": "NEGATIVE", "score": 0.1}]) > 0.7
     assert label_distribution_score([{"label": "1 star", "score": 1.0}]) == -1.0
     assert abs(label_distribution_score([{"label": "neutral", "score": 1.0}])) < 1e-9
+
+
+def test_bundled_sentiment_works_with_a_configured_model_of_another_width():
+    # A user may configure a 768-d model: the embedding head does not apply, the lexical head still scores.
+    from core.sentiment import BundledSentiment
+
+    model = BundledSentiment()
+    texts = ["I love it, excellent quality", "Terrible, it broke and I want a refund"]
+    scores = model.score(texts, ["en", "en"], np.zeros((2, 768), dtype=np.float32))
+    assert scores[0] > 0.2 and scores[1] < -0.2
+    assert model.embedding_directions("en", 768) is None

@@ -51,3 +51,23 @@ def test_find_themes_labels_in_the_data_language():
     assert len(labels) == 3 and all(len(w) >= 2 for l in labels for w in l.split(" / "))
     assert any("性价比" in l for l in labels) and any("尺码" in l for l in labels)
     assert (result.assignment >= 0).mean() == 1.0
+
+
+def test_large_inputs_take_the_sampled_paths_and_agree_with_the_full_ones():
+    # A million snippets: PCA is fitted on a sample and applied in chunks, c-TF-IDF counts a per-class sample.
+    from core.themes import DeflatedReducer
+
+    vectors, _ = make_blobs(3000, n_features=24, centers=5, random_state=1)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    full = PCAReducer(6).fit_transform(vectors)
+    sampled = PCAReducer(6).fit_transform(vectors, fit_sample=1000)
+    assert sampled.shape == full.shape and sampled.dtype == np.float32
+    assert np.abs(np.sum(full * sampled, axis=1)).mean() > 0.95  # same subspace (up to sign)
+    direction = np.eye(24, dtype=np.float32)[:1]
+    deflated = DeflatedReducer(direction, PCAReducer(6)).fit_transform(vectors)
+    expected = PCAReducer(6).fit_transform(DeflatedReducer(direction, PCAReducer(6)).deflate(vectors))
+    assert np.allclose(deflated, expected, atol=1e-4)
+    texts = ["the fabric pilled after washing"] * 300 + ["runs small order a size up"] * 300
+    assignment = np.array([0] * 300 + [1] * 300)
+    sampled_terms = class_tfidf(texts, assignment, 2, "en", max_per_class=50)
+    assert sampled_terms == class_tfidf(texts, assignment, 2, "en")
