@@ -1,7 +1,10 @@
-"""Keywords per review with KeyBERT, on the already-loaded embedder (never a second model copy).
+"""Keywords per review: KeyBERT's method (candidate words and bigrams, maximal marginal relevance against the
+document vector) on the already-loaded embedder (never a second model copy).
 
-Speed: the review vectors are the mean of their snippet vectors (already computed), and each distinct candidate
-word is embedded once through the cached embedder (a vocabulary-level cache), then KeyBERT ranks with MMR.
+Speed: the review vectors are the mean of their snippet vectors (already computed), each distinct candidate word is
+embedded once through the cached embedder (a vocabulary-level cache), and MMR runs for all reviews at once
+(``batched_mmr``), which returns exactly what ``KeyBERT.extract_keywords(use_mmr=True)`` returns (tested) without its
+per-document Python loop: ~1 ms per review there, i.e. 16 minutes per million reviews on this machine.
 """
 from __future__ import annotations
 
@@ -38,11 +41,72 @@ def review_keywords(docs: list[str], doc_vectors: np.ndarray, lang: str, embed: 
         return [[] for _ in docs]
     fixed = make_vectorizer(lang, vocabulary=list(vocabulary))
     word_vectors = embed(list(vocabulary))
-    from keybert import KeyBERT
+    counts = fixed.fit(docs).transform(docs)
+    return batched_mmr(counts, doc_vectors, word_vectors, list(fixed.get_feature_names_out()), top_n, diversity)
 
-    model = KeyBERT(model=keybert_backend(embed))
-    result = model.extract_keywords(docs, vectorizer=fixed, top_n=top_n, use_mmr=True, diversity=diversity,
-                                    doc_embeddings=doc_vectors, word_embeddings=word_vectors)
-    if docs and result and isinstance(result[0], tuple):  # KeyBERT flattens a single document's result
-        result = [result]
-    return result
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def batched_mmr(counts, doc_vectors: np.ndarray, word_vectors: np.ndarray, words: list[str], top_n: int = 3,
+                diversity: float = 0.5, chunk: int = 2000) -> list[list[tuple[str, float]]]:
+    """KeyBERT's MMR for every row of a document-term matrix at once.
+
+    Per document: the candidate most similar to the document first, then repeatedly the candidate maximising
+    (1 - diversity) x sim(doc) - diversity x max sim(already chosen); scores are the rounded document similarities,
+    sorted descending — as keybert._mmr.mmr does, including its first-index tie-breaking."""
+    from scipy import sparse
+
+    counts = sparse.csr_matrix(counts)
+    counts.sort_indices()
+    docs, words_unit = _unit(doc_vectors), _unit(word_vectors)
+    out: list[list[tuple[str, float]]] = []
+    for start in range(0, counts.shape[0], chunk):
+        block = counts[start:start + chunk]
+        indptr, cols = block.indptr, block.indices
+        rows = np.repeat(np.arange(block.shape[0]), np.diff(indptr))
+        doc_sim = np.einsum("ij,ij->i", words_unit[cols], docs[start + rows])  # one value per (doc, candidate)
+        chosen = np.full((block.shape[0], top_n), -1)
+        taken = np.zeros(len(cols), dtype=bool)
+        closest = np.full(len(cols), -np.inf)  # max similarity to the keywords chosen so far
+        for step in range(top_n):
+            score = doc_sim if step == 0 else (1 - diversity) * doc_sim - diversity * closest
+            score = np.where(taken, -np.inf, score)
+            best = _segment_argmax(score, indptr)
+            ok = best >= 0
+            chosen[ok, step] = best[ok]
+            taken[best[ok]] = True
+            if step + 1 < top_n:
+                picked = np.full(len(cols), -1)
+                picked[:] = np.repeat(np.where(ok, cols[np.maximum(best, 0)], -1), np.diff(indptr))
+                has = picked >= 0
+                sim = np.full(len(cols), -np.inf)
+                sim[has] = np.einsum("ij,ij->i", words_unit[cols[has]], words_unit[picked[has]])
+                closest = np.maximum(closest, sim)
+        for d in range(block.shape[0]):
+            picks = [int(i) for i in chosen[d] if i >= 0]
+            keywords = [(words[cols[i]], round(float(doc_sim[i]), 4)) for i in picks]
+            out.append(sorted(keywords, key=lambda kv: kv[1], reverse=True))
+    return out
+
+
+def _segment_argmax(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Per CSR row: the position (into values) of its first maximum that is not -inf; -1 for rows with none."""
+    n_rows = len(indptr) - 1
+    lengths = np.diff(indptr)
+    nonempty = np.flatnonzero(lengths > 0)
+    if len(values) == 0 or len(nonempty) == 0:
+        return np.full(n_rows, -1)
+    maxima = np.maximum.reduceat(values, indptr[nonempty])
+    row_of = np.repeat(np.arange(n_rows), lengths)
+    row_max = np.full(n_rows, -np.inf)
+    row_max[nonempty] = maxima
+    is_max = (values == row_max[row_of]) & np.isfinite(values)
+    positions = np.flatnonzero(is_max)
+    first = np.full(n_rows, -1)
+    # the first maximum per row: positions are ascending, so keep the first seen for each row
+    rows_hit, first_index = np.unique(row_of[positions], return_index=True)
+    first[rows_hit] = positions[first_index]
+    return first
