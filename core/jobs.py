@@ -21,10 +21,13 @@ class JobQueue:
     """FIFO queue of analyses over one workspace, drained by one worker thread."""
 
     def __init__(self, store: Store, settings: Settings,
-                 pipeline_factory: Callable[[Settings, Store], Pipeline] | None = None) -> None:
+                 pipeline_factory: Callable[[Settings, Store], Pipeline] | None = None,
+                 on_done: Callable[[int], None] | None = None) -> None:
+        """on_done(run_id) runs on the worker after each successful run (the dashboard warms its default views)."""
         self.store = store
         self.settings = settings
         self._factory = pipeline_factory or (lambda s, st: Pipeline(s, st))
+        self._on_done = on_done
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
@@ -61,6 +64,8 @@ class JobQueue:
                         pipeline.run(None, searches)
                 else:
                     pipeline.run(reviews, searches, run_id=run_id)
+                if self._on_done is not None:
+                    self._on_done(run_id)
             except Exception as exc:  # the pipeline already marked the run failed; keep serving the queue
                 self.last_error = str(exc)
                 log.warning("run %d failed: %s", run_id, exc)

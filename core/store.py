@@ -699,8 +699,9 @@ class Store:
             HAVING count(*) >= 3 AND (zero_result_share >= 0.3 OR click_share <= 0.3 OR relevance < 2)
             ORDER BY searches * (1 - click_share) DESC LIMIT {int(limit)}""", params)
 
-    def export_reviews(self, filters=None) -> pd.DataFrame:
-        """One row per loaded review with its sentiment, main theme (after PM edits) and keywords."""
+    def export_reviews(self, filters=None, limit: int | None = None) -> pd.DataFrame:
+        """One row per loaded review with its sentiment, main theme (after PM edits) and keywords (the first
+        ``limit`` rows only, when given)."""
         where, params = self.review_filter(filters, "r")
         return self.query_df(f"""
             WITH et AS ({self.EFFECTIVE_THEMES})
@@ -713,7 +714,11 @@ class Store:
                    (SELECT mode(sn.need_type) FILTER (WHERE sn.need_type <> 'other') FROM snippets sn
                     WHERE sn.dataset_id = r.dataset_id AND sn.review_id = r.review_id) AS need_type
             FROM reviews r LEFT JOIN et ON et.dataset_id = r.dataset_id AND et.raw_theme_id = r.theme_id
-            WHERE {where} ORDER BY r.dataset_id, r.row_no""", params)
+            WHERE {where} ORDER BY r.dataset_id, r.row_no{f" LIMIT {int(limit)}" if limit else ""}""", params)
+
+    def count_reviews(self, filters=None) -> int:
+        where, params = self.review_filter(filters, "r")
+        return int(self.query_df(f"SELECT count(*) AS n FROM reviews r WHERE {where}", params).iloc[0, 0])
 
     def theme_centroids(self) -> pd.DataFrame:
         """Computed themes with their centroids, for matching search intents uploaded on their own."""
@@ -797,26 +802,46 @@ class Store:
                    text, score FROM facts""", params)
 
     def driver_moments(self, filters=None) -> dict:
-        """Sufficient statistics of the rating-driver regression (core.needs.drivers_from_moments), aggregated here so
-        a million reviews never leave DuckDB: rated reviews' n, sum and sum of squares of the rating; per (theme,
-        polarity) flag its reviews and rating sum; reviews sharing each pair of flags; polar reviews per theme."""
+        """Sufficient statistics of the rating-driver regression (core.needs.drivers_from_moments): rated reviews' n,
+        sum and sum of squares of the rating; per (theme, polarity) flag its reviews and rating sum; reviews sharing
+        each pair of flags; polar reviews per theme. DuckDB reduces the facts to integer-coded flags (one row per
+        review and flag); X'X is then one sparse product, so a million reviews never leave DuckDB as text."""
+        from scipy import sparse
+
         facts, params = self._snippet_facts(filters)
-        flags = f"""{facts},
-            rated AS (SELECT DISTINCT dataset_id, review_id, rating FROM facts WHERE rating IS NOT NULL),
-            flags AS (SELECT DISTINCT dataset_id, review_id, label AS theme, sentiment AS polarity, rating FROM facts
-                      WHERE rating IS NOT NULL AND sentiment <> 'neutral')"""
-        totals = self.query_df(f"{flags} SELECT count(*) AS n, COALESCE(sum(rating), 0) AS sum_y, "
-                               f"COALESCE(sum(rating * rating), 0) AS sum_yy FROM rated", params).iloc[0]
-        columns = self.query_df(f"{flags} SELECT theme, polarity, count(*) AS n, sum(rating) AS sum_y FROM flags "
-                                f"GROUP BY 1, 2", params)
-        xtx = self.query_df(f"""{flags} SELECT a.theme AS theme_a, a.polarity AS polarity_a, b.theme AS theme_b,
-                   b.polarity AS polarity_b, count(*) AS n
-            FROM flags a JOIN flags b ON a.dataset_id = b.dataset_id AND a.review_id = b.review_id
-            GROUP BY 1, 2, 3, 4""", params)
-        themes = self.query_df(f"{flags} SELECT theme, count(DISTINCT (dataset_id, review_id)) AS reviews FROM flags "
-                               f"GROUP BY 1", params)
-        return {"n": int(totals.n), "sum_y": float(totals.sum_y), "sum_yy": float(totals.sum_yy), "columns": columns,
-                "xtx": xtx, "themes": themes}
+        totals = self.query_df(f"""{facts}, rated AS (SELECT DISTINCT dataset_id, review_id, rating FROM facts
+                                                      WHERE rating IS NOT NULL)
+            SELECT count(*) AS n, COALESCE(sum(rating), 0) AS sum_y, COALESCE(sum(rating * rating), 0) AS sum_yy
+            FROM rated""", params).iloc[0]
+        empty = {"n": int(totals.n), "sum_y": float(totals.sum_y), "sum_yy": float(totals.sum_yy),
+                 "columns": pd.DataFrame(columns=["theme", "polarity", "n", "sum_y"]),
+                 "xtx": pd.DataFrame(columns=["theme_a", "polarity_a", "theme_b", "polarity_b", "n"]),
+                 "themes": pd.DataFrame(columns=["theme", "reviews"])}
+        flags_sql = f"""{facts},
+            flags AS (SELECT DISTINCT hash(dataset_id, review_id) AS review, label, sentiment, rating FROM facts
+                      WHERE rating IS NOT NULL AND sentiment <> 'neutral'),
+            cols AS (SELECT label, sentiment, row_number() OVER (ORDER BY label, sentiment) - 1 AS c
+                     FROM (SELECT DISTINCT label, sentiment FROM flags))"""
+        names = self.query_df(f"{flags_sql} SELECT label AS theme, sentiment AS polarity FROM cols ORDER BY c", params)
+        if names.empty:
+            return empty
+        coded = self.query_df(f"{flags_sql} SELECT f.review, cols.c, f.rating FROM flags f JOIN cols USING (label, sentiment)",
+                              params)
+        _, review = np.unique(coded["review"].to_numpy(), return_inverse=True)
+        column = coded["c"].to_numpy(np.int64)
+        k = len(names)
+        x = sparse.csr_matrix((np.ones(len(coded)), (review, column)), shape=(review.max() + 1, k))
+        xtx = (x.T @ x).tocoo()
+        columns = names.assign(n=np.bincount(column, minlength=k),
+                               sum_y=np.bincount(column, weights=coded["rating"].to_numpy(float), minlength=k))
+        theme, polarity = names["theme"].to_numpy(), names["polarity"].to_numpy()
+        pairs = pd.DataFrame({"theme_a": theme[xtx.row], "polarity_a": polarity[xtx.row], "theme_b": theme[xtx.col],
+                              "polarity_b": polarity[xtx.col], "n": xtx.data.astype(int)})
+        # reviews with a polar mention of a theme = negative + positive - both (the both count is an X'X cell)
+        both = pairs[(pairs["theme_a"] == pairs["theme_b"]) & (pairs["polarity_a"] == "negative")
+                     & (pairs["polarity_b"] == "positive")].set_index("theme_a")["n"]
+        themes = columns.groupby("theme")["n"].sum().sub(both, fill_value=0).astype(int).rename("reviews").reset_index()
+        return {**empty, "columns": columns, "xtx": pairs, "themes": themes}
 
     def negative_theme_days(self, filters=None) -> pd.DataFrame:
         """Negative mentions per theme and day (the input of emerging issues)."""
@@ -851,6 +876,10 @@ class Store:
         """Reviews with their text, language, rating and sentiment (the input of star calibration)."""
         return self.query_df("SELECT review_id, text, lang, rating, sentiment, sentiment_score FROM reviews "
                              "WHERE dataset_id = ? ORDER BY row_no", [dataset_id])
+
+    def star_scores(self, dataset_id: int) -> pd.DataFrame:
+        """Rating and sentiment of every review of one dataset, without the text (star agreement on the Data page)."""
+        return self.query_df("SELECT rating, sentiment_score, sentiment FROM reviews WHERE dataset_id = ?", [dataset_id])
 
     def base_sentiment(self, dataset_id: int) -> pd.DataFrame:
         """Snippets with the bundled (not adapted) sentiment score, and reviews re-rolled from it."""

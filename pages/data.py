@@ -121,7 +121,8 @@ def recluster_section(dataset_id: int) -> None:
 
 def stars_section(dataset_id: int) -> None:
     """Sentiment against the dataset's own star ratings, and adapting it to them."""
-    figures = star_agreement(store.rated_reviews(dataset_id))
+    figures = ui.load_static("stars", lambda: star_agreement(store.star_scores(dataset_id)), store.data_version(),
+                             dataset_id)
     if figures["agreement"] is None:
         return
     history = store.calibrations(dataset_id)

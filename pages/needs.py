@@ -14,7 +14,7 @@ tabs = st.tabs(["Backlog", "Need types", "Feature requests", "Rating drivers", "
 with tabs[0]:
     st.caption("Needs ranked by opportunity = importance + max(importance − satisfaction, 0) (outcome-driven "
                "innovation, 0–10 scales), with the evidence behind each.")
-    backlog = ui.load_static("backlog", lambda: latent.backlog(store, filters), store.data_version(), filters)
+    backlog = ui.latent_view("backlog", filters)
     if backlog.empty:
         st.info("No themes for these filters.")
     else:
@@ -42,7 +42,7 @@ with tabs[1]:
         st.rerun()
 
 with tabs[2]:
-    requests = ui.load_static("requests", lambda: latent.feature_requests(store, filters), store.data_version(), filters)
+    requests = ui.latent_view("requests", filters)
     if requests.empty:
         st.info("No feature requests or wishes found for these filters.")
     else:
@@ -51,7 +51,7 @@ with tabs[2]:
                  column_config={"examples": st.column_config.TextColumn("What customers wrote", width="large")})
 
 with tabs[3]:
-    drivers = ui.load_static("drivers", lambda: latent.drivers(store, filters), store.data_version(), filters)
+    drivers = ui.latent_view("drivers", filters)
     if drivers.empty:
         st.info("Rating drivers need a rating column and enough rated reviews.")
     else:
@@ -63,8 +63,7 @@ with tabs[3]:
 
 with tabs[4]:
     window = st.slider("Recent window (days)", 7, 90, 21)
-    found = ui.load_static("emerging", lambda: latent.emerging_issues(store, filters, window), store.data_version(),
-                           filters, window)
+    found = ui.latent_view("emerging", filters, window)
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:
         st.success("No complaint theme is rising significantly in this window.")

@@ -1,7 +1,7 @@
 """Overview: headline figures, top opportunities, sentiment and volume over time."""
 import streamlit as st
 
-from core import charts, insights, latent
+from core import charts, insights
 from pages import ui
 
 st.title("Overview")
@@ -17,7 +17,7 @@ b.metric("Average rating", "–" if figures["average_rating"] is None or figures
 c.metric("Share negative", ui.percent(figures["negative_share"]), help="Reviews whose overall sentiment is negative")
 d.metric("Need themes", figures["themes"])
 
-rising = ui.load_static("emerging", lambda: latent.emerging_issues(store, filters, 21), store.data_version(), filters, 21)
+rising = ui.latent_view("emerging", filters, 21)
 for row in (rising[rising["emerging"]].itertuples() if not rising.empty else []):
     st.warning(f"Emerging issue — **{row.theme}**: {row.recent_share:.1%} of complaints in the last 3 weeks vs "
                f"{row.earlier_share:.1%} before ({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e}). "

@@ -62,7 +62,8 @@ split_data = Data.from_frame(train, users=data.users, items=catalogue.items, asp
                              aspect_names=catalogue.aspect_names, needs=needs[: len(data.users)])
 split_data.item_vectors = catalogue.item_vectors
 usable = [n for n in MODELS if n != "content" or catalogue.item_vectors is not None]
-table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in usable], split_data, test), len(frame), params)
+table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in usable], split_data, test),
+                       store.data_version(), len(frame), params)
 ui.chart(charts.metric_bars(table.reset_index()), "recommender_ndcg")
 ui.table(table.reset_index(), "recommender_evaluation")
 

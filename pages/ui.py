@@ -50,7 +50,7 @@ def workspace() -> Store:
 
 @st.cache_resource(show_spinner=False)
 def jobs() -> JobQueue:
-    return JobQueue(workspace(), settings())
+    return JobQueue(workspace(), settings(), on_done=lambda run_id: warm_default_views())
 
 
 def _secrets_section(name: str) -> dict:
@@ -142,7 +142,8 @@ def sidebar_filters() -> Filters:
         _widget_value("dates", (first, last))
         value = bar.date_input("Date range", min_value=first, max_value=last, key="w_dates",
                                on_change=_remember, args=("dates",))
-        dates = tuple(value) if isinstance(value, (list, tuple)) and len(value) == 2 else ()
+        # the whole range is no date filter: the unfiltered view (warmed after each analysis) serves it
+        dates = tuple(value) if isinstance(value, (list, tuple)) and len(value) == 2 and tuple(value) != (first, last) else ()
     categories = _facet_select(bar, "Category", "category", "categories", base)
     products = _facet_select(bar, "Product", "product", "products", base)
     _widget_value("langs", [])
@@ -189,14 +190,24 @@ def chart(chart_obj: alt.Chart, name: str) -> None:
                           key=f"svg_{name}", on_click="ignore")
 
 
-def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None) -> None:
-    """Place a table with CSV and XLSX downloads (formula injection neutralised)."""
-    st.dataframe(frame, hide_index=True, column_config=column_config, width="stretch",
+PREVIEW_ROWS = 2000
+
+
+def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
+          full: Callable[[], pd.DataFrame] | None = None) -> None:
+    """Place a table with CSV and XLSX downloads (formula injection neutralised). A table longer than PREVIEW_ROWS
+    shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
+    only when clicked (``full`` gives them when ``frame`` is itself a preview)."""
+    full = full or (lambda: frame)
+    shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
+    if len(shown) < len(frame):
+        st.caption(f"Showing the first {len(shown):,} of {len(frame):,} rows; the downloads below contain all of them.")
+    st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch",
                  **({"height": height} if height else {}))
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button("⬇ CSV", data=lambda: table_csv(frame), file_name=f"{name}.csv", mime="text/csv",
+    left.download_button("⬇ CSV", data=lambda: table_csv(full()), file_name=f"{name}.csv", mime="text/csv",
                          key=f"csv_{name}", on_click="ignore")
-    right.download_button("⬇ XLSX", data=lambda: table_xlsx(frame), file_name=f"{name}.xlsx",
+    right.download_button("⬇ XLSX", data=lambda: table_xlsx(full()), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx_{name}", on_click="ignore")
 
@@ -243,3 +254,40 @@ def jobs_embedders() -> dict:
     from core.embed import embedders_from_settings
 
     return embedders_from_settings(settings().embed)
+
+
+# --- latent-needs views (shared by pages and the warm-up) -----------------------------------------------------------
+
+def latent_view(name: str, filters: Filters, *extra: Any) -> Any:
+    """backlog | requests | drivers | emerging (extra: window days), memoised per data version and filters."""
+    from core import latent
+
+    compute = {"backlog": latent.backlog, "requests": latent.feature_requests, "drivers": latent.drivers,
+               "emerging": latent.emerging_issues}[name]
+    store = workspace()
+    return load_static(name, lambda: compute(store, filters, *extra), store.data_version(), filters, *extra)
+
+
+def warm_default_views() -> None:
+    """After an analysis, compute what the pages show with no filter set, so the first visit is served warm (on a
+    million reviews the Latent needs page is ~10 s cold, ~0.1 s warm). Runs on the analysis worker thread."""
+    import logging
+    import time
+
+    from core import insights
+
+    started = time.perf_counter()
+    unfiltered = Filters()
+    try:
+        figures = load("overview", unfiltered)
+        for args in (("summary",), ("facet_values", "category", unfiltered), ("facet_values", "product", unfiltered),
+                     ("theme_table", unfiltered), ("need_type_table", unfiltered), ("count_reviews", unfiltered),
+                     ("export_reviews", unfiltered, PREVIEW_ROWS),
+                     ("sentiment_over_time", unfiltered, insights.pick_period(figures.get("first_date"), figures.get("last_date")))):
+            load(*args)
+        for name, extra in (("emerging", (21,)), ("backlog", ()), ("requests", ()), ("drivers", ())):
+            latent_view(name, unfiltered, *extra)
+    except Exception as exc:  # a warm-up never breaks anything: the pages compute on demand
+        logging.getLogger("needlens.ui").warning("warm-up failed: %s", exc)
+        return
+    logging.getLogger("needlens.ui").info("default views warmed in %.1f s", time.perf_counter() - started)

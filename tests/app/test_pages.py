@@ -185,3 +185,30 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
     assert len(preview) >= 3 and preview["snippets"].sum() > 1000
     at.button(key="apply_1").click().run()
     assert not at.exception and not any("proposed themes" in c.value for c in at.caption)
+
+
+def test_default_views_are_warm_after_an_analysis(demo_workspace, monkeypatch, tmp_path):
+    # After each analysis the job worker computes the unfiltered views, so a PM's first visit is served warm.
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "warm.duckdb"
+    shutil.copy(demo_workspace, db)
+    monkeypatch.setenv("NEEDLENS_DB", str(db))
+    at = AppTest.from_string("""
+import streamlit as st
+from core.filters import Filters
+from pages import ui
+ui.workspace.clear()
+ui.settings.clear()
+ui._shared_memo.clear()
+ui.warm_default_views()
+memo, _ = ui._shared_memo()
+st.session_state["warmed"] = sorted({key[0] for key in memo})
+st.session_state["backlog_rows"] = len(ui.latent_view("backlog", Filters()))
+""", default_timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["warmed"] == ["backlog", "drivers", "emerging", "requests"]
+    assert at.session_state["backlog_rows"] > 0

@@ -54,11 +54,13 @@ def test_job_queue_runs_one_analysis_at_a_time_in_order(tmp_path, settings, fake
                 with lock:
                     running.remove(run_id)
 
-    queue = JobQueue(store, settings, lambda s, st: Watched(s, st, **fake_models))
+    finished = []
+    queue = JobQueue(store, settings, lambda s, st: Watched(s, st, **fake_models), on_done=finished.append)
     first = queue.submit(Source("a.csv", path=write_reviews(tmp_path / "a.csv", 40)))
     second = queue.submit(Source("b.csv", path=write_reviews(tmp_path / "b.csv", 50, zh=False)))
     assert store.run(second)["status"] in ("queued", "running")
     assert queue.wait(120)
     assert max(overlaps) == 1
+    assert finished == [first, second]  # the dashboard's warm-up hook ran after each successful run
     assert [store.run(r)["status"] for r in (first, second)] == ["done", "done"]
     assert store.run(first)["finished_at"] <= store.run(second)["started_at"] or store.run(first)["run_id"] < second
