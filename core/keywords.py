@@ -30,19 +30,36 @@ def keybert_backend(embed: Callable[[list[str]], np.ndarray]):
 
 
 def review_keywords(docs: list[str], doc_vectors: np.ndarray, lang: str, embed: Callable[[list[str]], np.ndarray],
-                    top_n: int = 3, diversity: float = 0.5) -> list[list[tuple[str, float]]]:
-    """Top-n diverse keywords for each document (all documents in one language)."""
+                    top_n: int = 3, diversity: float = 0.5, chunk: int = 100_000) -> list[list[tuple[str, float]]]:
+    """Top-n diverse keywords for each document (all documents in one language).
+
+    Candidates are the words and bigrams found in at least two documents (any when there are fewer than 50). The
+    vocabulary's document frequencies are counted ``chunk`` documents at a time and the document-term matrix is built
+    per chunk, so a million reviews never hold one million-row matrix; the result is the same as in one piece."""
     if not docs:
         return []
     min_df = 2 if len(docs) >= 50 else 1
-    try:
-        vocabulary = make_vectorizer(lang, min_df=min_df).fit(docs).get_feature_names_out()
-    except ValueError:  # nothing but stop words
+    frequency: dict[str, int] = {}
+    for start in range(0, len(docs), chunk):
+        counter = make_vectorizer(lang)
+        try:
+            present = counter.fit_transform(docs[start:start + chunk])
+        except ValueError:  # nothing but stop words in this chunk
+            continue
+        per_term = np.asarray((present > 0).sum(axis=0)).ravel()
+        for term, count in zip(counter.get_feature_names_out(), per_term):
+            frequency[term] = frequency.get(term, 0) + int(count)
+    vocabulary = sorted(t for t, f in frequency.items() if f >= min_df)
+    del frequency
+    if not vocabulary:
         return [[] for _ in docs]
-    fixed = make_vectorizer(lang, vocabulary=list(vocabulary))
-    word_vectors = embed(list(vocabulary))
-    counts = fixed.fit(docs).transform(docs)
-    return batched_mmr(counts, doc_vectors, word_vectors, list(fixed.get_feature_names_out()), top_n, diversity)
+    fixed = make_vectorizer(lang, vocabulary=vocabulary)
+    word_vectors = embed(vocabulary)
+    out: list[list[tuple[str, float]]] = []
+    for start in range(0, len(docs), chunk):
+        counts = fixed.transform(docs[start:start + chunk])
+        out.extend(batched_mmr(counts, doc_vectors[start:start + chunk], word_vectors, vocabulary, top_n, diversity))
+    return out
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -45,3 +45,11 @@ def test_batched_mmr_breaks_ties_like_keybert_and_handles_empty_rows():
     assert [w for w, _ in result[0]] == ["a", "c"]  # first index wins the tie; then diversity prefers c over b
     assert result[1] == []
     assert [w for w, _ in result[2]] == ["c", "b"]
+
+
+def test_chunked_vocabulary_and_matrix_give_the_same_keywords():
+    frame = pd.read_csv(ROOT / "data" / "demo_reviews.csv")
+    docs = frame["review_text"].head(300).tolist()
+    embedder = HashingEmbedder(48)
+    vectors = embedder.embed(docs)
+    assert review_keywords(docs, vectors, "en", embedder.embed, chunk=37) == review_keywords(docs, vectors, "en", embedder.embed)
