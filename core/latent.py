@@ -61,16 +61,17 @@ def emerging_issues(store: Store, filters: Filters | None = None, window_days: i
     return emerging(store.negative_theme_days(filters), window_days)
 
 
-def backlog(store: Store, filters: Filters | None = None, top: int = 20) -> pd.DataFrame:
+def backlog(store: Store, filters: Filters | None = None, top: int = 20,
+            driver: pd.DataFrame | None = None) -> pd.DataFrame:
     """Ranked needs with evidence: need, need type, volume, negative share, rating impact, trend, opportunity,
-    the products most affected and an example quote."""
+    the products most affected and an example quote (``driver``: rating drivers already computed for these filters)."""
     themes = insights.with_trend(store.theme_table(filters))
     if themes.empty:
         return pd.DataFrame()
     ranked = odi_opportunity(themes)
     types = store.theme_need_types(filters)
     ranked = ranked.merge(types, on=["dataset_id", "theme_id"], how="left")
-    driver = drivers(store, filters)
+    driver = drivers(store, filters) if driver is None else driver
     impact = dict(zip(driver["theme"], driver["negative_effect"])) if not driver.empty else {}
     evidence = store.negative_evidence(filters).set_index(["dataset_id", "theme_id"])
     rows = []

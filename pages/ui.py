@@ -262,8 +262,8 @@ def latent_view(name: str, filters: Filters, *extra: Any) -> Any:
     """backlog | requests | drivers | emerging (extra: window days), memoised per data version and filters."""
     from core import latent
 
-    compute = {"backlog": latent.backlog, "requests": latent.feature_requests, "drivers": latent.drivers,
-               "emerging": latent.emerging_issues}[name]
+    compute = {"backlog": lambda store, f: latent.backlog(store, f, driver=latent_view("drivers", f)),
+               "requests": latent.feature_requests, "drivers": latent.drivers, "emerging": latent.emerging_issues}[name]
     store = workspace()
     return load_static(name, lambda: compute(store, filters, *extra), store.data_version(), filters, *extra)
 
@@ -285,7 +285,7 @@ def warm_default_views() -> None:
                      ("export_reviews", unfiltered, PREVIEW_ROWS),
                      ("sentiment_over_time", unfiltered, insights.pick_period(figures.get("first_date"), figures.get("last_date")))):
             load(*args)
-        for name, extra in (("emerging", (21,)), ("backlog", ()), ("requests", ()), ("drivers", ())):
+        for name, extra in (("emerging", (21,)), ("drivers", ()), ("backlog", ()), ("requests", ())):
             latent_view(name, unfiltered, *extra)
     except Exception as exc:  # a warm-up never breaks anything: the pages compute on demand
         logging.getLogger("needlens.ui").warning("warm-up failed: %s", exc)
