@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .config import Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
@@ -389,9 +390,10 @@ class Pipeline:
             route_vectors = vectors[route]
             local = np.arange(len(group))
             codes, review_ids = pd.factorize(group["review_id"])
-            sums = np.zeros((len(review_ids), route_vectors.shape[1]), dtype=np.float32)
-            np.add.at(sums, codes, route_vectors[local])
-            doc_vectors = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+            membership = sparse.csr_matrix((np.ones(len(codes), dtype=np.float32), (codes, local)),
+                                           shape=(len(review_ids), len(local)))
+            doc_vectors = np.asarray(membership @ route_vectors, dtype=np.float32)  # summed snippet vectors, one copy
+            doc_vectors /= np.maximum(np.linalg.norm(doc_vectors, axis=1, keepdims=True), 1e-12)
             texts = group.groupby("review_id", sort=False)["text"].apply(" ".join).reindex(review_ids).tolist()
             found = review_keywords(texts, doc_vectors, route, self.cached(route).embed, self.settings.keywords_per_review)
             for review_id, keywords in zip(review_ids, found):
