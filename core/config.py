@@ -27,7 +27,7 @@ class EmbedSettings:
     device: str = "auto"  # auto | cpu | cuda | mps
     batch_size: int = 64
     max_seq_length: int = 128
-    # auto: ONNX Runtime with int8 feed-forward weights on CPU (bench/embed_speed.py), torch (fp16) on a GPU;
+    # auto: ONNX Runtime with int8 MatMul weights on CPU (bench/embed_speed.py), torch (fp16) on a GPU;
     # torch | onnx (fp32) | onnx-int8 force one.
     backend: str = "auto"
 
