@@ -212,3 +212,15 @@ st.session_state["backlog_rows"] = len(ui.latent_view("backlog", Filters()))
     assert not at.exception, at.exception
     assert at.session_state["warmed"] == ["backlog", "drivers", "emerging", "requests"]
     assert at.session_state["backlog_rows"] > 0
+
+
+def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
+    # A million-review workspace must not send every review to the browser: the page shows the first rows and says
+    # how many the downloads hold.
+    from pages import ui
+
+    monkeypatch.setattr(ui, "PREVIEW_ROWS", 100)
+    at = open_page("report")
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 100
+    assert any("Showing the first 100 of" in c.value and "downloads contain all" in c.value for c in at.caption)
