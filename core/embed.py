@@ -287,8 +287,8 @@ def load_embedder(model: str, device: str = "auto", batch_size: int = 64, max_se
     if backend in ("onnx", "onnx-int8"):
         try:
             return OnnxEmbedder(model, batch_size, max_seq_length, quantize=backend == "onnx-int8")
-        except ModelError as exc:  # e.g. a CLS-pooled model: the torch path runs it as it is
-            log.warning("%s; using torch", exc)
+        except Exception as exc:  # a CLS-pooled model, an unwritable cache, an export torch cannot trace: torch runs it
+            log.warning("ONNX path unavailable for %s (%s: %s); using torch", model, type(exc).__name__, exc)
     return SentenceTransformerEmbedder(model, device, batch_size, max_seq_length)
 
 

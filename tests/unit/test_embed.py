@@ -105,3 +105,14 @@ def test_auto_backend_picks_onnx_on_cpu_and_torch_when_asked(tiny_model_dir, mon
     assert isinstance(load_embedder(str(tiny_model_dir), "cpu", backend="auto"), OnnxEmbedder)
     assert isinstance(load_embedder(str(tiny_model_dir), "cpu", backend="torch"), SentenceTransformerEmbedder)
     load_embedder.cache_clear()
+
+
+def test_auto_backend_falls_back_to_torch_when_the_onnx_cache_is_unwritable(tiny_model_dir, monkeypatch, tmp_path):
+    from core.embed import load_embedder
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("NEEDLENS_MODEL_CACHE", str(blocked / "onnx"))
+    load_embedder.cache_clear()
+    assert isinstance(load_embedder(str(tiny_model_dir), "cpu", backend="auto"), SentenceTransformerEmbedder)
+    load_embedder.cache_clear()
