@@ -327,10 +327,7 @@ class CachedEmbedder:
 
         codes, unique = pd.factorize(pd.Series([text_hash(t) for t in texts], dtype=object))
         unique = unique.tolist()
-        first_text: list[str | None] = [None] * len(unique)
-        for i, code in enumerate(codes):
-            if first_text[code] is None:
-                first_text[code] = texts[i]
+        first_text = [texts[i] for i in np.unique(codes, return_index=True)[1]]  # codes number texts as first seen
         vectors = np.zeros((len(unique), self.dim), dtype=np.float32)  # one row per distinct text, filled in place
         found = self.cache.get_embeddings(self.name, unique)
         missing = []

@@ -96,8 +96,7 @@ def batched_mmr(counts, doc_vectors: np.ndarray, word_vectors: np.ndarray, words
             chosen[ok, step] = best[ok]
             taken[best[ok]] = True
             if step + 1 < top_n:
-                picked = np.full(len(cols), -1)
-                picked[:] = np.repeat(np.where(ok, cols[np.maximum(best, 0)], -1), np.diff(indptr))
+                picked = np.repeat(np.where(ok, cols[np.maximum(best, 0)], -1), np.diff(indptr))
                 has = picked >= 0
                 sim = np.full(len(cols), -np.inf)
                 sim[has] = np.einsum("ij,ij->i", words_unit[cols[has]], words_unit[picked[has]])

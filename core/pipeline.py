@@ -17,7 +17,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from .config import Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
@@ -28,7 +27,7 @@ from .needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, is_feature_reques
 from .sentiment import SentimentModel, labels_from_scores, load_sentiment_model, roll_up
 from .store import Store
 from .text import detect_language, split_snippets, text_hash
-from .themes import find_themes, theme_map
+from .themes import cluster_means, find_themes, theme_map
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
@@ -388,11 +387,8 @@ class Pipeline:
         records = []
         for route, group in snippets.groupby("route", sort=True):
             route_vectors = vectors[route]
-            local = np.arange(len(group))
             codes, review_ids = pd.factorize(group["review_id"])
-            membership = sparse.csr_matrix((np.ones(len(codes), dtype=np.float32), (codes, local)),
-                                           shape=(len(review_ids), len(local)))
-            doc_vectors = np.asarray(membership @ route_vectors, dtype=np.float32)  # summed snippet vectors, one copy
+            doc_vectors = cluster_means(route_vectors, codes, len(review_ids), np.float32)
             doc_vectors /= np.maximum(np.linalg.norm(doc_vectors, axis=1, keepdims=True), 1e-12)
             texts = group.groupby("review_id", sort=False)["text"].apply(" ".join).reindex(review_ids).tolist()
             found = review_keywords(texts, doc_vectors, route, self.cached(route).embed, self.settings.keywords_per_review)

@@ -102,6 +102,7 @@ class BundledSentiment:
         self.en_lexical = LexicalHead(models_dir / "en_lexical.npz")
         self.zh_head = LinearHead(models_dir / "zh_sentiment.npz")
         self.zh_embedder = zh_embedder
+        self._warned = False  # the width-mismatch warning, once
 
     def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
         if vectors is None:
@@ -115,7 +116,7 @@ class BundledSentiment:
             if vectors.shape[1] == self.en_head.coef.shape[0]:
                 logit = 0.5 * (self.en_head.logit(vectors[~zh]) + lexical)
             else:  # a configured model of another width (e.g. a 768-d one): the head does not apply, words do
-                if not getattr(self, "_warned", False):
+                if not self._warned:
                     log.warning("embedding width %d differs from the sentiment head's %d: English sentiment uses the "
                                 "lexical head alone", vectors.shape[1], self.en_head.coef.shape[0])
                     self._warned = True

@@ -36,14 +36,17 @@ EN_STOPWORDS = sorted(ENGLISH_STOP_WORDS | REVIEW_STOPWORDS)
 # --- steps --------------------------------------------------------------------------------------------------------
 
 class Reducer(Protocol):
-    def fit_transform(self, vectors: np.ndarray) -> np.ndarray: ...
+    def fit_transform(self, vectors: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+        """prepare: a row-wise map applied before reducing (chunk by chunk where the reducer can), so no full-size
+        copy of the vectors has to exist."""
+        ...
 
 
 class NoReducer:
     """Do-nothing step: cluster in the embedding space itself."""
 
-    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
-        return vectors
+    def fit_transform(self, vectors: np.ndarray, prepare=None) -> np.ndarray:
+        return prepare(vectors) if prepare else vectors
 
 
 class PCAReducer:
@@ -52,9 +55,7 @@ class PCAReducer:
     def __init__(self, dims: int = 48, seed: int = 42) -> None:
         self.dims, self.seed = dims, seed
 
-    def fit_transform(self, vectors: np.ndarray, fit_sample: int = 100_000, prepare=None) -> np.ndarray:
-        """prepare: a row-wise map applied chunk by chunk before the projection (DeflatedReducer's), so no full-size
-        copy of the vectors is ever made."""
+    def fit_transform(self, vectors: np.ndarray, prepare=None, fit_sample: int = 100_000) -> np.ndarray:
         prepare = prepare or (lambda x: x)
         dims = min(self.dims, vectors.shape[1], max(vectors.shape[0] - 1, 1))
         if dims >= vectors.shape[1]:
@@ -88,10 +89,9 @@ class DeflatedReducer:
         x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         return x
 
-    def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
-        if isinstance(self.inner, PCAReducer):  # deflate chunk by chunk inside the projection
-            return self.inner.fit_transform(vectors, prepare=self.deflate)
-        return self.inner.fit_transform(self.deflate(vectors))
+    def fit_transform(self, vectors: np.ndarray, prepare=None) -> np.ndarray:
+        deflate = self.deflate if prepare is None else (lambda x: self.deflate(prepare(x)))
+        return self.inner.fit_transform(vectors, prepare=deflate)
 
 
 class Clusterer(Protocol):
@@ -249,20 +249,22 @@ def _absorb_small_clusters(vectors: np.ndarray, labels: np.ndarray, min_size: in
     big = [c for c in range(len(sizes)) if sizes[c] >= min_size]
     if not big or len(big) == len(sizes):
         return labels
-    big_centroids = _cluster_means(vectors, labels, len(sizes))[big]
+    big_centroids = cluster_means(vectors, labels, len(sizes))[big]
     labels = labels.copy()
     small = ~np.isin(labels, big)
     labels[small] = np.array(big)[np.argmax(vectors[small] @ big_centroids.T, axis=1)]
     return labels
 
 
-def _cluster_means(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+def cluster_means(vectors: np.ndarray, labels: np.ndarray, k: int, dtype=np.float64) -> np.ndarray:
     """Mean vector of each label 0..k-1 as one sparse product (no per-cluster copies of the vectors)."""
     from scipy import sparse
 
     membership = sparse.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
                                    shape=(k, len(labels)))
-    return np.asarray(membership @ vectors, dtype=np.float64) / np.maximum(np.bincount(labels, minlength=k), 1)[:, None]
+    means = np.asarray(membership @ vectors, dtype=dtype)
+    means /= np.maximum(np.bincount(labels, minlength=k), 1).astype(dtype)[:, None]
+    return means
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -271,7 +273,7 @@ def _centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.
     remap = np.zeros(max(order) + 1, dtype=np.int64)
     remap[order] = np.arange(len(order))
     labels = remap[labels]
-    centroids = _cluster_means(vectors, labels, len(order))
+    centroids = cluster_means(vectors, labels, len(order))
     return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12), labels
 
 

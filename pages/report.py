@@ -14,8 +14,5 @@ st.download_button("⬇ Download the HTML insight report", type="primary",
                    data=lambda: build_report(store, filters, privacy_k=ui.settings().privacy_k), file_name="needlens_report.html", mime="text/html",
                    on_click="ignore")
 st.subheader("All reviews with their sentiment, theme and keywords")
-total = ui.load("count_reviews", filters)
-preview = ui.load("export_reviews", filters, ui.PREVIEW_ROWS)
-if total > len(preview):
-    st.caption(f"Showing the first {len(preview):,} of {total:,} reviews; the downloads contain all of them.")
-ui.table(preview, "reviews", height=360, full=lambda: ui.load("export_reviews", filters))
+ui.table(ui.load("export_reviews", filters, ui.PREVIEW_ROWS), "reviews", height=360,
+         full=lambda: ui.load("export_reviews", filters), total=ui.load("count_reviews", filters))

@@ -194,14 +194,15 @@ PREVIEW_ROWS = 2000
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
-          full: Callable[[], pd.DataFrame] | None = None) -> None:
+          full: Callable[[], pd.DataFrame] | None = None, total: int | None = None) -> None:
     """Place a table with CSV and XLSX downloads (formula injection neutralised). A table longer than PREVIEW_ROWS
     shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
-    only when clicked (``full`` gives them when ``frame`` is itself a preview)."""
+    only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them)."""
     full = full or (lambda: frame)
+    total = len(frame) if total is None else total
     shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
-    if len(shown) < len(frame):
-        st.caption(f"Showing the first {len(shown):,} of {len(frame):,} rows; the downloads below contain all of them.")
+    if len(shown) < total:
+        st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the downloads contain all of them.")
     st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch",
                  **({"height": height} if height else {}))
     left, right, _ = st.columns([1, 1, 4])
