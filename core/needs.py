@@ -88,42 +88,87 @@ def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType,
 
 # --- feature requests ------------------------------------------------------------------------------------------------
 
+_POSITIVE = (r"(?:great|nice|better|perfect|good|awesome|helpful|ideal|lovely|amazing|fantastic|a\s+dream|a\s+keeper|"
+             r"(?:one\s+of\s+)?my\s+(?:new\s+)?favou?rites?|five\s+stars|5\s+stars|even\s+better|so\s+much\s+better)")
+_CHANGE = (r"(?:longer|shorter|more|less|bigger|smaller|wider|narrower|looser|tighter|thicker|thinner|softer|higher|lower|"
+           r"deeper|lighter|heavier|stronger|sturdier|lined|made|cut|sold|offered|available|included|labell?ed|"
+           r"marked|sewn|reinforced|adjustable|washable|cheaper|priced|either)")
 _EN_CUES = [
     # wishes about the product or the seller (regrets about one's own choice are excluded below)
     re.compile(r"(?i)\bwish(?:ed|es)?\b(?!\s+list|\s+lsit)(?=\W*\w)"),
-    re.compile(r"(?i)would\s+(?:be|have\s+been)\s+(?:so\s+|really\s+|very\s+)?(?:great|nice|better|perfect|good|awesome|helpful|ideal)"
-               r"\s*,?\s*(?:if|to\s+have|with|had)\b"),
+    re.compile(r"(?i)would\s+(?:be|have\s+been)\s+(?:so\s+|really\s+|very\s+|even\s+)?" + _POSITIVE +
+               r"\s*,?\s*(?:if|to\s+have|had|with\s+(?:a|an|more|some|another|pockets?|sleeves|lining|buttons?))\b"),
     re.compile(r"(?i)\b(?:it|this|they|which|really|definitely|just|only|still|actually)\s+(?:really\s+|definitely\s+|just\s+|actually\s+)?"
                r"(?:needs|could\s+use)\s+(?:to\s+(?:be|come|have|add)|a|an|more|some|either|better)\b"),
+    # a part of the product that "needs to" change ("the neckline needs to open up"), not what the wearer needs
+    re.compile(r"(?i)\b(?!(?:she|he|one|everyone|someone|anyone|who|that)\b)[a-z]+\s+(?:really\s+|definitely\s+)?needs\s+to\s+"
+               r"(?!be\s+(?:worn|paired|dry|hand|washed|ironed|steamed|tried|returned|layered|styled|taken|hemmed|altered))"
+               r"(?:be|open|come|have|go|get|add|include|run|fit|hang|sit|stop)\b"),
     re.compile(r"(?i)should\s+(?:come|have\s+come)\s+with|should\s+(?:have|include|offer|add)\s+(?:a|an|more|some)\b"),
-    re.compile(r"(?i)\bplease\s+(?:always\s+|do\s+)?(?:add|make|include|offer|bring|get|restock|re-stock|stock|carry|send|consider|"
-               r"change|keep|sell|design|release|produce|redo)\b"
+    # "the zipper should be longer", "sleeves should have been either longer or sleeveless", "(and should be)"
+    re.compile(r"(?i)\b(?!(?:i|you|we|she|he)\b)[a-z]+\s+should\s+(?:really\s+)?(?:have\s+been|be)\s+(?:a\s+(?:bit|little)\s+|"
+               r"much\s+|slightly\s+|way\s+)?" + _CHANGE + r"\b|\(\s*and\s+should\s+be\s*\)"),
+    re.compile(r"(?i)\bplease\s*[-,!]?\s*(?:always\s+|do\s+)?(?:add|make|include|offer|bring|get|restock|re-stock|stock|carry|send|"
+               r"consider|change|keep|sell|design|release|produce|redo|test|colou?r\s+test|fix|improve|reconsider|go\s+back|"
+               r"return\s+to|use|line|lengthen|stop|enough|no\s+more)\b"
                r"|\bmore\s+(?:\w+\s+){0,4}?(?:colou?rs|sizes|options|styles|prints|patterns|lengths|fabrics|like\s+th(?:is|ese))\b.{0,60}\bplease\b"),
-    re.compile(r"(?i)\bhop(?:e|ing)\s+(?:they|the\s+\w+|retailer|you)\s+(?:will\s+)?(?:come\s+out\s+with|add|make|bring|restock|offer|carry)"),
-    re.compile(r"(?i)if\s+only\s+(?:it|they|this)|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|would\s+love\s+(?:a|an|to\s+see|if)"),
-    re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*[.!]*\s*$"),
+    re.compile(r"(?i)\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+\w+|retailer|you|[a-z]+\s+will)\s+(?:will\s+)?(?:come\s+out\s+with|add|make|bring|"
+               r"restock|offer|carry|carries|keep|produce|design|do\s+more|continue|re-?release)"
+               r"|\bhop(?:e|ing)\s+to\s+see\s+(?:more|it|this|them|other)"),
+    re.compile(r"(?i)\bif\s+only\b|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|would\s+love\s+(?:a|an|to\s+see|if|more|other|another|"
+               r"to\s+have|(?:it|this|them|these|one)\s+in)\b|would\s+love\s+in\s+(?:other|more|a|an|different)"),
+    re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*(?:!+|\.)?\s*$"),
+    # counterfactuals about the product: "if it were more silky it would be a dream", "would be a favourite if the
+    # neckline were straight", "my fit problem would be solved if petite was available"
+    re.compile(r"(?i)\bif\s+(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:were|was|had|came|didn't|did\s+not)\b[^.;]{0,60}"
+               r"\bwould\s+(?:be|have\s+been)\s+(?:so\s+|really\s+|even\s+|absolutely\s+)?" + _POSITIVE),
+    re.compile(r"(?i)\bwould\s+(?:be|have\s+been)\s+(?:so\s+|really\s+|even\s+|absolutely\s+)?" + _POSITIVE +
+               r"[^.;]{0,50}\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:were|was|had|came|didn't|did\s+not)\b"
+               r"|\bwould\s+be\s+solved\s+if|\bif\s+[a-z]+\s+(?:was|were)\s+(?:available|offered|made)"),
+    re.compile(r"(?i)\b(?:downside|complaint|con|drawback|negative|issue|problem|flaw|gripe)\s+(?:is|was|would\s+be)\s+(?:the\s+)?"
+               r"(?:lack\s+of|no\s|that\s+(?:it|they)\s+(?:doesn't|don't|didn't|does\s+not|do\s+not)\s+(?:have|come))"
+               r"|\black\s+of\s+(?:other\s+|more\s+)?(?:\w+\s+)?(?:colou?rs|sizes|options|pockets|lining|petites?|choices|variety)"),
+    re.compile(r"(?i)\bonly\s+thing\s+i\s+would\s+(?:consider\s+)?chang|\bi\s+would\s+(?:change|love\s+to\s+see)\b"
+               r"|\bretailer\b[^.]{0,40}\b(?:you\s+need\s+to|please|should)\b"),
 ]
 _EN_REGRET = re.compile(
     r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b|\s+could\s+(?:have\s+)?(?:select|choose|pick|get))"
     r"|\bwish\s+(?:it|this|they|these)(?:\s+\w+)?\s+(?:had\s+)?(?:worked|fit\s+me|fits\s+me|would\s+work|fit\b[^.]*\bme\b)"
     r"|\bwish\s+(?:it|this|they)\s+(?:were|was|had\s+been)\s+(?:in\s+stock\s+when|my\s+size)"
-    r"|\bwish(?:ed)?\s+(?:that\s+)?(?:it|this|they)\s+(?:looked|look)\s+like"
-    r"|\bthought\s+(?:it|this|they|these)\s+would\b|\bif\s+you\s+(?:have|are|want|like)\b"
+    r"|\bwish(?:ed)?\s+(?:that\s+)?(?:it|this|they)\s+(?:looked|look)\s+like|\bwish\s+(?:you|one)\s+(?:could|had)\b"
+    r"|\bthought\s+(?:it|this|they|these)\s+would\b|\bif\s+you\s+(?:have|are|want|like|'re)\b|\bif\s+you're\b"
+    r"|\bif\s+only\s+i\b|\b(?:no\s+doubt|thought|expected|expecting|hoped|assumed|knew|figured|imagined?)\b[^.]{0,60}\bwould\s+be\b"
     r"|\bshould\s+have\s+(?:ordered|bought|gotten|sized|gone|returned|listened|read|known|picked)")
-# Chinese: a wish or suggestion cue directed at a change (增加, 改进, 提供, 优惠 ...), or a conditional wish whose
-# consequence is "then it would be (better)" ("要是……就好了", "如果有……会更好", "如果……再亮一些"); advice to other
-# buyers, wishes for the seller's success and hopes about one's own experience are excluded.
+# Chinese: a wish or suggestion directed at the seller, maker, hotel, platform or author ("希望京东能提高服务",
+# "建议酒店放两双拖鞋"), a wish or suggestion for a change (增加, 改进, 提供, 优惠 ...), a conditional wish ("要是……就好了",
+# "如果有……会更好", "如果价格能少一点"), or a regret that something is missing ("可惜不带系统"); advice to other buyers,
+# wishes for the seller's success and hopes about one's own experience are excluded.
+_ZH_AGENT = (r"(?:酒店|宾馆|饭店|携程|京东|当当|卓越|亚马逊|商家|卖家|厂家|厂商|店家|店主|掌柜|作者|出版社|译者|编辑|管理层|"
+             r"管理者|经理|贵店|贵酒店|贵公司|你们|服务员|前台|客服|物流|快递|官方|商城|方面|网站|联想|戴尔|华硕|惠普|神舟|"
+             r"东芝|宏碁|三星|索尼|苹果|蒙牛|伊利)")
+_ZH_CHANGE = (r"(?:增加|加个|加上|加入|添加|推出|出个|出一|改进|改善|改正|改掉|改变|整改|提升|提高|完善|加强|提供|优惠|便宜|降价|"
+              r"调整|送|配|附|换|变化|多有|多出|多搞|多做|多写|再写|多进|多放|能更好|升级|修复|解决|支持|发一|也有|还有|能有|"
+              r"一盒|一套|注意|重视|考虑|通知|开通|设置|取消|把关|把好|严把|检查|看一下|学习|培训|免费|及时|尽快|早日|再版|"
+              r"有(?:更|个|一个|一款|其他|别的|多种|这样))")
 _ZH_CONDITIONAL = re.compile(
     r"(?:要是|如果|若是|假如|若).{0,24}(?:就|会|将|那就|那)(?:更|很|会更|能更)?(?:好|完美|方便|实用|理想)了?"
     r"|(?:要是|如果|若是|假如)(?:能|可以)(?!.{0,6}(?:再来|继续|回购))"
-    r"|(?:如果|要是|若是)[^。！？]{0,30}(?:再|更)[^。！？，,]{0,6}(?:一些|一点|些)")
-_ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|能不能|可不可以|盼望)[^。！？!?]{0,20}?"
-                      r"(?:增加|加个|加上|加入|添加|推出|出个|出一|改进|改善|提升|提高|完善|提供|优惠|便宜|降价|调整|"
-                      r"送|配|附|换|变化|多有|多出|能更好|升级|修复|解决|支持|发一|也有|还有|能有|一盒|一套|"
-                      r"有(?:更|个|一个|一款|其他|别的|多种|这样))")
-_ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|想买|要买|入住|别|不要|购买|考虑|坐|看|用|去|在官网)"
-                        r"|希望(?:大家|各位|京东|华为|携程)?[^。！？]{0,6}越来越好|希望(?:大家|各位|想买)"
-                        r"|希望[^。！？]{0,6}(?:使用|用了|吃了|坚持)[^。！？]{0,8}(?:能|会|可以)"
+    r"|(?:如果|要是|若是)[^。！？]{0,30}(?:再|更)[^。！？，,]{0,6}(?:一些|一点|些)"
+    r"|(?:如果|要是)[^。！？，]{0,10}(?:(?<!可)能|可以)(?:再|多|把|加|配|送|带|有|换|改|升级|便宜|降|少|大|小|长|轻|薄)"
+    r"|(?:如果|要是)[^。！？，]{0,6}(?:价格|价钱|房价|售价)(?:能|可以|再)?(?:低|少|便宜|降)"
+    r"|(?:如果|要是)[^。！？，]{0,12}(?:达到|换成|改成|配上|带有|有这么)")
+_ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|能不能|可不可以|盼望|恳请|(?<![希失愿盼渴欲张观])望)[^。！？!?]{0,20}?"
+                      + _ZH_CHANGE +
+                      r"|(?:希望|建议|期望|恳请|(?<![希失愿盼渴欲张观])望)[^。！？!?]{0,6}" + _ZH_AGENT +
+                      r"|" + _ZH_AGENT + r"(?:应该|应当|最好|能否|可否|是否能|得)[^。！？]{0,10}(?:" + _ZH_CHANGE[3:-1] + r"|给|放|做|出)"
+                      r"|应该(?:是)?免费|应该(?:提供|配|送|增加|加|附|带)"
+                      r"|可惜(?:的是)?(?:不是|没有|没|不带|不能|少了|缺|不支持|不配)(?!.{0,3}(?:买|抢|赶|早|看|吃|去|住|给|负分|零分))")
+_ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|想买|要买|入住|别|不要|购买|考虑|坐|看|用|去|在官网|买|选|够买)"
+                        r"|建议[^。！？]{0,8}(?:不要|别)[^。！？]{0,6}(?:买|购|订|住|入住|选)"
+                        r"|希望(?:大家|各位|京东|华为|携程|店家|卖家|商家|你们)?[^。！？]{0,6}(?:越来越好|越?做越好|生意|再接再厉|发展|红火)"
+                        r"|希望(?:大家|各位|想买|她(?!们)|他(?!们)|你帮|孩子|宝宝|自己|我的|有帮助|能在各位|能帮助|对[^。！？]{0,8}有)|有助于"
+                        r"|希望[^。！？]{0,6}(?:使用|用了|吃了|坚持)[^。！？]{0,8}(?:能|会|可以)|希望[^。！？]{0,4}(?:穿|用|戴)[^。！？]{0,3}(?:长久|久)"
+                        r"|希望不要让|失望|请问|到底能不能|期待(?:您|你)的?(?:再次|下次|早日|光临)|(?:期待|欢迎)[^。！？]{0,4}(?:光临|回家)"
                         r"|(?:如果|要是)[^。！？]{0,12}(?:再来|继续|回购|还会|会再|追评)|(?:如果|要是)(?:不|没有)"
                         r"|(?:如果|要是)(?:可以|能)[^。！？]{0,6}(?:星|零分|负分|不给)")
 

@@ -9,14 +9,21 @@ from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_m
 @pytest.mark.parametrize("text", [
     "I wish it had a USB-C port.", "Would be great if it came with a carrying case.", "It really needs a timer.",
     "Should come with a longer cable.", "Please add a petite length option.", "希望有更大的容量。", "建议增加预约功能",
-    "要是有遥控器就好了", "Would love a fragrance-free version."])
+    "要是有遥控器就好了", "Would love a fragrance-free version.",
+    # phrasings the third rule revision generalised to: a part that should change, counterfactuals, missing things,
+    # asks addressed to the seller or platform
+    "The zipper should be longer.", "The neckline needs to open up a bit.", "If it were more silky it would be a dream.",
+    "Only downside is the lack of other colors.", "Hope to see more of this style again.", "希望京东能提高服务",
+    "建议酒店放两双拖鞋在房间", "如果价格能少一点", "可惜不带系统"])
 def test_requests_are_detected_in_english_and_chinese(text):
     assert is_feature_request(text)
 
 
 @pytest.mark.parametrize("text", [
     "I wish I had ordered a size up.", "Should have ordered the medium.", "Great fit, love it.",
-    "希望卖家生意越来越好", "建议大家购买", "The battery needs charging every day"])
+    "希望卖家生意越来越好", "建议大家购买", "The battery needs charging every day",
+    "I thought this dress would be perfect.", "If only I still had my old boots.", "This dress needs to be worn with a slip.",
+    "希望能有助于我睡眠", "建议电子产品不要在京东买", "期待您的再次光临", "可惜买大了一码"])
 def test_regrets_and_plain_statements_are_not_requests(text):
     assert not is_feature_request(text)
 
