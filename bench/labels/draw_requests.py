@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--en", type=int, default=100)
     parser.add_argument("--zh", type=int, default=100)
     parser.add_argument("--narrow-zh", type=int, default=0)
+    parser.add_argument("--half", choices=["any", "low", "high"], default="any",
+                        help="draw only snippets whose SHA-1 starts with 0-7 (low) or 8-f (high): the third rule revision "
+                             "was written while browsing the low half, so held-out 3 comes from the high half")
     args = parser.parse_args()
     seen = set()
     for path in Path(__file__).parent.glob("*.csv"):
@@ -59,6 +62,9 @@ def main() -> None:
                     snippets(datasets.amazon, "en", "amazon_fashion_5core")])
     zh = snippets(datasets.zh_shopping, "zh", "online_shopping_10_cats")
     en, zh = en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
+    if args.half != "any":
+        keep = (lambda h: h.str[0] < "8") if args.half == "low" else (lambda h: h.str[0] >= "8")
+        en, zh = en[keep(en.sha1)], zh[keep(zh.sha1)]
     parts = [draw(en, EN_CUE, args.en, args.seed), draw(zh, ZH_CUE, args.zh, args.seed)]
     if args.narrow_zh:
         rest = zh[~zh.sha1.isin(parts[1].sha1) & zh.text.str.contains(ZH_NARROW)]
