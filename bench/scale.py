@@ -54,10 +54,13 @@ def child(reviews: Path, searches: Path | None, db: Path) -> dict:
     stage_peaks: dict[str, int] = {}
     current = [None]
 
-    def progress(stage, done, total, eta):  # the peak RSS seen by the end of each stage (cumulative maximum)
+    stage_rss: dict[str, int] = {}
+
+    def progress(stage, done, total, eta):  # peak RSS by the end of each stage (cumulative maximum), RSS at its end
         if stage != current[0]:
             if current[0]:
                 stage_peaks[current[0]] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                stage_rss[current[0]] = round(_rss_mb())
             current[0] = stage
 
     pipeline = Pipeline(settings, store, embedders=embedders, progress=progress)
@@ -74,7 +77,8 @@ def child(reviews: Path, searches: Path | None, db: Path) -> dict:
     return {"wall_s": round(wall, 1), "stages": report.stage_seconds, "baseline_mb": round(baseline),
             "peak_mb": round(peak), "pipeline_mb": round(peak - baseline), "reviews": int(summary["reviews"]),
             "snippets": int(summary.get("snippets", 0)), "themes": int(summary.get("themes", 0)),
-            "db_mb": round(db.stat().st_size / 2**20), "peak_mb_by_stage": stage_peaks}
+            "db_mb": round(db.stat().st_size / 2**20), "peak_mb_by_stage": stage_peaks,
+            "rss_mb_at_stage_end": stage_rss}
 
 
 def page_times(db: Path, repeats: int = 3) -> dict[str, tuple[float, float]]:

@@ -30,6 +30,9 @@ class EmbedSettings:
     # auto: ONNX Runtime with int8 MatMul weights on CPU (bench/embed_speed.py), torch (fp16) on a GPU;
     # torch | onnx (fp32) | onnx-int8 force one.
     backend: str = "auto"
+    # A language route with more snippets than this keeps its vectors as float16 through the stages (half the
+    # memory at a million reviews; cosines move by < 1e-3); smaller runs keep float32.
+    compact_above: int = 500_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Settings:
             device=env.get("NEEDLENS_DEVICE", base.embed.device),
             batch_size=int(env.get("NEEDLENS_BATCH_SIZE", base.embed.batch_size)),
             backend=env.get("NEEDLENS_EMBED_BACKEND", base.embed.backend),
+            compact_above=int(env.get("NEEDLENS_COMPACT_VECTORS_ABOVE", base.embed.compact_above)),
         )
         sentiment = replace(base.sentiment, backend=env.get("NEEDLENS_SENTIMENT_MODEL", base.sentiment.backend))
         db_path = Path(env["NEEDLENS_DB"]) if env.get("NEEDLENS_DB") else base.db_path

@@ -322,35 +322,55 @@ class CachedEmbedder:
         self.hits = 0
         self.misses = 0
 
-    def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+    def embed(self, texts, progress: Progress | None = None, dtype=np.float32, hashes=None,
+              chunk: int = 100_000) -> np.ndarray:
+        """Vectors in the order of ``texts`` (a list or a pandas Series). dtype=float16 keeps a large run's vectors
+        compact (half the memory); hashes: the texts' ``text_hash`` values (list or Series) when the caller has them.
+        The cache is read, and the result gathered, ``chunk`` rows at a time, and a Series is never turned into
+        millions of Python strings at once."""
         import pandas as pd
 
-        codes, unique = pd.factorize(pd.Series([text_hash(t) for t in texts], dtype=object))
-        unique = unique.tolist()
-        first_text = [texts[i] for i in np.unique(codes, return_index=True)[1]]  # codes number texts as first seen
-        vectors = np.zeros((len(unique), self.dim), dtype=np.float32)  # one row per distinct text, filled in place
-        found = self.cache.get_embeddings(self.name, unique)
-        missing = []
-        for j, h in enumerate(unique):
-            vector = found.pop(h, None)
-            if vector is None:
-                missing.append(j)
-            else:
-                vectors[j] = vector
-        del found
+        if hashes is None:
+            hashes = [text_hash(t) for t in texts]
+        codes, unique = pd.factorize(hashes if isinstance(hashes, pd.Series) else pd.Series(hashes, dtype=object))
+        del hashes
+        unique = pd.Index(unique)
+        first = np.unique(codes, return_index=True)[1]  # codes number texts as first seen
+        vectors = np.zeros((len(unique), self.dim), dtype=dtype)  # one row per distinct text, filled in place
+        have = np.zeros(len(unique), dtype=bool)
+        for start in range(0, len(unique), chunk):
+            keys = unique[start:start + chunk].tolist()
+            found = self.cache.get_embeddings(self.name, keys)
+            for offset, key in enumerate(keys):
+                vector = found.pop(key, None)
+                if vector is not None:
+                    vectors[start + offset] = vector
+                    have[start + offset] = True
+            del found, keys
+        missing = np.flatnonzero(~have)
         self.hits += len(unique) - len(missing)
         self.misses += len(missing)
         done = len(unique) - len(missing)
         for start in range(0, len(missing), self.chunk):
             batch = missing[start:start + self.chunk]
-            fresh = self.inner.embed([first_text[j] for j in batch])
-            self.cache.put_embeddings(self.name, [unique[j] for j in batch], fresh)  # commits as it goes
+            fresh = self.inner.embed(_pick(texts, first[batch]))
+            self.cache.put_embeddings(self.name, unique.take(batch).tolist(), fresh)  # commits as it goes
             vectors[batch] = fresh
             done += len(batch)
             if progress:
                 progress(done, len(unique))
-        if progress and not missing:
+        if progress and not len(missing):
             progress(len(unique), len(unique))
-        if len(unique) == len(texts) and np.array_equal(codes, np.arange(len(texts))):
+        if len(unique) == len(codes) and np.array_equal(codes, np.arange(len(codes))):
             return vectors  # all texts distinct, in order: no second copy
-        return vectors[codes]
+        del unique, missing, have
+        out = np.empty((len(codes), self.dim), dtype=dtype)
+        for start in range(0, len(codes), chunk):
+            out[start:start + chunk] = vectors[codes[start:start + chunk]]
+        return out
+
+
+def _pick(texts, positions: np.ndarray) -> list[str]:
+    if hasattr(texts, "iloc"):
+        return texts.iloc[positions].tolist()
+    return [texts[i] for i in positions]

@@ -31,13 +31,25 @@ def keybert_backend(embed: Callable[[list[str]], np.ndarray]):
 
 def review_keywords(docs: list[str], doc_vectors: np.ndarray, lang: str, embed: Callable[[list[str]], np.ndarray],
                     top_n: int = 3, diversity: float = 0.5, chunk: int = 100_000) -> list[list[tuple[str, float]]]:
-    """Top-n diverse keywords for each document (all documents in one language).
+    """Top-n diverse keywords for each document (all documents in one language), as (word, score) lists."""
+    terms, scores, vocabulary = review_keyword_arrays(docs, doc_vectors, lang, embed, top_n, diversity, chunk)
+    return _as_lists(terms, scores, vocabulary)
+
+
+def review_keyword_arrays(docs: list[str], doc_vectors: np.ndarray, lang: str,
+                          embed: Callable[[list[str]], np.ndarray], top_n: int = 3, diversity: float = 0.5,
+                          chunk: int = 100_000) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The same keywords as arrays: (term index per document and rank, -1 where a document has fewer; the rounded
+    score; the vocabulary the indices point into). A million reviews' keywords are two small arrays, not three
+    million Python tuples.
 
     Candidates are the words and bigrams found in at least two documents (any when there are fewer than 50). The
     vocabulary's document frequencies are counted ``chunk`` documents at a time and the document-term matrix is built
     per chunk, so a million reviews never hold one million-row matrix; the result is the same as in one piece."""
+    terms = np.full((len(docs), top_n), -1, dtype=np.int32)
+    scores = np.zeros((len(docs), top_n), dtype=np.float32)
     if not docs:
-        return []
+        return terms, scores, []
     min_df = 2 if len(docs) >= 50 else 1
     frequency: dict[str, int] = {}
     for start in range(0, len(docs), chunk):
@@ -52,14 +64,19 @@ def review_keywords(docs: list[str], doc_vectors: np.ndarray, lang: str, embed: 
     vocabulary = sorted(t for t, f in frequency.items() if f >= min_df)
     del frequency
     if not vocabulary:
-        return [[] for _ in docs]
+        return terms, scores, vocabulary
     fixed = make_vectorizer(lang, vocabulary=vocabulary)
     word_vectors = embed(vocabulary)
-    out: list[list[tuple[str, float]]] = []
     for start in range(0, len(docs), chunk):
         counts = fixed.transform(docs[start:start + chunk])
-        out.extend(batched_mmr(counts, doc_vectors[start:start + chunk], word_vectors, vocabulary, top_n, diversity))
-    return out
+        block = slice(start, start + counts.shape[0])
+        terms[block], scores[block] = batched_mmr_arrays(counts, doc_vectors[block], word_vectors, top_n, diversity)
+    return terms, scores, vocabulary
+
+
+def _as_lists(terms: np.ndarray, scores: np.ndarray, words: list[str]) -> list[list[tuple[str, float]]]:
+    return [[(words[t], round(float(v), 4)) for t, v in zip(row_terms, row_scores) if t >= 0]
+            for row_terms, row_scores in zip(terms, scores.astype(np.float64))]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -69,22 +86,32 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def batched_mmr(counts, doc_vectors: np.ndarray, word_vectors: np.ndarray, words: list[str], top_n: int = 3,
                 diversity: float = 0.5, chunk: int = 2000) -> list[list[tuple[str, float]]]:
-    """KeyBERT's MMR for every row of a document-term matrix at once.
+    """KeyBERT's MMR for every row of a document-term matrix at once, as (word, score) lists per document."""
+    terms, scores = batched_mmr_arrays(counts, doc_vectors, word_vectors, top_n, diversity, chunk)
+    return _as_lists(terms, scores, words)
+
+
+def batched_mmr_arrays(counts, doc_vectors: np.ndarray, word_vectors: np.ndarray, top_n: int = 3,
+                       diversity: float = 0.5, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """KeyBERT's MMR for every row of a document-term matrix at once: (column index per row and rank, -1 padded;
+    rounded score).
 
     Per document: the candidate most similar to the document first, then repeatedly the candidate maximising
-    (1 - diversity) x sim(doc) - diversity x max sim(already chosen); scores are the rounded document similarities,
-    sorted descending — as keybert._mmr.mmr does, including its first-index tie-breaking."""
+    (1 - diversity) x sim(doc) - diversity x max sim(already chosen); scores are the document similarities rounded
+    to 4 decimals, sorted descending (stable) — as keybert._mmr.mmr does, including its first-index tie-breaking."""
     from scipy import sparse
 
     counts = sparse.csr_matrix(counts)
     counts.sort_indices()
-    docs, words_unit = _unit(doc_vectors), _unit(word_vectors)
-    out: list[list[tuple[str, float]]] = []
+    words_unit = _unit(word_vectors)
+    terms = np.full((counts.shape[0], top_n), -1, dtype=np.int32)
+    scores = np.zeros((counts.shape[0], top_n), dtype=np.float32)
     for start in range(0, counts.shape[0], chunk):
         block = counts[start:start + chunk]
+        docs = _unit(doc_vectors[start:start + chunk])
         indptr, cols = block.indptr, block.indices
         rows = np.repeat(np.arange(block.shape[0]), np.diff(indptr))
-        doc_sim = np.einsum("ij,ij->i", words_unit[cols], docs[start + rows])  # one value per (doc, candidate)
+        doc_sim = np.einsum("ij,ij->i", words_unit[cols], docs[rows])  # one value per (doc, candidate)
         chosen = np.full((block.shape[0], top_n), -1)
         taken = np.zeros(len(cols), dtype=bool)
         closest = np.full(len(cols), -np.inf)  # max similarity to the keywords chosen so far
@@ -101,11 +128,14 @@ def batched_mmr(counts, doc_vectors: np.ndarray, word_vectors: np.ndarray, words
                 sim = np.full(len(cols), -np.inf)
                 sim[has] = np.einsum("ij,ij->i", words_unit[cols[has]], words_unit[picked[has]])
                 closest = np.maximum(closest, sim)
-        for d in range(block.shape[0]):
-            picks = [int(i) for i in chosen[d] if i >= 0]
-            keywords = [(words[cols[i]], round(float(doc_sim[i]), 4)) for i in picks]
-            out.append(sorted(keywords, key=lambda kv: kv[1], reverse=True))
-    return out
+        valid = chosen >= 0
+        rounded = np.where(valid, np.round(doc_sim[np.maximum(chosen, 0)], 4), -np.inf)
+        order = np.argsort(-rounded, axis=1, kind="stable")  # by score, picks with equal scores in MMR order
+        chosen, rounded, valid = (np.take_along_axis(a, order, axis=1) for a in (chosen, rounded, valid))
+        block_rows = slice(start, start + block.shape[0])
+        terms[block_rows] = np.where(valid, cols[np.maximum(chosen, 0)], -1)
+        scores[block_rows] = np.where(valid, rounded, 0)
+    return terms, scores
 
 
 def _segment_argmax(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:

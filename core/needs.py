@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .chunks import best_match
+
 OTHER = "other"
 
 
@@ -79,9 +81,7 @@ def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType,
         prototypes.append(v.mean(axis=0))
     prototypes = np.stack(prototypes)
     prototypes /= np.maximum(np.linalg.norm(prototypes, axis=1, keepdims=True), 1e-12)
-    similarity = vectors @ prototypes.T
-    best = similarity.argmax(axis=1)
-    score = similarity[np.arange(len(vectors)), best]
+    best, score = best_match(vectors, prototypes)
     names = np.array([t.name for t in taxonomy], dtype=object)[best]
     return np.where(score >= min_similarity, names, OTHER), score
 

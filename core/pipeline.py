@@ -18,11 +18,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .chunks import TextColumn, best_match, normalise_rows, release_memory, row_slices
 from .config import Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
-from .keywords import review_keywords
+from .keywords import review_keyword_arrays
 from .needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, is_feature_request, taxonomy_from_frame
 from .sentiment import SentimentModel, labels_from_scores, load_sentiment_model, roll_up
 from .store import Store
@@ -84,7 +85,36 @@ class _Clock:
 
     def end(self) -> None:
         self.seconds[self._stage] = round(time.perf_counter() - self._started, 3)
+        release_memory()  # the next stage starts from what is live, not from this one's freed temporaries
         log.info("stage %-9s %7.2fs", self._stage, self.seconds[self._stage])
+
+
+class ReviewTexts:
+    """Each review's snippets joined, built only for the slice of reviews being read (keywords read 100k at a time),
+    so a million reviews' texts never exist as Python strings at once."""
+
+    def __init__(self, texts: pd.Series, codes: np.ndarray, n: int) -> None:
+        order = np.argsort(codes, kind="stable")  # snippets of review 0, then review 1, ... in their own order
+        self._texts = texts.iloc[order].reset_index(drop=True)
+        self._bounds = np.searchsorted(codes[order], np.arange(n + 1))
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, key: slice) -> list[str]:
+        start, stop, _ = key.indices(self._n)
+        bounds = self._bounds[start:stop + 1]
+        parts = self._texts.iloc[bounds[0]:bounds[-1]].tolist() if len(bounds) else []
+        offsets = bounds - bounds[0] if len(bounds) else bounds
+        return [" ".join(parts[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def _set_themes(snippets: pd.DataFrame, theme_ids: np.ndarray, similarity: np.ndarray) -> None:
+    """theme_id (nullable: -1 = unassigned) and theme_similarity columns, set once."""
+    snippets["theme_id"] = pd.array(np.where(theme_ids >= 0, theme_ids, 0), dtype="Int32")
+    snippets.loc[theme_ids < 0, "theme_id"] = pd.NA
+    snippets["theme_similarity"] = similarity
 
 
 class Pipeline:
@@ -203,20 +233,18 @@ class Pipeline:
                           clock: _Clock) -> None:
         # 4'. Nearest existing theme of the same language route, when similar enough; otherwise unassigned.
         clock.begin("themes")
-        snippets["theme_id"] = pd.array([pd.NA] * len(snippets), dtype="Int32")
-        snippets["theme_similarity"] = np.float32(0)
-        for route, group in snippets.groupby("route", sort=True):
+        theme_ids = np.full(len(snippets), -1, dtype=np.int64)
+        similarity = np.zeros(len(snippets), dtype=np.float32)
+        for route, positions in route_positions(snippets):
             known = centroids[centroids["lang"] == route]
             if known.empty:
                 continue
             matrix = np.stack(known["centroid"].map(lambda c: np.asarray(c, dtype=np.float32)).to_list())
-            similarity = vectors[route] @ matrix.T
-            best = similarity.argmax(axis=1)
-            score = similarity[np.arange(len(best)), best]
-            ids = known["theme_id"].to_numpy()[best]
+            best, score = best_match(vectors[route], matrix)
             ok = score >= self.settings.themes.assign_min_similarity
-            snippets.loc[group.index, "theme_similarity"] = score.astype(np.float32)
-            snippets.loc[group.index[ok], "theme_id"] = pd.array(ids[ok], dtype="Int32")
+            similarity[positions] = score
+            theme_ids[positions] = np.where(ok, known["theme_id"].to_numpy()[best], -1)
+        _set_themes(snippets, theme_ids, similarity)
         clock.tick(len(snippets), len(snippets), force=True)
         clock.end()
 
@@ -291,14 +319,17 @@ class Pipeline:
         vectors: dict[str, np.ndarray] = {}
         total = len(snippets)
         done_before = 0
-        for route, group in snippets.groupby("route", sort=True):
+        for route, positions in route_positions(snippets):
             embedder = self.cached(route)
-            offset = done_before
-            vectors[route] = embedder.embed(group["text"].tolist(),
-                                            progress=lambda d, t, o=offset, g=len(group): clock.tick(o + int(d / max(t, 1) * g), total))
+            offset, size = done_before, len(positions)
+            compact = size > self.settings.embed.compact_above
+            vectors[route] = embedder.embed(snippets["text"].iloc[positions],
+                                            progress=lambda d, t, o=offset, g=size: clock.tick(o + int(d / max(t, 1) * g), total),
+                                            dtype=np.float16 if compact else np.float32,
+                                            hashes=snippets["text_hash"].iloc[positions])
             cache_stats[0] += embedder.hits
             cache_stats[1] += embedder.misses
-            done_before += len(group)
+            done_before += size
         clock.tick(total, total, force=True)
         clock.end()
         return vectors
@@ -308,16 +339,16 @@ class Pipeline:
         # 4. Vectors -> need themes per language, labelled in that language.
         clock.begin("themes")
         records, next_id = [], 1
-        snippets["theme_id"] = pd.array([pd.NA] * len(snippets), dtype="Int32")
-        snippets["theme_similarity"] = np.float32(0)
-        for route, group in snippets.groupby("route", sort=True):
-            ids, similarity, themes = self.cluster_route(group["text"].tolist(), vectors[route], route, dataset_id, next_id)
-            snippets.loc[group.index, "theme_id"] = pd.array(np.where(ids > 0, ids, 0), dtype="Int32")
-            snippets.loc[group.index[ids < 0], "theme_id"] = pd.NA
-            snippets.loc[group.index, "theme_similarity"] = similarity
+        theme_ids = np.full(len(snippets), -1, dtype=np.int64)
+        similarity = np.zeros(len(snippets), dtype=np.float32)
+        for route, positions in route_positions(snippets):
+            ids, similarity[positions], themes = self.cluster_route(TextColumn(snippets["text"].iloc[positions]),
+                                                                    vectors[route], route, dataset_id, next_id)
+            theme_ids[positions] = ids
             records.extend(themes)
             next_id += len(themes)
             clock.tick(next_id, next_id)
+        _set_themes(snippets, theme_ids, similarity)
         clock.end()
         return pd.DataFrame(records)
 
@@ -332,9 +363,11 @@ class Pipeline:
         # 5. Snippet sentiment in [-1, 1], from the vectors already computed.
         clock.begin("sentiment")
         scores = np.zeros(len(snippets), dtype=np.float32)
-        for route, group in snippets.groupby("route", sort=True):
-            positions = snippets.index.get_indexer(group.index)
-            scores[positions] = self.sentiment_model().score(group["text"].tolist(), group["lang"].tolist(), vectors[route])
+        for route, positions in route_positions(snippets):
+            for rows in row_slices(len(positions), 200_000):  # a chunk of texts at a time, not millions of strings
+                part = positions[rows]
+                scores[part] = self.sentiment_model().score(snippets["text"].iloc[part].tolist(),
+                                                            snippets["lang"].iloc[part].tolist(), vectors[route][rows])
         band = self.settings.sentiment.neutral_band
         clock.tick(len(snippets), len(snippets), force=True)
         clock.end()
@@ -368,11 +401,13 @@ class Pipeline:
     def _classify_needs(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], clock: _Clock) -> None:
         # 5b. Need type per snippet (zero-shot from the taxonomy) and feature-request flag; no re-embedding.
         clock.begin("needs")
-        snippets["need_type"] = OTHER
-        for route, group in snippets.groupby("route", sort=True):
-            names, _ = assign_need_types(vectors[route], route, self.taxonomy(), self.cached(route).embed)
-            snippets.loc[group.index, "need_type"] = names
-        snippets["is_request"] = snippets["text"].map(is_feature_request)
+        need_types = np.full(len(snippets), OTHER, dtype=object)
+        for route, positions in route_positions(snippets):
+            need_types[positions], _ = assign_need_types(vectors[route], route, self.taxonomy(), self.cached(route).embed)
+        snippets["need_type"] = need_types
+        snippets["is_request"] = np.concatenate(
+            [[is_feature_request(t) for t in snippets["text"].iloc[rows].tolist()] for rows in row_slices(len(snippets))]
+            or [np.zeros(0, dtype=bool)]).astype(bool)
         clock.tick(len(snippets), len(snippets), force=True)
         clock.end()
 
@@ -384,38 +419,48 @@ class Pipeline:
                           dataset_id: int, clock: _Clock) -> pd.DataFrame:
         # 6. Keywords per review: KeyBERT + MMR on review vectors = mean of snippet vectors (no re-embedding).
         clock.begin("keywords")
-        records = []
-        for route, group in snippets.groupby("route", sort=True):
+        parts = []
+        for route, positions in route_positions(snippets):
             route_vectors = vectors[route]
-            codes, review_ids = pd.factorize(group["review_id"])
-            doc_vectors = cluster_means(route_vectors, codes, len(review_ids), np.float32)
-            doc_vectors /= np.maximum(np.linalg.norm(doc_vectors, axis=1, keepdims=True), 1e-12)
-            texts = group.groupby("review_id", sort=False)["text"].apply(" ".join).reindex(review_ids).tolist()
-            found = review_keywords(texts, doc_vectors, route, self.cached(route).embed, self.settings.keywords_per_review)
-            for review_id, keywords in zip(review_ids, found):
-                records.extend((dataset_id, review_id, rank, word, float(score))
-                               for rank, (word, score) in enumerate(keywords, start=1))
+            codes, review_ids = pd.factorize(snippets["review_id"].iloc[positions])
+            doc_vectors = normalise_rows(cluster_means(route_vectors, codes, len(review_ids), route_vectors.dtype))
+            texts = ReviewTexts(snippets["text"].iloc[positions], codes, len(review_ids))
+            terms, scores, vocabulary = review_keyword_arrays(texts, doc_vectors, route, self.cached(route).embed,
+                                                              self.settings.keywords_per_review)
+            del texts, doc_vectors
+            doc, rank = np.nonzero(terms >= 0)  # row-major: each review's keywords in rank order
+            parts.append(pd.DataFrame({  # columns from two small arrays, not millions of per-keyword tuples
+                "dataset_id": dataset_id, "review_id": np.asarray(review_ids, dtype=object)[doc], "rank": rank + 1,
+                "keyword": np.asarray(vocabulary, dtype=object)[terms[doc, rank]],
+                "score": np.round(scores[doc, rank].astype(np.float64), 4)}))
         clock.tick(len(reviews), len(reviews), force=True)
         clock.end()
-        return pd.DataFrame(records, columns=["dataset_id", "review_id", "rank", "keyword", "score"])
+        columns = ["dataset_id", "review_id", "rank", "keyword", "score"]
+        return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
     def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
         per_snippet = snippets[["review_id", "theme_id", "theme_similarity"]].assign(score=sentiment["score"].to_numpy())
         model = self.sentiment_model()
         documents = None
-        if hasattr(model, "score_documents"):
-            documents = pd.Series(model.score_documents(reviews["text"].astype(str).tolist(), reviews["lang"].tolist()),
-                                  index=reviews["review_id"].to_numpy())
-        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents)
+        if hasattr(model, "score_documents"):  # a chunk of reviews at a time: no million-string list
+            documents = pd.Series(np.concatenate([
+                model.score_documents(reviews["text"].iloc[rows].astype(str).tolist(), reviews["lang"].iloc[rows].tolist())
+                for rows in row_slices(len(reviews), 200_000)] or [np.zeros(0)]), index=reviews["review_id"].to_numpy())
+        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents).set_index("review_id")
+        del documents
         # A review's main theme: the theme most of its snippets belong to (ties: the closest one).
         assigned = per_snippet.dropna(subset=["theme_id"])
         main = (assigned.groupby(["review_id", "theme_id"], sort=False)
                 .agg(n=("theme_id", "size"), sim=("theme_similarity", "max")).reset_index()
                 .sort_values(["review_id", "n", "sim"], ascending=[True, False, False])
-                .drop_duplicates("review_id")[["review_id", "theme_id"]])
-        out = reviews.merge(review_sentiment.rename(columns={"score": "sentiment_score", "label": "sentiment"}),
-                            on="review_id", how="left").merge(main, on="review_id", how="left")
-        return out
+                .drop_duplicates("review_id").set_index("review_id")["theme_id"])
+        del assigned, per_snippet
+        # columns looked up by review id (a merge would copy the whole review frame, texts included, twice)
+        keys = reviews["review_id"]
+        return reviews.assign(sentiment_score=review_sentiment["score"].reindex(keys).array,
+                              sentiment=review_sentiment["label"].reindex(keys).array,
+                              mixed=review_sentiment["mixed"].reindex(keys).array,
+                              theme_id=main.reindex(keys).array)
 
     # --- search analysis ---------------------------------------------------------------------------------------
 
@@ -449,6 +494,14 @@ class Pipeline:
         clock.tick(len(rows), len(rows), force=True)
         clock.end()
         return {"searches": rows, "intents": pd.DataFrame(records)}
+
+
+def route_positions(snippets: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(route, row positions) per language route, in route order. Stages take the columns they need at these
+    positions: iterating ``groupby("route")`` would sort a copy of the whole frame, and the last group (a slice of
+    that copy) would keep all of it alive — 0.8 GB of snippets at a million reviews."""
+    route = snippets["route"].to_numpy()
+    return [(r, np.flatnonzero(route == r)) for r in sorted(set(route.tolist()))]
 
 
 def _match_themes(centroids: np.ndarray, themes: pd.DataFrame, route: str) -> list[dict]:

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from .chunks import matmul_rows
 from .config import MODELS_DIR
 from .errors import ModelError
 
@@ -64,6 +65,8 @@ class LinearHead:
         self.intercept = float(data["intercept"][0])
 
     def logit(self, features) -> np.ndarray:
+        if isinstance(features, np.ndarray):  # dense vectors (possibly compact float16): a chunk of rows at a time
+            return matmul_rows(features, self.coef).ravel() + self.intercept
         return np.asarray(features @ self.coef).ravel() + self.intercept
 
     def score(self, features) -> np.ndarray:
@@ -84,8 +87,13 @@ class LexicalHead:
         self.coef = data["coef"].astype(np.float32)
         self.intercept = float(data["intercept"][0])
 
-    def logit(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.vectorizer.transform(texts) @ self.coef).ravel() + self.intercept
+    def logit(self, texts: list[str], chunk: int = 100_000) -> np.ndarray:
+        """Chunked: millions of snippets never build one TF-IDF matrix (each chunk's is ~100 MB)."""
+        out = np.empty(len(texts), dtype=np.float64)
+        for start in range(0, len(texts), chunk):
+            part = texts[start:start + chunk]
+            out[start:start + len(part)] = np.asarray(self.vectorizer.transform(part) @ self.coef).ravel()
+        return out + self.intercept
 
     def score(self, texts: list[str]) -> np.ndarray:
         return 2.0 * _sigmoid(self.logit(texts)) - 1.0
@@ -114,7 +122,7 @@ class BundledSentiment:
             english = [t for t, z in zip(texts, zh) if not z]
             lexical = self.en_lexical.logit(english)
             if vectors.shape[1] == self.en_head.coef.shape[0]:
-                logit = 0.5 * (self.en_head.logit(vectors[~zh]) + lexical)
+                logit = 0.5 * (self.en_head.logit(vectors[~zh] if zh.any() else vectors) + lexical)
             else:  # a configured model of another width (e.g. a 768-d one): the head does not apply, words do
                 if not self._warned:
                     log.warning("embedding width %d differs from the sentiment head's %d: English sentiment uses the "

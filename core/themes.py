@@ -17,6 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.metrics import silhouette_score
 
+from .chunks import as_float32, map_rows, normalise_rows, row_slices, take_texts
 from .config import ThemeSettings
 from .text import ZH_STOPWORDS, tokenize_zh
 
@@ -46,7 +47,9 @@ class NoReducer:
     """Do-nothing step: cluster in the embedding space itself."""
 
     def fit_transform(self, vectors: np.ndarray, prepare=None) -> np.ndarray:
-        return prepare(vectors) if prepare else vectors
+        if prepare is None and vectors.dtype == np.float32:
+            return vectors
+        return map_rows(prepare or (lambda x: x), vectors, vectors.shape[1])
 
 
 class PCAReducer:
@@ -59,17 +62,15 @@ class PCAReducer:
         prepare = prepare or (lambda x: x)
         dims = min(self.dims, vectors.shape[1], max(vectors.shape[0] - 1, 1))
         if dims >= vectors.shape[1]:
-            return prepare(vectors)
+            return map_rows(prepare, vectors, vectors.shape[1])
         pca = PCA(dims, random_state=self.seed)
         if len(vectors) > fit_sample:  # the components of 100k rows are those of a million; memory stays flat
             rng = np.random.default_rng(self.seed)
-            pca.fit(prepare(vectors[np.sort(rng.choice(len(vectors), fit_sample, replace=False))]))
-            reduced = np.concatenate([pca.transform(prepare(vectors[i:i + fit_sample])).astype(np.float32)
-                                      for i in range(0, len(vectors), fit_sample)])
+            pca.fit(prepare(as_float32(vectors[np.sort(rng.choice(len(vectors), fit_sample, replace=False))])))
+            reduced = map_rows(lambda x: pca.transform(prepare(x)), vectors, dims, chunk=fit_sample)
         else:
-            reduced = pca.fit_transform(prepare(vectors))
-        reduced = reduced.astype(np.float32, copy=False)
-        return reduced / np.maximum(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12)
+            reduced = pca.fit_transform(prepare(as_float32(vectors))).astype(np.float32, copy=False)
+        return normalise_rows(reduced)
 
 
 class DeflatedReducer:
@@ -162,7 +163,7 @@ def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top
         rng = np.random.default_rng(seed)
         keep = keep & (rng.random(len(assignment)) < max_per_class / np.maximum(sizes, 1)[np.maximum(assignment, 0)])
     try:
-        counts = vectorizer.fit_transform([t for t, m in zip(texts, keep) if m])
+        counts = vectorizer.fit_transform(take_texts(texts, np.flatnonzero(keep)))
     except ValueError:  # only stop words
         return [[] for _ in range(k)]
     rows = assignment[keep]
@@ -238,8 +239,8 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
 def _row_similarity(vectors: np.ndarray, centroids: np.ndarray, labels: np.ndarray, chunk: int = 200_000) -> np.ndarray:
     """Each vector's cosine to its own cluster's centroid, in chunks (no n x dim gather of centroids)."""
     out = np.empty(len(vectors), dtype=np.float32)
-    for i in range(0, len(vectors), chunk):
-        out[i:i + chunk] = np.einsum("ij,ij->i", vectors[i:i + chunk], centroids[labels[i:i + chunk]])
+    for rows in row_slices(len(vectors), chunk):
+        out[rows] = np.einsum("ij,ij->i", as_float32(vectors[rows]), centroids[labels[rows]])
     return out
 
 
@@ -252,18 +253,39 @@ def _absorb_small_clusters(vectors: np.ndarray, labels: np.ndarray, min_size: in
     big_centroids = cluster_means(vectors, labels, len(sizes))[big]
     labels = labels.copy()
     small = ~np.isin(labels, big)
-    labels[small] = np.array(big)[np.argmax(vectors[small] @ big_centroids.T, axis=1)]
+    labels[small] = np.array(big)[np.argmax(as_float32(vectors[small]) @ big_centroids.T, axis=1)]
     return labels
 
 
 def cluster_means(vectors: np.ndarray, labels: np.ndarray, k: int, dtype=np.float64) -> np.ndarray:
-    """Mean vector of each label 0..k-1 as one sparse product (no per-cluster copies of the vectors)."""
+    """Mean vector of each label 0..k-1 from sparse membership products (no per-cluster copies of the vectors, no
+    float32 copy of compact ones). Few labels (themes): row chunks summed into one small accumulator. Many labels
+    (a million reviews' snippets): label chunks written straight into the result, so no float32 twin of a
+    float16 result exists."""
     from scipy import sparse
 
-    membership = sparse.csr_matrix((np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
-                                   shape=(k, len(labels)))
-    means = np.asarray(membership @ vectors, dtype=dtype)
-    means /= np.maximum(np.bincount(labels, minlength=k), 1).astype(dtype)[:, None]
+    accumulate = np.result_type(dtype, np.float32)
+    counts = np.maximum(np.bincount(labels, minlength=k), 1)
+    if k <= 4096:
+        sums = np.zeros((k, vectors.shape[1]), dtype=accumulate)
+        for rows in row_slices(len(labels)):
+            part = labels[rows]
+            membership = sparse.csr_matrix((np.ones(len(part), dtype=np.float32), (part, np.arange(len(part)))),
+                                           shape=(k, len(part)))
+            sums += membership @ as_float32(vectors[rows])
+        means = sums.astype(dtype, copy=False)
+        means /= counts.astype(dtype)[:, None]
+        return means
+    means = np.empty((k, vectors.shape[1]), dtype=dtype)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    for block in row_slices(k):
+        rows = order[bounds[block.start]:bounds[block.stop]]
+        part = labels[rows] - block.start
+        membership = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (part, np.arange(len(rows)))),
+                                       shape=(block.stop - block.start, len(rows)))
+        sums = np.asarray(membership @ as_float32(vectors[rows]), dtype=accumulate)
+        means[block] = sums / counts[block].astype(accumulate)[:, None]
     return means
 
 
@@ -275,6 +297,17 @@ def _centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.
     labels = remap[labels]
     centroids = cluster_means(vectors, labels, len(order))
     return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12), labels
+
+
+def _first_distinct(texts, order: np.ndarray, n: int, window: int = 64) -> list[str]:
+    """The first n distinct texts in this order, reading only as many as needed."""
+    found: dict[str, None] = {}
+    for start in range(0, len(order), window):
+        for text in take_texts(texts, order[start:start + window]):
+            found.setdefault(text)
+            if len(found) == n:
+                return list(found)
+    return list(found)
 
 
 def _describe(texts, vectors, assignment, similarity, centroids, lang, embed_words, settings) -> list[dict]:
@@ -289,7 +322,7 @@ def _describe(texts, vectors, assignment, similarity, centroids, lang, embed_wor
         ranked = mmr_select(centroids[c], np.stack([word_vectors[w] for w in words]), words, 8) if words else []
         keywords = distinct_terms(ranked)[:6]
         best = members[np.argsort(-similarity[members])]
-        representatives = list(dict.fromkeys(texts[i] for i in best))[: settings.representatives]
+        representatives = _first_distinct(texts, best, settings.representatives)
         label = " / ".join(keywords[: settings.labels_top_n]) or f"theme {c + 1}"
         themes.append({"index": c, "label": label, "keywords": keywords, "size": int(len(members)),
                        "centroid": centroids[c], "representatives": representatives, "lang": lang})

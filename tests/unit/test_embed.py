@@ -116,3 +116,16 @@ def test_auto_backend_falls_back_to_torch_when_the_onnx_cache_is_unwritable(tiny
     load_embedder.cache_clear()
     assert isinstance(load_embedder(str(tiny_model_dir), "cpu", backend="auto"), SentenceTransformerEmbedder)
     load_embedder.cache_clear()
+
+
+def test_compact_vectors_come_back_in_order_with_duplicates_and_chunked_cache_reads():
+    cache = DictCache()
+    texts = [f"text {i % 37}" for i in range(200)]  # 37 distinct, repeated
+    full = CachedEmbedder(HashingEmbedder(16), cache).embed(texts)
+    cached = CachedEmbedder(CountingEmbedder(), cache)
+    compact = cached.embed(texts, dtype=np.float16, chunk=10)  # all from the cache, read 10 hashes at a time
+    assert compact.dtype == np.float16 and cached.inner.seen == [] and cached.hits == 37
+    assert np.allclose(compact.astype(np.float32), full, atol=1e-3)
+    from core.text import text_hash
+    again = CachedEmbedder(HashingEmbedder(16), DictCache()).embed(texts, hashes=[text_hash(t) for t in texts], chunk=7)
+    assert np.allclose(again, full)
