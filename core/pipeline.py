@@ -93,9 +93,9 @@ class ReviewTexts:
     """Each review's snippets joined, built only for the slice of reviews being read (keywords read 100k at a time),
     so a million reviews' texts never exist as Python strings at once."""
 
-    def __init__(self, texts: pd.Series, codes: np.ndarray, n: int) -> None:
+    def __init__(self, texts: pd.Series, positions: np.ndarray, codes: np.ndarray, n: int) -> None:
         order = np.argsort(codes, kind="stable")  # snippets of review 0, then review 1, ... in their own order
-        self._texts = texts.iloc[order].reset_index(drop=True)
+        self._texts, self._rows = texts, positions[order]  # rows of ``texts``; nothing is copied until read
         self._bounds = np.searchsorted(codes[order], np.arange(n + 1))
         self._n = n
 
@@ -105,9 +105,26 @@ class ReviewTexts:
     def __getitem__(self, key: slice) -> list[str]:
         start, stop, _ = key.indices(self._n)
         bounds = self._bounds[start:stop + 1]
-        parts = self._texts.iloc[bounds[0]:bounds[-1]].tolist() if len(bounds) else []
+        parts = self._texts.iloc[self._rows[bounds[0]:bounds[-1]]].tolist() if len(bounds) else []
         offsets = bounds - bounds[0] if len(bounds) else bounds
         return [" ".join(parts[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def main_themes(review_no: np.ndarray, theme_id: np.ndarray, similarity: np.ndarray, n_reviews: int) -> pd.arrays.IntegerArray:
+    """Each review's main theme: the theme most of its snippets belong to, ties to the closest snippet's theme;
+    NA for a review without an assigned snippet (theme_id -1). Integer sorts, no per-group Python work."""
+    assigned = theme_id >= 0
+    base = int(theme_id.max(initial=0)) + 1
+    pairs, inverse = np.unique(review_no[assigned] * base + theme_id[assigned], return_inverse=True)
+    size = np.bincount(inverse, minlength=len(pairs))
+    closest = np.full(len(pairs), -np.inf)
+    np.maximum.at(closest, inverse, similarity[assigned])
+    pair_review, pair_theme = pairs // base, pairs % base
+    order = np.lexsort((-closest, -size, pair_review))  # per review: most snippets first, then the closest
+    first = order[np.r_[True, pair_review[order][1:] != pair_review[order][:-1]]] if len(order) else order
+    out = np.full(n_reviews, -1, dtype=np.int64)
+    out[pair_review[first]] = pair_theme[first]
+    return pd.arrays.IntegerArray(np.maximum(out, 0).astype(np.int32), out < 0)
 
 
 def _set_themes(snippets: pd.DataFrame, theme_ids: np.ndarray, similarity: np.ndarray) -> None:
@@ -217,7 +234,7 @@ class Pipeline:
             self._classify_needs(snippets, vectors, clock)
             keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
             reviews = self._roll_up(reviews, snippets, sentiment)
-            tables.update(reviews=reviews, snippets=snippets.drop(columns=["route"]), sentiment=sentiment,
+            tables.update(reviews=reviews, snippets=snippets.drop(columns=["route", "review_no"]), sentiment=sentiment,
                           keywords=keywords)
         clock.begin("save")
         counts = {"input_rows": dataset.input_rows, "loaded_rows": len(reviews), "rejected_rows": len(dataset.rejects),
@@ -272,7 +289,7 @@ class Pipeline:
         self._classify_needs(snippets, vectors, clock)
         keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
         reviews = self._roll_up(reviews, snippets, sentiment)
-        snippets = snippets.drop(columns=["route"])
+        snippets = snippets.drop(columns=["route", "review_no"])
         return {"reviews": reviews, "snippets": snippets, "themes": themes, "sentiment": sentiment,
                 "keywords": keywords}
 
@@ -287,16 +304,22 @@ class Pipeline:
     def _split_snippets(self, reviews: pd.DataFrame, clock: _Clock) -> pd.DataFrame:
         # 2. Reviews -> sentence/clause snippets: the unit for themes and sentiment.
         clock.begin("snippets")
-        records = []
-        for review_id, text, lang in zip(reviews.review_id, reviews.text, reviews.lang):
+        review_no, positions, texts = [], [], []  # columns, not a tuple per snippet
+        for number, (text, lang) in enumerate(zip(reviews.text, reviews.lang)):
             for position, snippet in enumerate(split_snippets(text, lang)):
-                records.append((review_id, position, snippet))
-        snippets = pd.DataFrame(records, columns=["review_id", "position", "text"])
+                review_no.append(number)
+                positions.append(position)
+                texts.append(snippet)
+        review_no = np.asarray(review_no, dtype=np.int64)
+        snippets = pd.DataFrame({"review_id": reviews["review_id"].array.take(review_no),
+                                 "position": np.asarray(positions, dtype=np.int64), "text": texts})
+        del positions, texts
         snippets["lang"] = snippets["text"].map(detect_language)
         # A snippet inherits its review's language when its own is unclear (e.g. "5 stars!!").
-        review_lang = dict(zip(reviews.review_id, reviews.lang))
-        unclear = snippets["lang"] == "other"
-        snippets.loc[unclear, "lang"] = snippets.loc[unclear, "review_id"].map(review_lang)
+        unclear = (snippets["lang"] == "other").to_numpy()
+        snippets.loc[unclear, "lang"] = reviews["lang"].to_numpy()[review_no[unclear]]
+        # the row of each snippet's review in ``reviews``: integer keys for the per-review steps (dropped on save)
+        snippets["review_no"] = review_no
         snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
         snippets["text_hash"] = snippets["text"].map(text_hash)
         snippets.insert(0, "snippet_id", np.arange(len(snippets), dtype=np.int64))
@@ -422,45 +445,45 @@ class Pipeline:
         parts = []
         for route, positions in route_positions(snippets):
             route_vectors = vectors[route]
-            codes, review_ids = pd.factorize(snippets["review_id"].iloc[positions])
+            codes, numbers = pd.factorize(snippets["review_no"].to_numpy()[positions])  # ints: no string hashing
+            review_ids = reviews["review_id"].iloc[numbers].reset_index(drop=True)
             doc_vectors = normalise_rows(cluster_means(route_vectors, codes, len(review_ids), route_vectors.dtype))
-            texts = ReviewTexts(snippets["text"].iloc[positions], codes, len(review_ids))
+            texts = ReviewTexts(snippets["text"], positions, codes, len(review_ids))
             terms, scores, vocabulary = review_keyword_arrays(texts, doc_vectors, route, self.cached(route).embed,
                                                               self.settings.keywords_per_review)
             del texts, doc_vectors
             doc, rank = np.nonzero(terms >= 0)  # row-major: each review's keywords in rank order
-            parts.append(pd.DataFrame({  # columns from two small arrays, not millions of per-keyword tuples
-                "dataset_id": dataset_id, "review_id": np.asarray(review_ids, dtype=object)[doc], "rank": rank + 1,
-                "keyword": np.asarray(vocabulary, dtype=object)[terms[doc, rank]],
+            parts.append(pd.DataFrame({  # string columns taken by index (Arrow), no per-keyword Python objects
+                "dataset_id": dataset_id, "review_id": review_ids.array.take(doc), "rank": rank + 1,
+                "keyword": pd.Series(vocabulary, dtype="str").array.take(terms[doc, rank]),
                 "score": np.round(scores[doc, rank].astype(np.float64), 4)}))
+            del doc, rank, terms, scores
         clock.tick(len(reviews), len(reviews), force=True)
         clock.end()
-        columns = ["dataset_id", "review_id", "rank", "keyword", "score"]
-        return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+        if len(parts) == 1:
+            return parts[0]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["dataset_id", "review_id", "rank", "keyword", "score"])
 
     def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
-        per_snippet = snippets[["review_id", "theme_id", "theme_similarity"]].assign(score=sentiment["score"].to_numpy())
+        # Per-review steps are keyed by the review's row number (integers), not by million-string id hashing.
+        per_snippet = pd.DataFrame({"review_id": snippets["review_no"].to_numpy(), "score": sentiment["score"].to_numpy()})
         model = self.sentiment_model()
         documents = None
         if hasattr(model, "score_documents"):  # a chunk of reviews at a time: no million-string list
             documents = pd.Series(np.concatenate([
                 model.score_documents(reviews["text"].iloc[rows].astype(str).tolist(), reviews["lang"].iloc[rows].tolist())
-                for rows in row_slices(len(reviews), 200_000)] or [np.zeros(0)]), index=reviews["review_id"].to_numpy())
+                for rows in row_slices(len(reviews), 200_000)] or [np.zeros(0)]))
         review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents).set_index("review_id")
-        del documents
-        # A review's main theme: the theme most of its snippets belong to (ties: the closest one).
-        assigned = per_snippet.dropna(subset=["theme_id"])
-        main = (assigned.groupby(["review_id", "theme_id"], sort=False)
-                .agg(n=("theme_id", "size"), sim=("theme_similarity", "max")).reset_index()
-                .sort_values(["review_id", "n", "sim"], ascending=[True, False, False])
-                .drop_duplicates("review_id").set_index("review_id")["theme_id"])
-        del assigned, per_snippet
-        # columns looked up by review id (a merge would copy the whole review frame, texts included, twice)
-        keys = reviews["review_id"]
-        return reviews.assign(sentiment_score=review_sentiment["score"].reindex(keys).array,
-                              sentiment=review_sentiment["label"].reindex(keys).array,
-                              mixed=review_sentiment["mixed"].reindex(keys).array,
-                              theme_id=main.reindex(keys).array)
+        del documents, per_snippet
+        # columns looked up by row number (a merge would copy the whole review frame, texts included, twice)
+        rows = np.arange(len(reviews))
+        return reviews.assign(sentiment_score=review_sentiment["score"].reindex(rows).array,
+                              sentiment=review_sentiment["label"].reindex(rows).array,
+                              mixed=review_sentiment["mixed"].reindex(rows).array,
+                              theme_id=main_themes(snippets["review_no"].to_numpy(),
+                                                   snippets["theme_id"].fillna(-1).to_numpy(dtype=np.int64),
+                                                   snippets["theme_similarity"].to_numpy(), len(reviews)))
 
     # --- search analysis ---------------------------------------------------------------------------------------
 

@@ -279,7 +279,8 @@ def cluster_means(vectors: np.ndarray, labels: np.ndarray, k: int, dtype=np.floa
     means = np.empty((k, vectors.shape[1]), dtype=dtype)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(k + 1))
-    for block in row_slices(k):
+    labels_per_block = max(1, int(k * 50_000 / max(len(labels), 1)))  # ~50k vectors gathered at a time
+    for block in row_slices(k, labels_per_block):
         rows = order[bounds[block.start]:bounds[block.stop]]
         part = labels[rows] - block.start
         membership = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (part, np.arange(len(rows)))),

@@ -56,9 +56,11 @@ def test_text_column_reads_positions_lazily_and_review_texts_join_per_review():
     assert len(column) == 5 and column[0] == "a" and column[1:3] == ["b", "c"]
     assert take_texts(column, [4, 0]) == ["e", "a"] == take_texts(list(series), [4, 0])
     codes = np.array([0, 1, 0, 2, 1])  # snippets of three reviews, interleaved
-    joined = ReviewTexts(series, codes, 3)
+    joined = ReviewTexts(series, np.arange(5), codes, 3)
     assert len(joined) == 3 and joined[0:3] == ["a c", "b e", "d"] and joined[1:2] == ["b e"]
     assert joined[0:3] == series.groupby(codes).agg(" ".join).tolist()
+    subset = ReviewTexts(series, np.array([4, 1, 2]), np.array([0, 1, 0]), 2)  # rows 4 and 2 are review 0
+    assert subset[0:2] == ["e c", "b"]
 
 
 def test_representatives_stop_reading_once_enough_distinct_texts_are_found():

@@ -90,3 +90,22 @@ def test_compact_vectors_give_the_same_analysis(tmp_path, settings, fake_models)
     # snippet themes (1.0 here); a review's main theme may differ where two of its snippets' themes tie (templated
     # test text), so themes are compared per snippet
     assert adjusted_rand_score(themes_a, themes_b) > 0.95
+
+
+def test_main_theme_is_the_most_frequent_then_the_closest():
+    import numpy as np
+
+    from core.pipeline import main_themes
+
+    rng = np.random.default_rng(3)
+    review_no = np.sort(rng.integers(0, 400, 3000))
+    theme = rng.integers(-1, 6, 3000)  # -1 = unassigned
+    sim = rng.random(3000).astype(np.float32)
+    frame = pd.DataFrame({"review_id": review_no, "theme_id": theme, "theme_similarity": sim})
+    assigned = frame[frame.theme_id >= 0]
+    expected = (assigned.groupby(["review_id", "theme_id"]).agg(n=("theme_id", "size"), sim=("theme_similarity", "max"))
+                .reset_index().sort_values(["review_id", "n", "sim"], ascending=[True, False, False])
+                .drop_duplicates("review_id").set_index("review_id")["theme_id"].reindex(range(402)))
+    got = main_themes(review_no, theme, sim, 402)
+    assert got.dtype == "Int32" and pd.isna(got[401]) and pd.isna(got[400])
+    assert pd.Series(got).fillna(-1).tolist() == expected.fillna(-1).astype(int).tolist()
