@@ -8,7 +8,9 @@ Data: bench/make_scale_data.py (EN + ZH mixed, planted needs, ~2,400 products). 
 ``hashing-128`` embedder behind the same Embedder protocol (issue 8.4 allows a fast one: the bundled MiniLM needs
 hours for 1M texts on 2 cores); the Chinese route keeps its real character-LSA model and sentiment its real heads.
 Each size runs in a fresh process; peak memory is that process's maximum RSS, and "pipeline" memory is the peak minus
-the RSS measured after imports and model loading (the "not counting the model" of the issue). Page times: one
+the RSS measured after imports and model loading (the "not counting the model" of the issue; KeyBERT, whose MMR
+labels the themes, is imported before that measurement: it loads torch, ~0.4 GB, which a run would otherwise count
+as pipeline memory the first time a theme is labelled). Page times: one
 AppTest script run per page (server time), first run with empty caches ("cold") and the median of 3 more ("warm").
 """
 from __future__ import annotations
@@ -65,6 +67,7 @@ def child(reviews: Path, searches: Path | None, db: Path) -> dict:
 
     pipeline = Pipeline(settings, store, embedders=embedders, progress=progress)
     pipeline.sentiment_model()
+    import keybert._mmr  # noqa: F401  (theme labels use KeyBERT's MMR; importing it loads torch: ~0.4 GB of library)
     baseline = _rss_mb()
     started = time.perf_counter()
     report = pipeline.run(Source(reviews.name, REVIEWS, path=reviews),
@@ -104,6 +107,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "needlens_scale")
     parser.add_argument("--pages", action="store_true", help="page times on the largest workspace (default on for 1M)")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page times even at 1M")
     parser.add_argument("--child", nargs=3, metavar=("REVIEWS", "SEARCHES", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--pages-only", type=Path, metavar="DB", help="only the page times of this workspace")
     args = parser.parse_args()
@@ -141,7 +145,7 @@ def main() -> None:
         print(f"| {size:,} | {r['snippets']:,} | {r['wall_s']} | " + " | ".join(
             f"{s.get(k, 0):.1f}" for k in ("ingest", "embed", "themes", "sentiment", "needs", "keywords", "intents",
                                            "save")) + f" | {r['peak_mb']:,} | {r['pipeline_mb']:,} | {r['db_mb']:,} |")
-    if args.pages or max(args.sizes) >= 1_000_000:
+    if not args.no_pages and (args.pages or max(args.sizes) >= 1_000_000):
         size = max(args.sizes)
         print(f"\npage server times on the {size:,}-review workspace:")
         page_times(args.data / f"scale_{size}.duckdb")
