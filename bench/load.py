@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import json
 import shutil
 import statistics
@@ -96,8 +97,15 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
                     if attempt == 2:
                         raise
                     await _visit(page, f"{url}/data")
-            await page.get_by_role("button", name="Analyze").click()
-            await page.wait_for_timeout(1500)
+            started = page.get_by_text(re.compile(rf"(Analysing |Queued: |Analysis of ){re.escape(upload.name)}")).first
+            for attempt in range(3):  # a click processed as the page reran under load can be lost: check it took
+                await page.get_by_role("button", name="Analyze").click(timeout=60000)
+                try:
+                    await started.wait_for(timeout=45000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise RuntimeError("the analysis did not start after three clicks on Analyze") from None
         except Exception as exc:
             errors.append(f"upload: {type(exc).__name__}: {str(exc)[:200]}")
     if index == 1:  # a filter set in this session must follow it and never appear in another
