@@ -82,7 +82,9 @@ class TextColumn:
 
 
 def take_texts(texts, positions) -> list[str]:
-    """texts[i] for each position, from a list or a TextColumn."""
+    """texts[i] for each position, from a list, a pandas Series (by position) or a TextColumn."""
+    if hasattr(texts, "iloc"):
+        return texts.iloc[np.asarray(positions, dtype=np.int64)].tolist()
     if hasattr(texts, "take"):
         return texts.take(positions)
     return [texts[i] for i in positions]

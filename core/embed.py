@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Protocol, runtime_checkable
 
 import numpy as np
 
+from .chunks import take_texts
 from .config import BUNDLED_MODEL, BUNDLED_ZH_MODEL, MODELS_DIR, EmbedSettings
 from .errors import ModelError
 from .text import text_hash
@@ -353,7 +354,7 @@ class CachedEmbedder:
         done = len(unique) - len(missing)
         for start in range(0, len(missing), self.chunk):
             batch = missing[start:start + self.chunk]
-            fresh = self.inner.embed(_pick(texts, first[batch]))
+            fresh = self.inner.embed(take_texts(texts, first[batch]))
             self.cache.put_embeddings(self.name, unique.take(batch).tolist(), fresh)  # commits as it goes
             vectors[batch] = fresh
             done += len(batch)
@@ -368,9 +369,3 @@ class CachedEmbedder:
         for start in range(0, len(codes), chunk):
             out[start:start + chunk] = vectors[codes[start:start + chunk]]
         return out
-
-
-def _pick(texts, positions: np.ndarray) -> list[str]:
-    if hasattr(texts, "iloc"):
-        return texts.iloc[positions].tolist()
-    return [texts[i] for i in positions]

@@ -460,10 +460,9 @@ class Pipeline:
             del doc, rank, terms, scores
         clock.tick(len(reviews), len(reviews), force=True)
         clock.end()
-        if len(parts) == 1:
-            return parts[0]
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=["dataset_id", "review_id", "rank", "keyword", "score"])
+        if not parts:
+            return pd.DataFrame(columns=["dataset_id", "review_id", "rank", "keyword", "score"])
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
     def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
         # Per-review steps are keyed by the review's row number (integers), not by million-string id hashing.
