@@ -2,7 +2,8 @@
 
     python bench/page_times.py --db /tmp/w.duckdb     # a workspace holding e.g. the whole shared clothing set
 
-For each page: the first run after the workspace opens (cold: st.cache_data empty, imports warm) and the median
+For each page: the first run as on a freshly started server (cold: every Streamlit cache empty, a new workspace
+connection, imports warm) and the median
 of 5 further runs (warm: aggregates cached on the workspace's data version), plus the same page's DuckDB
 aggregate time alone as the baseline in the same process.
 """
@@ -22,10 +23,13 @@ _COMPONENTS = None
 PAGES = ["overview", "themes", "needs", "products", "search", "recommend", "report", "data"]
 
 
-def run_page(name: str):
+def run_page(name: str, state: dict | None = None):
+    """One script run of a page (``state``: session values to start from, e.g. {"f_langs": ["zh"]}: a filter)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     # A real server scans installed component packages once at start-up; AppTest does it per instance (~0.35 s here),
     # so the instances share one scan and the time below is the script's, as on a running server.
     global _COMPONENTS
@@ -58,6 +62,7 @@ def main() -> None:
     print("| page | cold (s) | warm median of 5 (s) |\n|---|---|---|")
     for name in PAGES:
         st.cache_data.clear()
+        st.cache_resource.clear()  # as a freshly started server: no memo, a new workspace connection
         cold = run_page(name)
         warm = statistics.median(run_page(name) for _ in range(5))
         print(f"| {name} | {cold:.2f} | {warm:.3f} |", flush=True)

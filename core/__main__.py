@@ -135,7 +135,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
     print(f"run {report.run_id} done in {time.perf_counter() - started:.1f}s ({stages}); "
           f"embedding cache: {report.embed_cache_hits} reused, {report.embed_cache_misses} new")
+    _store_views(settings)
     return 0
+
+
+def _store_views(settings: Settings, store=None) -> None:
+    """After a commit: store the dashboard's unfiltered views, so the app's first page views read them."""
+    from . import views
+    from .store import Store
+
+    own = store is None
+    store = store or Store(settings.db_path)
+    try:
+        started = time.perf_counter()
+        stored = views.materialize(store)
+        print(f"dashboard views: {len(stored)} stored in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    finally:
+        if own:
+            store.close()
 
 
 def _open_existing(settings: Settings):
@@ -263,6 +280,7 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             result = calibrate_dataset(store, dataset_id, settings.sentiment.neutral_band, apply=not args.check_only)
             print(json.dumps(result, ensure_ascii=False, default=str))
+        _store_views(settings, store)
     finally:
         store.close()
     return 0
@@ -280,6 +298,7 @@ def cmd_recluster(args: argparse.Namespace, settings: Settings) -> int:
         if args.apply:
             recluster.apply(store, proposal)
             print("applied: themes replaced; renames and hides moved to the proposed themes that took their snippets")
+            _store_views(settings, store)
         else:
             print("preview only; add --apply to write it")
     finally:

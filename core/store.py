@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -89,6 +89,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sentiment ADD COLUMN base_score REAL;
     CREATE TABLE calibrations (dataset_id INTEGER, created_at TIMESTAMP, polar_reviews BIGINT, before DOUBLE,
         after DOUBLE, applied BOOLEAN, detail VARCHAR);
+    """,
+    # 6 -> 7: the dashboard's unfiltered views, stored by the writer after each commit (core/views.py).
+    """
+    CREATE TABLE views (key VARCHAR PRIMARY KEY, data_version BIGINT, kind VARCHAR, payload BLOB);
     """,
 ]
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents",
@@ -202,6 +206,31 @@ class Store:
     def _bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('data_version', "
                     "CAST(COALESCE((SELECT CAST(value AS BIGINT) FROM meta WHERE key='data_version'), 0) + 1 AS VARCHAR))")
+
+    # --- stored dashboard views (core/views.py) ----------------------------------------------------------------
+
+    def stored_view(self, key: str, version: int) -> tuple[str, bytes] | None:
+        try:
+            with self.cursor() as cur:
+                row = cur.execute("SELECT kind, payload FROM views WHERE key = ? AND data_version = ?",
+                                  [key, version]).fetchone()
+        except duckdb.CatalogException:  # a read-only workspace from before schema 7
+            return None
+        return None if row is None else (row[0], bytes(row[1]))
+
+    def put_views(self, rows: list[tuple[str, int, str, bytes]], version: int) -> bool:
+        """Replace every stored view with ``rows`` (key, data version, kind, payload), unless the data version moved
+        on since they were computed; True when written."""
+        if self.read_only:
+            return False
+        with self.transaction() as cur:
+            now = cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+            if int(now[0] if now else 0) != version:
+                return False
+            cur.execute("DELETE FROM views")
+            if rows:
+                cur.executemany("INSERT INTO views VALUES (?, ?, ?, ?)", rows)
+        return True
 
     # --- backup and restore -----------------------------------------------------------------------------------
 
@@ -561,7 +590,7 @@ class Store:
                    agg.prior_n / NULLIF(sum(agg.prior_n) OVER (), 0) AS prior_share,
                    t.keywords, t.x, t.y, t.lang, t.representatives
             FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id
-            ORDER BY agg.snippets DESC""", params)
+            ORDER BY agg.snippets DESC, agg.dataset_id, agg.theme_id""", params)
 
     def theme_snippets(self, dataset_id: int, theme_id: int, filters=None, sentiment: str | None = None,
                        contains: str | None = None, limit: int = 200) -> pd.DataFrame:
@@ -580,7 +609,7 @@ class Store:
             FROM facts f JOIN reviews r ON r.dataset_id = f.dataset_id AND r.review_id = f.review_id
             JOIN snippets sn ON sn.dataset_id = f.dataset_id AND sn.snippet_id = f.snippet_id
             WHERE {' AND '.join(conditions)}
-            ORDER BY sn.theme_similarity DESC LIMIT {int(limit)}""", params + extra)
+            ORDER BY sn.theme_similarity DESC, sn.snippet_id LIMIT {int(limit)}""", params + extra)
 
     def overview(self, filters=None) -> dict[str, Any]:
         """Headline figures for the Overview page."""
@@ -600,20 +629,20 @@ class Store:
             SELECT CAST(date_trunc('{period}', r.date) AS DATE) AS period, r.sentiment, count(*) AS reviews,
                    avg(r.sentiment_score) AS score, avg(r.rating) AS rating
             FROM reviews r WHERE {where} AND r.date IS NOT NULL AND r.sentiment IS NOT NULL
-            GROUP BY ALL ORDER BY period""", params)
+            GROUP BY ALL ORDER BY period, r.sentiment""", params)
 
     def facet_theme_matrix(self, by: str, filters=None, top: int = 12) -> pd.DataFrame:
         """Mean snippet sentiment and volume per (product or category) x theme, for the busiest values."""
         column = {"product": "product", "category": "category"}[by]
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts},
-            busiest AS (SELECT {column} AS value FROM facts WHERE {column} <> '' GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)}),
-            themes_top AS (SELECT theme_id, dataset_id FROM facts GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 15)
+            busiest AS (SELECT {column} AS value FROM facts WHERE {column} <> '' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT {int(top)}),
+            themes_top AS (SELECT theme_id, dataset_id FROM facts GROUP BY 1, 2 ORDER BY count(*) DESC, 2, 1 LIMIT 15)
             SELECT f.{column} AS value, f.label AS theme, count(*) AS snippets, avg(f.score) AS sentiment,
                    avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
             FROM facts f JOIN busiest b ON b.value = f.{column}
             JOIN themes_top tt ON tt.theme_id = f.theme_id AND tt.dataset_id = f.dataset_id
-            GROUP BY 1, 2""", params)
+            GROUP BY 1, 2 ORDER BY 1, 2""", params)
 
     def facet_values(self, by: str, filters=None) -> pd.DataFrame:
         """Products or categories with review counts, busiest first."""
@@ -621,28 +650,28 @@ class Store:
         where, params = self.review_filter(filters, "r")
         return self.query_df(f"""SELECT r.{column} AS value, count(*) AS reviews, avg(r.rating) AS avg_rating,
                    avg(r.sentiment_score) AS sentiment FROM reviews r WHERE {where} AND r.{column} <> ''
-                   GROUP BY 1 ORDER BY 2 DESC""", params)
+                   GROUP BY 1 ORDER BY 2 DESC, 1""", params)
 
     def rating_distribution(self, by: str, filters=None, top: int = 12) -> pd.DataFrame:
         column = {"product": "product", "category": "category"}[by]
         where, params = self.review_filter(filters, "r")
         return self.query_df(f"""
             WITH busiest AS (SELECT {column} AS value FROM reviews r WHERE {where} AND {column} <> ''
-                             GROUP BY 1 ORDER BY count(*) DESC LIMIT {int(top)})
+                             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT {int(top)})
             SELECT r.{column} AS value, CAST(round(r.rating) AS INTEGER) AS rating, count(*) AS reviews
             FROM reviews r JOIN busiest b ON b.value = r.{column}
-            WHERE {where} AND r.rating IS NOT NULL GROUP BY 1, 2""", params * 2)
+            WHERE {where} AND r.rating IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params * 2)
 
     def quotes(self, polarity: str, filters=None, limit: int = 8) -> pd.DataFrame:
         """The most clearly negative (or positive) snippets, one per theme first, with their context."""
         facts, params = self._snippet_facts(filters)
         order = "score ASC" if polarity == "negative" else "score DESC"
         return self.query_df(f"""{facts},
-            ranked AS (SELECT *, row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}) AS k
+            ranked AS (SELECT *, row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) AS k
                        FROM facts WHERE sentiment = ?)
             SELECT label AS theme, text AS quote, round(score, 2) AS score, product, category, rating,
                    CAST(date AS DATE) AS date
-            FROM ranked ORDER BY k, {order} LIMIT {int(limit)}""", params + [polarity])
+            FROM ranked ORDER BY k, {order}, dataset_id, snippet_id LIMIT {int(limit)}""", params + [polarity])
 
     # --- searches ---------------------------------------------------------------------------------------------
 
@@ -668,7 +697,7 @@ class Store:
                    count(*) FILTER (WHERE date > (SELECT c FROM cut)) / {int(recent_days)}.0 AS recent_per_day,
                    count(*) FILTER (WHERE date <= (SELECT c FROM cut)) /
                        GREATEST(date_diff('day', (SELECT first FROM cut), (SELECT c FROM cut)), 1) AS earlier_per_day
-            FROM s GROUP BY q ORDER BY searches DESC LIMIT {int(limit)}""", params)
+            FROM s GROUP BY q ORDER BY searches DESC, q LIMIT {int(limit)}""", params)
 
     def intent_table(self, filters=None) -> pd.DataFrame:
         """Search intents with demand (volume) and how well they are served, joined to the matched review theme."""
@@ -686,7 +715,7 @@ class Store:
             FROM intents i JOIN s ON s.dataset_id = i.dataset_id AND s.intent_id = i.intent_id
             LEFT JOIN et ON et.dataset_id = i.theme_dataset_id AND et.raw_theme_id = i.theme_id
             LEFT JOIN theme_sent ts ON ts.dataset_id = i.theme_dataset_id AND ts.theme_id = i.theme_id
-            GROUP BY i.dataset_id, i.intent_id, i.label, i.keywords, i.examples ORDER BY searches DESC""", params)
+            GROUP BY i.dataset_id, i.intent_id, i.label, i.keywords, i.examples ORDER BY searches DESC, i.dataset_id, i.intent_id""", params)
 
     def unmet_queries(self, filters=None, limit: int = 20) -> pd.DataFrame:
         """Queries that returned nothing or were rarely clicked, by volume."""
@@ -697,24 +726,31 @@ class Store:
                    avg(CASE WHEN clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share, avg(relevance) AS relevance
             FROM searches s WHERE {where} GROUP BY 1
             HAVING count(*) >= 3 AND (zero_result_share >= 0.3 OR click_share <= 0.3 OR relevance < 2)
-            ORDER BY searches * (1 - click_share) DESC LIMIT {int(limit)}""", params)
+            ORDER BY searches * (1 - click_share) DESC, 1 LIMIT {int(limit)}""", params)
 
     def export_reviews(self, filters=None, limit: int | None = None) -> pd.DataFrame:
-        """One row per loaded review with its sentiment, main theme (after PM edits) and keywords (the first
-        ``limit`` rows only, when given)."""
+        """One row per loaded review with its sentiment, main theme (after PM edits), keywords and commonest need
+        type (a tie goes to the earlier snippet's); the first ``limit`` rows only, when given (their keywords and
+        need types alone are aggregated: 2,000 rows of a million-review workspace in well under a second)."""
         where, params = self.review_filter(filters, "r")
+        only = "SEMI JOIN r USING (dataset_id, review_id)" if limit else ""  # a full export aggregates everything
         return self.query_df(f"""
-            WITH et AS ({self.EFFECTIVE_THEMES})
+            WITH et AS ({self.EFFECTIVE_THEMES}),
+            r AS (SELECT * FROM reviews r WHERE {where} ORDER BY r.dataset_id, r.row_no{f" LIMIT {int(limit)}" if limit else ""}),
+            kw AS (SELECT k.dataset_id, k.review_id, string_agg(k.keyword, '; ' ORDER BY k.rank) AS keywords
+                   FROM keywords k {only} GROUP BY 1, 2),
+            nt AS (SELECT dataset_id, review_id, arg_max(need_type, (n, -first)) AS need_type
+                   FROM (SELECT sn.dataset_id, sn.review_id, sn.need_type, count(*) AS n, min(sn.position) AS first
+                         FROM snippets sn {only}
+                         WHERE sn.need_type <> 'other' GROUP BY 1, 2, 3) GROUP BY 1, 2)
             SELECT r.dataset_id, r.review_id, r.text, r.title, r.rating, r.product, r.category, r.date, r.user_id,
                    r.lang, r.sentiment, round(r.sentiment_score, 4) AS sentiment_score, r.mixed,
                    CASE WHEN et.hidden THEN NULL ELSE et.theme_id END AS theme_id,
-                   CASE WHEN et.hidden THEN NULL ELSE et.label END AS theme_label,
-                   (SELECT string_agg(k.keyword, '; ' ORDER BY k.rank) FROM keywords k
-                    WHERE k.dataset_id = r.dataset_id AND k.review_id = r.review_id) AS keywords,
-                   (SELECT mode(sn.need_type) FILTER (WHERE sn.need_type <> 'other') FROM snippets sn
-                    WHERE sn.dataset_id = r.dataset_id AND sn.review_id = r.review_id) AS need_type
-            FROM reviews r LEFT JOIN et ON et.dataset_id = r.dataset_id AND et.raw_theme_id = r.theme_id
-            WHERE {where} ORDER BY r.dataset_id, r.row_no{f" LIMIT {int(limit)}" if limit else ""}""", params)
+                   CASE WHEN et.hidden THEN NULL ELSE et.label END AS theme_label, kw.keywords, nt.need_type
+            FROM r LEFT JOIN et ON et.dataset_id = r.dataset_id AND et.raw_theme_id = r.theme_id
+            LEFT JOIN kw ON kw.dataset_id = r.dataset_id AND kw.review_id = r.review_id
+            LEFT JOIN nt ON nt.dataset_id = r.dataset_id AND nt.review_id = r.review_id
+            ORDER BY r.dataset_id, r.row_no""", params)
 
     def count_reviews(self, filters=None) -> int:
         where, params = self.review_filter(filters, "r")
@@ -786,7 +822,7 @@ class Store:
             SELECT sn.need_type, count(*) AS snippets, count(DISTINCT f.review_id) AS reviews, avg(f.score) AS sentiment,
                    avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
             FROM facts f JOIN snippets sn USING (dataset_id, snippet_id)
-            GROUP BY 1 ORDER BY 2 DESC""", params)
+            GROUP BY 1 ORDER BY 2 DESC, 1""", params)
 
     def request_snippets(self, filters=None) -> pd.DataFrame:
         where, params = self.review_filter(filters, "r")
@@ -855,7 +891,7 @@ class Store:
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts},
             neg AS (SELECT * FROM facts WHERE sentiment = 'negative'),
-            example AS (SELECT dataset_id, theme_id, arg_min(text, score) AS example FROM neg GROUP BY 1, 2),
+            example AS (SELECT dataset_id, theme_id, arg_min(text, (score, snippet_id)) AS example FROM neg GROUP BY 1, 2),
             prod AS (SELECT dataset_id, theme_id, product, count(*) AS n FROM neg WHERE product <> '' GROUP BY 1, 2, 3
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY n DESC, product) <= {int(top_products)}),
             products AS (SELECT dataset_id, theme_id, list(product || ' (' || n || ')' ORDER BY n DESC, product) AS products
@@ -867,8 +903,10 @@ class Store:
         """The commonest need type (other than 'other') of each effective theme's snippets."""
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts}
-            SELECT f.dataset_id, f.theme_id, mode(sn.need_type) FILTER (WHERE sn.need_type <> 'other') AS need_type
-            FROM facts f JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2""", params)
+            SELECT dataset_id, theme_id,  -- a tie goes to the later name, so the answer never varies
+                   arg_max(need_type, (n, need_type)) FILTER (WHERE need_type <> 'other') AS need_type
+            FROM (SELECT f.dataset_id, f.theme_id, sn.need_type, count(*) AS n
+                  FROM facts f JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2, 3) GROUP BY 1, 2""", params)
 
     # --- sentiment against the stars ---------------------------------------------------------------------------
 

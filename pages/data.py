@@ -85,6 +85,7 @@ def datasets_section() -> None:
                                 on_click="ignore")
         if right.button("Delete", key=f"del_{row.dataset_id}"):
             store.delete_dataset(int(row.dataset_id))
+            ui.refresh_views()
             st.rerun()
         if row.kind == "reviews":
             stars_section(int(row.dataset_id))
@@ -112,6 +113,7 @@ def recluster_section(dataset_id: int) -> None:
     left, right = st.columns([1, 1])
     if left.button("Apply the new themes", key=f"apply_{dataset_id}", type="primary"):
         recluster.apply(store, proposal)
+        ui.refresh_views()
         st.session_state.pop(key)
         st.rerun()
     if right.button("Discard", key=f"discard_{dataset_id}"):
@@ -138,9 +140,11 @@ def stars_section(dataset_id: int) -> None:
         with st.spinner("Fitting on the star ratings…"):
             result = calibrate_dataset(store, dataset_id, band)
         st.session_state[f"cal_result_{dataset_id}"] = result
+        ui.refresh_views()
         st.rerun()
     if adapted and right.button("Undo adaptation", key=f"uncal_{dataset_id}"):
         undo_calibration(store, dataset_id, band)
+        ui.refresh_views()
         st.session_state.pop(f"cal_result_{dataset_id}", None)
         st.rerun()
     result = st.session_state.get(f"cal_result_{dataset_id}")

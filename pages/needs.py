@@ -38,6 +38,7 @@ with tabs[1]:
     if st.button("Save and re-apply taxonomy"):
         with st.spinner("Re-typing snippets…"):
             counts = latent.reapply_taxonomy(store, ui.settings(), edited, ui.jobs_embedders())
+        ui.refresh_views()
         st.success(f"Re-applied: {', '.join(f'{k} {v:,}' for k, v in counts.head(5).items())} …")
         st.rerun()
 

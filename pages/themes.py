@@ -50,8 +50,10 @@ with st.form("edit_theme"):
             store.edit_theme(ds, tid, merged_into=destination)
             tid = destination
         store.edit_theme(ds, tid, label=new_label.strip() or None, hidden=hide or None)
+        ui.refresh_views()
         st.success("Saved. Every page and export now uses the edited themes.")
         st.rerun()
 if st.button("Undo all edits for this dataset"):
     store.reset_theme_edits(dataset_id)
+    ui.refresh_views()
     st.rerun()

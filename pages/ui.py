@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import views
 from core.access import is_allowed
 from core.config import Settings
 from core.errors import NeedLensError
@@ -95,7 +96,9 @@ def open_workspace() -> Store:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(method: str, version: int, *args: Any, **kwargs: Any) -> Any:
-    return getattr(workspace(), method)(*args, **kwargs)
+    store = workspace()
+    value = views.stored(store, method, version, args, kwargs)  # the writer stores the unfiltered views
+    return views.compute(store, method, *args, **kwargs) if value is views.MISSING else value
 
 
 def load(method: str, *args: Any, **kwargs: Any) -> Any:
@@ -190,7 +193,7 @@ def chart(chart_obj: alt.Chart, name: str) -> None:
                           key=f"svg_{name}", on_click="ignore")
 
 
-PREVIEW_ROWS = 2000
+PREVIEW_ROWS = views.PREVIEW_ROWS
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
@@ -261,34 +264,32 @@ def jobs_embedders() -> dict:
 
 def latent_view(name: str, filters: Filters, *extra: Any) -> Any:
     """backlog | requests | drivers | emerging (extra: window days), memoised per data version and filters."""
-    from core import latent
-
-    compute = {"backlog": lambda store, f: latent.backlog(store, f, driver=latent_view("drivers", f)),
-               "requests": latent.feature_requests, "drivers": latent.drivers, "emerging": latent.emerging_issues}[name]
     store = workspace()
-    return load_static(name, lambda: compute(store, filters, *extra), store.data_version(), filters, *extra)
+    version = store.data_version()
+
+    def compute() -> Any:
+        value = views.stored(store, name, version, (filters, *extra))
+        if value is not views.MISSING:
+            return value
+        more = {"driver": latent_view("drivers", filters)} if name == "backlog" else {}
+        return views.compute(store, name, filters, *extra, **more)
+
+    return load_static(name, compute, version, filters, *extra)
 
 
 def warm_default_views() -> None:
-    """After an analysis, compute what the pages show with no filter set, so the first visit is served warm (on a
-    million reviews the Latent needs page is ~10 s cold, ~0.1 s warm). Runs on the analysis worker thread."""
+    """Compute and store in the workspace what the pages show with no filter set, so the first visit, even to a
+    server started later, reads it instead of aggregating (on a million reviews the Latent needs page is ~8 s
+    to compute, a few ms to read). Runs on the analysis worker thread, or on its own after an edit."""
     import logging
-    import time
 
-    from core import insights
-
-    started = time.perf_counter()
-    unfiltered = Filters()
     try:
-        figures = load("overview", unfiltered)
-        for args in (("summary",), ("facet_values", "category", unfiltered), ("facet_values", "product", unfiltered),
-                     ("theme_table", unfiltered), ("need_type_table", unfiltered), ("count_reviews", unfiltered),
-                     ("export_reviews", unfiltered, PREVIEW_ROWS),
-                     ("sentiment_over_time", unfiltered, insights.pick_period(figures.get("first_date"), figures.get("last_date")))):
-            load(*args)
-        for name, extra in (("emerging", (21,)), ("drivers", ()), ("backlog", ()), ("requests", ())):
-            latent_view(name, unfiltered, *extra)
+        views.materialize(workspace())
     except Exception as exc:  # a warm-up never breaks anything: the pages compute on demand
         logging.getLogger("needlens.ui").warning("warm-up failed: %s", exc)
-        return
-    logging.getLogger("needlens.ui").info("default views warmed in %.1f s", time.perf_counter() - started)
+
+
+def refresh_views() -> None:
+    """After an edit: store the default views again in the background (the page that made the edit reruns at once
+    and computes what it shows itself)."""
+    threading.Thread(target=warm_default_views, name="needlens-views", daemon=True).start()

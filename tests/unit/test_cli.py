@@ -119,3 +119,32 @@ def test_backup_and_restore_round_trip(tmp_path, db, capsys):
     assert main(["restore", "--backup", str(tmp_path / "bk"), "--db", str(tmp_path / "restored.duckdb")]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["backup", "--db", str(db), "--out", str(tmp_path / "bk")]) == 2  # never overwrites a backup
+
+
+def test_run_stores_the_dashboard_views(tmp_path, monkeypatch, fake_models, capsys):
+    # `python -m core run` commits the analysis, then stores the unfiltered views the app's first visits read.
+    from core import pipeline, views
+    from core.filters import Filters
+    from core.store import Store
+
+    def analyse(settings, reviews, searches=None, progress=None, store=None):
+        store = Store(settings.db_path)
+        try:
+            return pipeline.Pipeline(settings, store, **fake_models).run(reviews, searches)
+        finally:
+            store.close()
+
+    monkeypatch.setattr(pipeline, "analyse", analyse)
+    path = write_reviews(tmp_path / "r.csv", 40)
+    db = tmp_path / "w.duckdb"
+    assert main(["run", "--reviews", str(path), "--db", str(db), "--no-progress"]) == 0
+    assert "dashboard views:" in capsys.readouterr().err
+    store = Store(db, read_only=True)
+    try:
+        stored = views.stored(store, "theme_table", store.data_version(), (Filters(),))
+        assert stored is not views.MISSING
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(stored, store.theme_table(Filters()))
+    finally:
+        store.close()

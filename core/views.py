@@ -1,0 +1,198 @@
+"""Dashboard views kept in the workspace, so a server that has just started serves its first page at once.
+
+Every aggregate a page shows is a call ``compute(store, name, *args)`` (a Store read method, or one of the latent
+views below). After an analysis or an edit, the writer computes the calls the pages make with no filter set
+(``default_calls``) and stores each result in the ``views`` table, keyed by the call and the workspace's data
+version; ``stored`` reads one back. Any later commit bumps the data version, so a stored view is never served for
+data it was not computed on; filtered views are computed on demand as before.
+
+Results are stored as Arrow IPC (tables) or tagged JSON (figures), never pickled: a workspace file may come from
+someone else, and reading it must not run code.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import math
+import time
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import insights, latent
+from .filters import Filters
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when a stored view's shape changes: older rows are then ignored
+PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
+EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
+TOP_QUERIES = 40
+MISSING = object()
+
+
+def _backlog(store: Store, filters: Filters | None = None, *, driver: pd.DataFrame | None = None) -> pd.DataFrame:
+    return latent.backlog(store, filters, driver=cached(store, "drivers", filters) if driver is None else driver)
+
+
+LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent.feature_requests,
+                                         "drivers": latent.drivers, "emerging": latent.emerging_issues}
+
+
+def key(name: str, args: tuple, kwargs: dict | None = None) -> str:
+    """One call as text (Filters and the other arguments have a stable repr)."""
+    return f"{FORMAT}|{name}{args!r}{sorted((kwargs or {}).items())!r}"
+
+
+def compute(store: Store, name: str, *args: Any, **kwargs: Any) -> Any:
+    """Run one view: a latent-needs view by name, otherwise the Store read method of that name."""
+    if name in LATENT:
+        return LATENT[name](store, *args, **kwargs)
+    if name.startswith("_") or not hasattr(Store, name):
+        raise ValueError(f"unknown view {name!r}")
+    return getattr(store, name)(*args, **kwargs)
+
+
+def cached(store: Store, name: str, *args: Any, **kwargs: Any) -> Any:
+    """The stored result for the current data version, else a fresh computation (not stored)."""
+    value = stored(store, name, store.data_version(), args, kwargs)
+    return compute(store, name, *args, **kwargs) if value is MISSING else value
+
+
+# --- (de)serialisation -----------------------------------------------------------------------------------------
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"$dict": [[_tag(k), _tag(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_tag(v) for v in value]
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return {"$ts": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return {"$nan": True} if math.isnan(value) else float(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"a stored view cannot hold {type(value).__name__}")
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_untag(v) for v in value]
+    if isinstance(value, dict):
+        if "$dict" in value:
+            return {_untag(k): _untag(v) for k, v in value["$dict"]}
+        if "$ts" in value:
+            return pd.Timestamp(value["$ts"])
+        if "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        if "$nan" in value:
+            return float("nan")
+    return value
+
+
+def encode(value: Any) -> tuple[str, bytes]:
+    """A view's result as (kind, bytes): 'arrow' for a DataFrame, 'json' for figures and counts."""
+    if isinstance(value, pd.DataFrame):
+        table = pa.Table.from_pandas(value, preserve_index=not isinstance(value.index, pd.RangeIndex))
+        sink = io.BytesIO()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return "arrow", sink.getvalue()
+    return "json", json.dumps(_tag(value)).encode()
+
+
+def decode(kind: str, payload: bytes) -> Any:
+    if kind == "arrow":
+        frame = pa.ipc.open_stream(payload).read_all().to_pandas()
+        for column in frame.columns:  # Arrow lists come back as numpy arrays; the readers made Python lists
+            if frame[column].dtype == object and len(frame) and isinstance(frame[column].dropna().iloc[0]
+                                                                           if frame[column].notna().any() else None,
+                                                                           np.ndarray):
+                frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+        return frame
+    if kind == "json":
+        return _untag(json.loads(payload))
+    raise ValueError(f"unknown stored view kind {kind!r}")
+
+
+# --- the stored views -------------------------------------------------------------------------------------------
+
+def stored(store: Store, name: str, version: int, args: tuple = (), kwargs: dict | None = None) -> Any:
+    """The result stored for this call at this data version, or MISSING."""
+    row = store.stored_view(key(name, args, kwargs), version)
+    if row is None:
+        return MISSING
+    try:
+        return decode(*row)
+    except Exception as exc:  # a damaged row is only a missed shortcut
+        log.warning("stored view %s unreadable (%s); computing it", name, exc)
+        return MISSING
+
+
+def default_calls(store: Store) -> list[tuple[str, tuple]]:
+    """The calls the pages make with no filter set, in an order where each only needs earlier ones.
+
+    tests/app/test_views.py renders every page on a workspace with these stored and fails on any call missing
+    here, so the list follows the pages."""
+    unfiltered = Filters()
+    calls: list[tuple[str, tuple]] = [("datasets", ()), ("summary", ()), ("overview", (unfiltered,)),
+                                      ("facet_values", ("category", unfiltered)), ("facet_values", ("product", unfiltered)),
+                                      ("theme_table", (unfiltered,)), ("need_type_table", (unfiltered,)),
+                                      ("count_reviews", (unfiltered,)), ("export_reviews", (unfiltered, PREVIEW_ROWS)),
+                                      ("emerging", (unfiltered, EMERGING_WINDOW)), ("drivers", (unfiltered,)),
+                                      ("backlog", (unfiltered,)), ("requests", (unfiltered,))]
+    figures = store.overview(unfiltered)
+    period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
+    calls.append(("sentiment_over_time", (unfiltered, period)))
+    for by in ("product", "category"):
+        calls += [("facet_theme_matrix", (by, unfiltered)), ("rating_distribution", (by, unfiltered))]
+    calls += [("quotes", ("negative", unfiltered)), ("quotes", ("positive", unfiltered))]
+    for by, field in (("product", "products"), ("category", "categories")):  # the Products page's first trend
+        values = store.facet_values(by, unfiltered)["value"].tolist()
+        if len(values) >= 2:
+            first = Filters(**{field: (values[0],)})
+            trend = store.overview(first)
+            calls += [("overview", (first,)), ("sentiment_over_time", (first, insights.pick_period(
+                trend.get("first_date"), trend.get("last_date"))))]
+    themes = insights.with_trend(store.theme_table(unfiltered))
+    if not themes.empty:  # the Need themes page opens on its first theme's evidence
+        first = themes.iloc[0]
+        calls.append(("theme_snippets", (int(first["dataset_id"]), int(first["theme_id"]), unfiltered, None, None)))
+    if figures.get("reviews") is not None and store.summary()["searches"]:
+        calls += [("top_queries", (unfiltered, TOP_QUERIES)), ("intent_table", (unfiltered,)),
+                  ("unmet_queries", (unfiltered,))]
+    return calls
+
+
+def materialize(store: Store) -> dict[str, float]:
+    """Compute and store the default views for the current data version; returns seconds per view.
+
+    Run by the writer after an analysis or an edit. Views are computed outside any transaction and written in one;
+    if the data changed meanwhile (another edit committed), nothing is written: those views would be stale."""
+    version = store.data_version()
+    started = time.perf_counter()
+    rows, seconds, drivers = [], {}, {}
+    for name, args in default_calls(store):
+        begun = time.perf_counter()
+        value = compute(store, name, *args, **({"driver": drivers[args]} if name == "backlog" else {}))
+        if name == "drivers":  # the backlog ranks by them
+            drivers[args] = value
+        seconds[f"{name}{args!r}"] = time.perf_counter() - begun
+        rows.append((key(name, args), version, *encode(value)))
+    written = store.put_views(rows, version)
+    log.info("%s %d dashboard views in %.1f s", "stored" if written else "discarded (data changed)",
+             len(rows), time.perf_counter() - started)
+    return seconds

@@ -1,0 +1,97 @@
+"""Stored dashboard views: every unfiltered view round-trips exactly, is keyed on the data version, and never pickles."""
+import math
+
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+from core import views
+from core.filters import Filters
+from core.ingest import REVIEWS, SEARCHES
+from core.pipeline import Pipeline, Source
+from core.store import Store
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    from core.config import Settings
+    from core.embed import HashingEmbedder
+    from helpers import LexiconSentiment
+
+    path = tmp_path_factory.mktemp("views") / "ws.duckdb"
+    store = Store(path)
+    embedder = HashingEmbedder(64)
+    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
+             sentiment=LexiconSentiment()).run(
+        Source("demo_reviews.csv", REVIEWS, path=ROOT / "data" / "demo_reviews.csv"),
+        Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv"))
+    views.materialize(store)
+    yield store
+    store.close()
+
+
+def same(a, b, name: str = "") -> bool:
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=name)
+        return True
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k], name) for k in a)
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return a == b and type(a) in (type(b), int, float) or (pd.isna(a) and pd.isna(b))
+
+
+def test_every_default_view_is_stored_and_reads_back_equal(analysed):
+    version = analysed.data_version()
+    calls = views.default_calls(analysed)
+    names = {name for name, _ in calls}
+    # the pages' unfiltered views, search ones included (the demo has searches)
+    assert {"overview", "theme_table", "backlog", "requests", "drivers", "emerging", "top_queries", "intent_table",
+            "theme_snippets", "quotes", "facet_theme_matrix", "export_reviews"} <= names
+    for name, args in calls:
+        got = views.stored(analysed, name, version, args)
+        assert got is not views.MISSING, name
+        assert same(views.compute(analysed, name, *args), got, f"{name}{args}"), (name, args)
+
+
+def test_a_filtered_call_or_another_version_is_not_served(analysed):
+    version = analysed.data_version()
+    assert views.stored(analysed, "overview", version, (Filters(langs=("zh",)),)) is views.MISSING
+    assert views.stored(analysed, "overview", version + 1, (Filters(),)) is views.MISSING
+    assert views.stored(analysed, "overview", version, (Filters(),)) is not views.MISSING
+
+
+def test_an_edit_makes_stored_views_stale_and_a_late_write_is_discarded(tmp_path, analysed):
+    import shutil
+
+    analysed.cursor().execute("CHECKPOINT")
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(analysed.path, path)
+    store = Store(path)
+    try:
+        version = store.data_version()
+        themes = store.theme_table()
+        store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed by the PM")
+        # the edit bumped the version: nothing stored is served, and pages compute the renamed label
+        assert views.stored(store, "theme_table", store.data_version(), (Filters(),)) is views.MISSING
+        assert "Renamed by the PM" in set(views.cached(store, "theme_table", Filters())["label"])
+        # views computed before the edit are not written after it
+        assert not store.put_views([("k", version, "json", b"1")], version)
+        views.materialize(store)
+        fresh = views.stored(store, "theme_table", store.data_version(), (Filters(),))
+        assert "Renamed by the PM" in set(fresh["label"])
+    finally:
+        store.close()
+
+
+def test_stored_views_are_data_not_code():
+    kind, payload = views.encode({"first_date": pd.Timestamp("2026-01-02"), "n": 3, "share": float("nan"),
+                                  "nested": {"positive": 1}, "none": None})
+    assert kind == "json" and b"pickle" not in payload
+    back = views.decode(kind, payload)
+    assert back["first_date"] == pd.Timestamp("2026-01-02") and back["n"] == 3 and math.isnan(back["share"])
+    assert back["nested"] == {"positive": 1} and back["none"] is None
+    with pytest.raises(TypeError):
+        views.encode({"object": object()})
+    with pytest.raises(ValueError):
+        views.decode("pickle", b"\x80\x04")
