@@ -29,7 +29,7 @@ def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     growth = out["growth"].fillna(1.0).clip(lower=0, upper=5)
     out["opportunity"] = out["share"] * out["negative_share"] * (1 + np.maximum(growth - 1, 0))
     out["why"] = out.apply(_explain, axis=1)
-    return out.sort_values("opportunity", ascending=False).head(top).reset_index(drop=True)
+    return out.sort_values("opportunity", ascending=False, kind="stable").head(top).reset_index(drop=True)
 
 
 def _explain(row: pd.Series) -> str:

@@ -305,7 +305,7 @@ def drivers_from_moments(moments: dict, min_reviews: int = 20) -> pd.DataFrame:
             out[col] = np.nan
     out["lift_if_fixed"] = (-out["negative_effect"] * out["negative_share"]).clip(lower=0)
     out["explanation"] = out.apply(_driver_sentence, axis=1)
-    return out.sort_values("lift_if_fixed", ascending=False).reset_index(drop=True)
+    return out.sort_values("lift_if_fixed", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _driver_sentence(row: pd.Series) -> str:
@@ -351,7 +351,7 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = 0.01,
                      "ratio": ratio, "p_value": p_value})
     out = pd.DataFrame(rows)
     out["emerging"] = (out["p_value"] < alpha / max(len(themes), 1)) & (out["ratio"] >= min_ratio) & (out["recent"] >= min_recent)
-    return out.sort_values(["emerging", "p_value"], ascending=[False, True]).reset_index(drop=True)
+    return out.sort_values(["emerging", "p_value", "theme"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 # --- opportunity and backlog --------------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def odi_opportunity(themes: pd.DataFrame) -> pd.DataFrame:
     out["why"] = out.apply(lambda r: f"importance {r['importance']:.1f} (mentioned in {int(r['reviews']):,} reviews) + "
                                      f"gap {max(r['importance'] - r['satisfaction'], 0):.1f} (satisfaction "
                                      f"{r['satisfaction']:.1f}: {r['negative_share']:.0%} negative)", axis=1)
-    return out.sort_values("opportunity", ascending=False).reset_index(drop=True)
+    return out.sort_values("opportunity", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def backlog_markdown(backlog: pd.DataFrame) -> str:

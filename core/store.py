@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -140,6 +141,9 @@ class Store:
         self.read_only = read_only
         self._con = _connect(self.path, read_only)
         self._write_lock = threading.RLock()
+        # filtered snippet facts kept as Arrow tables (see _snippet_facts): key -> (name, table)
+        self._facts: "OrderedDict[tuple, tuple[str, pa.Table]]" = OrderedDict()
+        self._facts_lock = threading.Lock()
         if not read_only:
             self.migrate()
             self._mark_stale_runs()
@@ -155,6 +159,10 @@ class Store:
     def query_df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a DataFrame (used by the aggregate readers below)."""
         with self.cursor() as cur:
+            with self._facts_lock:
+                tables = [(name, table) for name, table in self._facts.values() if name in sql]
+            for name, table in tables:  # kept snippet facts the query reads (a cursor sees only its own)
+                cur.register(name, table)
             return cur.execute(sql, params or []).df()
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
@@ -556,19 +564,58 @@ class Store:
         return " AND ".join(conditions), params
 
     def _snippet_facts(self, filters, include_hidden: bool = False) -> tuple[str, list[Any]]:
-        """A CTE body: one row per themed snippet of the filtered reviews, with its effective theme."""
+        """A CTE body: one row per themed snippet of the filtered reviews, with its effective theme.
+
+        The facts join three large tables; a page runs 5-10 aggregates over the same filter, so a filter's facts of
+        up to ``FACTS_KEPT_ROWS`` snippets are computed once and kept (as Arrow, the two most recent filters, keyed
+        on the data version) and the aggregates read them: a million-review page with a new filter in about half
+        the time. Unfiltered pages read stored views instead (core/views.py)."""
         where, params = self.review_filter(filters, "r")
         hidden = "" if include_hidden else "AND NOT et.hidden"
-        return f"""
-            WITH et AS ({self.EFFECTIVE_THEMES}),
+        sql = self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden=hidden)
+        kept = self._kept_facts(filters, include_hidden, sql, params, where)
+        if kept is None:
+            return sql, params
+        return f"WITH et AS ({self.EFFECTIVE_THEMES}), facts AS (SELECT * FROM {kept})", []
+
+    FACTS_KEPT_ROWS = int(os.environ.get("NEEDLENS_FACTS_KEPT_ROWS", "1000000"))
+
+    def _kept_facts(self, filters, include_hidden: bool, sql: str, params: list[Any], where: str) -> str | None:
+        """The name of the kept Arrow table holding these facts, computing it when the filter is new; None when
+        the filter would keep more than FACTS_KEPT_ROWS snippets (estimated from its review count)."""
+        if self.FACTS_KEPT_ROWS <= 0:
+            return None
+        key = (repr(filters), include_hidden, self.data_version())
+        with self._facts_lock:
+            if key in self._facts:
+                self._facts.move_to_end(key)
+                return self._facts[key][0]
+        with self.cursor() as cur:
+            reviews, snippets, matching = cur.execute(
+                f"SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM snippets), "
+                f"(SELECT count(*) FROM reviews r WHERE {where})", params).fetchall()[0]
+            if not matching or matching * snippets / max(reviews, 1) > self.FACTS_KEPT_ROWS:
+                return None
+            table = cur.sql(f"{sql} SELECT * FROM facts", params=params).to_arrow_table()
+        name = f"needlens_facts_{abs(hash(key))}"
+        with self._facts_lock:
+            for old in [k for k in self._facts if k[2] != key[2]]:  # facts of an older data version
+                del self._facts[old]
+            self._facts[key] = (name, table)
+            while len(self._facts) > 2:
+                self._facts.popitem(last=False)
+        return name
+
+    _FACTS_SQL = """
+            WITH et AS ({effective}),
             facts AS (
               SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.text, et.theme_id, et.label, et.hidden,
-                     se.score, se.label AS sentiment, r.rating, r.date, r.product, r.category, r.lang
+                     se.score, se.label AS sentiment, r.rating, r.date, r.product, r.category, r.lang, sn.need_type
               FROM snippets sn
               JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
               JOIN et ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
               JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
-              WHERE {where} {hidden})""", params
+              WHERE {where} {hidden})"""
 
     def theme_table(self, filters=None, include_hidden: bool = False, recent_days: int = 28) -> pd.DataFrame:
         """One row per effective theme: volume, share, sentiment, rating, trend (share change, recent vs before),
@@ -819,10 +866,9 @@ class Store:
     def need_type_table(self, filters=None) -> pd.DataFrame:
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts}
-            SELECT sn.need_type, count(*) AS snippets, count(DISTINCT f.review_id) AS reviews, avg(f.score) AS sentiment,
+            SELECT f.need_type, count(*) AS snippets, count(DISTINCT f.review_id) AS reviews, avg(f.score) AS sentiment,
                    avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
-            FROM facts f JOIN snippets sn USING (dataset_id, snippet_id)
-            GROUP BY 1 ORDER BY 2 DESC, 1""", params)
+            FROM facts f GROUP BY 1 ORDER BY 2 DESC, 1""", params)
 
     def request_snippets(self, filters=None) -> pd.DataFrame:
         where, params = self.review_filter(filters, "r")
@@ -883,7 +929,7 @@ class Store:
         """Negative mentions per theme and day (the input of emerging issues)."""
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts} SELECT label AS theme, CAST(date AS DATE) AS date, count(*) AS n FROM facts
-            WHERE sentiment = 'negative' AND date IS NOT NULL GROUP BY 1, 2""", params).assign(
+            WHERE sentiment = 'negative' AND date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params).assign(
             date=lambda f: pd.to_datetime(f["date"]))
 
     def negative_evidence(self, filters=None, top_products: int = 3) -> pd.DataFrame:
@@ -905,8 +951,7 @@ class Store:
         return self.query_df(f"""{facts}
             SELECT dataset_id, theme_id,  -- a tie goes to the later name, so the answer never varies
                    arg_max(need_type, (n, need_type)) FILTER (WHERE need_type <> 'other') AS need_type
-            FROM (SELECT f.dataset_id, f.theme_id, sn.need_type, count(*) AS n
-                  FROM facts f JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2, 3) GROUP BY 1, 2""", params)
+            FROM (SELECT dataset_id, theme_id, need_type, count(*) AS n FROM facts GROUP BY 1, 2, 3) GROUP BY 1, 2""", params)
 
     # --- sentiment against the stars ---------------------------------------------------------------------------
 

@@ -95,3 +95,36 @@ def test_stored_views_are_data_not_code():
         views.encode({"object": object()})
     with pytest.raises(ValueError):
         views.decode("pickle", b"\x80\x04")
+
+
+def test_kept_facts_give_the_same_aggregates_and_follow_edits(tmp_path, analysed, monkeypatch):
+    # A filter's snippet facts are computed once and kept for the page's other aggregates; every aggregate must
+    # equal the one computed straight from the tables, and an edit (new data version) must never read old facts.
+    import shutil
+
+    analysed.cursor().execute("CHECKPOINT")
+    path = tmp_path / "kept.duckdb"
+    shutil.copy(analysed.path, path)
+    store = Store(path)
+    try:
+        zh = Filters(langs=("zh",))
+        calls = [("theme_table", (zh,)), ("need_type_table", (zh,)), ("quotes", ("negative", zh)),
+                 ("facet_theme_matrix", ("product", zh)), ("drivers", (zh,)), ("backlog", (zh,)),
+                 ("requests", (zh,)), ("emerging", (zh, 21))]
+        monkeypatch.setattr(Store, "FACTS_KEPT_ROWS", 0)
+        straight = [views.compute(store, name, *args) for name, args in calls]
+        assert not store._facts
+        monkeypatch.setattr(Store, "FACTS_KEPT_ROWS", 10**9)
+        kept = [views.compute(store, name, *args) for name, args in calls]
+        assert len(store._facts) == 1  # one filter: its facts were computed once
+        for (name, _), a, b in zip(calls, straight, kept):
+            pd.testing.assert_frame_equal(a, b, obj=name)
+        themes = store.theme_table(zh)
+        store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed after keeping")
+        assert "Renamed after keeping" in set(store.theme_table(zh)["label"])
+        assert len(store._facts) == 1  # the old version's facts were dropped
+        monkeypatch.setattr(Store, "FACTS_KEPT_ROWS", 5)  # a filter bigger than the limit is not kept
+        store.theme_table(Filters(langs=("en",)))
+        assert all(key[0] != repr(Filters(langs=("en",))) for key in store._facts)
+    finally:
+        store.close()
