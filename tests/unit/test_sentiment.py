@@ -31,3 +31,21 @@ def test_bundled_sentiment_works_with_a_configured_model_of_another_width():
     scores = model.score(texts, ["en", "en"], np.zeros((2, 768), dtype=np.float32))
     assert scores[0] > 0.2 and scores[1] < -0.2
     assert model.embedding_directions("en", 768) is None
+
+
+def test_chinese_theme_space_ignores_the_chinese_sentiment_direction():
+    # Need themes cluster Chinese snippets in the bundled LSA space with the character head's direction removed, so
+    # "好评" and "差评" about the same thing are not split by sentiment; any other Chinese model gets no direction.
+    from core.config import MODELS_DIR
+    from core.embed import CharLsaEmbedder
+    from core.sentiment import BundledSentiment
+
+    lsa = CharLsaEmbedder(MODELS_DIR / "zh_char_lsa.npz")
+    model = BundledSentiment(zh_embedder=lsa)
+    direction = model.embedding_directions("zh", lsa.dim)
+    assert direction.shape == (1, lsa.dim) and abs(np.linalg.norm(direction) - 1) < 1e-5
+    praise, complaint = lsa.embed(["质量很好，非常满意，好评", "质量太差了，非常失望，差评"])
+    # the direction separates praise from complaint: they sit on opposite sides of it
+    assert float(praise @ direction[0]) * float(complaint @ direction[0]) < 0
+    assert BundledSentiment(zh_embedder=None).embedding_directions("zh", lsa.dim) is None
+    assert model.embedding_directions("zh", lsa.dim + 1) is None
