@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "{=", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -44,19 +45,78 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
+EXCEL_ROWS = 1_048_576  # rows per worksheet, header included
+
+
+def _cell_columns(frame: pd.DataFrame) -> list[list]:
+    """Each column as a list of plain Python cell values: numbers, text, naive datetimes, or None for blanks."""
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            if getattr(series.dt, "tz", None) is not None:
+                series = series.dt.tz_localize(None)
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
+        elif pd.api.types.is_bool_dtype(series):
+            values = [None if pd.isna(v) else bool(v) for v in series]
+        elif pd.api.types.is_numeric_dtype(series):
+            values = [None if pd.isna(v) else v for v in series.astype(object)]
+        else:
+            values = [None if (v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA) else v
+                      for v in series]
+        columns.append(values)
+    return columns
+
+
 def table_xlsx(frame: pd.DataFrame, sheet: str = "NeedLens") -> bytes:
-    """XLSX bytes with every text cell written as a string (never a formula)."""
-    buffer = io.BytesIO()
+    """XLSX bytes with every text cell written as a string (never a formula, a URL or a number).
+
+    Written row by row by XlsxWriter in constant-memory mode (about 3x faster than openpyxl through pandas and flat in
+    memory: a million-row export does not hold a million-row workbook); beyond Excel's 1,048,576 rows a sheet, the
+    rows continue on "<sheet> (2)", "<sheet> (3)"..."""
+    import datetime as dt
+
+    import xlsxwriter
+
     safe = safe_frame(frame)
-    for column in safe.columns:
-        if pd.api.types.is_datetime64_any_dtype(safe[column]) and getattr(safe[column].dt, "tz", None) is not None:
-            safe[column] = safe[column].dt.tz_localize(None)
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        safe.to_excel(writer, index=False, sheet_name=sheet[:31])
-        for row in writer.sheets[sheet[:31]].iter_rows():
-            for cell in row:
-                if cell.data_type == "f":  # belt and braces: nothing may be stored as a formula
-                    cell.data_type = "s"
+    header = [str(c) for c in safe.columns]
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd hh:mm:ss"})
+    bold = book.add_format({"bold": True})
+    dates = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    per_sheet = EXCEL_ROWS - 1
+    for part, start in enumerate(range(0, max(len(safe), 1), per_sheet)):
+        name = sheet[:31] if part == 0 else f"{sheet[:24]} ({part + 1})"
+        ws = book.add_worksheet(name)
+        ws.write_row(0, 0, header, bold)
+
+        def write(r: int, c: int, value: object) -> None:
+            if isinstance(value, str):
+                ws.write_string(r, c, value)
+            elif isinstance(value, (dt.datetime, dt.date)):
+                ws.write_datetime(r, c, value, dates)
+            elif isinstance(value, (bool, np.bool_)):
+                ws.write_boolean(r, c, bool(value))
+            elif isinstance(value, (int, float, np.integer, np.floating)):
+                ws.write_number(r, c, float(value))
+            else:
+                ws.write_string(r, c, str(value))
+
+        end = min(start + per_sheet, len(safe))
+        for chunk in range(start, end, 50_000):  # Python cell values for 50k rows at a time, not a million
+            columns = _cell_columns(safe.iloc[chunk:min(chunk + 50_000, end)])
+            for i in range(len(columns[0]) if columns else 0):
+                r = chunk - start + i + 1
+                for c, column in enumerate(columns):
+                    value = column[i]
+                    if value is None:
+                        continue
+                    if type(value) is str:  # the common case, without the type ladder
+                        ws.write_string(r, c, value)
+                    else:
+                        write(r, c, value)
+    book.close()
     return buffer.getvalue()
 
 

@@ -16,8 +16,10 @@ def test_formula_payloads_are_neutralised_and_numbers_stay_numbers():
     sheet = book.active
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert sum(c.data_type == "f" for c in cells) == 0
-    # XML stores a bare CR as LF; what matters is the leading quote that makes every cell text.
-    assert [sheet.cell(r, 1).value for r in range(2, len(PAYLOADS) + 2)] == ["'" + p.replace("\r", "\n") for p in PAYLOADS]
+    # XML stores a bare CR escaped (_x000D_, which Excel reads back as CR; openpyxl leaves it as is) or as LF; what
+    # matters is the leading quote that makes every cell text.
+    cells = [sheet.cell(r, 1).value.replace("_x000D_", "\r").replace("\r", "\n") for r in range(2, len(PAYLOADS) + 2)]
+    assert cells == ["'" + p.replace("\r", "\n") for p in PAYLOADS]
     assert all(sheet.cell(r, 2).value == -0.5 for r in range(2, len(PAYLOADS) + 2))
 
 
@@ -59,3 +61,21 @@ def test_end_to_end_xlsx_and_csv_exports_of_formula_reviews_have_no_formula(tmp_
     frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     for column in ("text", "title", "product", "category"):
         assert not frame[column].str.match(r"^\s*[=+\-@\t\r{＝＋－＠]").any(), column
+
+
+def test_xlsx_keeps_types_and_continues_on_a_new_sheet_past_excels_row_limit(monkeypatch):
+    # Excel holds 1,048,576 rows a sheet; a bigger export continues on "<sheet> (2)" instead of failing.
+    from core import export
+
+    monkeypatch.setattr(export, "EXCEL_ROWS", 4)  # 3 data rows a sheet
+    frame = pd.DataFrame({"text": ["a", "性价比", None, "d", "e"], "n": [1, 2.5, None, 4, 5],
+                          "when": pd.to_datetime(["2026-01-02", None, "2026-01-04", "2026-01-05", "2026-01-06"]),
+                          "flag": [True, False, True, False, True]})
+    book = openpyxl.load_workbook(io.BytesIO(export.table_xlsx(frame, "Reviews")))
+    assert book.sheetnames == ["Reviews", "Reviews (2)"]
+    first, second = book["Reviews"], book["Reviews (2)"]
+    assert [c.value for c in first[1]] == ["text", "n", "when", "flag"] == [c.value for c in second[1]]
+    assert [c.value for c in first[2]][:2] == ["a", 1] and first.cell(3, 2).value == 2.5
+    assert first.cell(4, 1).value is None and first.cell(3, 3).value is None  # blanks stay blank
+    assert str(first.cell(2, 3).value).startswith("2026-01-02") and first.cell(2, 4).value is True
+    assert [[c.value for c in row][:2] for row in second.iter_rows(min_row=2)] == [["d", 4], ["e", 5]]
