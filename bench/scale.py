@@ -8,9 +8,8 @@ Data: bench/make_scale_data.py (EN + ZH mixed, planted needs, ~2,400 products). 
 ``hashing-128`` embedder behind the same Embedder protocol (issue 8.4 allows a fast one: the bundled MiniLM needs
 hours for 1M texts on 2 cores); the Chinese route keeps its real character-LSA model and sentiment its real heads.
 Each size runs in a fresh process; peak memory is that process's maximum RSS, and "pipeline" memory is the peak minus
-the RSS measured after imports and model loading (the "not counting the model" of the issue; KeyBERT, whose MMR
-labels the themes, is imported before that measurement: it loads torch, ~0.4 GB, which a run would otherwise count
-as pipeline memory the first time a theme is labelled). Page times: one
+the RSS measured after imports and model loading (the "not counting the model" of the issue; since the fifth session
+theme labels no longer import KeyBERT, so with this embedder torch is never loaded). Page times: one
 AppTest script run per page (server time), first run with every Streamlit cache empty, as on a freshly started server
 ("cold"), and the median of 3 more ("warm").
 """
@@ -69,7 +68,6 @@ def child(reviews: Path, searches: Path | None, db: Path) -> dict:
 
     pipeline = Pipeline(settings, store, embedders=embedders, progress=progress)
     pipeline.sentiment_model()
-    import keybert._mmr  # noqa: F401  (theme labels use KeyBERT's MMR; importing it loads torch: ~0.4 GB of library)
     baseline = _rss_mb()
     started = time.perf_counter()
     report = pipeline.run(Source(reviews.name, REVIEWS, path=reviews),

@@ -192,13 +192,20 @@ def distinct_terms(terms: list[str]) -> list[str]:
 
 def mmr_select(centroid: np.ndarray, candidate_vectors: np.ndarray, candidates: list[str], top_n: int,
                diversity: float = 0.4) -> list[str]:
-    """KeyBERT's maximal marginal relevance: relevant to the centroid, not redundant with each other."""
-    from keybert._mmr import mmr  # KeyBERT's own MMR (lazy: keybert imports torch)
+    """KeyBERT's maximal marginal relevance: relevant to the centroid, not redundant with each other.
+
+    Computed by ``keywords.batched_mmr`` (tested equal to ``keybert._mmr.mmr``, ties included), so labelling themes
+    neither imports KeyBERT's private module nor, through it, torch (~0.3 GB) when the embedder runs on ONNX."""
+    from scipy import sparse
+
+    from .keywords import batched_mmr
 
     if not candidates:
         return []
     top_n = min(top_n, len(candidates))
-    return [word for word, _ in mmr(centroid.reshape(1, -1), candidate_vectors, candidates, top_n, diversity)]
+    every = sparse.csr_matrix(np.ones((1, len(candidates)), dtype=np.float32))
+    return [word for word, _ in batched_mmr(every, centroid.reshape(1, -1), candidate_vectors, candidates, top_n,
+                                            diversity)[0]]
 
 
 # --- the step that ties them together --------------------------------------------------------------------------------

@@ -71,3 +71,20 @@ def test_large_inputs_take_the_sampled_paths_and_agree_with_the_full_ones():
     assignment = np.array([0] * 300 + [1] * 300)
     sampled_terms = class_tfidf(texts, assignment, 2, "en", max_per_class=50)
     assert sampled_terms == class_tfidf(texts, assignment, 2, "en")
+
+
+def test_theme_label_mmr_equals_keyberts():
+    # Theme labels rank candidates with the batched MMR; it must pick exactly what keybert._mmr.mmr picks.
+    from keybert._mmr import mmr
+
+    from core.themes import mmr_select
+
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        n = int(rng.integers(1, 30))
+        words = [f"w{i}" for i in range(n)]
+        vectors = rng.standard_normal((n, 16)).astype(np.float32)
+        centroid = rng.standard_normal(16).astype(np.float32)
+        top_n, diversity = int(rng.integers(1, 9)), float(rng.choice([0.2, 0.4, 0.7]))
+        expected = [w for w, _ in mmr(centroid.reshape(1, -1), vectors, words, min(top_n, n), diversity)]
+        assert mmr_select(centroid, vectors, words, top_n, diversity) == expected, trial
