@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import insights
+from .chunks import route_positions
 from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
@@ -28,18 +29,25 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
     embedders = embedders or embedders_from_settings(settings.embed)
     snippets = store.snippets_for_need_types()
     snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
-    snippets["need_type"] = "other"
-    for route, group in snippets.groupby("route"):
+    need_types = np.full(len(snippets), "other", dtype=object)
+    hashes = snippets["text_hash"].to_numpy()
+    for route, positions in route_positions(snippets):
         cached = CachedEmbedder(embedders[route], store)
-        found = store.get_embeddings(cached.name, group["text_hash"].tolist())
-        has = group["text_hash"].isin(found.keys())
-        if not has.any():
-            continue
-        vectors = np.stack([found[h] for h in group.loc[has, "text_hash"]])
-        names, _ = assign_need_types(vectors, route, taxonomy, cached.embed)
-        snippets.loc[group.index[has.to_numpy()], "need_type"] = names
+        for start in range(0, len(positions), RETYPE_CHUNK):  # a million-review workspace, 200k vectors at a time
+            part = positions[start:start + RETYPE_CHUNK]
+            found = store.get_embeddings(cached.name, hashes[part].tolist())
+            has = np.fromiter((h in found for h in hashes[part]), dtype=bool, count=len(part))
+            if not has.any():
+                continue
+            vectors = np.stack([found[h] for h in hashes[part][has]])
+            del found
+            need_types[part[has]], _ = assign_need_types(vectors, route, taxonomy, cached.embed)
+    snippets["need_type"] = need_types
     store.set_need_types(snippets)
     return snippets["need_type"].value_counts()
+
+
+RETYPE_CHUNK = 200_000
 
 
 def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .chunks import TextColumn, best_match, normalise_rows, release_memory, row_slices
+from .chunks import TextColumn, best_match, normalise_rows, release_memory, route_positions, row_slices
 from .config import Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, NeedLensError
@@ -516,14 +516,6 @@ class Pipeline:
         clock.tick(len(rows), len(rows), force=True)
         clock.end()
         return {"searches": rows, "intents": pd.DataFrame(records)}
-
-
-def route_positions(snippets: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
-    """(route, row positions) per language route, in route order. Stages take the columns they need at these
-    positions: iterating ``groupby("route")`` would sort a copy of the whole frame, and the last group (a slice of
-    that copy) would keep all of it alive — 0.8 GB of snippets at a million reviews."""
-    route = snippets["route"].to_numpy()
-    return [(r, np.flatnonzero(route == r)) for r in sorted(set(route.tolist()))]
 
 
 def _match_themes(centroids: np.ndarray, themes: pd.DataFrame, route: str) -> list[dict]:

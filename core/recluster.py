@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .chunks import TextColumn, route_positions
 
 
 @dataclass
@@ -29,23 +30,29 @@ def preview(pipeline, dataset_id: int) -> Proposal:
     from sklearn.metrics import adjusted_rand_score
 
     store = pipeline.store
-    snippets = store.query_df("""SELECT sn.snippet_id, sn.text, sn.lang, sn.theme_id AS old_raw, et.theme_id AS old_theme,
-                                        et.label AS old_label
+    snippets = store.query_df("""SELECT sn.snippet_id, sn.text, sn.text_hash, sn.lang, sn.theme_id AS old_raw,
+                                        et.theme_id AS old_theme, et.label AS old_label
                                  FROM snippets sn LEFT JOIN (""" + store.EFFECTIVE_THEMES + """) et
                                    ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
                                  WHERE sn.dataset_id = ? ORDER BY sn.snippet_id""", [dataset_id])
     snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
-    snippets["theme_id"] = pd.array([pd.NA] * len(snippets), dtype="Int32")
-    snippets["theme_similarity"] = np.float32(0)
+    theme_ids = np.full(len(snippets), -1, dtype=np.int64)
+    similarity = np.zeros(len(snippets), dtype=np.float32)
     records, next_id = [], 1
-    for route, group in snippets.groupby("route", sort=True):
-        vectors = pipeline.cached(route).embed(group["text"].tolist())  # from the cache: nothing is re-embedded
-        ids, similarity, themes = pipeline.cluster_route(group["text"].tolist(), vectors, route, dataset_id, next_id)
-        snippets.loc[group.index, "theme_id"] = pd.array(np.where(ids > 0, ids, 0), dtype="Int32")
-        snippets.loc[group.index[ids < 0], "theme_id"] = pd.NA
-        snippets.loc[group.index, "theme_similarity"] = similarity
+    for route, positions in route_positions(snippets):  # as the pipeline's theme stage: no groupby copy of the frame
+        compact = len(positions) > pipeline.settings.embed.compact_above
+        vectors = pipeline.cached(route).embed(  # from the cache: nothing is re-embedded
+            snippets["text"].iloc[positions], dtype=np.float16 if compact else np.float32,
+            hashes=snippets["text_hash"].iloc[positions])
+        ids, similarity[positions], themes = pipeline.cluster_route(TextColumn(snippets["text"].iloc[positions]),
+                                                                     vectors, route, dataset_id, next_id)
+        del vectors
+        theme_ids[positions] = ids
         records.extend(themes)
         next_id += len(themes)
+    snippets["theme_id"] = pd.array(np.where(theme_ids > 0, theme_ids, 0), dtype="Int32")
+    snippets.loc[theme_ids < 0, "theme_id"] = pd.NA
+    snippets["theme_similarity"] = similarity
     themes = pd.DataFrame(records)
     assigned = snippets.dropna(subset=["theme_id"])
     rows = []
