@@ -3,6 +3,7 @@ then every dashboard page's server time on the largest workspace.
 
     python bench/scale.py                                   # 10k, 100k, 1M (about an hour on 2 cores)
     python bench/scale.py --sizes 10000 100000 --pages      # a shorter curve
+    python bench/scale.py --edits /tmp/needlens_scale/scale_1000000.duckdb   # taxonomy re-apply + re-cluster preview
 
 Data: bench/make_scale_data.py (EN + ZH mixed, planted needs, ~2,400 products). Embedder: the model-free
 ``hashing-128`` embedder behind the same Embedder protocol (issue 8.4 allows a fast one: the bundled MiniLM needs
@@ -110,6 +111,41 @@ def page_times(db: Path, repeats: int = 3) -> dict[str, tuple[float, float]]:
     return out
 
 
+def edit_times(db: Path) -> dict:
+    """A PM's heavy edits on a copy of the workspace, each in this fresh process: re-apply the taxonomy (every snippet
+    re-typed from stored vectors), then preview a re-clustering of dataset 1; seconds and peak RSS after each."""
+    import shutil
+
+    os.environ["NEEDLENS_MODEL"] = EMBEDDER
+    from core import latent, recluster
+    from core.config import Settings
+    from core.embed import embedders_from_settings
+    from core.pipeline import Pipeline
+    from core.store import Store
+
+    copy = db.with_name(db.stem + "_edits.duckdb")
+    shutil.copy(db, copy)
+    settings = Settings.from_env()
+    embedders = embedders_from_settings(settings.embed)
+    store = Store(copy)
+    out = {"baseline_mb": round(_rss_mb())}
+    try:
+        started = time.perf_counter()
+        latent.reapply_taxonomy(store, settings, None, embedders)
+        out["retype_s"] = round(time.perf_counter() - started, 1)
+        out["retype_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        started = time.perf_counter()
+        proposal = recluster.preview(Pipeline(settings, store, embedders=embedders), 1)
+        out["recluster_preview_s"] = round(time.perf_counter() - started, 1)
+        out["recluster_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        out["proposed_themes"] = len(proposal.themes)
+    finally:
+        store.close()
+        copy.unlink(missing_ok=True)
+    print(json.dumps(out), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -118,6 +154,8 @@ def main() -> None:
     parser.add_argument("--no-pages", action="store_true", help="skip the page times even at 1M")
     parser.add_argument("--child", nargs=3, metavar=("REVIEWS", "SEARCHES", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--pages-only", type=Path, metavar="DB", help="only the page times of this workspace")
+    parser.add_argument("--edits", type=Path, metavar="DB",
+                        help="time a taxonomy re-apply and a re-clustering preview on a copy of this workspace")
     args = parser.parse_args()
     if args.child:
         reviews, searches, db = (Path(p) for p in args.child)
@@ -125,6 +163,9 @@ def main() -> None:
         return
     if args.pages_only:
         page_times(args.pages_only)
+        return
+    if args.edits:
+        edit_times(args.edits)
         return
     from make_scale_data import generate
 
