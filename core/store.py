@@ -572,20 +572,21 @@ class Store:
         the time. Unfiltered pages read stored views instead (core/views.py)."""
         where, params = self.review_filter(filters, "r")
         hidden = "" if include_hidden else "AND NOT et.hidden"
-        sql = self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden=hidden)
-        kept = self._kept_facts(filters, include_hidden, sql, params, where)
+        kept = self._kept_facts(filters, params, where)
         if kept is None:
-            return sql, params
-        return f"WITH et AS ({self.EFFECTIVE_THEMES}), facts AS (SELECT * FROM {kept})", []
+            return self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden=hidden), params
+        return (f"WITH et AS ({self.EFFECTIVE_THEMES}), "
+                f"facts AS (SELECT * FROM {kept}{'' if include_hidden else ' WHERE NOT hidden'})"), []
 
     FACTS_KEPT_ROWS = int(os.environ.get("NEEDLENS_FACTS_KEPT_ROWS", "1000000"))
 
-    def _kept_facts(self, filters, include_hidden: bool, sql: str, params: list[Any], where: str) -> str | None:
-        """The name of the kept Arrow table holding these facts, computing it when the filter is new; None when
-        the filter would keep more than FACTS_KEPT_ROWS snippets (estimated from its review count)."""
+    def _kept_facts(self, filters, params: list[Any], where: str) -> str | None:
+        """The name of the kept Arrow table holding these facts (hidden themes included, with their flag), computing
+        it when the filter is new; None when the filter would keep more than FACTS_KEPT_ROWS snippets (estimated
+        from its review count)."""
         if self.FACTS_KEPT_ROWS <= 0:
             return None
-        key = (repr(filters), include_hidden, self.data_version())
+        key = (repr(filters), self.data_version())
         with self._facts_lock:
             if key in self._facts:
                 self._facts.move_to_end(key)
@@ -596,10 +597,11 @@ class Store:
                 f"(SELECT count(*) FROM reviews r WHERE {where})", params).fetchall()[0]
             if not matching or matching * snippets / max(reviews, 1) > self.FACTS_KEPT_ROWS:
                 return None
+            sql = self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden="")
             table = cur.sql(f"{sql} SELECT * FROM facts", params=params).to_arrow_table()
         name = f"needlens_facts_{abs(hash(key))}"
         with self._facts_lock:
-            for old in [k for k in self._facts if k[2] != key[2]]:  # facts of an older data version
+            for old in [k for k in self._facts if k[1] != key[1]]:  # facts of an older data version
                 del self._facts[old]
             self._facts[key] = (name, table)
             while len(self._facts) > 2:
@@ -610,7 +612,8 @@ class Store:
             WITH et AS ({effective}),
             facts AS (
               SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.text, et.theme_id, et.label, et.hidden,
-                     se.score, se.label AS sentiment, r.rating, r.date, r.product, r.category, r.lang, sn.need_type
+                     se.score, se.label AS sentiment, r.rating, r.date, r.product, r.category, r.lang, sn.need_type,
+                     sn.theme_similarity
               FROM snippets sn
               JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
               JOIN et ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
@@ -654,9 +657,8 @@ class Store:
             SELECT f.text AS snippet, f.sentiment, round(f.score, 2) AS score, f.rating, f.product, f.category,
                    CAST(f.date AS DATE) AS date, r.text AS review, f.review_id
             FROM facts f JOIN reviews r ON r.dataset_id = f.dataset_id AND r.review_id = f.review_id
-            JOIN snippets sn ON sn.dataset_id = f.dataset_id AND sn.snippet_id = f.snippet_id
             WHERE {' AND '.join(conditions)}
-            ORDER BY sn.theme_similarity DESC, sn.snippet_id LIMIT {int(limit)}""", params + extra)
+            ORDER BY f.theme_similarity DESC, f.snippet_id LIMIT {int(limit)}""", params + extra)
 
     def overview(self, filters=None) -> dict[str, Any]:
         """Headline figures for the Overview page."""
