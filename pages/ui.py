@@ -289,7 +289,21 @@ def warm_default_views() -> None:
         logging.getLogger("needlens.ui").warning("warm-up failed: %s", exc)
 
 
+_views_lock = threading.Lock()
+_views_again = threading.Event()
+
+
 def refresh_views() -> None:
     """After an edit: store the default views again in the background (the page that made the edit reruns at once
-    and computes what it shows itself)."""
-    threading.Thread(target=warm_default_views, name="needlens-views", daemon=True).start()
+    and computes what it shows itself). Edits in quick succession share one worker, which goes round once more
+    after the last of them instead of computing every version in parallel."""
+    _views_again.set()
+    if not _views_lock.locked():
+        threading.Thread(target=_refresh_until_current, name="needlens-views", daemon=True).start()
+
+
+def _refresh_until_current() -> None:
+    with _views_lock:
+        while _views_again.is_set():
+            _views_again.clear()
+            warm_default_views()

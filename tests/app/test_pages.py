@@ -58,6 +58,22 @@ def test_theme_table_drill_down_and_rename_merge_hide(workspace):
     labels = at.dataframe[0].value["label"].tolist()
     assert "Packaging & delivery" in labels and first not in labels and second not in labels
     assert len(labels) == len(table) - 1
+    # the edit stores the unfiltered views again in the background, for the new data version
+    import time
+
+    from core import views
+    from core.filters import Filters
+    from pages import ui
+
+    store = ui.workspace()
+    deadline = time.monotonic() + 60
+    stored = views.MISSING
+    while stored is views.MISSING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        stored = views.stored(store, "theme_table", store.data_version(), (Filters(),))
+    assert stored is not views.MISSING and "Packaging & delivery" in set(stored["label"])
+    ui._views_lock.acquire()  # the worker is done before the workspace goes away
+    ui._views_lock.release()
 
 
 def test_product_page_heatmap_ratings_and_quotes(workspace):
