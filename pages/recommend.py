@@ -27,6 +27,7 @@ with st.expander("Shopper simulator", expanded="lab" not in st.session_state):
         try:
             st.session_state["lab"] = simulate_workspace(store, params)
             st.session_state["lab_params"] = params
+            ui.refresh_views()  # the simulated interactions are a commit: store the unfiltered views again
         except ValueError as exc:
             st.error(str(exc))
 if "lab" not in st.session_state:
