@@ -588,6 +588,8 @@ class Store:
             return None
         key = (repr(filters), self.data_version())
         with self._facts_lock:
+            for old in [k for k in self._facts if k[1] != key[1]]:  # facts of an older data version
+                del self._facts[old]
             if key in self._facts:
                 self._facts.move_to_end(key)
                 return self._facts[key][0]
@@ -601,8 +603,6 @@ class Store:
             table = cur.sql(f"{sql} SELECT * FROM facts", params=params).to_arrow_table()
         name = f"needlens_facts_{abs(hash(key))}"
         with self._facts_lock:
-            for old in [k for k in self._facts if k[1] != key[1]]:  # facts of an older data version
-                del self._facts[old]
             self._facts[key] = (name, table)
             while len(self._facts) > 2:
                 self._facts.popitem(last=False)

@@ -118,10 +118,9 @@ def decode(kind: str, payload: bytes) -> Any:
     if kind == "arrow":
         frame = pa.ipc.open_stream(payload).read_all().to_pandas()
         for column in frame.columns:  # Arrow lists come back as numpy arrays; the readers made Python lists
-            if frame[column].dtype == object and len(frame) and isinstance(frame[column].dropna().iloc[0]
-                                                                           if frame[column].notna().any() else None,
-                                                                           np.ndarray):
-                frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+            values = frame[column]
+            if values.dtype == object and values.map(lambda v: isinstance(v, np.ndarray)).any():
+                frame[column] = values.map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
         return frame
     if kind == "json":
         return _untag(json.loads(payload))
