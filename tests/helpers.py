@@ -57,3 +57,30 @@ def write_reviews(path: Path, n: int = 120, zh: bool = True, extra_rows: str = "
         with path.open("a", encoding="utf-8") as handle:
             handle.write(extra_rows)
     return path
+
+
+def analyse_demo(store) -> None:
+    """Analyse the bundled demo reviews and searches into ``store`` with the fast fake models."""
+    from core.config import Settings
+    from core.embed import HashingEmbedder
+    from core.ingest import REVIEWS, SEARCHES
+    from core.pipeline import Pipeline, Source
+
+    embedder = HashingEmbedder(64)
+    Pipeline(Settings().with_db(store.path), store, embedders={"en": embedder, "zh": embedder},
+             sentiment=LexiconSentiment()).run(
+        Source("demo_reviews.csv", REVIEWS, path=ROOT / "data" / "demo_reviews.csv"),
+        Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv"))
+
+
+def open_in_app(source: Path, path: Path, monkeypatch) -> Path:
+    """Copy a workspace to ``path`` and point the app at it, with Streamlit's caches cleared so the app opens it."""
+    import shutil
+
+    import streamlit as st
+
+    shutil.copy(source, path)
+    monkeypatch.setenv("NEEDLENS_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return path

@@ -1,16 +1,10 @@
 """A demo workspace analysed with the fast fake models, shared by the AppTests."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import streamlit as st
 
-from helpers import ROOT, LexiconSentiment
-from core.config import Settings
-from core.embed import HashingEmbedder
-from core.ingest import REVIEWS, SEARCHES
-from core.pipeline import Pipeline, Source
+from helpers import analyse_demo, open_in_app
 from core.store import Store
 
 
@@ -18,11 +12,7 @@ from core.store import Store
 def demo_workspace(tmp_path_factory):
     path = tmp_path_factory.mktemp("app") / "demo.duckdb"
     store = Store(path)
-    embedder = HashingEmbedder(64)
-    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
-             sentiment=LexiconSentiment()).run(
-        Source("demo_reviews.csv", REVIEWS, path=ROOT / "data" / "demo_reviews.csv"),
-        Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv"))
+    analyse_demo(store)
     store.close()
     return path
 
@@ -30,11 +20,6 @@ def demo_workspace(tmp_path_factory):
 @pytest.fixture
 def workspace(demo_workspace, tmp_path, monkeypatch):
     """A private copy of the demo workspace, with Streamlit's caches cleared so the app opens it."""
-    path = tmp_path / "ws.duckdb"
-    shutil.copy(demo_workspace, path)
-    monkeypatch.setenv("NEEDLENS_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
+    yield open_in_app(demo_workspace, tmp_path / "ws.duckdb", monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()

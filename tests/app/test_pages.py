@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import ROOT
+from helpers import ROOT, open_in_app
 
 PAGES = ["overview", "themes", "needs", "products", "search", "recommend", "report", "data"]
 
@@ -205,15 +205,11 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
 
 def test_default_views_are_stored_after_an_analysis(demo_workspace, monkeypatch, tmp_path):
     # After each analysis the job worker stores the unfiltered views in the workspace (the hook the queue calls).
-    import shutil
-
     from core import views
     from core.filters import Filters
     from core.store import Store
 
-    db = tmp_path / "warm.duckdb"
-    shutil.copy(demo_workspace, db)
-    monkeypatch.setenv("NEEDLENS_DB", str(db))
+    db = open_in_app(demo_workspace, tmp_path / "warm.duckdb", monkeypatch)
     at = AppTest.from_string("""
 from pages import ui
 ui.workspace.clear()
@@ -244,30 +240,19 @@ def test_a_restarted_server_serves_every_page_from_stored_views(demo_workspace, 
     # A fresh server process (empty caches) must not aggregate anything for the unfiltered pages once the views are
     # stored: on a million reviews that is the difference between ~8 s and a few ms for the Latent needs page.
     # This also keeps core.views.default_calls in step with what the pages ask for.
-    import shutil
-
     import streamlit as st
 
     from core import views
     from core.store import Store
 
-    plain = tmp_path / "plain.duckdb"
-    shutil.copy(demo_workspace, plain)
-    monkeypatch.setenv("NEEDLENS_DB", str(plain))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    open_in_app(demo_workspace, tmp_path / "plain.duckdb", monkeypatch)
     computed = _spy_on_views(monkeypatch)
     assert not open_page("needs").exception
     assert "backlog" in computed  # without stored views the page computes (the spy sees it)
 
-    stored = tmp_path / "stored.duckdb"
-    shutil.copy(demo_workspace, stored)
-    store = Store(stored)
+    store = Store(open_in_app(demo_workspace, tmp_path / "stored.duckdb", monkeypatch))
     views.materialize(store)
     store.close()
-    monkeypatch.setenv("NEEDLENS_DB", str(stored))
-    st.cache_resource.clear()
-    st.cache_data.clear()
     computed.clear()
     for page in PAGES:
         at = open_page(page)

@@ -4,27 +4,16 @@ import math
 import pandas as pd
 import pytest
 
-from helpers import ROOT
+from helpers import analyse_demo
 from core import views
 from core.filters import Filters
-from core.ingest import REVIEWS, SEARCHES
-from core.pipeline import Pipeline, Source
 from core.store import Store
 
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
-    from core.config import Settings
-    from core.embed import HashingEmbedder
-    from helpers import LexiconSentiment
-
-    path = tmp_path_factory.mktemp("views") / "ws.duckdb"
-    store = Store(path)
-    embedder = HashingEmbedder(64)
-    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
-             sentiment=LexiconSentiment()).run(
-        Source("demo_reviews.csv", REVIEWS, path=ROOT / "data" / "demo_reviews.csv"),
-        Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv"))
+    store = Store(tmp_path_factory.mktemp("views") / "ws.duckdb")
+    analyse_demo(store)
     views.materialize(store)
     yield store
     store.close()
