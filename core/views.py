@@ -58,9 +58,10 @@ def compute(store: Store, name: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(store, name)(*args, **kwargs)
 
 
-def cached(store: Store, name: str, *args: Any, **kwargs: Any) -> Any:
-    """The stored result for the current data version, else a fresh computation (not stored)."""
-    value = stored(store, name, store.data_version(), args, kwargs)
+def cached(store: Store, name: str, *args: Any, version: int | None = None, **kwargs: Any) -> Any:
+    """The result stored for this call at ``version`` (default: the current data version), else a fresh
+    computation (not stored)."""
+    value = stored(store, name, store.data_version() if version is None else version, args, kwargs)
     return compute(store, name, *args, **kwargs) if value is MISSING else value
 
 
@@ -141,11 +142,13 @@ def stored(store: Store, name: str, version: int, args: tuple = (), kwargs: dict
         return MISSING
 
 
-def default_calls(store: Store) -> list[tuple[str, tuple]]:
+def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list[tuple[str, tuple]]:
     """The calls the pages make with no filter set, in an order where each only needs earlier ones.
 
-    tests/app/test_views.py renders every page on a workspace with these stored and fails on any call missing
-    here, so the list follows the pages."""
+    ``value(name, *args)`` gives a call's result where the list depends on one (materialize passes its own, so
+    nothing is computed twice). tests/app/test_pages.py renders every page on a workspace with these stored and
+    fails on any call missing here, so the list follows the pages."""
+    value = value or (lambda name, *args: compute(store, name, *args))
     unfiltered = Filters()
     calls: list[tuple[str, tuple]] = [("datasets", ()), ("summary", ()), ("overview", (unfiltered,)),
                                       ("facet_values", ("category", unfiltered)), ("facet_values", ("product", unfiltered)),
@@ -153,24 +156,24 @@ def default_calls(store: Store) -> list[tuple[str, tuple]]:
                                       ("count_reviews", (unfiltered,)), ("export_reviews", (unfiltered, PREVIEW_ROWS)),
                                       ("emerging", (unfiltered, EMERGING_WINDOW)), ("drivers", (unfiltered,)),
                                       ("backlog", (unfiltered,)), ("requests", (unfiltered,))]
-    figures = store.overview(unfiltered)
+    figures = value("overview", unfiltered)
     period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
     calls.append(("sentiment_over_time", (unfiltered, period)))
     for by in ("product", "category"):
         calls += [("facet_theme_matrix", (by, unfiltered)), ("rating_distribution", (by, unfiltered))]
     calls += [("quotes", ("negative", unfiltered)), ("quotes", ("positive", unfiltered))]
     for by, field in (("product", "products"), ("category", "categories")):  # the Products page's first trend
-        values = store.facet_values(by, unfiltered)["value"].tolist()
+        values = value("facet_values", by, unfiltered)["value"].tolist()
         if len(values) >= 2:
             first = Filters(**{field: (values[0],)})
-            trend = store.overview(first)
+            trend = value("overview", first)
             calls += [("overview", (first,)), ("sentiment_over_time", (first, insights.pick_period(
                 trend.get("first_date"), trend.get("last_date"))))]
-    themes = insights.with_trend(store.theme_table(unfiltered))
+    themes = insights.with_trend(value("theme_table", unfiltered))
     if not themes.empty:  # the Need themes page opens on its first theme's evidence
         first = themes.iloc[0]
         calls.append(("theme_snippets", (int(first["dataset_id"]), int(first["theme_id"]), unfiltered, None, None)))
-    if figures.get("reviews") is not None and store.summary()["searches"]:
+    if value("summary")["searches"]:
         calls += [("top_queries", (unfiltered, TOP_QUERIES)), ("intent_table", (unfiltered,)),
                   ("unmet_queries", (unfiltered,))]
     return calls
@@ -183,14 +186,18 @@ def materialize(store: Store) -> dict[str, float]:
     if the data changed meanwhile (another edit committed), nothing is written: those views would be stale."""
     version = store.data_version()
     started = time.perf_counter()
-    rows, seconds, drivers = [], {}, {}
-    for name, args in default_calls(store):
-        begun = time.perf_counter()
-        value = compute(store, name, *args, **({"driver": drivers[args]} if name == "backlog" else {}))
-        if name == "drivers":  # the backlog ranks by them
-            drivers[args] = value
-        seconds[f"{name}{args!r}"] = time.perf_counter() - begun
-        rows.append((key(name, args), version, *encode(value)))
+    results: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+
+    def value(name: str, *args: Any) -> Any:  # each call computed once (the list itself reads some of them)
+        if key(name, args) not in results:
+            begun = time.perf_counter()
+            more = {"driver": value("drivers", *args)} if name == "backlog" else {}  # it ranks by the drivers
+            results[key(name, args)] = compute(store, name, *args, **more)
+            seconds[f"{name}{args!r}"] = time.perf_counter() - begun
+        return results[key(name, args)]
+
+    rows = [(key(name, args), version, *encode(value(name, *args))) for name, args in default_calls(store, value)]
     written = store.put_views(rows, version)
     log.info("%s %d dashboard views in %.1f s", "stored" if written else "discarded (data changed)",
              len(rows), time.perf_counter() - started)

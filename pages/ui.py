@@ -96,9 +96,7 @@ def open_workspace() -> Store:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(method: str, version: int, *args: Any, **kwargs: Any) -> Any:
-    store = workspace()
-    value = views.stored(store, method, version, args, kwargs)  # the writer stores the unfiltered views
-    return views.compute(store, method, *args, **kwargs) if value is views.MISSING else value
+    return views.cached(workspace(), method, *args, version=version, **kwargs)  # the writer stores unfiltered views
 
 
 def load(method: str, *args: Any, **kwargs: Any) -> Any:
@@ -269,10 +267,10 @@ def latent_view(name: str, filters: Filters, *extra: Any) -> Any:
 
     def compute() -> Any:
         value = views.stored(store, name, version, (filters, *extra))
-        if value is not views.MISSING:
-            return value
-        more = {"driver": latent_view("drivers", filters)} if name == "backlog" else {}
-        return views.compute(store, name, filters, *extra, **more)
+        if value is views.MISSING:  # the backlog ranks by the drivers this server already holds for these filters
+            more = {"driver": latent_view("drivers", filters)} if name == "backlog" else {}
+            value = views.compute(store, name, filters, *extra, **more)
+        return value
 
     return load_static(name, compute, version, filters, *extra)
 
