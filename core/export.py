@@ -71,7 +71,7 @@ def _cell_columns(frame: pd.DataFrame) -> list[list]:
 def table_xlsx(frame: pd.DataFrame, sheet: str = "NeedLens") -> bytes:
     """XLSX bytes with every text cell written as a string (never a formula, a URL or a number).
 
-    Written row by row by XlsxWriter in constant-memory mode (about 3x faster than openpyxl through pandas and flat in
+    Written row by row by XlsxWriter in constant-memory mode (2.4x faster than openpyxl through pandas and flat in
     memory: a million-row export does not hold a million-row workbook); beyond Excel's 1,048,576 rows a sheet, the
     rows continue on "<sheet> (2)", "<sheet> (3)"..."""
     import datetime as dt
@@ -79,43 +79,35 @@ def table_xlsx(frame: pd.DataFrame, sheet: str = "NeedLens") -> bytes:
     import xlsxwriter
 
     safe = safe_frame(frame)
-    header = [str(c) for c in safe.columns]
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd hh:mm:ss"})
+                                        "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
     dates = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+
+    def write(ws, r: int, c: int, value: object) -> None:
+        if isinstance(value, str):
+            ws.write_string(r, c, value)
+        elif isinstance(value, (dt.datetime, dt.date)):
+            ws.write_datetime(r, c, value, dates)
+        elif isinstance(value, (bool, np.bool_)):
+            ws.write_boolean(r, c, bool(value))
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            ws.write_number(r, c, float(value))
+        else:
+            ws.write_string(r, c, str(value))
+
     per_sheet = EXCEL_ROWS - 1
     for part, start in enumerate(range(0, max(len(safe), 1), per_sheet)):
-        name = sheet[:31] if part == 0 else f"{sheet[:24]} ({part + 1})"
-        ws = book.add_worksheet(name)
-        ws.write_row(0, 0, header, bold)
-
-        def write(r: int, c: int, value: object) -> None:
-            if isinstance(value, str):
-                ws.write_string(r, c, value)
-            elif isinstance(value, (dt.datetime, dt.date)):
-                ws.write_datetime(r, c, value, dates)
-            elif isinstance(value, (bool, np.bool_)):
-                ws.write_boolean(r, c, bool(value))
-            elif isinstance(value, (int, float, np.integer, np.floating)):
-                ws.write_number(r, c, float(value))
-            else:
-                ws.write_string(r, c, str(value))
-
+        ws = book.add_worksheet(sheet[:31] if part == 0 else f"{sheet[:24]} ({part + 1})")
+        ws.write_row(0, 0, [str(c) for c in safe.columns], bold)
         end = min(start + per_sheet, len(safe))
         for chunk in range(start, end, 50_000):  # Python cell values for 50k rows at a time, not a million
             columns = _cell_columns(safe.iloc[chunk:min(chunk + 50_000, end)])
             for i in range(len(columns[0]) if columns else 0):
-                r = chunk - start + i + 1
                 for c, column in enumerate(columns):
-                    value = column[i]
-                    if value is None:
-                        continue
-                    if type(value) is str:  # the common case, without the type ladder
-                        ws.write_string(r, c, value)
-                    else:
-                        write(r, c, value)
+                    if column[i] is not None:
+                        write(ws, chunk - start + i + 1, c, column[i])
     book.close()
     return buffer.getvalue()
 
