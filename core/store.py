@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -95,9 +95,16 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE views (key VARCHAR PRIMARY KEY, data_version BIGINT, kind VARCHAR, payload BLOB);
     """,
+    # 7 -> 8: snippet facts (snippet x review x sentiment, without text), rebuilt by the writer after each commit so
+    # a filtered aggregate scans one table instead of joining three (Store.refresh_facts).
+    """
+    CREATE TABLE snippet_facts (dataset_id INTEGER, snippet_id BIGINT, review_id VARCHAR, theme_id INTEGER,
+        score REAL, sentiment VARCHAR, rating DOUBLE, date TIMESTAMP, product VARCHAR, category VARCHAR, lang VARCHAR,
+        need_type VARCHAR, theme_similarity REAL);
+    """,
 ]
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents",
-                   "calibrations")
+                   "calibrations", "snippet_facts")
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -563,20 +570,62 @@ class Store:
             params.append(float(filters.rating_max))
         return " AND ".join(conditions), params
 
-    def _snippet_facts(self, filters, include_hidden: bool = False) -> tuple[str, list[Any]]:
-        """A CTE body: one row per themed snippet of the filtered reviews, with its effective theme.
+    def _snippet_facts(self, filters, include_hidden: bool = False, text: bool = False) -> tuple[str, list[Any]]:
+        """A CTE body: one row per themed snippet of the filtered reviews, with its effective theme (and its text
+        when ``text``).
 
-        The facts join three large tables; a page runs 5-10 aggregates over the same filter, so a filter's facts of
-        up to ``FACTS_KEPT_ROWS`` snippets are computed once and kept (as Arrow, the two most recent filters, keyed
-        on the data version) and the aggregates read them: a million-review page with a new filter in about half
-        the time. Unfiltered pages read stored views instead (core/views.py)."""
-        where, params = self.review_filter(filters, "r")
+        When the snippet_facts table is current (the writer rebuilds it after each commit: refresh_facts), the facts
+        are a filtered scan of it plus the small effective-theme join: a million-review page with a new filter in a
+        fraction of the three-table join. Otherwise (just after a commit, or a read-only workspace from before
+        schema 8) they are the join itself; a filter's joined facts of up to ``FACTS_KEPT_ROWS`` snippets are then
+        computed once and kept (as Arrow, the two most recent filters, keyed on the data version) for the page's
+        other aggregates. Unfiltered pages read stored views instead (core/views.py)."""
         hidden = "" if include_hidden else "AND NOT et.hidden"
+        if self.facts_current():
+            where, params = self.review_filter(filters, "f")
+            return (f"""WITH et AS ({self.EFFECTIVE_THEMES}),
+            facts AS (
+              SELECT f.dataset_id, f.snippet_id, f.review_id, {"sn.text, " if text else ""}et.theme_id, et.label,
+                     et.hidden, f.score, f.sentiment, f.rating, f.date, f.product, f.category, f.lang, f.need_type,
+                     f.theme_similarity
+              FROM snippet_facts f JOIN et ON et.dataset_id = f.dataset_id AND et.raw_theme_id = f.theme_id
+              {"JOIN snippets sn ON sn.dataset_id = f.dataset_id AND sn.snippet_id = f.snippet_id" if text else ""}
+              WHERE {where} {hidden})""", params)
+        where, params = self.review_filter(filters, "r")
         kept = self._kept_facts(filters, params, where)
         if kept is None:
             return self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden=hidden), params
         return (f"WITH et AS ({self.EFFECTIVE_THEMES}), "
                 f"facts AS (SELECT * FROM {kept}{'' if include_hidden else ' WHERE NOT hidden'})"), []
+
+    def facts_current(self) -> bool:
+        """True when snippet_facts was rebuilt at the current data version."""
+        return bool(self.scalar("SELECT (SELECT value FROM meta WHERE key = 'facts_version') = "
+                                "(SELECT value FROM meta WHERE key = 'data_version')"))
+
+    def refresh_facts(self) -> bool:
+        """Rebuild snippet_facts for the current data version (one transaction; the writer calls it after each
+        commit, before storing the views); False when it was current already or the workspace is read-only.
+
+        The facts are derived data: a commit never waits for them, and until they are rebuilt the aggregates join
+        the tables as before, so they can be stale for a moment but never wrong."""
+        if self.read_only:
+            return False
+        with self.transaction() as cur:
+            version, built = cur.execute("SELECT (SELECT value FROM meta WHERE key = 'data_version'), "
+                                         "(SELECT value FROM meta WHERE key = 'facts_version')").fetchone()
+            if built is not None and built == version:
+                return False
+            # sorted by language and date, DuckDB's zone maps skip whole row groups for those common filters
+            cur.execute("""CREATE OR REPLACE TABLE snippet_facts AS
+                SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.theme_id, se.score, se.label AS sentiment,
+                       r.rating, r.date, r.product, r.category, r.lang, sn.need_type, sn.theme_similarity
+                FROM snippets sn
+                JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
+                JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
+                ORDER BY r.lang, r.date, sn.dataset_id, sn.snippet_id""")
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('facts_version', ?)", [version or "0"])
+        return True
 
     FACTS_KEPT_ROWS = int(os.environ.get("NEEDLENS_FACTS_KEPT_ROWS", "1000000"))
 
@@ -645,7 +694,7 @@ class Store:
     def theme_snippets(self, dataset_id: int, theme_id: int, filters=None, sentiment: str | None = None,
                        contains: str | None = None, limit: int = 200) -> pd.DataFrame:
         """Evidence for one theme: its snippets (closest to the theme first) with their full reviews."""
-        facts, params = self._snippet_facts(filters, include_hidden=True)
+        facts, params = self._snippet_facts(filters, include_hidden=True, text=True)
         conditions, extra = ["f.dataset_id = ?", "f.theme_id = ?"], [dataset_id, theme_id]
         if sentiment:
             conditions.append("f.sentiment = ?")
@@ -717,10 +766,12 @@ class Store:
         order = "score ASC" if polarity == "negative" else "score DESC"
         return self.query_df(f"""{facts},
             ranked AS (SELECT *, row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) AS k
-                       FROM facts WHERE sentiment = ?)
-            SELECT label AS theme, text AS quote, round(score, 2) AS score, product, category, rating,
-                   CAST(date AS DATE) AS date
-            FROM ranked ORDER BY k, {order}, dataset_id, snippet_id LIMIT {int(limit)}""", params + [polarity])
+                       FROM facts WHERE sentiment = ?),
+            top AS (SELECT * FROM ranked ORDER BY k, {order}, dataset_id, snippet_id LIMIT {int(limit)})
+            SELECT top.label AS theme, sn.text AS quote, round(top.score, 2) AS score, top.product, top.category,
+                   top.rating, CAST(top.date AS DATE) AS date
+            FROM top JOIN snippets sn ON sn.dataset_id = top.dataset_id AND sn.snippet_id = top.snippet_id
+            ORDER BY top.k, top.{order}, top.dataset_id, top.snippet_id""", params + [polarity])
 
     # --- searches ---------------------------------------------------------------------------------------------
 
@@ -880,7 +931,7 @@ class Store:
 
     def theme_mentions(self, filters=None) -> pd.DataFrame:
         """One row per (review, effective theme, polarity) and per snippet date, for drivers and emerging issues."""
-        facts, params = self._snippet_facts(filters)
+        facts, params = self._snippet_facts(filters, text=True)
         return self.query_df(f"""{facts}
             SELECT dataset_id, review_id, theme_id, label AS theme, sentiment AS polarity, rating, date, product,
                    text, score FROM facts""", params)
@@ -901,17 +952,17 @@ class Store:
                  "columns": pd.DataFrame(columns=["theme", "polarity", "n", "sum_y"]),
                  "xtx": pd.DataFrame(columns=["theme_a", "polarity_a", "theme_b", "polarity_b", "n"]),
                  "themes": pd.DataFrame(columns=["theme", "reviews"])}
-        flags_sql = f"""{facts},
-            flags AS (SELECT DISTINCT hash(dataset_id, review_id) AS review, label, sentiment, rating FROM facts
-                      WHERE rating IS NOT NULL AND sentiment <> 'neutral'),
-            cols AS (SELECT label, sentiment, row_number() OVER (ORDER BY label, sentiment) - 1 AS c
-                     FROM (SELECT DISTINCT label, sentiment FROM flags))"""
-        names = self.query_df(f"{flags_sql} SELECT label AS theme, sentiment AS polarity FROM cols ORDER BY c", params)
+        polar = "rating IS NOT NULL AND sentiment <> 'neutral'"
+        names = self.query_df(f"{facts} SELECT DISTINCT label AS theme, sentiment AS polarity FROM facts WHERE {polar} "
+                              "ORDER BY 1, 2", params)
         if names.empty:
             return empty
-        coded = self.query_df(f"{flags_sql} SELECT f.review, cols.c, f.rating FROM flags f JOIN cols USING (label, sentiment)",
-                              params)
-        _, review = np.unique(coded["review"].to_numpy(), return_inverse=True)
+        coded = self.query_df(f"""{facts},
+            cols AS (SELECT label, sentiment, row_number() OVER (ORDER BY label, sentiment) - 1 AS c
+                     FROM (SELECT DISTINCT label, sentiment FROM facts WHERE {polar}))
+            SELECT DISTINCT hash(f.dataset_id, f.review_id) AS review, cols.c, f.rating
+            FROM facts f JOIN cols USING (label, sentiment) WHERE f.{polar.replace(" AND ", " AND f.")}""", params)
+        review, _ = pd.factorize(coded["review"].to_numpy())  # rows of X: any order serves X'X
         column = coded["c"].to_numpy(np.int64)
         k = len(names)
         x = sparse.csr_matrix((np.ones(len(coded)), (review, column)), shape=(review.max() + 1, k))
@@ -939,13 +990,15 @@ class Store:
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts},
             neg AS (SELECT * FROM facts WHERE sentiment = 'negative'),
-            example AS (SELECT dataset_id, theme_id, arg_min(text, (score, snippet_id)) AS example FROM neg GROUP BY 1, 2),
+            example AS (SELECT dataset_id, theme_id, arg_min(snippet_id, (score, snippet_id)) AS snippet_id
+                        FROM neg GROUP BY 1, 2),
             prod AS (SELECT dataset_id, theme_id, product, count(*) AS n FROM neg WHERE product <> '' GROUP BY 1, 2, 3
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY n DESC, product) <= {int(top_products)}),
             products AS (SELECT dataset_id, theme_id, list(product || ' (' || n || ')' ORDER BY n DESC, product) AS products
                          FROM prod GROUP BY 1, 2)
-            SELECT e.dataset_id, e.theme_id, e.example, COALESCE(p.products, []) AS products
-            FROM example e LEFT JOIN products p USING (dataset_id, theme_id)""", params)
+            SELECT e.dataset_id, e.theme_id, sn.text AS example, COALESCE(p.products, []) AS products
+            FROM example e JOIN snippets sn ON sn.dataset_id = e.dataset_id AND sn.snippet_id = e.snippet_id
+            LEFT JOIN products p ON p.dataset_id = e.dataset_id AND p.theme_id = e.theme_id""", params)
 
     def theme_need_types(self, filters=None) -> pd.DataFrame:
         """The commonest need type (other than 'other') of each effective theme's snippets."""

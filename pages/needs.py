@@ -9,9 +9,9 @@ st.title("Latent needs")
 store = ui.open_workspace()
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
-tabs = st.tabs(["Backlog", "Need types", "Feature requests", "Rating drivers", "Emerging issues"])
 
-with tabs[0]:
+
+def backlog_tab() -> None:
     st.caption("Needs ranked by opportunity = importance + max(importance − satisfaction, 0) (outcome-driven "
                "innovation, 0–10 scales), with the evidence behind each.")
     backlog = ui.latent_view("backlog", filters)
@@ -27,7 +27,9 @@ with tabs[0]:
         st.download_button("⬇ Markdown for a ticket tracker", data=lambda: backlog_markdown(backlog),
                            file_name="needlens_backlog.md", mime="text/markdown", on_click="ignore")
 
-with tabs[1]:
+
+
+def need_types_tab() -> None:
     types = ui.load("need_type_table", filters)
     ui.chart(charts.need_type_bars(types), "need_types")
     st.markdown("**Taxonomy** — edit names, descriptions (English and Chinese) and examples, then re-apply. "
@@ -42,7 +44,9 @@ with tabs[1]:
         st.success(f"Re-applied: {', '.join(f'{k} {v:,}' for k, v in counts.head(5).items())} …")
         st.rerun()
 
-with tabs[2]:
+
+
+def requests_tab() -> None:
     requests = ui.latent_view("requests", filters)
     if requests.empty:
         st.info("No feature requests or wishes found for these filters.")
@@ -51,7 +55,9 @@ with tabs[2]:
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
                  column_config={"examples": st.column_config.TextColumn("What customers wrote", width="large")})
 
-with tabs[3]:
+
+
+def drivers_tab() -> None:
     drivers = ui.latent_view("drivers", filters)
     if drivers.empty:
         st.info("Rating drivers need a rating column and enough rated reviews.")
@@ -62,7 +68,9 @@ with tabs[3]:
             "negative_share": st.column_config.NumberColumn("Share with complaint", format="percent"),
             "explanation": st.column_config.TextColumn("In words", width="large")})
 
-with tabs[4]:
+
+
+def emerging_tab() -> None:
     window = st.slider("Recent window (days)", 7, 90, 21)
     found = ui.latent_view("emerging", filters, window)
     flagged = found[found["emerging"]] if not found.empty else found
@@ -75,3 +83,13 @@ with tabs[4]:
         ui.table(found, "emerging_issues", column_config={
             "recent_share": st.column_config.NumberColumn("Recent share", format="percent"),
             "earlier_share": st.column_config.NumberColumn("Earlier share", format="percent")})
+
+
+# Only the open tab runs (its views are computed on first opening, then cached): a new filter on a million reviews
+# costs one tab's aggregates, not all five.
+TABS = {"Backlog": backlog_tab, "Need types": need_types_tab, "Feature requests": requests_tab,
+        "Rating drivers": drivers_tab, "Emerging issues": emerging_tab}
+for tab, draw in zip(st.tabs(list(TABS), key="needs_tab", on_change="rerun"), TABS.values()):
+    with tab:
+        if tab.open:
+            draw()

@@ -7,19 +7,29 @@ from helpers import ROOT, open_in_app
 PAGES = ["overview", "themes", "needs", "products", "search", "recommend", "report", "data"]
 
 
-def open_page(name: str) -> AppTest:
+NEEDS_TABS = ["Backlog", "Need types", "Feature requests", "Rating drivers", "Emerging issues"]
+
+
+def open_page(name: str, state: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     at.switch_page(f"pages/{name}.py")
     return at.run()
+
+
+def visits() -> list[tuple[str, dict]]:
+    """Every page, and every tab of the Latent needs page (only the open tab runs)."""
+    return [(page, {}) for page in PAGES] + [("needs", {"needs_tab": tab}) for tab in NEEDS_TABS[1:]]
 
 
 def charts(at: AppTest) -> list:
     return at.get("vega_lite_chart")
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_without_error(workspace, page):
-    at = open_page(page)
+@pytest.mark.parametrize("page,state", visits())
+def test_every_page_renders_without_error(workspace, page, state):
+    at = open_page(page, state)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value
@@ -135,13 +145,28 @@ def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
     assert "p-value" in labels and any("conversion" in label for label in labels)
 
 
-def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(workspace):
+def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(workspace, monkeypatch):
+    from core import views
+
+    computed, real = [], views.compute
+    monkeypatch.setattr(views, "compute", lambda store, name, *a, **k: computed.append(name) or real(store, name, *a, **k))
     at = open_page("needs")
     assert not at.exception
     backlog = at.dataframe[0].value
     assert {"need", "need_type", "opportunity", "example"} <= set(backlog.columns) and len(backlog) >= 5
-    assert len(charts(at)) >= 3  # need types, requests, drivers
     assert any("Markdown" in b.label for b in at.get("download_button"))
+    assert not charts(at) and "requests" not in computed  # the closed tabs did not run
+    shown = {}
+    for tab in NEEDS_TABS[1:]:
+        at = open_page("needs", {"needs_tab": tab})
+        assert not at.exception, (tab, at.exception)
+        shown[tab] = at
+    assert len(charts(shown["Need types"])) == 1 and shown["Need types"].button[0].label == "Save and re-apply taxonomy"
+    requests = shown["Feature requests"].dataframe[0].value
+    assert len(charts(shown["Feature requests"])) == 1 and {"feature", "requests", "examples"} <= set(requests.columns)
+    drivers = shown["Rating drivers"].dataframe[0].value
+    assert len(charts(shown["Rating drivers"])) == 1 and "lift_if_fixed" in drivers.columns
+    assert shown["Emerging issues"].slider[0].label == "Recent window (days)"
 
 
 def test_overview_flags_exactly_the_emerging_issues_the_engine_finds(workspace):
@@ -254,10 +279,10 @@ def test_a_restarted_server_serves_every_page_from_stored_views(demo_workspace, 
     views.materialize(store)
     store.close()
     computed.clear()
-    for page in PAGES:
-        at = open_page(page)
-        assert not at.exception, (page, at.exception)
-        assert not at.error, (page, [e.value for e in at.error])
+    for page, state in visits():
+        at = open_page(page, state)
+        assert not at.exception, (page, state, at.exception)
+        assert not at.error, (page, state, [e.value for e in at.error])
     assert computed == [], f"computed on a first visit, not stored by core.views.default_calls: {computed}"
     st.cache_resource.clear()
     st.cache_data.clear()
