@@ -33,6 +33,62 @@ REVIEW_STOPWORDS = frozenset(
 )
 EN_STOPWORDS = sorted(ENGLISH_STOP_WORDS | REVIEW_STOPWORDS)
 
+# Verdicts that name no need ("gorgeous", "disappointed", "highly recommend", "不错"): a theme label made of them tells
+# a PM nothing to act on. Words for a property of the product stay out of these lists even when they carry sentiment
+# (comfortable, soft, tight, cheap, flattering, 舒服, 结实, 漂亮): those are needs.
+GENERIC_PRAISE = {
+    "en": frozenset("love loved loving lovely gorgeous beautiful beautifully pretty cute adorable stunning amazing awesome "
+                    "wonderful fantastic fabulous excellent great good nice perfect perfectly happy glad pleased satisfied "
+                    "impressed recommend recommended highly favorite favourite favorites best compliments obsessed thrilled "
+                    "delighted super outstanding superb incredible".split()),
+    "zh": frozenset("好 很好 不错 挺好 满意 很满意 非常满意 喜欢 很喜欢 推荐 值得 好评 五星 完美 棒 很棒 赞 给力 超值 满分 惊喜 "
+                    "开心 点赞 好用 漂亮".split()) - {"漂亮"},
+}
+GENERIC_COMPLAINT = {
+    "en": frozenset("disappointed disappointing disappointment unhappy sad terrible horrible awful bad worst poor hate "
+                    "hated regret unfortunately sadly upset frustrated meh bummed dissatisfied".split()),
+    "zh": frozenset("失望 很失望 差 很差 太差 差评 垃圾 后悔 郁闷 无语 生气 坑 上当 恶心 糟糕 不满".split()),
+}
+GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall", "reviews"
+    "en": frozenset("right feel felt feels overall honestly expected expectations reviews review reviewer reviewers "
+                    "opinion impression".split()),
+    "zh": frozenset("感受 评价 总体 整体 总的来说 印象".split()),
+}
+GENERAL_LABEL = {"en": {"praise": "General praise", "complaints": "General complaints", "mixed": "General impressions"},
+                 "zh": {"praise": "总体好评", "complaints": "总体差评", "mixed": "总体感受"}}
+
+
+def _route(lang: str) -> str:
+    return "zh" if lang == "zh" else "en"
+
+
+def is_generic(term: str, lang: str) -> bool:
+    """True when every word of the term is a verdict or filler, not a property of the product."""
+    route = _route(lang)
+    words = GENERIC_PRAISE[route] | GENERIC_COMPLAINT[route] | GENERIC_FILLER[route]
+    parts = term.split()
+    return bool(parts) and all(w in words for w in parts)
+
+
+def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int = 3) -> str:
+    """The theme's label: its most relevant keywords that name a property; a theme whose top terms are mostly
+    verdicts ("gorgeous / lovely", "disappointed / felt") is a general-opinion theme and is named so, with two of
+    its words ("General praise (gorgeous / lovely)", "总体好评（不错 / 满意）")."""
+    route = _route(lang)
+    head = candidates[:10]
+    generic_share = sum(is_generic(w, lang) for w in head) / max(len(head), 1)
+    specific = [w for w in ranked if not is_generic(w, lang)]
+    if specific and generic_share < 0.5:
+        return " / ".join(specific[:top_n])
+    praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
+    complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
+    tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
+    words = [w for w in ranked if is_generic(w, lang) and w.split()[0] not in GENERIC_FILLER[route]][:2]
+    name = GENERAL_LABEL[route][tone]
+    if not words:
+        return name
+    return f"{name}（{' / '.join(words)}）" if route == "zh" else f"{name} ({' / '.join(words)})"
+
 
 # --- steps --------------------------------------------------------------------------------------------------------
 
@@ -331,7 +387,7 @@ def _describe(texts, vectors, assignment, similarity, centroids, lang, embed_wor
         keywords = distinct_terms(ranked)[:6]
         best = members[np.argsort(-similarity[members])]
         representatives = _first_distinct(texts, best, settings.representatives)
-        label = " / ".join(keywords[: settings.labels_top_n]) or f"theme {c + 1}"
+        label = theme_label(keywords, words, lang, settings.labels_top_n) or f"theme {c + 1}"
         themes.append({"index": c, "label": label, "keywords": keywords, "size": int(len(members)),
                        "centroid": centroids[c], "representatives": representatives, "lang": lang})
     return themes

@@ -8,6 +8,7 @@ from sklearn.metrics import balanced_accuracy_score
 from core.config import Settings
 from core.pipeline import Pipeline, Source
 from core.store import Store
+from core.themes import is_generic
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +35,8 @@ def test_clothing_themes_are_needs_a_pm_recognises(clothing_run):
              if need in labels}
     assert len(found) >= 3, labels
     assert store.summary()["unassigned_share"] <= 0.10
+    for label in themes["label"]:  # a label of verdicts ("gorgeous / lovely") is named as general opinion
+        assert label.startswith("General ") or not any(is_generic(w, "en") for w in label.split(" / ")), label
 
 
 def test_clothing_sentiment_agrees_with_stars(clothing_run):
@@ -68,7 +71,7 @@ def test_chinese_themes_have_word_labels_and_sentiment_floor(tmp_path, real_mode
     chinese = themes[themes["lang"] == "zh"]
     assert len(chinese) >= 5 and chinese["snippets"].sum() >= 0.9 * themes["snippets"].sum()
     for label in chinese["label"]:
-        words = label.split(" / ")  # jieba words: not single characters, not whole sentences; mostly Chinese
+        words = re.sub(r"^总体..（(.*)）$", r"\1", label).split(" / ")  # "总体好评（满意 / 喜欢）": its words  # jieba words: not single characters, not whole sentences; mostly Chinese
         chinese_words = [w for w in words if re.search(r"[\u4e00-\u9fff]", w)]
         assert 2 * len(chinese_words) >= len(words) and all(2 <= len(w) <= 12 for w in words), label
     exported = store.export_reviews()

@@ -3,7 +3,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from core.config import ThemeSettings
-from core.themes import AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes
+from core.themes import AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes, is_generic, theme_label
 
 
 def _unit(x):
@@ -88,3 +88,20 @@ def test_theme_label_mmr_equals_keyberts():
         top_n, diversity = int(rng.integers(1, 9)), float(rng.choice([0.2, 0.4, 0.7]))
         expected = [w for w, _ in mmr(centroid.reshape(1, -1), vectors, words, min(top_n, n), diversity)]
         assert mmr_select(centroid, vectors, words, top_n, diversity) == expected, trial
+
+
+def test_labels_name_properties_and_call_verdict_themes_general_opinion():
+    # a property keeps its place; verdict words give way to the next property
+    assert theme_label(["gorgeous", "fabric", "lining", "seams"], ["gorgeous", "fabric", "lining", "seams"], "en") == \
+        "fabric / lining / seams"
+    # attribute words that carry sentiment are needs, not verdicts
+    assert theme_label(["soft comfortable", "fabric soft"], ["soft comfortable", "fabric soft", "comfy"], "en") == \
+        "soft comfortable / fabric soft"
+    # mostly verdicts: a general-opinion theme, its tone from the words, two of them shown (filler words are not)
+    praise = ["gorgeous", "lovely", "looks", "highly recommend", "compliments", "beautiful", "stunning", "dress"]
+    assert theme_label(praise[:4], praise, "en") == "General praise (gorgeous / lovely)"
+    gloom = ["right", "feel", "disappointed", "sadly", "felt", "unfortunately", "fabric", "terrible"]
+    assert theme_label(gloom[:4], gloom, "en") == "General complaints (disappointed / sadly)"
+    assert theme_label(["满意", "喜欢", "质量"], ["满意", "喜欢", "推荐", "好评", "质量"], "zh") == "总体好评（满意 / 喜欢）"
+    assert theme_label(["失望", "好评", "质量"], ["失望", "好评", "垃圾", "差评", "质量", "满意"], "zh").startswith("总体感受")
+    assert is_generic("highly recommend", "en") and not is_generic("beautiful dress", "en")
