@@ -105,10 +105,10 @@ _EN_CUES = [
     re.compile(r"(?i)\b(?!(?:she|he|one|everyone|someone|anyone|who|that)\b)[a-z]+\s+(?:really\s+|definitely\s+)?needs\s+to\s+"
                r"(?!be\s+(?:worn|paired|dry|hand|washed|ironed|steamed|tried|returned|layered|styled|taken|hemmed|altered))"
                r"(?:be|open|come|have|go|get|add|include|run|fit|hang|sit|stop)\b"),
-    re.compile(r"(?i)should\s+(?:come|have\s+come)\s+with|should\s+(?:have|include|offer|add)\s+(?:a|an|more|some)\b"),
+    re.compile(r"(?i)should\s+(?:come|have\s+come)\s+(?:at\s+least\s+|also\s+|standard\s+)?with|should\s+(?:have|include|offer|add)\s+(?:a|an|more|some)\b"),
     # "the zipper should be longer", "sleeves should have been either longer or sleeveless", "(and should be)"
     re.compile(r"(?i)\b(?!(?:i|you|we|she|he)\b)[a-z]+\s+should\s+(?:really\s+)?(?:have\s+been|be)\s+(?:a\s+(?:bit|little)\s+|"
-               r"much\s+|slightly\s+|way\s+)?" + _CHANGE + r"\b|\(\s*and\s+should\s+be\s*\)"),
+               r"much\s+|slightly\s+|way\s+|a\s+few\s+inches\s+|an\s+inch\s+|\d+\s+inch(?:es)?\s+)?" + _CHANGE + r"\b|\(\s*and\s+should\s+be\s*\)"),
     re.compile(r"(?i)\bplease\s*[-,!]?\s*(?:always\s+|do\s+)?(?:add|make|include|offer|bring|get|restock|re-stock|stock|carry|send|"
                r"consider|change|keep|sell|design|release|produce|redo|test|colou?r\s+test|fix|improve|reconsider|go\s+back|"
                r"return\s+to|use|line|lengthen|stop|enough|no\s+more)\b"
@@ -118,8 +118,10 @@ _EN_CUES = [
                r"|\bplease\s+(?:\w+\s+){0,2}(?:keep|continue)\s+(?:making|selling|carrying|offering|producing|stocking)"
                r"|\bplease\s+size\s+(?:true|correctly|accurately|consistently|them|these|this|it)\b"),
     re.compile(r"(?i)\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+\w+|retailer|you|[a-z]+\s+will)\s+(?:will\s+)?(?:come\s+out\s+with|add|make|bring|"
-               r"restock|offer|carry|carries|keep|produce|design|do\s+more|continue|re-?release)"
-               r"|\bhop(?:e|ing)\s+to\s+see\s+(?:more|it|this|them|other)"),
+               r"restock|offer|carry|carries|keep|produce|design|do\s+more|continue|re-?release|improve|fix|change|reconsider|"
+               r"take\s+this|listen|update|rethink)"
+               r"|\bhop(?:e|ing)\s+to\s+see\s+(?:more|it|this|them|other)"
+               r"|\bhop(?:e|ing)\s+(?:i|we)\s+(?:can|will|could)\s+(?:find|see|get)\s+more\b[^.]{0,30}\blike\s+th(?:is|ese)"),
     re.compile(r"(?i)\bif\s+only\b|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|would\s+love\s+(?:a|an|to\s+see|if|more|other|another|"
                r"to\s+have|(?:it|this|them|these|one)\s+in)\b|would\s+love\s+in\s+(?:other|more|a|an|different)"),
     re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*(?:!+|\.)?\s*$"),
@@ -169,6 +171,13 @@ _EN_CUES = [
     re.compile(r"(?i)\bwould\s+be\s+(?:so\s+|very\s+|really\s+)?(?:happy|thrilled|glad|grateful|delighted)\s+if\s+"
                r"(?:the|they|retailer|you|it|this)\b"),
     re.compile(r"(?i)\bwish\s+(?:that\s+)?i\s+could\s+(?:buy|get|order|find)\s+(?:it|this|them|one|these)\s+in\b"),
+    # sixth revision (from held-out 5's misses): "would be even better in cotton", "would be a lovely dress in a better
+    # quality fabric", "but need it longer", "i need these back in my life" (a restock)
+    re.compile(r"(?i)\bwould\s+be\s+(?:a\s+|an\s+)?(?:even\s+|so\s+|much\s+)?" + _POSITIVE + r"\s+(?:\w+\s+)?in\s+(?:a\s+|an\s+)?"
+               r"(?:better|different|another|other|softer|thicker|heavier|lighter|thinner|natural|real|more|less|cotton|silk|"
+               r"wool|linen|cashmere|leather|denim|rayon|petite|plus|tall|solid)\b"),
+    re.compile(r"(?i)(?:^|\bbut\s+|\bjust\s+|\bwould\s+)need(?:s)?\s+(?:it|them|this|these)\s+(?:to\s+be\s+)?(?:a\s+(?:bit|little)\s+)?"
+               + _CHANGE + r"\b|\bneed\s+(?:these|them|this|it)\s+back\b|\bbring\s+(?:these|them|this|it)\s+back\b"),
 ]
 _EN_REGRET = re.compile(
     r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b|\s+could\s+(?:have\s+)?(?:select|choose|pick|get)"
@@ -180,7 +189,9 @@ _EN_REGRET = re.compile(
     r"|\bif\s+only\s+i\b|\b(?:no\s+doubt|thought|expected|expecting|hoped|assumed|knew|figured|imagined?)\b[^.]{0,60}\bwould\s+be\b"
     r"|\bshould\s+have\s+(?:ordered|bought|gotten|sized|gone|returned|listened|read|known|picked)"
     r"|\bwish\s+(?:that\s+)?(?:it|this|they)\s+had\s+worked|\bi\s+should\s+be\b"
-    r"|\bif\s+only\s+[^.]{0,40}\bto\s+my\b")
+    r"|\bif\s+only\s+[^.]{0,40}\bto\s+my\b"
+    r"|\bneeds?\s+(?:a|an)\s+(?:cami|camisole|slip|tank|bra|belt|undershirt|tee|t-shirt|layer|shell|jacket|heel|heels)\b"
+    r"|\b(?:you|everything|anything)\b[^.]{0,30}\bneeds\s+to\s+be\b|\bwould\s+be\s+\w+\s+if\s+i\b")
 # Chinese: a wish or suggestion directed at the seller, maker, hotel, platform or author ("希望京东能提高服务",
 # "建议酒店放两双拖鞋"), a wish or suggestion for a change (增加, 改进, 提供, 优惠 ...), a conditional wish ("要是……就好了",
 # "如果有……会更好", "如果价格能少一点"), or a regret that something is missing ("可惜不带系统"); advice to other buyers,
@@ -208,7 +219,11 @@ _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|能不能|�
                       r"|可惜(?:的是)?(?:不是|没有|没|不带|不能|少了|缺|不支持|不配)(?!.{0,3}(?:买|抢|赶|早|看|吃|去|住|给|负分|零分))"
                       # fourth revision: a missing part as the one drawback ("就是没有耳机"), what should have been
                       # used ("就应该用好一点洗发水"), a demand to change ("要是不能到就把预计到达时间改了")
-                      r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)(?:没有|没|少了|缺少?|不带)[^。！？，,]{1,8}$"
+                      r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)[^。！？，,]{0,4}(?:没有|没|少了|缺少?|不带|不含)[^。！？，,]{1,8}$"
+                      # sixth revision: "携程的员工最好自己去住住看", "建议把这点显示在价格表页面上", "你就随便套个袋子也行啊"
+                      r"|" + _ZH_AGENT + r"(?:的[\u4e00-\u9fff]{1,3})?最好"
+                      r"|建议(?:把|将)[^。！？]{0,12}(?:显示|标注|标明|注明|公示|写清楚)"
+                      r"|你(?:们)?就?(?:随便|至少|起码)[^。！？]{0,8}也行"
                       r"|(?:就|本来|本|也)应该(?:用|有|配|给|提供|放|换|送|带|附)"
                       r"|(?:要是|如果)[^。！？]{0,15}就把[^。！？]{0,15}(?:改|换|取消|撤|去掉)"
                       r"|(?:最好|希望|建议)(?:能|可以)?(?:改成|换成|改为|换为|改用|换用)"
@@ -239,7 +254,11 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         r"|(?:本来|原本|原来)希望"
                         r"|希望[^。！？]{0,12}(?:解决|处理)(?:这个|此|我的)?问题"
                         r"|希望[^。！？]{0,8}(?:改善|缓解|减轻)[^。！？]{0,6}(?:情况|症状|皮肤|头发|脱发|睡眠|身体)"
-                        r"|(?:如果|要是)[^。！？]{0,6}(?:认真|仔细|好好)")
+                        r"|(?:如果|要是)[^。！？]{0,6}(?:认真|仔细|好好)"
+                        # sixth revision: an explanation for one's own order, wishes about the area or other guests,
+                        # hotel replies, good-luck wishes, hoping to stay again
+                        r"|给(?:个|一个)(?:说法|解释|交代)|希望[^。！？]{0,4}(?:附近|周边|周围)|希望(?:您|你)下次"
+                        r"|不要(?:再)?(?:碰到|遇到)|希望[^。！？]{0,6}加油|希望(?:再|还)?(?:住|入住)")
 
 
 # every English cue above needs one of these words: most snippets hold none and skip the patterns
