@@ -78,6 +78,11 @@ def walkthrough(file: Path, out: Path, timeout_s: int = 1800, seed_cache: Path |
                 page.get_by_text("Offline evaluation").wait_for(timeout=300000)
                 browser.wait_until_idle(page)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+            if name == "needs":  # its other tabs run when opened: show the grouped feature requests too
+                page.get_by_role("tab", name="Feature requests").click()
+                page.locator("[role='tabpanel']:visible [data-testid='stVegaLiteChart']").first.wait_for(timeout=120000)
+                browser.wait_until_idle(page)
+                page.screenshot(path=str(out / "needs_requests.png"), full_page=True)
         page.goto(f"{url}/")
         browser.wait_until_idle(page)
         with page.expect_download(timeout=120000) as chart:

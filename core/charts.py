@@ -14,8 +14,19 @@ FONT = "Noto Sans CJK SC, Noto Sans, Arial, sans-serif"  # Chinese labels need a
 
 
 def _short(text: str, n: int = 38) -> str:
+    """A label that fits n characters: whole keywords of 'a / b / c' first, a general-opinion theme by its name
+    ('General praise (gorgeous / lovely)' -> 'General praise'), otherwise cut with an ellipsis."""
     text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
+    if len(text) <= n:
+        return text
+    for opening in (" (", "（"):
+        if opening in text and len(text.split(opening)[0]) <= n:
+            return text.split(opening)[0]
+    parts = text.split(" / ")
+    while len(parts) > 1 and len(" / ".join(parts)) > n:
+        parts.pop()
+    kept = " / ".join(parts)
+    return kept if len(kept) <= n else kept[: n - 1] + "…"
 
 
 def _base(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
@@ -58,8 +69,10 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
     biggest = frame["snippets"].rank(ascending=False, method="first") <= 14  # label the biggest; tooltips show all
     data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)).where(biggest, ""))
     points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
-        x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False)),
-        y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False)),
+        # positions are scaled to [-1, 1]; the margin keeps a label centred on an edge theme inside the plot
+        x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False),
+                scale=alt.Scale(domain=[-1.3, 1.3], nice=False)),
+        y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False), scale=alt.Scale(domain=[-1.15, 1.2], nice=False)),
         size=alt.Size("snippets:Q", title="Mentions", scale=alt.Scale(range=[80, 2400]), legend=alt.Legend(tickCount=3)),
         color=alt.Color("sentiment:Q", title="Mean sentiment", scale=DIVERGING),
         tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("snippets:Q", title="Mentions"),
@@ -192,10 +205,11 @@ def need_type_bars(frame: pd.DataFrame) -> alt.Chart:
 def request_bars(frame: pd.DataFrame) -> alt.Chart:
     data = frame.assign(short=frame["feature"].map(_short))
     chart = alt.Chart(data).mark_bar(color="#7c3aed").encode(
-        x=alt.X("requests:Q", title="Requests"), y=alt.Y("short:N", sort="-x", title=None),
+        x=alt.X("requests:Q", title="Requests (snippets asking for it)", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("short:N", sort="-x", title=None),
         tooltip=[alt.Tooltip("feature:N", title="Requested"), "requests:Q", "products:N"],
     ).properties(width=480, height=max(120, 24 * len(data)))
-    return _base(chart, "Most requested features and wishes")
+    return _base(chart, "Most requested features and wishes", "Requests grouped by what they ask for")
 
 
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:

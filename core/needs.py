@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .chunks import best_match
 
@@ -183,6 +184,8 @@ _EN_REGRET = re.compile(
     r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b|\s+could\s+(?:have\s+)?(?:select|choose|pick|get)"
     r"|\s+could\s+(?:buy|get|order|find)\s+(?:it|this|them|one|these)\s+in\b)"
     r"|\bwish\s+(?:it|this|they|these)(?:\s+\w+)?\s+(?:had\s+)?(?:worked|fit\s+me|fits\s+me|would\s+work|fit\b[^.]*\bme\b)"
+    r"|\bwish(?:ed)?\s+(?:that\s+)?(?:it|this|they|these)(?:\s+\w+)?\s+(?:(?:could|would|had)\s+(?:have|of)\s+|had\s+|would\s+)?"
+    r"(?:worked|fit|fitted)\b(?!\s+(?:better|more|less|like|in|through|around|at|the|my|a\b|well|nicer|looser|tighter))"
     r"|\bwish\s+(?:it|this|they)\s+(?:were|was|had\s+been)\s+(?:in\s+stock\s+when|my\s+size)"
     r"|\bwish(?:ed)?\s+(?:that\s+)?(?:it|this|they)\s+(?:looked|look)\s+like|\bwish\s+(?:you|one)\s+(?:could|had)\b"
     r"|\bthought\s+(?:it|this|they|these)\s+would\b|\bif\s+you\s+(?:have|are|want|like|'re)\b|\bif\s+you're\b"
@@ -277,24 +280,91 @@ def is_feature_request(text: str) -> bool:
     return any(cue.search(text) for cue in _EN_CUES)
 
 
-_EN_OBJECT = re.compile(r"(?i)(?:had|have|with|add|include|offer|use|needs?|need\s+to\s+have|love|see|came\s+with|come\s+with"
-                        r"|made|make)\s+(?:a|an|the|some|more|better|bigger|longer|another)?\s*([a-z0-9][a-z0-9 \-]{2,40})")
+# What a request asks for. English: the words after the cue ("wish it came in | more colors", "please bring back |
+# the navy", "would be perfect if it had | pockets", "if they were made out of | linen"), cut at the clause's end and
+# stripped of fillers. The grouping key is the phrase's content words, singular and sorted, so "more colors", "other
+# colours" and "wish there were more colors" count as one request.
+_EN_ASK = re.compile(
+    r"(?i)\bwish(?:ed|es)?\s*,?\s+(?:is\s+|was\s+)?(?:that\s+)?(?:(?:the|this|that|my)\s+(?!was\b|were\b|had\b|came\b)[a-z]+|it|they|this|"
+    r"these|there|retailer|[a-z]+\s+would)?\s*"
+    r"(?:'d|would|could|also|just|only|really)?\s*(?:have\s+)?(?:were|was|is|had|has|have|(?:came|come|comes)(?:\s+out\s+with)?|made|make|"
+    r"offered|offer|carried|carry|stock|sold|would\s+come|be)?\s*(?:in\s+|with\s+|out\s+of\s+)?"
+    r"|\bplease\s*[-,!]?\s*(?:retailer\s*[-,]?\s*)?(?:always\s+|do\s+|keep\s+)?(?:make\s+sure\s+(?:that\s+)?|"
+    r"(?:make|bring\s+back|bring|add|offer|include|restock|stock|carry|sell|design|release|produce|consider|use|keep\s+making)\s+"
+    r"(?:it\s+|this\s+|them\s+|these\s+)?(?:in\s+)?)?"
+    r"|\bwould\s+(?:love|like)\s+(?:to\s+(?:see|have)\s+)?(?:it\s+|this\s+|them\s+|these\s+|one\s+)?(?:in\s+)?"
+    r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
+    r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
+    r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|had|came\s+(?:in|with)|"
+    r"would\s+have\s+been|could\s+be)\s+(?:made\s+(?:out\s+)?(?:of|in|with)\s+)?"
+    r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+[a-z]+|retailer|you)?\s*(?:will\s+)?(?:come\s+out\s+with|make|bring\s+back|"
+    r"bring|add|offer|restock|carry|produce|design|do|improve|fix|change)\s+(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
+    r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
+    r"been|put|make|use)\s+"
+    r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
+_EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|to\s+(?:cover|"
+                     r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead)\b")
+_EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
+                        r"of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|of\s+the\s+same|"
+                        r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|please|retailer|keep\s+making|keep|"
+                        r"bring\s+back|every)\s+)+")
+_MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|offer)\s+more\b|\bkeep\s+(?:making|selling|"
+                             r"carrying|them|these|it)\b|\bbring\s+(?:it|this|them|these|[a-z]+)?\s*back\b|\bmore\s+like\s+th"
+                             r"|\bmore\s+of\s+(?:this|these|the\s+same)")
+_KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
+                      "available offered some any of the a an in on with and or this that these those it its same size "
+                      "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
 _ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待)(?:能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*(?:一个|个|一款|款|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,12})")
-_TRAILING = re.compile(r"(?i)\b(?:on it|in it|option|too|as well|instead|though|so|and|but|or|that|which|to it)\b.*$")
 
 
 def requested_thing(text: str) -> str:
-    """The thing asked for, as a short phrase ("usb-c port", "更大的容量"); '' when none can be read."""
+    """The thing asked for, as a short phrase ("usb-c port", "more colors", "更大的容量"); '' when none can be read."""
     if re.search(r"[\u4e00-\u9fff]", text):
         match = _ZH_OBJECT.search(text)
-        return match.group(1).strip("的了吧啊呢。！!,.，") if match else ""
-    for match in _EN_OBJECT.finditer(text):
-        phrase = _TRAILING.sub("", match.group(1)).strip(" -")
-        words = [w for w in phrase.lower().split() if w not in {"it", "they", "this", "that", "i", "would", "be"}]
-        if words:
-            return " ".join(words[:4])
-    return ""
+        if not match:
+            return ""
+        thing = re.sub(r"(?:就好了?|就更好了?|就完美了?|就行了?|会更好|更好|的话|就)+$", "", match.group(1))
+        return thing.strip("的了吧啊呢。！!,.，") or match.group(1)
+    lowered = re.sub(r"[\"*“”]", "", text.lower())
+    for match in _EN_ASK.finditer(lowered):
+        rest = lowered[match.end():]
+        negated = re.match(r"\s*(?:n't|not)\s+(?:so|as|that|too)?\s*", rest)  # "wish it wasn't so pricey": less pricey
+        if negated:
+            rest = "less " + rest[negated.end():]
+        rest = _EN_FILLER.sub("", rest.strip())  # "had | it offered in other colors": no leading "it" ends it
+        rest = _EN_END.split(" " + rest, maxsplit=1)[0].strip()
+        rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
+        words = rest.replace("/", " / ").split("/")[0].split()  # "colors/patterns": the first
+        words = [w for w in words if w not in {"please", "retailer"}][:4]
+        if words and any(w not in _KEY_STOP for w in words):
+            return " ".join(words)
+    more = re.search(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered)
+    if more and more.group(1) not in _KEY_STOP:
+        return f"more {more.group(1)}"
+    if _MORE_LIKE_THIS.search(lowered):
+        return "more like this"
+    return "restock" if re.search(r"\bre-?stock", lowered) else ""
+
+
+def _singular(word: str) -> str:
+    word = {"colours": "colors", "colour": "color", "lined": "lining", "pocketed": "pocket"}.get(word, word)
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def request_key(thing: str) -> str:
+    """What a request phrase asks for, for grouping: content words, singular, sorted ("other colours" -> "color",
+    "pockets" -> "pocket", "3 inches longer" -> "longer"); Chinese phrases as written."""
+    if re.search(r"[\u4e00-\u9fff]", thing):
+        return thing
+    words = {_singular(w) for w in re.findall(r"[a-z][a-z\-']*", thing.lower())} - _KEY_STOP
+    return " ".join(sorted(words)) or thing.lower()
 
 
 def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, threshold: float = 0.75) -> pd.DataFrame:
@@ -307,6 +377,7 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
     codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
     frame = snippets.assign(thing=np.array([requested_thing(t) for t in distinct], dtype=object)[codes])
     frame["thing"] = frame["thing"].where(frame["thing"] != "", frame["text"].str[:30])
+    frame["key"] = frame["thing"].map(request_key)
     groups = np.arange(len(frame))
     if vectors is not None and len(vectors) == len(frame):
         similar = vectors @ vectors.T
@@ -314,7 +385,7 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
             close = np.flatnonzero(similar[i, :i] >= threshold)
             if len(close):
                 groups[i] = groups[close[0]]
-    key = frame["thing"].str.lower()
+    key = frame["key"]
     first_of_thing = key.map(pd.Series(groups, index=key).groupby(level=0).min())
     frame["group"] = np.minimum(groups, first_of_thing.to_numpy())
     # one pass over plain arrays, group by group (a million-review workspace has ~100k requests in ~500 groups)

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_markdown, emerging, group_requests,
-                        is_feature_request, odi_opportunity, rating_drivers, requested_thing)
+                        is_feature_request, odi_opportunity, rating_drivers, request_key, requested_thing)
 
 
 @pytest.mark.parametrize("text", [
@@ -14,7 +14,9 @@ from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_m
     # asks addressed to the seller or platform
     "The zipper should be longer.", "The neckline needs to open up a bit.", "If it were more silky it would be a dream.",
     "Only downside is the lack of other colors.", "Hope to see more of this style again.", "希望京东能提高服务",
-    "建议酒店放两双拖鞋在房间", "如果价格能少一点", "可惜不带系统"])
+    "建议酒店放两双拖鞋在房间", "如果价格能少一点", "可惜不带系统",
+    "i wish it fit better in the hips", "please retailer, offer the other versions of this dress",
+    "the fitting could use some work", "就是没有耳机", "希望耐穿一些。", "携程应该定期考察、清理一些不合格的酒店"])
 def test_requests_are_detected_in_english_and_chinese(text):
     assert is_feature_request(text)
 
@@ -23,7 +25,9 @@ def test_requests_are_detected_in_english_and_chinese(text):
     "I wish I had ordered a size up.", "Should have ordered the medium.", "Great fit, love it.",
     "希望卖家生意越来越好", "建议大家购买", "The battery needs charging every day",
     "I thought this dress would be perfect.", "If only I still had my old boots.", "This dress needs to be worn with a slip.",
-    "希望能有助于我睡眠", "建议电子产品不要在京东买", "期待您的再次光临", "可惜买大了一码"])
+    "希望能有助于我睡眠", "建议电子产品不要在京东买", "期待您的再次光临", "可惜买大了一码",
+    "wish it could have worked", "I really wish it fit.", "the design is unique and wish this top would of worked.",
+    "it needs a cami underneath since it's sheer.", "希望您下次入住能更加满意!", "还是希望京东加油", "希望京东给个说法。"])
 def test_regrets_and_plain_statements_are_not_requests(text):
     assert not is_feature_request(text)
 
@@ -32,6 +36,22 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("I wish it had a USB-C port.") == "usb-c port"
     assert requested_thing("Would be great if it came with a carrying case.") == "carrying case"
     assert requested_thing("希望有更大的容量。") == "更大的容量"
+
+
+def test_request_phrases_group_by_content_not_wording():
+    # the ways customers ask for more colours, on the shared clothing file, are one request
+    asks = ["wish there were other colors.", "Omg - wish it came in more colors", "more colors please!",
+            "i wish they would come out with even more colors!", "i wish they had it offered in other colours."]
+    assert {request_key(requested_thing(t)) for t in asks} == {"color"}
+    assert requested_thing("i do wish this top was a tad bit longer and less sheer though.") == "longer"
+    assert requested_thing("i wish the neckline wasn't so matronly.") == "less matronly"
+    assert requested_thing("if they were made out of linen they would be perfect.") == "linen"
+    assert requested_thing("please make more! !") == "more like this"
+    assert requested_thing("要是有Type-C接口就好了。") == requested_thing("建议增加Type-C接口。") == "Type-C接口"
+    frame = pd.DataFrame({"text": asks + ["would be perfect if it had pockets.", "wish it had pockets"],
+                          "lang": "en", "product": "P", "review_id": list("abcdefg")})
+    groups = group_requests(frame)
+    assert groups["requests"].tolist() == [5, 2] and groups["feature"][1] == "pockets"
 
 
 def test_requests_group_by_what_they_ask_for():
