@@ -4,8 +4,9 @@
     tests/unit/test_crash.py runs 20 kills in make test
 
 A workspace first holds a complete analysis of file A. Each trial starts an analysis of file B in a separate process
-and kills it with SIGKILL after a random delay (spread over the whole run: start-up, ingest, embedding, themes,
-sentiment, needs, keywords, the final transaction). After each kill the workspace must open, and `summary` must show
+and kills it with SIGKILL after a random delay: every other delay is spread over the whole run (start-up, ingest,
+embedding, themes, sentiment, needs, keywords, the final transaction), the others over the analysis after start-up,
+so the fast stages are hit too. After each kill the workspace must open, and `summary` must show
 either only A (the kill came before the commit) or A and all of B (after it) - never anything in between: reviews,
 snippets and themes are compared with the two reference states. The last step re-runs B to completion.
 """
@@ -48,6 +49,18 @@ def _summary(db: Path) -> dict:
         store.close()
 
 
+def _stage_seconds(db: Path) -> float:
+    """Seconds the last run spent in its stages (start-up excluded)."""
+    from core.store import Store
+
+    store = Store(db)
+    try:
+        row = store.query_df("SELECT stage_seconds FROM runs ORDER BY run_id DESC LIMIT 1")
+        return float(sum(json.loads(row.stage_seconds.iloc[0]).values())) if not row.empty else 0.0
+    finally:
+        store.close()
+
+
 def _reset(snapshot: Path, db: Path) -> None:
     """Put the snapshot back. The killed process's write-ahead log must go too: DuckDB replays a leftover .wal onto
     whatever main file it finds, which would resurrect the previous trial's commit."""
@@ -76,14 +89,19 @@ def crash_trials(kills: int, workdir: Path, seed: int = 0, max_delay: float = 14
     snapshot, reference = workdir / "previous.duckdb", workdir / "reference.duckdb"
     shutil.copy(db, snapshot)
     shutil.copy(db, reference)
+    started = time.perf_counter()
     assert _run(reference, b, env).wait() == 0, "the reference analysis of B failed"
+    wall = time.perf_counter() - started
     after = _summary(reference)
+    # Most of a small run is start-up (imports, models); every other kill lands in the analysis proper, between the
+    # end of start-up (wall time minus the stages' own seconds) and the end, so the fast stages are hit too.
+    analysis_from = max(0.2, wall - _stage_seconds(reference))
     rng = random.Random(seed)
     states, stages, bad = Counter(), Counter(), []
     for trial in range(kills):
         _reset(snapshot, db)  # every trial starts from "A analysed", so each kill tests the commit boundary
         process = _run(db, b, env)
-        delay = rng.uniform(0.2, max_delay)
+        delay = rng.uniform(0.2, max_delay) if trial % 2 == 0 else rng.uniform(analysis_from, max(analysis_from, wall))
         try:
             process.wait(timeout=delay)
             finished = True
