@@ -70,6 +70,11 @@ def is_generic(term: str, lang: str) -> bool:
     return bool(parts) and all(w in words for w in parts)
 
 
+def is_general_opinion(label: str) -> bool:
+    """True for a label theme_label gave a general-opinion theme (a PM's own name for it counts as a need)."""
+    return any(str(label).startswith(name) for names in GENERAL_LABEL.values() for name in names.values())
+
+
 def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int = 3) -> str:
     """The theme's label: its most relevant keywords that name a property; a theme whose top terms are mostly
     verdicts ("gorgeous / lovely", "disappointed / felt") is a general-opinion theme and is named so, with two of

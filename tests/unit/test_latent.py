@@ -51,6 +51,27 @@ def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
     assert ranked["opportunity"].is_monotonic_decreasing and len(ranked) >= 5
 
 
+def test_backlog_leaves_out_general_opinion_themes(analysed, tmp_path):
+    import shutil
+
+    from core.store import Store
+
+    analysed.cursor().execute("CHECKPOINT")
+    shutil.copy(analysed.path, tmp_path / "copy.duckdb")
+    store = Store(tmp_path / "copy.duckdb")
+    try:
+        first = backlog(store).iloc[0]["need"]
+        themes = store.theme_table()
+        row = themes[themes["label"] == first].iloc[0]
+        # the label theme_label gives a theme of verdicts; a PM's own name makes it a need again
+        store.edit_theme(int(row.dataset_id), int(row.theme_id), label="General praise (lovely / gorgeous)")
+        assert "General praise (lovely / gorgeous)" not in set(backlog(store)["need"])
+        store.edit_theme(int(row.dataset_id), int(row.theme_id), label="Praise for the finish")
+        assert "Praise for the finish" in set(backlog(store)["need"])
+    finally:
+        store.close()
+
+
 def test_drivers_and_emerging_issues_run_on_the_demo(analysed):
     assert not drivers(analysed).empty
     assert {"theme", "emerging", "p_value"} <= set(emerging_issues(analysed).columns)
