@@ -27,7 +27,8 @@ def test_requests_are_detected_in_english_and_chinese(text):
     "I thought this dress would be perfect.", "If only I still had my old boots.", "This dress needs to be worn with a slip.",
     "希望能有助于我睡眠", "建议电子产品不要在京东买", "期待您的再次光临", "可惜买大了一码",
     "wish it could have worked", "I really wish it fit.", "the design is unique and wish this top would of worked.",
-    "it needs a cami underneath since it's sheer.", "希望您下次入住能更加满意!", "还是希望京东加油", "希望京东给个说法。"])
+    "it needs a cami underneath since it's sheer.", "希望您下次入住能更加满意!", "还是希望京东加油", "希望京东给个说法。",
+    "劝大家最好是不要去", "就是没有坚持看下去", "不过京东应该买不到假的吧。", "期待下次合作。"])
 def test_regrets_and_plain_statements_are_not_requests(text):
     assert not is_feature_request(text)
 
