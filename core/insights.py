@@ -21,8 +21,12 @@ def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     """Themes ranked by volume x negativity x recent growth, each with the figures that explain its rank.
 
     score = share of snippets x share negative x (1 + max(growth - 1, 0)); growth is the theme's share in the
-    recent window over its earlier share (1 when there are no dates).
+    recent window over its earlier share (1 when there are no dates). General praise or complaint themes name no need
+    and are left out (as in the improvement backlog).
     """
+    from .themes import is_general_opinion
+
+    themes = themes[~themes["label"].map(is_general_opinion)] if not themes.empty else themes
     if themes.empty:
         return themes.assign(opportunity=[], why=[])
     out = with_trend(themes)

@@ -54,6 +54,7 @@ def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
 def test_backlog_leaves_out_general_opinion_themes(analysed, tmp_path):
     import shutil
 
+    from core import insights
     from core.store import Store
 
     analysed.cursor().execute("CHECKPOINT")
@@ -66,8 +67,11 @@ def test_backlog_leaves_out_general_opinion_themes(analysed, tmp_path):
         # the label theme_label gives a theme of verdicts; a PM's own name makes it a need again
         store.edit_theme(int(row.dataset_id), int(row.theme_id), label="General praise (lovely / gorgeous)")
         assert "General praise (lovely / gorgeous)" not in set(backlog(store)["need"])
+        # nor among the Overview's and the report's top opportunities
+        assert "General praise (lovely / gorgeous)" not in set(insights.opportunities(store.theme_table(), 50)["label"])
         store.edit_theme(int(row.dataset_id), int(row.theme_id), label="Praise for the finish")
         assert "Praise for the finish" in set(backlog(store)["need"])
+        assert "Praise for the finish" in set(insights.opportunities(store.theme_table(), 50)["label"])
     finally:
         store.close()
 
