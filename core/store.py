@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -148,9 +147,6 @@ class Store:
         self.read_only = read_only
         self._con = _connect(self.path, read_only)
         self._write_lock = threading.RLock()
-        # filtered snippet facts kept as Arrow tables (see _snippet_facts): key -> (name, table)
-        self._facts: "OrderedDict[tuple, tuple[str, pa.Table]]" = OrderedDict()
-        self._facts_lock = threading.Lock()
         if not read_only:
             self.migrate()
             self._mark_stale_runs()
@@ -166,10 +162,6 @@ class Store:
     def query_df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a DataFrame (used by the aggregate readers below)."""
         with self.cursor() as cur:
-            with self._facts_lock:
-                tables = [(name, table) for name, table in self._facts.values() if name in sql]
-            for name, table in tables:  # kept snippet facts the query reads (a cursor sees only its own)
-                cur.register(name, table)
             return cur.execute(sql, params or []).df()
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
@@ -576,10 +568,9 @@ class Store:
 
         When the snippet_facts table is current (the writer rebuilds it after each commit: refresh_facts), the facts
         are a filtered scan of it plus the small effective-theme join: a million-review page with a new filter in a
-        fraction of the three-table join. Otherwise (just after a commit, or a read-only workspace from before
-        schema 8) they are the join itself; a filter's joined facts of up to ``FACTS_KEPT_ROWS`` snippets are then
-        computed once and kept (as Arrow, the two most recent filters, keyed on the data version) for the page's
-        other aggregates. Unfiltered pages read stored views instead (core/views.py)."""
+        fraction of the three-table join. Otherwise (just after a commit, until the writer has rebuilt it, or a
+        read-only workspace from before schema 8) they are that join itself. Unfiltered pages read stored views
+        instead (core/views.py)."""
         hidden = "" if include_hidden else "AND NOT et.hidden"
         if self.facts_current():
             where, params = self.review_filter(filters, "f")
@@ -592,11 +583,7 @@ class Store:
               {"JOIN snippets sn ON sn.dataset_id = f.dataset_id AND sn.snippet_id = f.snippet_id" if text else ""}
               WHERE {where} {hidden})""", params)
         where, params = self.review_filter(filters, "r")
-        kept = self._kept_facts(filters, params, where)
-        if kept is None:
-            return self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden=hidden), params
-        return (f"WITH et AS ({self.EFFECTIVE_THEMES}), "
-                f"facts AS (SELECT * FROM {kept}{'' if include_hidden else ' WHERE NOT hidden'})"), []
+        return self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden=hidden), params
 
     def facts_current(self) -> bool:
         """True when snippet_facts was rebuilt at the current data version."""
@@ -626,36 +613,6 @@ class Store:
                 ORDER BY r.lang, r.date, sn.dataset_id, sn.snippet_id""")
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('facts_version', ?)", [version or "0"])
         return True
-
-    FACTS_KEPT_ROWS = int(os.environ.get("NEEDLENS_FACTS_KEPT_ROWS", "1000000"))
-
-    def _kept_facts(self, filters, params: list[Any], where: str) -> str | None:
-        """The name of the kept Arrow table holding these facts (hidden themes included, with their flag), computing
-        it when the filter is new; None when the filter would keep more than FACTS_KEPT_ROWS snippets (estimated
-        from its review count)."""
-        if self.FACTS_KEPT_ROWS <= 0:
-            return None
-        key = (repr(filters), self.data_version())
-        with self._facts_lock:
-            for old in [k for k in self._facts if k[1] != key[1]]:  # facts of an older data version
-                del self._facts[old]
-            if key in self._facts:
-                self._facts.move_to_end(key)
-                return self._facts[key][0]
-        with self.cursor() as cur:
-            reviews, snippets, matching = cur.execute(
-                f"SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM snippets), "
-                f"(SELECT count(*) FROM reviews r WHERE {where})", params).fetchall()[0]
-            if not matching or matching * snippets / max(reviews, 1) > self.FACTS_KEPT_ROWS:
-                return None
-            sql = self._FACTS_SQL.format(effective=self.EFFECTIVE_THEMES, where=where, hidden="")
-            table = cur.sql(f"{sql} SELECT * FROM facts", params=params).to_arrow_table()
-        name = f"needlens_facts_{abs(hash(key))}"
-        with self._facts_lock:
-            self._facts[key] = (name, table)
-            while len(self._facts) > 2:
-                self._facts.popitem(last=False)
-        return name
 
     _FACTS_SQL = """
             WITH et AS ({effective}),

@@ -86,14 +86,13 @@ def test_stored_views_are_data_not_code():
         views.decode("pickle", b"\x80\x04")
 
 
-def test_facts_table_and_kept_facts_give_the_same_aggregates_and_follow_edits(tmp_path, analysed, monkeypatch):
+def test_facts_table_gives_the_join_s_aggregates_and_follows_edits(tmp_path, analysed, monkeypatch):
     # Filtered aggregates read the snippet_facts table the writer rebuilds after each commit; until it is rebuilt
-    # they join the tables, keeping a filter's joined facts for the page's other aggregates. All three must equal,
-    # and an edit (new data version) must never read old facts.
+    # they join the tables. Both must give the same results, and an edit (new data version) must never read old facts.
     import shutil
 
     analysed.cursor().execute("CHECKPOINT")
-    path = tmp_path / "kept.duckdb"
+    path = tmp_path / "facts.duckdb"
     shutil.copy(analysed.path, path)
     store = Store(path)
     try:
@@ -101,34 +100,22 @@ def test_facts_table_and_kept_facts_give_the_same_aggregates_and_follow_edits(tm
         calls = [("theme_table", (zh,)), ("need_type_table", (zh,)), ("quotes", ("negative", zh)),
                  ("quotes", ("positive", Filters())), ("facet_theme_matrix", ("product", zh)), ("drivers", (zh,)),
                  ("backlog", (zh,)), ("requests", (zh,)), ("emerging", (zh, 21)), ("theme_table", (Filters(),))]
-        first = store.theme_table(zh).iloc[0]  # evidence reads hidden themes too: the same kept facts serve it
+        first = store.theme_table(zh).iloc[0]  # evidence reads hidden themes too
         calls.append(("theme_snippets", (int(first.dataset_id), int(first.theme_id), zh, None, None)))
         assert store.facts_current()  # materialize rebuilt them
         from_table = [views.compute(store, name, *args) for name, args in calls]
-        assert not store._facts  # the table serves: nothing joined or kept
-
-        monkeypatch.setattr(Store, "facts_current", lambda self: False)
-        monkeypatch.setattr(Store, "FACTS_KEPT_ROWS", 0)
-        straight = [views.compute(store, name, *args) for name, args in calls]
-        assert not store._facts
-        monkeypatch.setattr(Store, "FACTS_KEPT_ROWS", 10**9)
-        kept = [views.compute(store, name, *args) for name, args in calls]
-        assert len(store._facts) == 2  # two filters (zh, none): each one's facts were computed once
-        for (name, _), a, b, c in zip(calls, straight, kept, from_table):
+        with monkeypatch.context() as patch:
+            patch.setattr(Store, "facts_current", lambda self: False)
+            joined = [views.compute(store, name, *args) for name, args in calls]
+        for (name, _), a, b in zip(calls, joined, from_table):
             pd.testing.assert_frame_equal(a, b, obj=name)
-            pd.testing.assert_frame_equal(a, c, obj=name)
-        themes = store.theme_table(zh)
-        store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed after keeping")
-        assert "Renamed after keeping" in set(store.theme_table(zh)["label"])
-        assert len(store._facts) == 1  # the old version's facts were dropped
-        monkeypatch.setattr(Store, "FACTS_KEPT_ROWS", 5)  # a filter bigger than the limit is not kept
-        store.theme_table(Filters(langs=("en",)))
-        assert all(key[0] != repr(Filters(langs=("en",))) for key in store._facts)
-        monkeypatch.undo()
 
-        assert not store.facts_current()  # the edit moved the data version on
+        themes = store.theme_table(zh)
+        store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed after the rebuild")
+        assert not store.facts_current()  # the edit moved the data version on: the join serves
+        assert "Renamed after the rebuild" in set(store.theme_table(zh)["label"])
         assert store.refresh_facts() and store.facts_current() and not store.refresh_facts()
-        assert "Renamed after keeping" in set(store.theme_table(zh)["label"])  # labels join at query time
+        assert "Renamed after the rebuild" in set(store.theme_table(zh)["label"])  # labels join at query time
         dataset = int(themes.dataset_id[0])
         store.delete_dataset(dataset)  # deleted rows leave the facts in the same transaction
         assert not store.scalar("SELECT count(*) FROM snippet_facts WHERE dataset_id = ?", [dataset])
