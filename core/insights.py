@@ -17,16 +17,21 @@ def with_trend(themes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def actionable(themes: pd.DataFrame) -> pd.DataFrame:
+    """The themes that name a need: general praise or complaint themes ("General praise (gorgeous / lovely)") are left
+    out of the opportunities and the improvement backlog (a PM's own name for such a theme makes it a need)."""
+    from .themes import is_general_opinion
+
+    return themes[~themes["label"].map(is_general_opinion)] if not themes.empty else themes
+
+
 def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     """Themes ranked by volume x negativity x recent growth, each with the figures that explain its rank.
 
     score = share of snippets x share negative x (1 + max(growth - 1, 0)); growth is the theme's share in the
-    recent window over its earlier share (1 when there are no dates). General praise or complaint themes name no need
-    and are left out (as in the improvement backlog).
+    recent window over its earlier share (1 when there are no dates). Only actionable themes rank.
     """
-    from .themes import is_general_opinion
-
-    themes = themes[~themes["label"].map(is_general_opinion)] if not themes.empty else themes
+    themes = actionable(themes)
     if themes.empty:
         return themes.assign(opportunity=[], why=[])
     out = with_trend(themes)

@@ -13,7 +13,6 @@ from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, assign_need_types, drivers_from_moments, emerging, group_requests,
                     odi_opportunity, taxonomy_from_frame)
 from .store import Store
-from .themes import is_general_opinion
 
 
 def current_taxonomy(store: Store) -> tuple:
@@ -74,8 +73,7 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
             driver: pd.DataFrame | None = None) -> pd.DataFrame:
     """Ranked needs with evidence: need, need type, volume, negative share, rating impact, trend, opportunity,
     the products most affected and an example quote (``driver``: rating drivers already computed for these filters)."""
-    themes = insights.with_trend(store.theme_table(filters))
-    themes = themes[~themes["label"].map(is_general_opinion)]  # "General praise (…)" names no need to act on
+    themes = insights.actionable(insights.with_trend(store.theme_table(filters)))
     if themes.empty:
         return pd.DataFrame()
     ranked = odi_opportunity(themes)

@@ -909,7 +909,7 @@ class Store:
                  "columns": pd.DataFrame(columns=["theme", "polarity", "n", "sum_y"]),
                  "xtx": pd.DataFrame(columns=["theme_a", "polarity_a", "theme_b", "polarity_b", "n"]),
                  "themes": pd.DataFrame(columns=["theme", "reviews"])}
-        polar = "rating IS NOT NULL AND sentiment <> 'neutral'"
+        polar = "rating IS NOT NULL AND sentiment <> 'neutral'"  # rated reviews' positive or negative mentions
         names = self.query_df(f"{facts} SELECT DISTINCT label AS theme, sentiment AS polarity FROM facts WHERE {polar} "
                               "ORDER BY 1, 2", params)
         if names.empty:
@@ -918,7 +918,8 @@ class Store:
             cols AS (SELECT label, sentiment, row_number() OVER (ORDER BY label, sentiment) - 1 AS c
                      FROM (SELECT DISTINCT label, sentiment FROM facts WHERE {polar}))
             SELECT DISTINCT hash(f.dataset_id, f.review_id) AS review, cols.c, f.rating
-            FROM facts f JOIN cols USING (label, sentiment) WHERE f.{polar.replace(" AND ", " AND f.")}""", params)
+            FROM facts f JOIN cols USING (label, sentiment) WHERE f.rating IS NOT NULL AND f.sentiment <> 'neutral'""",
+                              params)
         review, _ = pd.factorize(coded["review"].to_numpy())  # rows of X: any order serves X'X
         column = coded["c"].to_numpy(np.int64)
         k = len(names)

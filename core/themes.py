@@ -42,7 +42,7 @@ GENERIC_PRAISE = {
                     "impressed recommend recommended highly favorite favourite favorites best compliments obsessed thrilled "
                     "delighted super outstanding superb incredible".split()),
     "zh": frozenset("好 很好 不错 挺好 满意 很满意 非常满意 喜欢 很喜欢 推荐 值得 好评 五星 完美 棒 很棒 赞 给力 超值 满分 惊喜 "
-                    "开心 点赞 好用 漂亮".split()) - {"漂亮"},
+                    "开心 点赞 好用".split()),
 }
 GENERIC_COMPLAINT = {
     "en": frozenset("disappointed disappointing disappointment unhappy sad terrible horrible awful bad worst poor hate "

@@ -29,7 +29,6 @@ def backlog_tab() -> None:
                            file_name="needlens_backlog.md", mime="text/markdown", on_click="ignore")
 
 
-
 def need_types_tab() -> None:
     types = ui.load("need_type_table", filters)
     ui.chart(charts.need_type_bars(types), "need_types")
@@ -46,7 +45,6 @@ def need_types_tab() -> None:
         st.rerun()
 
 
-
 def requests_tab() -> None:
     requests = ui.latent_view("requests", filters)
     if requests.empty:
@@ -55,7 +53,6 @@ def requests_tab() -> None:
         ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
                  column_config={"examples": st.column_config.TextColumn("What customers wrote", width="large")})
-
 
 
 def drivers_tab() -> None:
@@ -68,7 +65,6 @@ def drivers_tab() -> None:
                           "negative_share", "lift_if_fixed", "explanation"]], "rating_drivers", column_config={
             "negative_share": st.column_config.NumberColumn("Share with complaint", format="percent"),
             "explanation": st.column_config.TextColumn("In words", width="large")})
-
 
 
 def emerging_tab() -> None:
