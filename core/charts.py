@@ -212,9 +212,31 @@ def request_bars(frame: pd.DataFrame) -> alt.Chart:
     return _base(chart, "Most requested features and wishes", "Requests grouped by what they ask for")
 
 
+def _labels_that_fit(frame: pd.DataFrame, x: str, y: str, text: str, priority: str, width: int, height: int,
+                     char_px: float = 6.2, line_px: float = 16) -> pd.Series:
+    """The label text for points whose label (centred above the point) overlaps no label of a higher-priority point,
+    '' for the others (their tooltip still names them): crowded scatter plots stay readable."""
+    def pixels(values: pd.Series, size: int) -> pd.Series:  # Vega-Lite's quantitative scales include zero
+        low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+        return (values - low) / ((high - low) or 1.0) * size
+
+    px, py = pixels(frame[x], width), pixels(frame[y], height)
+    placed: list[tuple[float, float, float]] = []
+    shown = pd.Series("", index=frame.index, dtype=object)
+    for i in frame.sort_values(priority, ascending=False, kind="stable").index:
+        half = len(frame.at[i, text]) * char_px / 2
+        if all(abs(px[i] - ox) >= half + oh or abs(py[i] - oy) >= line_px for ox, oy, oh in placed):
+            placed.append((px[i], py[i], half))
+            shown[i] = frame.at[i, text]
+    return shown
+
+
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
-    """Rating drivers: impact of complaints on stars against how many reviews complain."""
+    """Rating drivers: impact of complaints on stars against how many reviews complain. Where labels would overlap,
+    the driver that lifts the rating most keeps its label."""
     data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: f["theme"].map(lambda t: _short(t, 24)))
+    data = data.assign(short=_labels_that_fit(data, "negative_share", "negative_effect", "short", "lift_if_fixed",
+                                              600, 360))
     points = alt.Chart(data).mark_circle(size=180, color="#dc2626", opacity=0.8).encode(
         x=alt.X("negative_share:Q", title="Share of reviews with this complaint", axis=alt.Axis(format="%")),
         y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)"),

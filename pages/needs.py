@@ -63,6 +63,11 @@ def drivers_tab() -> None:
         ui.chart(charts.driver_scatter(drivers), "rating_drivers")
         ui.table(drivers[["theme", "reviews", "negative_effect", "negative_ci_low", "negative_ci_high",
                           "negative_share", "lift_if_fixed", "explanation"]], "rating_drivers", column_config={
+            "theme": "Theme", "reviews": "Reviews",
+            "negative_effect": st.column_config.NumberColumn("Stars with a complaint", format="%+.2f"),
+            "negative_ci_low": st.column_config.NumberColumn("95% CI low", format="%+.2f"),
+            "negative_ci_high": st.column_config.NumberColumn("95% CI high", format="%+.2f"),
+            "lift_if_fixed": st.column_config.NumberColumn("Average lift if fixed", format="%.3f"),
             "negative_share": st.column_config.NumberColumn("Share with complaint", format="percent"),
             "explanation": st.column_config.TextColumn("In words", width="large")})
 

@@ -79,3 +79,13 @@ def test_xlsx_keeps_types_and_continues_on_a_new_sheet_past_excels_row_limit(mon
     assert first.cell(4, 1).value is None and first.cell(3, 3).value is None  # blanks stay blank
     assert str(first.cell(2, 3).value).startswith("2026-01-02") and first.cell(2, 4).value is True
     assert [[c.value for c in row][:2] for row in second.iter_rows(min_row=2)] == [["d", 4], ["e", 5]]
+
+
+def test_crowded_scatter_labels_keep_the_most_important_and_never_overlap():
+    from core.charts import _labels_that_fit
+
+    frame = pd.DataFrame({"x": [0.10, 0.101, 0.50, 0.90], "y": [-0.5, -0.5, -0.5, -0.9],
+                          "label": ["fit / sizing", "fabric pills", "colours", "zipper"], "lift": [0.02, 0.09, 0.01, 0.05]})
+    shown = _labels_that_fit(frame, "x", "y", "label", "lift", 600, 360)
+    # the two stacked points: only the bigger lift is labelled; points apart keep theirs
+    assert shown.tolist() == ["", "fabric pills", "colours", "zipper"]
