@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -101,7 +101,15 @@ MIGRATIONS: list[str] = [
         score REAL, sentiment VARCHAR, rating DOUBLE, date TIMESTAMP, product VARCHAR, category VARCHAR, lang VARCHAR,
         need_type VARCHAR, theme_similarity REAL);
     """,
+    # 8 -> 9: an integer review key in the facts, (dataset, row number), so distinct-review counts and the driver
+    # regression's review rows compare integers instead of hashing string ids; the next commit rebuilds the facts.
+    """
+    ALTER TABLE snippet_facts ADD COLUMN review_key BIGINT;
+    DELETE FROM meta WHERE key = 'facts_version';
+    """,
 ]
+# A review's integer key: row numbers are unique within a dataset (appended files continue them: pipeline.py).
+REVIEW_KEY = "(CAST(r.dataset_id AS BIGINT) * 1099511627776 + r.row_no)"
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents",
                    "calibrations", "snippet_facts")
 
@@ -576,7 +584,7 @@ class Store:
             where, params = self.review_filter(filters, "f")
             return (f"""WITH et AS ({self.EFFECTIVE_THEMES}),
             facts AS (
-              SELECT f.dataset_id, f.snippet_id, f.review_id, {"sn.text, " if text else ""}et.theme_id, et.label,
+              SELECT f.dataset_id, f.snippet_id, f.review_id, f.review_key, {"sn.text, " if text else ""}et.theme_id, et.label,
                      et.hidden, f.score, f.sentiment, f.rating, f.date, f.product, f.category, f.lang, f.need_type,
                      f.theme_similarity
               FROM snippet_facts f JOIN et ON et.dataset_id = f.dataset_id AND et.raw_theme_id = f.theme_id
@@ -587,6 +595,8 @@ class Store:
 
     def facts_current(self) -> bool:
         """True when snippet_facts was rebuilt at the current data version."""
+        if self.schema_version() < 9:  # a read-only workspace whose facts lack the review key
+            return False
         return bool(self.scalar("SELECT (SELECT value FROM meta WHERE key = 'facts_version') = "
                                 "(SELECT value FROM meta WHERE key = 'data_version')"))
 
@@ -606,7 +616,8 @@ class Store:
             # sorted by language and date, DuckDB's zone maps skip whole row groups for those common filters
             cur.execute("""CREATE OR REPLACE TABLE snippet_facts AS
                 SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.theme_id, se.score, se.label AS sentiment,
-                       r.rating, r.date, r.product, r.category, r.lang, sn.need_type, sn.theme_similarity
+                       r.rating, r.date, r.product, r.category, r.lang, sn.need_type, sn.theme_similarity,
+                       """ + REVIEW_KEY + """ AS review_key
                 FROM snippets sn
                 JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
                 JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
@@ -617,9 +628,9 @@ class Store:
     _FACTS_SQL = """
             WITH et AS ({effective}),
             facts AS (
-              SELECT sn.dataset_id, sn.snippet_id, sn.review_id, sn.text, et.theme_id, et.label, et.hidden,
-                     se.score, se.label AS sentiment, r.rating, r.date, r.product, r.category, r.lang, sn.need_type,
-                     sn.theme_similarity
+              SELECT sn.dataset_id, sn.snippet_id, sn.review_id, """ + REVIEW_KEY + """ AS review_key, sn.text,
+                     et.theme_id, et.label, et.hidden, se.score, se.label AS sentiment, r.rating, r.date, r.product,
+                     r.category, r.lang, sn.need_type, sn.theme_similarity
               FROM snippets sn
               JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
               JOIN et ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
@@ -634,7 +645,7 @@ class Store:
             last AS (SELECT max(date) - INTERVAL {int(recent_days)} DAY AS cut FROM facts),
             agg AS (
               SELECT dataset_id, theme_id, any_value(label) AS label, any_value(hidden) AS hidden,
-                     count(*) AS snippets, count(DISTINCT review_id) AS reviews,
+                     count(*) AS snippets, count(DISTINCT review_key) AS reviews,
                      avg(score) AS sentiment, avg(CASE WHEN sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share,
                      avg(rating) AS avg_rating,
                      count(*) FILTER (WHERE date > (SELECT cut FROM last)) AS recent_n,
@@ -876,7 +887,7 @@ class Store:
     def need_type_table(self, filters=None) -> pd.DataFrame:
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts}
-            SELECT f.need_type, count(*) AS snippets, count(DISTINCT f.review_id) AS reviews, avg(f.score) AS sentiment,
+            SELECT f.need_type, count(*) AS snippets, count(DISTINCT f.review_key) AS reviews, avg(f.score) AS sentiment,
                    avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
             FROM facts f GROUP BY 1 ORDER BY 2 DESC, 1""", params)
 
@@ -901,7 +912,7 @@ class Store:
         from scipy import sparse
 
         facts, params = self._snippet_facts(filters)
-        totals = self.query_df(f"""{facts}, rated AS (SELECT DISTINCT dataset_id, review_id, rating FROM facts
+        totals = self.query_df(f"""{facts}, rated AS (SELECT DISTINCT review_key, rating FROM facts
                                                       WHERE rating IS NOT NULL)
             SELECT count(*) AS n, COALESCE(sum(rating), 0) AS sum_y, COALESCE(sum(rating * rating), 0) AS sum_yy
             FROM rated""", params).iloc[0]
@@ -917,7 +928,7 @@ class Store:
         coded = self.query_df(f"""{facts},
             cols AS (SELECT label, sentiment, row_number() OVER (ORDER BY label, sentiment) - 1 AS c
                      FROM (SELECT DISTINCT label, sentiment FROM facts WHERE {polar}))
-            SELECT DISTINCT hash(f.dataset_id, f.review_id) AS review, cols.c, f.rating
+            SELECT DISTINCT f.review_key AS review, cols.c, f.rating
             FROM facts f JOIN cols USING (label, sentiment) WHERE f.rating IS NOT NULL AND f.sentiment <> 'neutral'""",
                               params)
         review, _ = pd.factorize(coded["review"].to_numpy())  # rows of X: any order serves X'X

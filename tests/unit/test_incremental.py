@@ -43,6 +43,13 @@ def test_append_keeps_theme_ids_and_edits_and_counts_every_row(files, settings, 
     dataset = store.datasets().iloc[0]
     assert dataset.input_rows == dataset.loaded_rows + dataset.rejected_rows == after["reviews"] + dataset.rejected_rows
     assert store.scalar("SELECT count(DISTINCT review_id) FROM reviews") == after["reviews"]
+    # appended rows continue the dataset's row numbers: the facts' integer review key stays one per review
+    assert store.scalar("SELECT count(DISTINCT row_no) FROM reviews WHERE dataset_id = 1") == after["reviews"]
+    store.refresh_facts()
+    by_key = store.theme_table().set_index("theme_id")["reviews"]
+    by_id = store.query_df("SELECT theme_id, count(DISTINCT review_id) AS n FROM snippets WHERE theme_id IS NOT NULL "
+                           "GROUP BY 1").set_index("theme_id")["n"]
+    assert len(by_key) > 2 and by_key.tolist() == by_id.loc[by_key.index].tolist()
     assert report.embed_cache_misses > 0
     # appending the same file again adds nothing
     pipeline.append(1, Source("more.csv", path=more))
