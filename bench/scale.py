@@ -7,7 +7,9 @@ then every dashboard page's server time on the largest workspace.
 
 Data: bench/make_scale_data.py (EN + ZH mixed, planted needs, ~2,400 products). Embedder: the model-free
 ``hashing-128`` embedder behind the same Embedder protocol (issue 8.4 allows a fast one: the bundled MiniLM needs
-hours for 1M texts on 2 cores); the Chinese route keeps its real character-LSA model and sentiment its real heads.
+hours for 1M texts on 2 cores); the Chinese route keeps its real character-LSA model and sentiment its real heads
+(``bundled-fast``: the word head for English, since the English clause classifier is a transformer pass as slow as
+MiniLM's).
 Each size runs in a fresh process; peak memory is that process's maximum RSS, and "pipeline" memory is the peak minus
 the RSS measured after imports and model loading (the "not counting the model" of the issue; since the fifth session
 theme labels no longer import KeyBERT, so with this embedder torch is never loaded). Page times: one
@@ -47,6 +49,7 @@ def _rss_mb() -> float:
 def child(reviews: Path, searches: Path | None, db: Path) -> dict:
     """Run one analysis in this (fresh) process and report its times and memory."""
     os.environ["NEEDLENS_MODEL"] = EMBEDDER
+    os.environ["NEEDLENS_SENTIMENT_MODEL"] = "bundled-fast"  # no English transformer pass either (see the docstring)
     from core.config import Settings
     from core.embed import embedders_from_settings
     from core.pipeline import Pipeline, Source
@@ -95,6 +98,7 @@ def child(reviews: Path, searches: Path | None, db: Path) -> dict:
 def page_times(db: Path, repeats: int = 3) -> dict[str, tuple[float, ...]]:
     os.environ["NEEDLENS_DB"] = str(db)
     os.environ["NEEDLENS_MODEL"] = EMBEDDER
+    os.environ["NEEDLENS_SENTIMENT_MODEL"] = "bundled-fast"  # no English transformer pass either (see the docstring)
     import streamlit as st
 
     from page_times import PAGES, run_page
@@ -124,6 +128,7 @@ def edit_times(db: Path) -> dict:
     import shutil
 
     os.environ["NEEDLENS_MODEL"] = EMBEDDER
+    os.environ["NEEDLENS_SENTIMENT_MODEL"] = "bundled-fast"  # no English transformer pass either (see the docstring)
     from core import latent, recluster
     from core.config import Settings
     from core.embed import embedders_from_settings

@@ -7,6 +7,8 @@ Models:
 - zh_char_lsa.npz: character 1-2 gram TF-IDF vocabulary + idf + truncated-SVD components (the Chinese route).
 - zh_sentiment.npz: logistic regression on that TF-IDF (label from online_shopping_10_cats).
 - en_sentiment.npz: logistic regression on bundled MiniLM embeddings (clothing + Amazon fashion star ratings).
+- en_lexical.npz: logistic regression on word 1-2 gram TF-IDF (the same rows).
+The English clause classifier is bench/train_sentiment_encoder.py's (it blends with en_lexical.npz).
 Training uses only rows where core.datasets.is_test() is False; the printed figures are on the test rows.
 """
 from __future__ import annotations
@@ -57,7 +59,9 @@ def train_zh() -> None:
 
 def english_training_sentences() -> "pd.DataFrame":
     """Sentence-level examples: snippets of 5-star (positive) and 1-2 star (negative) clothing/Amazon reviews,
-    plus SemEval-2014 sentences whose aspects share one polarity. Test rows (by text hash) are kept apart."""
+    plus SemEval-2014 sentences whose aspects share one polarity. Test rows (by text hash) are kept apart; the
+    ``validation`` column marks the rows on which bench/train_sentiment_encoder.py chooses how to blend the word head
+    with its classifier, so the word head is trained without them."""
     import pandas as pd
 
     from core.text import split_snippets
@@ -66,13 +70,14 @@ def english_training_sentences() -> "pd.DataFrame":
     for df in (datasets.clothing(), datasets.amazon()):
         for text, rating, test in zip(df.text, df.rating, df.test):
             if rating in (1, 2, 5):
-                rows.extend((s, int(rating == 5), test, "reviews") for s in split_snippets(str(text), "en"))
+                validation = datasets.split_of(str(text)) == "validation"
+                rows.extend((s, int(rating == 5), test, "reviews", validation) for s in split_snippets(str(text), "en"))
     for domain in ("Restaurants", "Laptop"):
         for text, terms, test in zip(*(datasets.semeval(domain)[c] for c in ("text", "terms", "test"))):
             polarities = {p for _, p, _, _ in terms}
             if polarities in ({"positive"}, {"negative"}):
-                rows.append((text, int(polarities == {"positive"}), test, "semeval"))
-    return pd.DataFrame(rows, columns=["text", "label", "test", "source"])
+                rows.append((text, int(polarities == {"positive"}), test, "semeval", datasets.split_of(text) == "validation"))
+    return pd.DataFrame(rows, columns=["text", "label", "test", "source", "validation"])
 
 
 def train_en() -> None:
@@ -96,9 +101,10 @@ def train_en() -> None:
     # Lexical head on word 1-2 grams: catches cues the frozen embedding blurs ("runs small", "so soft").
     lexical = TfidfVectorizer(ngram_range=(1, 2), min_df=3, max_features=60000, sublinear_tf=True,
                               token_pattern=r"(?u)\b\w[\w']*\b")
-    x_lex = lexical.fit_transform(sentences.text[train])
+    words = train & ~sentences.validation.values  # see english_training_sentences
+    x_lex = lexical.fit_transform(sentences.text[words])
     lex_head = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced").fit(
-        x_lex, sentences.label.values[train], sample_weight=weights)
+        x_lex, sentences.label.values[words], sample_weight=np.where(sentences.source.values == "semeval", 3.0, 1.0)[words])
     vocabulary = np.array(sorted(lexical.vocabulary_, key=lexical.vocabulary_.get))
     np.savez_compressed(MODELS_DIR / "en_lexical.npz", vocabulary=vocabulary, idf=lexical.idf_.astype(np.float32),
                         coef=lex_head.coef_[0].astype(np.float32), intercept=np.array(lex_head.intercept_, dtype=np.float32),
@@ -110,10 +116,10 @@ def train_en() -> None:
     snippet_vectors = embedder.embed([s for _, s in snippets])
     from core.sentiment import BundledSentiment
 
-    model = BundledSentiment()
+    model = BundledSentiment(encoder=None)  # the heads alone (the bundled-fast backend)
     texts = [s for _, s in snippets]
     variants = {"MiniLM head": model.en_head.score(snippet_vectors), "lexical head": model.en_lexical.score(texts),
-                "ensemble (default)": model.score(texts, ["en"] * len(texts), snippet_vectors)}
+                "both heads (bundled-fast)": model.score(texts, ["en"] * len(texts), snippet_vectors)}
     for name, scores in variants.items():
         rolled = roll_up(pd.DataFrame({"review_id": [r for r, _ in snippets], "score": scores})).set_index("review_id")
         predicted = (rolled.loc[reviews.index, "score"] > 0).astype(int)

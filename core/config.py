@@ -57,7 +57,7 @@ class ThemeSettings:
 class SentimentSettings:
     """Which sentiment model scores snippets and where neutral starts."""
 
-    backend: str = "bundled"  # bundled | a transformers model id or path
+    backend: str = "bundled"  # bundled | bundled-fast (no English clause classifier) | a transformers model id or path
     neutral_band: float = 0.35
 
 

@@ -28,6 +28,12 @@ def is_test(text: str) -> bool:
     return int(hashlib.sha1(("needlens:" + text.strip()).encode("utf-8")).hexdigest(), 16) % 10 == 0
 
 
+def split_of(text: str) -> str:
+    """'test' (the hold-out above), 'validation' (another 10%, for choosing settings) or 'train'."""
+    bucket = int(hashlib.sha1(("needlens:" + text.strip()).encode("utf-8")).hexdigest(), 16) % 10
+    return "test" if bucket == 0 else "validation" if bucket == 1 else "train"
+
+
 def clothing() -> pd.DataFrame:
     """Clothing reviews with text, rating, recommended, class; binary label where rating is not 3."""
     df = pd.read_csv(CLOTHING, dtype={"Clothing ID": str}).dropna(subset=["Review Text"])

@@ -383,14 +383,19 @@ class Pipeline:
 
     def _score_sentiment(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], dataset_id: int,
                          clock: _Clock) -> pd.DataFrame:
-        # 5. Snippet sentiment in [-1, 1], from the vectors already computed.
+        # 5. Snippet sentiment in [-1, 1] (English: the clause classifier; the heads read the vectors already
+        # computed). A chunk of texts at a time, never millions of strings, with progress after each: the English
+        # classifier is a transformer pass as long as the embedding one.
         clock.begin("sentiment")
         scores = np.zeros(len(snippets), dtype=np.float32)
+        done = 0
         for route, positions in route_positions(snippets):
-            for rows in row_slices(len(positions), 200_000):  # a chunk of texts at a time, not millions of strings
+            for rows in row_slices(len(positions), 10_000):
                 part = positions[rows]
                 scores[part] = self.sentiment_model().score(snippets["text"].iloc[part].tolist(),
                                                             snippets["lang"].iloc[part].tolist(), vectors[route][rows])
+                done += len(part)
+                clock.tick(done, len(snippets))
         band = self.settings.sentiment.neutral_band
         clock.tick(len(snippets), len(snippets), force=True)
         clock.end()

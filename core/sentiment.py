@@ -99,37 +99,137 @@ class LexicalHead:
         return 2.0 * _sigmoid(self.logit(texts)) - 1.0
 
 
+ENCODER_DIR = "en_clause_sentiment"
+
+
+class EncoderHead:
+    """NeedLens's English clause classifier (negative / neutral / positive): the bundled MiniLM fine-tuned on clauses
+    by bench/train_sentiment_encoder.py, run by ONNX Runtime with int8 MatMul weights. Needs only onnxruntime and the
+    tokenizer file, never torch. ``settings`` are the two choices that script made on validation rows.
+
+    Each clause is run on its own: dynamic int8 quantisation scales activations over the whole input, so in a padded
+    batch a clause's probabilities moved by up to 0.3 with its neighbours; alone, a clause always gets the same score
+    (and no padding is computed). Throughput comes from ``workers`` single-threaded sessions side by side instead."""
+
+    def __init__(self, folder: str | Path, max_tokens: int = 64, workers: int | None = None) -> None:
+        import json
+        import os
+
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        for name in ("tokenizer.json", "model.int8.onnx"):
+            if not (folder / name).exists():
+                raise FileNotFoundError(f"{folder / name} is missing; run bench/train_sentiment_encoder.py")
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        self.sessions = [ort.InferenceSession(str(folder / "model.int8.onnx"), options,
+                                              providers=["CPUExecutionProvider"])
+                         for _ in range(workers or max(1, min(4, os.cpu_count() or 1)))]
+        self.inputs = [i.name for i in self.sessions[0].get_inputs()]
+        settings = folder / "needlens.json"
+        self.settings = json.loads(settings.read_text()) if settings.exists() else {}
+
+    def _logits(self, session, encodings) -> np.ndarray:
+        out = np.zeros((len(encodings), 3), dtype=np.float64)
+        for row, e in enumerate(encodings):
+            ids = np.asarray([e.ids], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.asarray([e.type_ids], dtype=np.int64)}
+            out[row] = session.run(None, {k: feed[k] for k in self.inputs})[0][0]
+        return out
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, 3) class probabilities (negative, neutral, positive)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not texts:
+            return np.zeros((0, 3), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        parts = [encodings[k::len(self.sessions)] for k in range(len(self.sessions))]
+        with ThreadPoolExecutor(len(self.sessions)) as pool:  # ONNX Runtime releases the GIL while it runs
+            results = list(pool.map(self._logits, self.sessions, parts))
+        logits = np.zeros((len(texts), 3), dtype=np.float64)
+        for k, result in enumerate(results):
+            logits[k::len(self.sessions)] = result
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def load_encoder_head(models_dir: Path = MODELS_DIR) -> EncoderHead | None:
+    """The shipped clause classifier, or None where it (or onnxruntime) is missing: English then falls back to the
+    frozen-embedding and word heads (a warning says so)."""
+    folder = models_dir / ENCODER_DIR
+    try:
+        return EncoderHead(folder)
+    except (ImportError, OSError, ValueError, RuntimeError) as exc:
+        log.warning("English clause sentiment model not loaded from %s (%s); using the embedding and word heads",
+                    folder, exc)
+        return None
+
+
 class BundledSentiment:
-    """Offline default. English: the mean logit of a head on the MiniLM embeddings and a lexical head.
-    Chinese: a character n-gram head. Weights are trained by bench/train_models.py."""
+    """Offline default. English: the fine-tuned clause classifier's polar log-odds blended with a word n-gram head
+    (with ``encoder=None``, the ``bundled-fast`` backend, or where the classifier is missing: the mean logit of a
+    head on the MiniLM embeddings and the word head). Chinese: a character n-gram head. Weights are trained by
+    bench/train_sentiment_encoder.py and bench/train_models.py."""
 
     name = "bundled"
 
-    def __init__(self, zh_embedder=None, models_dir: Path = MODELS_DIR) -> None:
+    def __init__(self, zh_embedder=None, models_dir: Path = MODELS_DIR,
+                 encoder: EncoderHead | None | str = "auto") -> None:
         self.en_head = LinearHead(models_dir / "en_sentiment.npz")
         self.en_lexical = LexicalHead(models_dir / "en_lexical.npz")
         self.zh_head = LinearHead(models_dir / "zh_sentiment.npz")
         self.zh_embedder = zh_embedder
+        self.encoder = load_encoder_head(models_dir) if encoder == "auto" else encoder
+        settings = self.encoder.settings if self.encoder is not None else {}
+        self.lexical_weight = float(settings.get("lexical_weight", 0.5))
+        self.neutral_damping = bool(settings.get("neutral_damping", False))
         self._warned = False  # the width-mismatch warning, once
 
-    def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
+    def labels(self, texts: list[str], langs: list[str], vectors: np.ndarray | None = None,
+               neutral_band: float = 0.35) -> np.ndarray:
+        """positive / neutral / negative per text, as the pipeline labels snippets."""
+        return labels_from_scores(self.score(texts, langs, vectors), neutral_band)
+
+    def _english_encoder(self, english: list[str], lexical: np.ndarray) -> np.ndarray:
+        """The clause classifier's polar log-odds blended with the word head, then the problem prior; with
+        neutral damping, the polar score shrinks by the classifier's P(neutral)."""
+        p = self.encoder.probabilities(english).astype(np.float64)
+        polar = np.log(p[:, 2] + 1e-6) - np.log(p[:, 0] + 1e-6)
+        logit = (1 - self.lexical_weight) * polar + self.lexical_weight * lexical + problem_prior(english, "en")
+        score = 2.0 * _sigmoid(logit) - 1.0
+        return score * (1.0 - p[:, 1]) if self.neutral_damping else score
+
+    def _english(self, english: list[str], vectors: np.ndarray | None) -> np.ndarray:
+        lexical = self.en_lexical.logit(english)
+        if self.encoder is not None:
+            return self._english_encoder(english, lexical)
         if vectors is None:
-            raise ModelError("the bundled sentiment model needs the snippets' embeddings; pass vectors")
-        langs_arr = np.asarray(langs)
+            raise ModelError("the bundled sentiment model without its clause classifier needs the snippets' "
+                             "embeddings; pass vectors")
+        if vectors.shape[1] == self.en_head.coef.shape[0]:
+            logit = 0.5 * (self.en_head.logit(vectors) + lexical)
+        else:  # a configured model of another width (e.g. a 768-d one): the head does not apply, words do
+            if not self._warned:
+                log.warning("embedding width %d differs from the sentiment head's %d: English sentiment uses the "
+                            "lexical head alone", vectors.shape[1], self.en_head.coef.shape[0])
+                self._warned = True
+            logit = lexical
+        return 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0
+
+    def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
+        zh = np.asarray(langs) == "zh"
         scores = np.zeros(len(texts), dtype=np.float32)
-        zh = langs_arr == "zh"
         if (~zh).any():
             english = [t for t, z in zip(texts, zh) if not z]
-            lexical = self.en_lexical.logit(english)
-            if vectors.shape[1] == self.en_head.coef.shape[0]:
-                logit = 0.5 * (self.en_head.logit(vectors[~zh] if zh.any() else vectors) + lexical)
-            else:  # a configured model of another width (e.g. a 768-d one): the head does not apply, words do
-                if not self._warned:
-                    log.warning("embedding width %d differs from the sentiment head's %d: English sentiment uses the "
-                                "lexical head alone", vectors.shape[1], self.en_head.coef.shape[0])
-                    self._warned = True
-                logit = lexical
-            scores[~zh] = 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0
+            scores[~zh] = self._english(english, None if vectors is None else vectors[~zh] if zh.any() else vectors)
         if zh.any():
             chinese = [t for t, z in zip(texts, zh) if z]
             logit = self.zh_head.logit(self._zh_features(chinese))
@@ -208,9 +308,12 @@ def label_distribution_score(output: list[dict]) -> float:
 
 
 def load_sentiment_model(backend: str, zh_embedder=None, device: str = "cpu") -> SentimentModel:
-    """``bundled`` (offline default) or a transformers model id/path."""
+    """``bundled`` (offline default), ``bundled-fast`` (without the English clause classifier: no transformer pass,
+    for a fast embedder on millions of snippets) or a transformers model id/path."""
     if backend == "bundled":
         return BundledSentiment(zh_embedder)
+    if backend == "bundled-fast":
+        return BundledSentiment(zh_embedder, encoder=None)
     return TransformersSentiment(backend, device=device)
 
 

@@ -1,5 +1,8 @@
 import numpy as np
 import pandas as pd
+import pytest
+
+from core.errors import ModelError
 
 from core.sentiment import label_distribution_score, labels_from_scores, roll_up
 
@@ -23,10 +26,11 @@ def test_classifier_label_distributions_map_to_polarity():
 
 
 def test_bundled_sentiment_works_with_a_configured_model_of_another_width():
-    # A user may configure a 768-d model: the embedding head does not apply, the lexical head still scores.
+    # A user may configure a 768-d model: without the clause classifier (bundled-fast) the embedding head does not
+    # apply and the lexical head still scores.
     from core.sentiment import BundledSentiment
 
-    model = BundledSentiment()
+    model = BundledSentiment(encoder=None)
     texts = ["I love it, excellent quality", "Terrible, it broke and I want a refund"]
     scores = model.score(texts, ["en", "en"], np.zeros((2, 768), dtype=np.float32))
     assert scores[0] > 0.2 and scores[1] < -0.2
@@ -49,3 +53,38 @@ def test_chinese_theme_space_ignores_the_chinese_sentiment_direction():
     assert float(praise @ direction[0]) * float(complaint @ direction[0]) < 0
     assert BundledSentiment(zh_embedder=None).embedding_directions("zh", lsa.dim) is None
     assert model.embedding_directions("zh", lsa.dim + 1) is None
+
+
+def test_english_clause_classifier_reads_clauses_without_vectors():
+    # The shipped fine-tuned MiniLM (int8 ONNX) scores English clauses on its own: praise, a complaint, a lukewarm
+    # verdict, and praise conceded before a "but" (which opens many 1-star reviews) land where a PM would put them.
+    from core.sentiment import BundledSentiment, load_sentiment_model
+
+    model = BundledSentiment()
+    assert model.encoder is not None and 0 <= model.lexical_weight <= 1
+    texts = ["Love the colour, the fabric is so soft", "It fell apart after one wash, very disappointed",
+             "The food was ok", "The dress is gorgeous", "but it runs small"]
+    labels = model.labels(texts, ["en"] * len(texts))
+    assert labels.tolist() == ["positive", "negative", "neutral", "positive", "negative"]
+    p = model.encoder.probabilities(texts)
+    assert p.shape == (5, 3) and np.allclose(p.sum(axis=1), 1, atol=1e-5) and p[2].argmax() == 1
+    # the same text scores the same alone or in a batch of other lengths (padding does not leak)
+    assert abs(model.score(texts[:1], ["en"], None)[0] - model.score(texts, ["en"] * 5, None)[0]) < 1e-4
+    fast = load_sentiment_model("bundled-fast")
+    assert fast.encoder is None
+    with pytest.raises(ModelError):
+        fast.score(texts, ["en"] * 5, None)  # the heads need the vectors
+
+
+def test_missing_clause_classifier_falls_back_to_the_heads(tmp_path, caplog):
+    import shutil
+
+    from core.config import MODELS_DIR
+    from core.sentiment import BundledSentiment
+
+    for name in ("en_sentiment.npz", "en_lexical.npz", "zh_sentiment.npz"):
+        shutil.copy(MODELS_DIR / name, tmp_path / name)
+    model = BundledSentiment(models_dir=tmp_path)
+    assert model.encoder is None and "clause sentiment model not loaded" in caplog.text
+    scores = model.score(["I love it, excellent quality"], ["en"], np.zeros((1, 384), dtype=np.float32))
+    assert scores[0] > 0.2
