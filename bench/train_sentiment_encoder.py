@@ -165,27 +165,15 @@ def train(folder: Path) -> None:
 
 def export(model, tokenizer, folder: Path) -> None:
     """Logits as ONNX, MatMul weights int8 per output channel, with the tokenizer files beside it."""
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from core.embed import export_onnx
+
     folder.mkdir(parents=True, exist_ok=True)
-    sample = tokenizer(["a short text", "a somewhat longer second text"], padding=True, return_tensors="pt")
-    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
-
-    class Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = model
-
-        def forward(self, *args):
-            return self.inner(**dict(zip(names, args))).logits
-
     keep = Path(tempfile.gettempdir()) / "needlens_clause_sentiment_fp32"  # not shipped (90 MB): for comparisons
     keep.mkdir(exist_ok=True)
     model.save_pretrained(str(keep))
-    torch.onnx.export(Logits(), tuple(sample[k] for k in names), str(keep / "model.onnx"), input_names=names,
-                      output_names=["logits"], opset_version=17, dynamo=False,
-                      dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names}, "logits": {0: "batch"}})
+    export_onnx(model, tokenizer, keep / "model.onnx", "logits")
     quantize_dynamic(str(keep / "model.onnx"), str(folder / "model.int8.onnx"), weight_type=QuantType.QInt8,
                      per_channel=True)
     tokenizer.save_pretrained(str(folder))

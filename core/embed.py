@@ -162,28 +162,10 @@ def _onnx_file(st, model: str, quantize: bool, cache_dir: Path) -> Path:
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    transformer = st[0].auto_model.eval()
-    sample = st.tokenizer(["a short text", "a somewhat longer second text"], padding=True, return_tensors="pt")
-    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
-
-    class Wrapped(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = transformer
-
-        def forward(self, *args):
-            return self.inner(**dict(zip(names, args))).last_hidden_state
-
     fp32 = folder / "model.onnx"
     if not fp32.exists():
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                torch.onnx.export(Wrapped(), tuple(sample[k] for k in names), f"{tmp}/model.onnx", input_names=names,
-                                  output_names=["hidden"], opset_version=17, dynamo=False,
-                                  dynamic_axes={k: {0: "batch", 1: "tokens"} for k in names + ["hidden"]})
+            export_onnx(st[0].auto_model.eval(), st.tokenizer, Path(tmp) / "model.onnx", "hidden")
             os.replace(f"{tmp}/model.onnx", fp32)
     if not quantize:
         return fp32
@@ -194,6 +176,36 @@ def _onnx_file(st, model: str, quantize: bool, cache_dir: Path) -> Path:
         os.replace(f"{tmp}/model.int8.onnx", target)
     log.info("exported %s to %s (MatMul weights int8, per channel)", model, target)
     return target
+
+
+def export_onnx(model, tokenizer, path: Path, output: str = "hidden") -> None:
+    """A Hugging Face transformer as ONNX (torch's TorchScript exporter), batch and length axes dynamic: its
+    ``last_hidden_state`` (``output="hidden"``, what the embedder pools) or its ``logits`` (``"logits"``, the clause
+    classifier of bench/train_sentiment_encoder.py)."""
+    import warnings
+
+    import torch
+
+    sample = tokenizer(["a short text", "a somewhat longer second text"], padding=True, return_tensors="pt")
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, *args):
+            result = self.inner(**dict(zip(names, args)))
+            return result.last_hidden_state if output == "hidden" else result.logits
+
+    axes = {k: {0: "batch", 1: "tokens"} for k in names}
+    axes[output] = {0: "batch", 1: "tokens"} if output == "hidden" else {0: "batch"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # eval(): the exporter restores the wrapper's mode afterwards, and a fresh module's (training) would leave
+        # the caller's model with dropout on
+        torch.onnx.export(Wrapped().eval(), tuple(sample[k] for k in names), str(path), input_names=names,
+                          output_names=[output], opset_version=17, dynamo=False, dynamic_axes=axes)
 
 
 def resolve_model_path(model: str) -> str:

@@ -129,3 +129,24 @@ def test_compact_vectors_come_back_in_order_with_duplicates_and_chunked_cache_re
     from core.text import text_hash
     again = CachedEmbedder(HashingEmbedder(16), DictCache()).embed(texts, hashes=[text_hash(t) for t in texts], chunk=7)
     assert np.allclose(again, full)
+
+
+def test_onnx_export_of_logits_matches_torch_and_leaves_the_model_in_eval_mode(tiny_model_dir, tmp_path):
+    # bench/train_sentiment_encoder.py exports its classifier through the same helper as the embedder; the exporter
+    # restores the wrapper's mode afterwards, which once left the caller's model with dropout switched on.
+    import onnxruntime as ort
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from core.embed import export_onnx
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(tiny_model_dir), num_labels=3).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    export_onnx(model, tokenizer, tmp_path / "classifier.onnx", "logits")
+    assert not model.training
+    batch = tokenizer(["one text", "a second, rather longer text", "third"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        expected = model(**batch).logits.numpy()
+    session = ort.InferenceSession(str(tmp_path / "classifier.onnx"))
+    got = session.run(None, {i.name: batch[i.name].numpy() for i in session.get_inputs()})[0]
+    assert got.shape == (3, 3) and np.allclose(got, expected, atol=1e-4)
