@@ -68,10 +68,12 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
     """Themes in 2-D (similar needs close together), sized by volume, coloured by mean sentiment."""
     biggest = frame["snippets"].rank(ascending=False, method="first") <= 14  # label the biggest; tooltips show all
     data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)).where(biggest, ""))
+    # positions are scaled to [-1, 1] per language, Chinese themes shifted right beside the English ones: the domain
+    # spans every theme, and the margin keeps a label centred on an edge theme inside the plot
+    low, high = min(-1.0, float(frame["x"].min())), max(1.0, float(frame["x"].max()))
     points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
-        # positions are scaled to [-1, 1]; the margin keeps a label centred on an edge theme inside the plot
         x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False),
-                scale=alt.Scale(domain=[-1.3, 1.3], nice=False)),
+                scale=alt.Scale(domain=[low - 0.3, high + 0.3], nice=False)),
         y=alt.Y("y:Q", title=None, axis=alt.Axis(labels=False, ticks=False), scale=alt.Scale(domain=[-1.15, 1.2], nice=False)),
         size=alt.Size("snippets:Q", title="Mentions", scale=alt.Scale(range=[80, 2400]), legend=alt.Legend(tickCount=3)),
         color=alt.Color("sentiment:Q", title="Mean sentiment", scale=DIVERGING),
@@ -81,7 +83,8 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
     )
     labels = points.mark_text(dy=-14, fontSize=11, font=FONT, color="#111827").encode(text="short:N", size=alt.value(11),
                                                                                       color=alt.value("#111827"))
-    return _base(alt.layer(points, labels).properties(width=640, height=420), "Need theme map",
+    width = int(min(860, 640 * (high - low + 0.6) / 2.6))  # two languages side by side get a wider map
+    return _base(alt.layer(points, labels).properties(width=width, height=420), "Need theme map",
                  "Circle size = mentions; colour = mean sentiment (red negative, green positive)")
 
 

@@ -89,3 +89,19 @@ def test_crowded_scatter_labels_keep_the_most_important_and_never_overlap():
     shown = _labels_that_fit(frame, "x", "y", "label", "lift", 600, 360)
     # the two stacked points: only the bigger lift is labelled; points apart keep theirs
     assert shown.tolist() == ["", "fabric pills", "colours", "zipper"]
+
+
+def test_theme_map_spans_both_languages_themes():
+    # Chinese themes sit right of the English ones (x shifted by 2.6): a fixed [-1.3, 1.3] domain drew them over the
+    # legend, outside the plot, on the bilingual demo workspace.
+    from core.charts import theme_map
+
+    def frame(xs):
+        return pd.DataFrame({"x": xs, "y": [0.0] * len(xs), "label": [f"t{i}" for i in range(len(xs))],
+                             "snippets": [10] * len(xs), "sentiment": [0.1] * len(xs), "negative_share": [0.2] * len(xs)})
+
+    for xs, wider in (([-1.0, 0.2, 1.0], False), ([-1.0, 1.0, 1.6, 3.6], True)):
+        spec = theme_map(frame(xs)).to_dict()
+        low, high = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
+        assert low < min(xs) and high > max(xs)
+        assert (spec["width"] > 640) == wider
