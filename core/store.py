@@ -595,10 +595,10 @@ class Store:
 
     def facts_current(self) -> bool:
         """True when snippet_facts was rebuilt at the current data version."""
-        if self.schema_version() < 9:  # a read-only workspace whose facts lack the review key
-            return False
+        # one lookup per aggregate; a read-only workspace from before schema 9 has facts without the review key
         return bool(self.scalar("SELECT (SELECT value FROM meta WHERE key = 'facts_version') = "
-                                "(SELECT value FROM meta WHERE key = 'data_version')"))
+                                "(SELECT value FROM meta WHERE key = 'data_version') AND "
+                                "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version') >= 9"))
 
     def refresh_facts(self) -> bool:
         """Rebuild snippet_facts for the current data version (one transaction; the writer calls it after each
