@@ -176,6 +176,7 @@ def export(model, tokenizer, folder: Path) -> None:
     export_onnx(model, tokenizer, keep / "model.onnx", "logits")
     quantize_dynamic(str(keep / "model.onnx"), str(folder / "model.int8.onnx"), weight_type=QuantType.QInt8,
                      per_channel=True)
+    tokenizer.backend_tokenizer.no_padding()  # training padded its batches: the shipped file must not pad
     tokenizer.save_pretrained(str(folder))
     for extra in ("special_tokens_map.json", "vocab.txt"):  # tokenizer.json + tokenizer_config.json suffice
         (folder / extra).unlink(missing_ok=True)
@@ -186,8 +187,8 @@ def polar_reviews(frame: pd.DataFrame, split: str) -> pd.DataFrame:
     return frame[frame.text.map(datasets.split_of) == split] if split else frame
 
 
-def score_all(folder: Path, choose: bool) -> None:
-    """Validation rows choose the two settings (when ``choose``); then every figure on test rows."""
+def score_all(folder: Path) -> None:
+    """Validation rows choose the two settings; then every figure on test rows."""
     from core.sentiment import BundledSentiment, EncoderHead, roll_up
 
     head = EncoderHead(folder)
@@ -213,19 +214,18 @@ def score_all(folder: Path, choose: bool) -> None:
         return out
 
     settings_file = folder / "needlens.json"
-    if choose:
-        results = []
-        for weight in (0.0, 0.3, 0.5):
-            for damping in (False, True):
-                model.lexical_weight, model.neutral_damping = weight, damping
-                aspects = aspect_accuracy("validation")
-                results.append((review_accuracy(polar_reviews(clothing, "validation")), min(aspects.values()),
-                                weight, damping, aspects))
-                print(f"validation: lexical weight {weight}, neutral damping {damping}: clothing "
-                      f"{results[-1][0]:.3f}, aspects {aspects}", flush=True)
-        best = max(results, key=lambda r: r[0] + r[1])  # reviews and the weaker aspect domain count the same
-        settings_file.write_text(json.dumps({"lexical_weight": best[2], "neutral_damping": best[3]}, indent=1) + "\n")
-        print(f"chosen: lexical weight {best[2]}, neutral damping {best[3]}")
+    results = []
+    for weight in (0.0, 0.3, 0.5):
+        for damping in (False, True):
+            model.lexical_weight, model.neutral_damping = weight, damping
+            aspects = aspect_accuracy("validation")
+            results.append((review_accuracy(polar_reviews(clothing, "validation")), min(aspects.values()),
+                            weight, damping, aspects))
+            print(f"validation: lexical weight {weight}, neutral damping {damping}: clothing "
+                  f"{results[-1][0]:.3f}, aspects {aspects}", flush=True)
+    best = max(results, key=lambda r: r[0] + r[1])  # reviews and the weaker aspect domain count the same
+    settings_file.write_text(json.dumps({"lexical_weight": best[2], "neutral_damping": best[3]}, indent=1) + "\n")
+    print(f"chosen: lexical weight {best[2]}, neutral damping {best[3]}")
     model = BundledSentiment(encoder=EncoderHead(folder))
     print(f"test: clothing held-out reviews {review_accuracy(polar_reviews(clothing, 'test')):.3f}; "
           f"Amazon fashion (never trained on) {review_accuracy(polar_reviews(datasets.amazon(), '')):.3f}; "
@@ -242,7 +242,7 @@ def main() -> None:
         if args.out.exists():
             shutil.rmtree(args.out)
         train(args.out)
-    score_all(args.out, choose=True)
+    score_all(args.out)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ def test_english_clause_classifier_reads_clauses_without_vectors():
     assert labels.tolist() == ["positive", "negative", "neutral", "positive", "negative"]
     p = model.encoder.probabilities(texts)
     assert p.shape == (5, 3) and np.allclose(p.sum(axis=1), 1, atol=1e-5) and p[2].argmax() == 1
+    from tokenizers import Tokenizer
+
+    from core.config import MODELS_DIR
+
+    # the shipped tokenizer pads nothing (padded inputs with an all-ones mask scored a clause as another one)
+    assert Tokenizer.from_file(str(MODELS_DIR / "en_clause_sentiment" / "tokenizer.json")).padding is None
     # the same text scores the same alone or in a batch of other lengths (padding does not leak)
     assert abs(model.score(texts[:1], ["en"], None)[0] - model.score(texts, ["en"] * 5, None)[0]) < 1e-4
     fast = load_sentiment_model("bundled-fast")
