@@ -60,6 +60,7 @@ data/demo_reviews.csv data/demo_searches.csv: data/make_demo.py
 models: install-dev
 	$(BIN)/python bench/train_models.py
 	$(BIN)/python bench/train_sentiment_encoder.py
+	$(BIN)/python bench/train_request_model.py
 
 bench: install-dev
 	$(BIN)/python bench/pipeline.py

@@ -50,6 +50,7 @@ def child(reviews: Path, searches: Path | None, db: Path) -> dict:
     """Run one analysis in this (fresh) process and report its times and memory."""
     os.environ["NEEDLENS_MODEL"] = EMBEDDER
     os.environ["NEEDLENS_SENTIMENT_MODEL"] = "bundled-fast"  # no English transformer pass either (see the docstring)
+    os.environ["NEEDLENS_REQUEST_MODEL"] = "rules"  # nor the request classifier's
     from core.config import Settings
     from core.embed import embedders_from_settings
     from core.pipeline import Pipeline, Source
@@ -99,6 +100,7 @@ def page_times(db: Path, repeats: int = 3) -> dict[str, tuple[float, ...]]:
     os.environ["NEEDLENS_DB"] = str(db)
     os.environ["NEEDLENS_MODEL"] = EMBEDDER
     os.environ["NEEDLENS_SENTIMENT_MODEL"] = "bundled-fast"  # no English transformer pass either (see the docstring)
+    os.environ["NEEDLENS_REQUEST_MODEL"] = "rules"  # nor the request classifier's
     import streamlit as st
 
     from page_times import PAGES, run_page
@@ -129,6 +131,7 @@ def edit_times(db: Path) -> dict:
 
     os.environ["NEEDLENS_MODEL"] = EMBEDDER
     os.environ["NEEDLENS_SENTIMENT_MODEL"] = "bundled-fast"  # no English transformer pass either (see the docstring)
+    os.environ["NEEDLENS_REQUEST_MODEL"] = "rules"  # nor the request classifier's
     from core import latent, recluster
     from core.config import Settings
     from core.embed import embedders_from_settings

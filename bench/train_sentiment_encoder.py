@@ -163,14 +163,15 @@ def train(folder: Path) -> None:
     export(model.eval(), tokenizer, folder)
 
 
-def export(model, tokenizer, folder: Path) -> None:
-    """Logits as ONNX, MatMul weights int8 per output channel, with the tokenizer files beside it."""
+def export(model, tokenizer, folder: Path, keep_name: str = "needlens_clause_sentiment_fp32") -> None:
+    """Logits as ONNX, MatMul weights int8 per output channel, with the tokenizer files beside it (also used by
+    bench/train_request_model.py)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from core.embed import export_onnx
 
     folder.mkdir(parents=True, exist_ok=True)
-    keep = Path(tempfile.gettempdir()) / "needlens_clause_sentiment_fp32"  # not shipped (90 MB): for comparisons
+    keep = Path(tempfile.gettempdir()) / keep_name  # the fp32 model, not shipped (90 MB): for comparisons
     keep.mkdir(exist_ok=True)
     model.save_pretrained(str(keep))
     export_onnx(model, tokenizer, keep / "model.onnx", "logits")

@@ -70,6 +70,7 @@ class Settings:
     themes: ThemeSettings = field(default_factory=ThemeSettings)
     sentiment: SentimentSettings = field(default_factory=SentimentSettings)
     keywords_per_review: int = 3
+    requests: str = "learned"  # learned (shipped request classifiers + rules) | rules (the patterns alone, no model pass)
     max_upload_mb: int = 200
     privacy_k: int = 0  # privacy mode: hide aggregates over fewer than k reviews (0 = off)
 
@@ -90,7 +91,8 @@ class Settings:
         sentiment = replace(base.sentiment, backend=env.get("NEEDLENS_SENTIMENT_MODEL", base.sentiment.backend))
         db_path = Path(env["NEEDLENS_DB"]) if env.get("NEEDLENS_DB") else base.db_path
         privacy_k = int(env.get("NEEDLENS_PRIVACY_K", base.privacy_k) or 0)
-        return replace(base, db_path=db_path, embed=embed, sentiment=sentiment, privacy_k=privacy_k)
+        requests = env.get("NEEDLENS_REQUEST_MODEL", base.requests)
+        return replace(base, db_path=db_path, embed=embed, sentiment=sentiment, privacy_k=privacy_k, requests=requests)
 
     def with_db(self, db_path: str | Path | None) -> "Settings":
         """Return a copy pointing at another workspace file (no-op when ``db_path`` is None)."""

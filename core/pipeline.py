@@ -24,7 +24,7 @@ from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
 from .keywords import review_keyword_arrays
-from .needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, is_feature_request, taxonomy_from_frame
+from .needs import DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector, taxonomy_from_frame
 from .sentiment import SentimentModel, labels_from_scores, load_sentiment_model, roll_up
 from .store import Store
 from .text import detect_language, split_snippets, text_hash
@@ -144,6 +144,7 @@ class Pipeline:
         self.progress = progress
         self._embedders = embedders
         self._sentiment = sentiment
+        self._requests: RequestDetector | None = None
 
     def run(self, reviews: Source | None, searches: Source | None = None, run_id: int | None = None) -> RunReport:
         """Analyse the sources; on any error the run is marked failed and the workspace keeps its last analysis."""
@@ -381,6 +382,11 @@ class Pipeline:
                                                    getattr(self.embedders()["en"], "device", "cpu"))
         return self._sentiment
 
+    def request_detector(self) -> RequestDetector:
+        if self._requests is None:
+            self._requests = load_request_detector(self.settings.requests)
+        return self._requests
+
     def _score_sentiment(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], dataset_id: int,
                          clock: _Clock) -> pd.DataFrame:
         # 5. Snippet sentiment in [-1, 1] (English: the clause classifier; the heads read the vectors already
@@ -433,8 +439,9 @@ class Pipeline:
         for route, positions in route_positions(snippets):
             need_types[positions], _ = assign_need_types(vectors[route], route, self.taxonomy(), self.cached(route).embed)
         snippets["need_type"] = need_types
+        detector = self.request_detector()
         snippets["is_request"] = np.concatenate(
-            [[is_feature_request(t) for t in snippets["text"].iloc[rows].tolist()] for rows in row_slices(len(snippets))]
+            [detector.flags(snippets["text"].iloc[rows].tolist()) for rows in row_slices(len(snippets))]
             or [np.zeros(0, dtype=bool)]).astype(bool)
         clock.tick(len(snippets), len(snippets), force=True)
         clock.end()

@@ -81,8 +81,9 @@ class LexicalHead:
 
         data = np.load(path, allow_pickle=False)
         vocabulary = {str(w): i for i, w in enumerate(data["vocabulary"])}
+        analyzer = str(data["analyzer"]) if "analyzer" in data.files else "word"  # "char": Chinese request head
         self.vectorizer = TfidfVectorizer(ngram_range=tuple(int(n) for n in data["ngram_range"]), vocabulary=vocabulary,
-                                          sublinear_tf=True, token_pattern=r"(?u)\b\w[\w']*\b")
+                                          sublinear_tf=True, analyzer=analyzer, token_pattern=r"(?u)\b\w[\w']*\b")
         self.vectorizer.idf_ = data["idf"].astype(np.float64)
         self.coef = data["coef"].astype(np.float32)
         self.intercept = float(data["intercept"][0])
@@ -131,11 +132,12 @@ class EncoderHead:
                                               providers=["CPUExecutionProvider"])
                          for _ in range(workers or max(1, min(4, os.cpu_count() or 1)))]
         self.inputs = [i.name for i in self.sessions[0].get_inputs()]
+        self.classes = int(self.sessions[0].get_outputs()[0].shape[-1])  # 3 for sentiment, 2 for requests
         settings = folder / "needlens.json"
         self.settings = json.loads(settings.read_text()) if settings.exists() else {}
 
     def _logits(self, session, encodings) -> np.ndarray:
-        out = np.zeros((len(encodings), 3), dtype=np.float64)
+        out = np.zeros((len(encodings), self.classes), dtype=np.float64)
         for row, e in enumerate(encodings):
             ids = np.asarray([e.ids], dtype=np.int64)
             feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
@@ -144,16 +146,16 @@ class EncoderHead:
         return out
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        """(n, 3) class probabilities (negative, neutral, positive)."""
+        """(n, classes) class probabilities (sentiment: negative, neutral, positive)."""
         from concurrent.futures import ThreadPoolExecutor
 
         if not texts:
-            return np.zeros((0, 3), dtype=np.float32)
+            return np.zeros((0, self.classes), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         parts = [encodings[k::len(self.sessions)] for k in range(len(self.sessions))]
         with ThreadPoolExecutor(len(self.sessions)) as pool:  # ONNX Runtime releases the GIL while it runs
             results = list(pool.map(self._logits, self.sessions, parts))
-        logits = np.zeros((len(texts), 3), dtype=np.float64)
+        logits = np.zeros((len(texts), self.classes), dtype=np.float64)
         for k, result in enumerate(results):
             logits[k::len(self.sessions)] = result
         logits -= logits.max(axis=1, keepdims=True)

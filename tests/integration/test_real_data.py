@@ -98,3 +98,20 @@ def test_mixed_review_gives_one_positive_and_one_negative_snippet_and_is_not_pos
     documents = pd.Series(real_models["sentiment"].score_documents([text], [lang]), index=["r"])  # the pipeline's blend
     review = roll_up(pd.DataFrame({"review_id": ["r", "r"], "score": scores}), documents=documents).iloc[0]
     assert review["label"] != "positive"
+
+
+def test_shipped_request_detector_reads_asks_the_patterns_miss():
+    from core.needs import is_feature_request, load_request_detector
+
+    detector = load_request_detector("learned")
+    assert detector.name == "learned" and detector.encoder is not None and detector.zh_head is not None
+    asks = ["I wish this style came in more colors!", "please bring this back retailer!",
+            ("the only thing that could have made this dress better would be side pockets like the fall/winter navy dress "
+             "by the same designer had"), "建议增加预约功能"]
+    not_asks = ["I wish I had ordered a size up.", "Great fit, love it.", "it fits very well and is super comfortable.",
+                "建议大家购买", "性价比很高"]
+    assert detector.flags(asks + not_asks).tolist() == [True] * len(asks) + [False] * len(not_asks)
+    # deterministic: the same snippet gets the same flag alone or among others
+    assert detector.flags([asks[2]]).tolist() == [True]
+    # the patterns alone miss a side-pocket counterfactual the classifier reads
+    assert not is_feature_request(asks[2])

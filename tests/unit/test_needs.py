@@ -177,3 +177,62 @@ def test_demo_generator_spike_is_found_and_an_unspiked_copy_stays_quiet():
     assert emerging(mentions, 21, min_recent=5).set_index("theme").loc["shipping", "emerging"]
     shuffled = mentions.assign(date=mentions["date"].sample(frac=1, random_state=0).to_numpy())
     assert not emerging(shuffled, 21, min_recent=5)["emerging"].any()
+
+
+class _FakeEncoder:
+    """Stands in for the English request classifier: P(request) 0.9 for texts holding "pockets", else 0.1."""
+
+    def __init__(self):
+        self.seen = []
+
+    def probabilities(self, texts):
+        self.seen += texts
+        p = np.array([0.9 if "pockets" in t else 0.1 for t in texts])
+        return np.stack([1 - p, p], axis=1)
+
+
+class _FakeZhHead:
+    """Stands in for the Chinese veto: a low logit for wishes about a hotel stay, high otherwise."""
+
+    def logit(self, texts):
+        return np.array([-3.0 if "入住" in t else 3.0 for t in texts])
+
+
+def test_learned_detector_reads_only_cue_snippets_and_vetoes_chinese_false_alarms():
+    from core.needs import RequestDetector
+
+    encoder = _FakeEncoder()
+    detector = RequestDetector(encoder, _FakeZhHead(), threshold=0.5, zh_veto=0.35)
+    texts = ["there should be pockets", "I wish it had a hood", "Love the pockets on this.", "希望增加一个耳机孔",
+             "希望以后还能入住此酒店", "性价比很高"]
+    flags = detector.flags(texts)
+    # the model decides English (a rule hit it scores low is dropped; no cue word: never read, never flagged)
+    assert flags.tolist() == [True, False, False, True, False, False]
+    assert encoder.seen == ["there should be pockets", "I wish it had a hood"]
+    assert detector.name == "learned"
+
+
+def test_rules_detector_is_the_patterns():
+    from core.needs import RequestDetector, load_request_detector
+
+    texts = ["I wish it had a USB-C port.", "Great fit, love it.", "希望有更大的容量。", "希望卖家生意越来越好"]
+    for detector in (RequestDetector(), load_request_detector("rules")):
+        assert detector.name == "rules"
+        assert detector.flags(texts).tolist() == [is_feature_request(t) for t in texts]
+    with pytest.raises(ValueError):
+        load_request_detector("bogus")
+
+
+def test_learned_detector_falls_back_to_patterns_when_its_models_are_missing(tmp_path):
+    from core.needs import load_request_detector
+
+    detector = load_request_detector("learned", tmp_path)  # an empty models folder
+    assert detector.name == "rules"
+    assert detector.flags(["Please add a petite length option."]).tolist() == [True]
+
+
+def test_request_model_setting_comes_from_the_environment():
+    from core.config import Settings
+
+    assert Settings.from_env({}).requests == "learned"
+    assert Settings.from_env({"NEEDLENS_REQUEST_MODEL": "rules"}).requests == "rules"

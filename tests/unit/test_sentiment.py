@@ -73,7 +73,8 @@ def test_english_clause_classifier_reads_clauses_without_vectors():
     from core.config import MODELS_DIR
 
     # the shipped tokenizer pads nothing (padded inputs with an all-ones mask scored a clause as another one)
-    assert Tokenizer.from_file(str(MODELS_DIR / "en_clause_sentiment" / "tokenizer.json")).padding is None
+    for folder in ("en_clause_sentiment", "en_request"):  # the request classifier is exported the same way
+        assert Tokenizer.from_file(str(MODELS_DIR / folder / "tokenizer.json")).padding is None
     # the same text scores the same alone or in a batch of other lengths (padding does not leak)
     assert abs(model.score(texts[:1], ["en"], None)[0] - model.score(texts, ["en"] * 5, None)[0]) < 1e-4
     fast = load_sentiment_model("bundled-fast")
