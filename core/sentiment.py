@@ -82,8 +82,9 @@ class LexicalHead:
         data = np.load(path, allow_pickle=False)
         vocabulary = {str(w): i for i, w in enumerate(data["vocabulary"])}
         analyzer = str(data["analyzer"]) if "analyzer" in data.files else "word"  # "char": Chinese request head
+        words = {"token_pattern": r"(?u)\b\w[\w']*\b"} if analyzer == "word" else {"token_pattern": None}
         self.vectorizer = TfidfVectorizer(ngram_range=tuple(int(n) for n in data["ngram_range"]), vocabulary=vocabulary,
-                                          sublinear_tf=True, analyzer=analyzer, token_pattern=r"(?u)\b\w[\w']*\b")
+                                          sublinear_tf=True, analyzer=analyzer, **words)
         self.vectorizer.idf_ = data["idf"].astype(np.float64)
         self.coef = data["coef"].astype(np.float32)
         self.intercept = float(data["intercept"][0])
