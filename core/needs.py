@@ -476,7 +476,8 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
     codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
     frame = snippets.assign(thing=np.array([requested_thing(t) for t in distinct], dtype=object)[codes])
     frame["thing"] = frame["thing"].where(frame["thing"] != "", frame["text"].str[:30])
-    frame["key"] = frame["thing"].map(request_key)
+    thing_codes, things = pd.factorize(frame["thing"], use_na_sentinel=False)  # ~100k requests at 1M reviews, a few thousand phrases
+    frame["key"] = np.array([request_key(t) for t in things], dtype=object)[thing_codes]
     groups = np.arange(len(frame))
     if vectors is not None and len(vectors) == len(frame):
         similar = vectors @ vectors.T

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -107,11 +107,22 @@ MIGRATIONS: list[str] = [
     ALTER TABLE snippet_facts ADD COLUMN review_key BIGINT;
     DELETE FROM meta WHERE key = 'facts_version';
     """,
+    # 9 -> 10: review flags (one row per themed review: its filter columns and the sorted distinct codes
+    # raw theme x 3 + polarity of its snippets), rebuilt with the facts, so distinct-review counts per theme and the
+    # rating-driver regression group ~1M reviews into a few ten thousand flag sets (Store.flag_groups).
+    """
+    CREATE TABLE review_flags (dataset_id INTEGER, review_key BIGINT, rating DOUBLE, date TIMESTAMP, product VARCHAR,
+        category VARCHAR, lang VARCHAR, flags INTEGER[]);
+    DELETE FROM meta WHERE key = 'facts_version';
+    """,
 ]
+# A snippet's polarity as a flag code's remainder (review_flags: raw theme x 3 + polarity)
+POLARITIES = ("negative", "neutral", "positive")
+POLARITY_CODE = "CASE sentiment WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 ELSE 1 END"
 # A review's integer key: row numbers are unique within a dataset (appended files continue them: pipeline.py).
 REVIEW_KEY = "(CAST(r.dataset_id AS BIGINT) * 1099511627776 + r.row_no)"
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents",
-                   "calibrations", "snippet_facts")
+                   "calibrations", "snippet_facts", "review_flags")
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -212,6 +223,8 @@ class Store:
                 cur.execute(MIGRATIONS[version])
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version + 1)])
             log.info("workspace %s migrated to schema %d", self.path, version + 1)
+        if 0 < current < SCHEMA_VERSION:  # an upgraded workspace's derived facts are rebuilt now, not at its next commit
+            self.refresh_facts()
 
     def data_version(self) -> int:
         """A counter bumped by every committed analysis or edit; dashboards key their caches on it."""
@@ -622,8 +635,47 @@ class Store:
                 JOIN reviews r ON r.dataset_id = sn.dataset_id AND r.review_id = sn.review_id
                 JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
                 ORDER BY r.lang, r.date, sn.dataset_id, sn.snippet_id""")
+            cur.execute(f"""CREATE OR REPLACE TABLE review_flags AS
+                SELECT dataset_id, review_key, any_value(rating) AS rating, any_value(date) AS date,
+                       any_value(product) AS product, any_value(category) AS category, any_value(lang) AS lang,
+                       CAST(list_sort(list(DISTINCT theme_id * 3 + {POLARITY_CODE})) AS INTEGER[]) AS flags
+                FROM snippet_facts WHERE theme_id IS NOT NULL
+                GROUP BY dataset_id, review_key ORDER BY lang, date, dataset_id, review_key""")
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('facts_version', ?)", [version or "0"])
         return True
+
+    def flag_groups(self, filters=None, rated: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None:
+        """The filtered themed reviews grouped by flag set, mapped to effective themes; None until review_flags is
+        rebuilt for the current data version (or on a read-only workspace from before schema 10).
+
+        Returns (groups: n, sum_y, sum_yy per distinct (dataset, flag set); members: group, theme_id, label (an index
+        into labels), hidden, polarity (an index into POLARITIES) per flag of a group, after merges; labels: the
+        effective theme labels, sorted). ``rated`` keeps reviews with a rating only. A million reviews
+        collapse into a few ten thousand groups, so distinct-review counts per theme and the driver regression's X'X
+        are weighted sums over groups instead of a DISTINCT over millions of facts."""
+        if not self.facts_current() or self.schema_version() < 10:
+            return None
+        where, params = self.review_filter(filters, "f")
+        with self.cursor() as cur:
+            table = cur.sql(f"""SELECT dataset_id, flags, count(*) AS n, COALESCE(sum(rating), 0) AS sum_y,
+                       COALESCE(sum(rating * rating), 0) AS sum_yy
+                FROM review_flags f WHERE {where} {"AND f.rating IS NOT NULL" if rated else ""}
+                GROUP BY ALL ORDER BY dataset_id, flags""", params=params).to_arrow_table()
+        groups = pd.DataFrame({name: table.column(name).to_numpy() for name in ("dataset_id", "n", "sum_y", "sum_yy")})
+        flags = table.column("flags").combine_chunks()
+        code = flags.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
+        group = np.repeat(np.arange(len(groups)), np.diff(flags.offsets.to_numpy()))
+        et = self.query_df(self.EFFECTIVE_THEMES)
+        key = groups["dataset_id"].to_numpy(np.int64)[group] << 32 | code // 3
+        et_key = et["dataset_id"].to_numpy(np.int64) << 32 | et["raw_theme_id"].to_numpy(np.int64)
+        order = np.argsort(et_key, kind="stable")
+        at = order[np.clip(np.searchsorted(et_key[order], key), 0, max(len(et) - 1, 0))] if len(et) else key[:0]
+        found = et_key[at] == key if len(et) else np.zeros(len(key), bool)  # the facts' inner join with the themes
+        at, group, code = at[found], group[found], code[found]
+        label, labels = pd.factorize(et["label"], sort=True)
+        members = pd.DataFrame({"group": group, "theme_id": et["theme_id"].to_numpy()[at], "label": label[at],
+                                "hidden": et["hidden"].to_numpy(bool)[at], "polarity": code % 3})
+        return groups, members, np.asarray(labels, dtype=object)
 
     _FACTS_SQL = """
             WITH et AS ({effective}),
@@ -641,11 +693,12 @@ class Store:
         """One row per effective theme: volume, share, sentiment, rating, trend (share change, recent vs before),
         keywords, representatives and map position."""
         facts, params = self._snippet_facts(filters, include_hidden)
-        return self.query_df(f"""{facts},
+        grouped = self.flag_groups(filters)  # distinct reviews per theme from the flag groups when they are current
+        table = self.query_df(f"""{facts},
             last AS (SELECT max(date) - INTERVAL {int(recent_days)} DAY AS cut FROM facts),
             agg AS (
               SELECT dataset_id, theme_id, any_value(label) AS label, any_value(hidden) AS hidden,
-                     count(*) AS snippets, count(DISTINCT review_key) AS reviews,
+                     count(*) AS snippets, {"count(DISTINCT review_key)" if grouped is None else "0"} AS reviews,
                      avg(score) AS sentiment, avg(CASE WHEN sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share,
                      avg(rating) AS avg_rating,
                      count(*) FILTER (WHERE date > (SELECT cut FROM last)) AS recent_n,
@@ -658,6 +711,17 @@ class Store:
                    t.keywords, t.x, t.y, t.lang, t.representatives
             FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id
             ORDER BY agg.snippets DESC, agg.dataset_id, agg.theme_id""", params)
+        if grouped is not None:
+            groups, members, _ = grouped
+            if not include_hidden:
+                members = members[~members["hidden"]]
+            members = members.assign(dataset_id=groups["dataset_id"].to_numpy()[members["group"].to_numpy()])
+            members = members.drop_duplicates(["group", "dataset_id", "theme_id"])  # merged raw themes count once
+            counts = (members.assign(n=groups["n"].to_numpy()[members["group"].to_numpy()])
+                      .groupby(["dataset_id", "theme_id"])["n"].sum())
+            keys = pd.MultiIndex.from_arrays([table["dataset_id"], table["theme_id"]])
+            table["reviews"] = counts.reindex(keys, fill_value=0).to_numpy(np.int64)
+        return table
 
     def theme_snippets(self, dataset_id: int, theme_id: int, filters=None, sentiment: str | None = None,
                        contains: str | None = None, limit: int = 200) -> pd.DataFrame:
@@ -911,6 +975,9 @@ class Store:
         review and flag); X'X is then one sparse product, so a million reviews never leave DuckDB as text."""
         from scipy import sparse
 
+        grouped = self.flag_groups(filters, rated=True)
+        if grouped is not None:
+            return self._driver_moments_from_groups(*grouped)
         facts, params = self._snippet_facts(filters)
         totals = self.query_df(f"""{facts}, rated AS (SELECT DISTINCT review_key, rating FROM facts
                                                       WHERE rating IS NOT NULL)
@@ -946,6 +1013,43 @@ class Store:
                      & (pairs["polarity_b"] == "positive")].set_index("theme_a")["n"]
         themes = columns.groupby("theme")["n"].sum().sub(both, fill_value=0).astype(int).rename("reviews").reset_index()
         return {**empty, "columns": columns, "xtx": pairs, "themes": themes}
+
+    @staticmethod
+    def _driver_moments_from_groups(groups: pd.DataFrame, members: pd.DataFrame, labels: np.ndarray) -> dict:
+        """driver_moments from flag groups: the same statistics as weighted sums, each group standing for its n
+        reviews (X'X = X_g' diag(n) X_g over the groups' 0/1 rows)."""
+        from scipy import sparse
+
+        members = members[~members["hidden"]]
+        kept = np.unique(members["group"].to_numpy())  # reviews with a visible themed snippet, as the facts hold them
+        n, y, yy = (groups[c].to_numpy()[kept] for c in ("n", "sum_y", "sum_yy"))
+        empty = {"n": int(n.sum()), "sum_y": float(y.sum()), "sum_yy": float(yy.sum()),
+                 "columns": pd.DataFrame(columns=["theme", "polarity", "n", "sum_y"]),
+                 "xtx": pd.DataFrame(columns=["theme_a", "polarity_a", "theme_b", "polarity_b", "n"]),
+                 "themes": pd.DataFrame(columns=["theme", "reviews"])}
+        polar = members[members["polarity"] != POLARITIES.index("neutral")]
+        if polar.empty:
+            return empty
+        group, label = polar["group"].to_numpy(), polar["label"].to_numpy(np.int64)
+        codes, column = np.unique(label * 3 + polar["polarity"].to_numpy(), return_inverse=True)  # (label, polarity)
+        theme, polarity = labels[codes // 3], np.asarray(POLARITIES, dtype=object)[codes % 3]
+        weight = groups["n"].to_numpy(float)
+
+        def indicator(col: np.ndarray, k: int) -> sparse.csr_matrix:  # groups x k, 1 where a group has the flag
+            x = sparse.csr_matrix((np.ones(len(col)), (group, col)), shape=(len(groups), k))
+            x.data[:] = 1.0  # a merged theme's two raw flags in one review count once
+            return x
+
+        x = indicator(column, len(codes))
+        xtx = (x.T @ sparse.diags(weight) @ x).tocoo()
+        columns = pd.DataFrame({"theme": theme, "polarity": polarity, "n": (x.T @ weight).round().astype(np.int64),
+                                "sum_y": x.T @ groups["sum_y"].to_numpy(float)})
+        cross = pd.DataFrame({"theme_a": theme[xtx.row], "polarity_a": polarity[xtx.row], "theme_b": theme[xtx.col],
+                              "polarity_b": polarity[xtx.col], "n": xtx.data.round().astype(int)})
+        present, theme_column = np.unique(label, return_inverse=True)  # reviews with a polar mention of each theme
+        themes = pd.DataFrame({"theme": labels[present],
+                               "reviews": (indicator(theme_column, len(present)).T @ weight).round().astype(int)})
+        return {**empty, "columns": columns, "xtx": cross, "themes": themes}
 
     def negative_theme_days(self, filters=None) -> pd.DataFrame:
         """Negative mentions per theme and day (the input of emerging issues)."""

@@ -103,12 +103,27 @@ def test_facts_table_gives_the_join_s_aggregates_and_follows_edits(tmp_path, ana
         first = store.theme_table(zh).iloc[0]  # evidence reads hidden themes too
         calls.append(("theme_snippets", (int(first.dataset_id), int(first.theme_id), zh, None, None)))
         assert store.facts_current()  # materialize rebuilt them
-        from_table = [views.compute(store, name, *args) for name, args in calls]
-        with monkeypatch.context() as patch:
-            patch.setattr(Store, "facts_current", lambda self: False)
-            joined = [views.compute(store, name, *args) for name, args in calls]
-        for (name, _), a, b in zip(calls, joined, from_table):
-            pd.testing.assert_frame_equal(a, b, obj=name)
+
+        def same_either_way():
+            assert store.flag_groups(zh) is not None  # distinct counts and drivers come from the review flags
+            from_table = [views.compute(store, name, *args) for name, args in calls]
+            with monkeypatch.context() as patch:
+                patch.setattr(Store, "facts_current", lambda self: False)
+                assert store.flag_groups(zh) is None
+                joined = [views.compute(store, name, *args) for name, args in calls]
+            for (name, _), a, b in zip(calls, joined, from_table):
+                pd.testing.assert_frame_equal(a, b, obj=name)
+
+        same_either_way()
+        # merges (two raw flags of one review become one effective theme) and a hidden theme, after a rebuild
+        zh_themes = store.theme_table(zh)
+        dataset, ids = int(zh_themes.dataset_id[0]), [int(t) for t in zh_themes.theme_id[:4]]
+        assert len(ids) == 4 and (zh_themes.dataset_id[:4] == dataset).all()
+        store.edit_theme(dataset, ids[1], merged_into=ids[0])
+        store.edit_theme(dataset, ids[2], merged_into=ids[0])
+        store.edit_theme(dataset, ids[3], hidden=True)
+        assert store.refresh_facts()
+        same_either_way()
 
         themes = store.theme_table(zh)
         store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed after the rebuild")
@@ -119,5 +134,33 @@ def test_facts_table_gives_the_join_s_aggregates_and_follows_edits(tmp_path, ana
         dataset = int(themes.dataset_id[0])
         store.delete_dataset(dataset)  # deleted rows leave the facts in the same transaction
         assert not store.scalar("SELECT count(*) FROM snippet_facts WHERE dataset_id = ?", [dataset])
+    finally:
+        store.close()
+
+
+def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analysed):
+    # A schema-9 workspace (facts current, no review flags) opened by this version: migrated, and its derived facts
+    # rebuilt at once, so a filtered page reads the flags without waiting for the next commit.
+    import shutil
+
+    import duckdb
+
+    analysed.cursor().execute("CHECKPOINT")
+    path = tmp_path / "v9.duckdb"
+    shutil.copy(analysed.path, path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE review_flags")
+    con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    con.close()
+    old = Store(path, read_only=True)  # read-only: no migration, the plain facts join serves
+    assert old.schema_version() == 9 and old.flag_groups(Filters(langs=("zh",))) is None
+    expected = old.theme_table(Filters(langs=("zh",)))
+    old.close()
+    store = Store(path)
+    try:
+        assert store.schema_version() == 10 and store.facts_current()
+        assert store.scalar("SELECT count(*) FROM review_flags") > 0
+        assert store.flag_groups(Filters(langs=("zh",))) is not None
+        pd.testing.assert_frame_equal(store.theme_table(Filters(langs=("zh",))), expected)
     finally:
         store.close()
