@@ -99,7 +99,8 @@ def test_facts_table_gives_the_join_s_aggregates_and_follows_edits(tmp_path, ana
         zh = Filters(langs=("zh",))
         calls = [("theme_table", (zh,)), ("need_type_table", (zh,)), ("quotes", ("negative", zh)),
                  ("quotes", ("positive", Filters())), ("facet_theme_matrix", ("product", zh)), ("drivers", (zh,)),
-                 ("backlog", (zh,)), ("requests", (zh,)), ("emerging", (zh, 21)), ("theme_table", (Filters(),))]
+                 ("backlog", (zh,)), ("requests", (zh,)), ("emerging", (zh, 21)), ("theme_table", (Filters(),)),
+                 ("theme_table", (Filters(langs=("xx",)),)), ("drivers", (Filters(rating_min=4.5),))]
         first = store.theme_table(zh).iloc[0]  # evidence reads hidden themes too
         calls.append(("theme_snippets", (int(first.dataset_id), int(first.theme_id), zh, None, None)))
         assert store.facts_current()  # materialize rebuilt them
