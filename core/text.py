@@ -80,6 +80,10 @@ def detect_language(text: str) -> str:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|(?<=[。！？；!?])|\n+")
 _EN_CONTRAST = re.compile(r",?\s+\b(?=(?:but|however|although|though|except|yet|whereas)\b)", re.IGNORECASE)
+# a sentence that opens with a concession ("While the decor is great, the food ...", "Other than the service, it's
+# great") holds two opinions; the comma that closes the concession is a clause boundary
+_EN_CONCESSION = re.compile(r"^((?:while|whilst|although|though|even though|despite|other than|except for|apart from|"
+                            r"aside from)\b[^,;:]{3,80}),\s*(?=\S)", re.IGNORECASE)
 _ZH_CLAUSE = re.compile(r"(?<=[，,])|(?=(?:但是|不过|可是|就是|只是|然而))")
 _MIN_CHARS = {"zh": 4, "en": 12, "other": 4}
 
@@ -89,7 +93,14 @@ def split_snippets(text: str, lang: str | None = None) -> list[str]:
     lang = lang or detect_language(text)
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
-        parts = _ZH_CLAUSE.split(sentence) if lang == "zh" else _EN_CONTRAST.split(sentence)
+        if lang == "zh":
+            parts = _ZH_CLAUSE.split(sentence)
+        else:
+            head = _EN_CONCESSION.match(sentence.lstrip())
+            if head and len(sentence.lstrip()) - head.end() < _MIN_CHARS["en"]:
+                head = None  # "Other than the delivery, great." stays one snippet
+            rest = sentence.lstrip()[head.end():] if head else sentence
+            parts = ([head.group(1)] if head else []) + _EN_CONTRAST.split(rest)
         pieces.extend(p.strip(" ,，、") for p in parts)
     return _merge_short([p for p in pieces if p], _MIN_CHARS.get(lang, 4))
 

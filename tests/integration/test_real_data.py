@@ -82,6 +82,7 @@ def test_chinese_themes_have_word_labels_and_sentiment_floor(tmp_path, real_mode
 
 @pytest.mark.parametrize("text,lang", [("Love the colour but it runs small.", "en"),
                                         ("I adore the print, but the fabric pilled after one wash.", "en"),
+                                        ("While the colour is lovely, the zip broke within a week.", "en"),
                                         ("颜色很好看，但是尺码偏小。", "zh")])
 def test_mixed_review_gives_one_positive_and_one_negative_snippet_and_is_not_positive(real_models, text, lang):
     import pandas as pd

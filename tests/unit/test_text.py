@@ -5,6 +5,18 @@ def test_contrast_splits_praise_from_complaint():
     assert split_snippets("Love the colour but it runs small.") == ["Love the colour", "but it runs small."]
 
 
+def test_an_opening_concession_is_its_own_snippet():
+    assert split_snippets("While the colour is lovely, the zip broke in a week.") == [
+        "While the colour is lovely", "the zip broke in a week."]
+    assert split_snippets("Although I love the colour, it runs small but the fabric is soft.", "en") == [
+        "Although I love the colour", "it runs small", "but the fabric is soft."]
+    # a concession with nothing after it, or too short a remainder, stays whole; mid-sentence commas are not split
+    assert split_snippets("Though small.", "en") == ["Though small."]
+    assert split_snippets("Other than the slow delivery, great.", "en") == ["Other than the slow delivery, great."]
+    assert split_snippets("The colour, the cut and the fabric are lovely.", "en") == [
+        "The colour, the cut and the fabric are lovely."]
+
+
 def test_chinese_clauses_split_on_commas_and_sentence_marks():
     assert split_snippets("质量很好，就是物流太慢了。性价比高！") == ["质量很好", "就是物流太慢了。", "性价比高！"]
 
