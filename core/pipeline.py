@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -110,6 +112,11 @@ class ReviewTexts:
         return [" ".join(parts[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
 
 
+def server_stopping() -> bool:
+    """True once the interpreter is shutting down (the main thread has finished: a stopped server)."""
+    return sys.is_finalizing() or not threading.main_thread().is_alive()
+
+
 def main_themes(review_no: np.ndarray, theme_id: np.ndarray, similarity: np.ndarray, n_reviews: int) -> pd.arrays.IntegerArray:
     """Each review's main theme: the theme most of its snippets belong to, ties to the closest snippet's theme;
     NA for a review without an assigned snippet (theme_id -1). Integer sorts, no per-group Python work."""
@@ -153,10 +160,20 @@ class Pipeline:
         try:
             report = self._run(reviews, searches, run_id, clock)
         except BaseException as exc:
-            message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
-            self.store.finish_run(run_id, "failed", error=message, stage_seconds=clock.seconds)
+            self._mark_stopped(run_id, exc, clock)
             raise
         return report
+
+    def _mark_stopped(self, run_id: int, exc: BaseException, clock: "_Clock") -> None:
+        """A run that raised is failed, with its message; one cut short because the process is shutting down (the
+        server was stopped: the clause classifier's thread pool, ONNX Runtime and the like refuse work then) is
+        interrupted, as a run left behind by a killed process is marked when the workspace is reopened."""
+        if server_stopping():
+            self.store.finish_run(run_id, "interrupted", error="the app was stopped during the run",
+                                  stage_seconds=clock.seconds)
+            return
+        message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
+        self.store.finish_run(run_id, "failed", error=message, stage_seconds=clock.seconds)
 
     def _run(self, reviews: Source | None, searches: Source | None, run_id: int, clock: _Clock) -> RunReport:
         # 1. Files -> validated rows (rejects kept with reasons).
@@ -203,8 +220,7 @@ class Pipeline:
         try:
             return self._append(dataset_id, reviews, run_id, clock)
         except BaseException as exc:
-            message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
-            self.store.finish_run(run_id, "failed", error=message, stage_seconds=clock.seconds)
+            self._mark_stopped(run_id, exc, clock)
             raise
 
     def _append(self, dataset_id: int, source: Source, run_id: int, clock: _Clock) -> RunReport:

@@ -35,4 +35,5 @@ def test_eight_sessions_browse_every_page_during_an_analysis_without_errors_or_l
     store.close()
     # the upload's analysis was started; it may still have been running when the app was stopped (then it is
     # marked interrupted on reopen, with the previous analysis intact)
-    assert "new_reviews.csv" in " ".join(runs.source) and runs.status.iloc[0] in ("done", "interrupted")
+    assert "new_reviews.csv" in " ".join(runs.source) and runs.status.iloc[0] in ("done", "interrupted"), (
+        runs[["source", "status", "stage", "error"]].to_dict("records"))

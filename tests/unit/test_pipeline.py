@@ -53,6 +53,41 @@ def test_failing_stage_leaves_previous_analysis_and_marks_run_failed(tmp_path, s
     assert last["status"] == "failed" and "simulated crash" in last["error"]
 
 
+def test_a_run_cut_short_by_a_stopping_server_is_interrupted_not_failed(tmp_path, settings, fake_models, monkeypatch):
+    # When the app is stopped mid-run, thread pools refuse new work ("cannot schedule new futures after interpreter
+    # shutdown"); that is an interrupted run (as a killed process's run is marked on reopen), not a failure to report.
+    import threading
+
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "a.csv", 60))
+
+    def refused(*args, **kwargs):
+        monkeypatch.setattr(threading, "main_thread", lambda: type("Gone", (), {"is_alive": lambda self: False})())
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr("core.pipeline.review_keyword_arrays", refused)
+    with pytest.raises(RuntimeError):
+        _run(settings, fake_models, write_reviews(tmp_path / "b.csv", 90), store)
+    monkeypatch.undo()
+    last = store.runs(1).iloc[0]
+    assert last["status"] == "interrupted" and "stopped" in last["error"]
+    assert store.summary()["reviews"] == 60
+
+
+def test_server_stopping_is_true_only_once_the_main_thread_has_finished():
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    script = ("import threading, time\n"
+              "from core.pipeline import server_stopping\n"
+              "def later():\n    time.sleep(0.5)\n    print('after', server_stopping(), flush=True)\n"
+              "threading.Thread(target=later).start()\n"
+              "print('during', server_stopping(), flush=True)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["during", "False", "after", "True"], out.stderr
+
+
 def test_searches_are_stored_as_their_own_dataset(tmp_path, settings, fake_models):
     searches = tmp_path / "s.csv"
     pd.DataFrame({"query": ["usb c power bank", "petite dress", ""], "timestamp": ["2026-01-01"] * 3,
