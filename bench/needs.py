@@ -100,7 +100,9 @@ def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
         if name not in set(labels["source"]):
             continue
         for review in reader()["text"]:
-            for snippet in split_snippets(normalise(str(review)), lang):
+            clean = normalise(str(review))
+            # sets drawn before the ninth session were cut without the opening-concession split
+            for snippet in {*split_snippets(clean, lang), *split_snippets(clean, lang, concessions=False)}:
                 texts[hashlib.sha1(snippet.encode("utf-8")).hexdigest()] = snippet
     labels["text"] = labels["sha1"].map(texts)
     missing = labels["text"].isna().sum()

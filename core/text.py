@@ -88,15 +88,18 @@ _ZH_CLAUSE = re.compile(r"(?<=[，,])|(?=(?:但是|不过|可是|就是|只是|�
 _MIN_CHARS = {"zh": 4, "en": 12, "other": 4}
 
 
-def split_snippets(text: str, lang: str | None = None) -> list[str]:
-    """Split a review into sentence/clause snippets, merging fragments too short to mean anything."""
+def split_snippets(text: str, lang: str | None = None, concessions: bool = True) -> list[str]:
+    """Split a review into sentence/clause snippets, merging fragments too short to mean anything.
+
+    ``concessions=False`` keeps an opening concession in its sentence, as snippets were cut before the ninth
+    session (bench/needs.py rebuilds labelled snippets drawn then by their SHA-1)."""
     lang = lang or detect_language(text)
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         if lang == "zh":
             parts = _ZH_CLAUSE.split(sentence)
         else:
-            head = _EN_CONCESSION.match(sentence.lstrip())
+            head = _EN_CONCESSION.match(sentence.lstrip()) if concessions else None
             if head and len(sentence.lstrip()) - head.end() < _MIN_CHARS["en"]:
                 head = None  # "Other than the delivery, great." stays one snippet
             rest = sentence.lstrip()[head.end():] if head else sentence
