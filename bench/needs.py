@@ -49,8 +49,8 @@ then trained on the nine earlier sets and scored once on feature_requests_heldou
 
 Ninth session: feature_requests_heldout10.csv (420: `--seed 10101 --en 200 --zh 140 --narrow-zh 80`) drawn and labelled
 by hand first; the English threshold and the Chinese veto were then chosen by leave-one-set-out cross-validation over
-held-out sets 4-9 (`python bench/train_request_model.py --cv 4 5 6 7 8 9 --hold 10`, which never reads held-out 10 or later), the detector
-retrained on the ten earlier sets, and held-out 10 scored once (bench/RESULTS.md). Then the Chinese patterns' eighth
+held-out sets 4-9 (`python bench/train_request_model.py --cv 4 5 6 7 8 9 --hold 10`, which never reads held-out 10 or
+later), the detector retrained on the ten earlier sets, and held-out 10 scored once (bench/RESULTS.md). Then the Chinese patterns' eighth
 revision was written from held-out 9 and 10's misses, feature_requests_heldout11.csv (420: `--seed 11111 --en 200
 --zh 140 --narrow-zh 80`) drawn and labelled by hand, the detector retrained on the eleven earlier sets (same
 settings) and held-out 11 scored once.

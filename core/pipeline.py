@@ -160,11 +160,11 @@ class Pipeline:
         try:
             report = self._run(reviews, searches, run_id, clock)
         except BaseException as exc:
-            self._mark_stopped(run_id, exc, clock)
+            self._finish_after_error(run_id, exc, clock)
             raise
         return report
 
-    def _mark_stopped(self, run_id: int, exc: BaseException, clock: "_Clock") -> None:
+    def _finish_after_error(self, run_id: int, exc: BaseException, clock: "_Clock") -> None:
         """A run that raised is failed, with its message; one cut short because the process is shutting down (the
         server was stopped: the clause classifier's thread pool, ONNX Runtime and the like refuse work then) is
         interrupted, as a run left behind by a killed process is marked when the workspace is reopened."""
@@ -220,7 +220,7 @@ class Pipeline:
         try:
             return self._append(dataset_id, reviews, run_id, clock)
         except BaseException as exc:
-            self._mark_stopped(run_id, exc, clock)
+            self._finish_after_error(run_id, exc, clock)
             raise
 
     def _append(self, dataset_id: int, source: Source, run_id: int, clock: _Clock) -> RunReport:

@@ -669,9 +669,10 @@ class Store:
         key = groups["dataset_id"].to_numpy(np.int64)[group] << 32 | code // 3
         et_key = et["dataset_id"].to_numpy(np.int64) << 32 | et["raw_theme_id"].to_numpy(np.int64)
         order = np.argsort(et_key, kind="stable")
-        at = order[np.clip(np.searchsorted(et_key[order], key), 0, max(len(et) - 1, 0))] if len(et) else key[:0]
-        found = et_key[at] == key if len(et) else np.zeros(len(key), bool)  # the facts' inner join with the themes
-        at, group, code = at[found], group[found], code[found]
+        position = np.searchsorted(et_key[order], key)
+        found = position < len(et)  # the facts' inner join with the themes: a code without a theme row is dropped
+        found[found] = et_key[order[position[found]]] == key[found]
+        at, group, code = order[position[found]], group[found], code[found]
         label, labels = pd.factorize(et["label"], sort=True)
         members = pd.DataFrame({"group": group, "theme_id": et["theme_id"].to_numpy()[at], "label": label[at],
                                 "hidden": et["hidden"].to_numpy(bool)[at], "polarity": code % 3})

@@ -99,11 +99,11 @@ def split_snippets(text: str, lang: str | None = None, concessions: bool = True)
         if lang == "zh":
             parts = _ZH_CLAUSE.split(sentence)
         else:
-            head = _EN_CONCESSION.match(sentence.lstrip()) if concessions else None
-            if head and len(sentence.lstrip()) - head.end() < _MIN_CHARS["en"]:
+            stripped = sentence.lstrip()
+            head = _EN_CONCESSION.match(stripped) if concessions else None
+            if head and len(stripped) - head.end() < _MIN_CHARS["en"]:
                 head = None  # "Other than the delivery, great." stays one snippet
-            rest = sentence.lstrip()[head.end():] if head else sentence
-            parts = ([head.group(1)] if head else []) + _EN_CONTRAST.split(rest)
+            parts = [head.group(1), *_EN_CONTRAST.split(stripped[head.end():])] if head else _EN_CONTRAST.split(sentence)
         pieces.extend(p.strip(" ,，、") for p in parts)
     return _merge_short([p for p in pieces if p], _MIN_CHARS.get(lang, 4))
 
