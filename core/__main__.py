@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--backup", type=Path, required=True)
     restore.add_argument("--db", type=Path, required=True, help="the new workspace file (must not exist)")
 
+    aspect = sub.add_parser("aspect", help="what customers say about one term: polarity towards it, with quotes")
+    aspect.add_argument("term", help="a word or phrase, e.g. 'battery life' or 尺码")
+    aspect.add_argument("--db", type=Path)
+    aspect.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
+    aspect.add_argument("--limit", type=int, default=1500, help="label at most this many mentions (most recent first)")
+    aspect.add_argument("--out", type=Path, help="also write every labelled mention to CSV/XLSX")
+
     rec = sub.add_parser("recommend-eval", help="evaluate every recommender offline on an interactions file")
     rec.add_argument("--interactions", type=Path, required=True, help="user-item file (CSV/TSV/XLSX/Parquet/JSONL)")
     for role in ("user", "item", "rating", "time"):
@@ -221,6 +228,28 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_aspect(args: argparse.Namespace, settings: Settings) -> int:
+    from .aspects import aspect_lens
+    from .export import write_table
+
+    store = _open_existing(settings)
+    try:
+        try:
+            result = aspect_lens(store, args.term, [args.dataset] if args.dataset else None, limit=args.limit)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+    finally:
+        store.close()
+    counts = result.counts()
+    print(json.dumps({"term": result.term, "mentions": result.total, "labelled": len(result.snippets),
+                      "by": result.snippets.source.value_counts().to_dict(),
+                      **{row.sentiment: int(row.mentions) for row in counts.itertuples()}}, ensure_ascii=False))
+    if args.out:
+        write_table(result.snippets.drop(columns=["dataset_id", "snippet_id"]), args.out)
+        print(f"wrote {len(result.snippets)} mentions to {args.out}")
+    return 0
+
+
 def cmd_recommend_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .lab import evaluate_file
 
@@ -314,7 +343,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"recluster": cmd_recluster, "check": cmd_check, "calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
+COMMANDS = {"aspect": cmd_aspect, "recluster": cmd_recluster, "check": cmd_check, "calibrate": cmd_calibrate, "backup": cmd_backup, "restore": cmd_restore, "run": cmd_run, "summary": cmd_summary, "export": cmd_export, "recommend-eval": cmd_recommend_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -248,3 +248,22 @@ def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     labels = points.mark_text(dy=-12, fontSize=11, font=FONT).encode(text="short:N", color=alt.value("#111827"))
     return _base(alt.layer(points, labels).properties(width=600, height=360), "Rating drivers",
                  "Lower = costs more stars; further right = more reviews affected")
+
+
+def aspect_bars(frame: pd.DataFrame, term: str) -> alt.Chart:
+    """Polarity towards one term, overall and per product: stacked shares, mention counts in the tooltip.
+    ``frame``: product, sentiment, mentions (core.aspects.AspectResult.chart_frame)."""
+    order = ["positive", "neutral", "negative"]
+    totals = frame.groupby("product", sort=False)["mentions"].transform("sum")
+    data = frame.assign(product_short=frame["product"].map(lambda t: _short(t, 28)), total=totals,
+                        rank=frame["sentiment"].map({s: i for i, s in enumerate(order)}))
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("mentions:Q", stack="normalize", title="Share of mentions", axis=alt.Axis(format="%")),
+        y=alt.Y("product_short:N", title=None, sort=alt.SortField("total", order="descending")),
+        color=alt.Color("sentiment:N", scale=SENTIMENT_COLORS, title="Towards the term", sort=order),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("product:N", title="Product"), alt.Tooltip("sentiment:N", title="Sentiment"),
+                 alt.Tooltip("mentions:Q", title="Mentions"), alt.Tooltip("total:Q", title="All mentions")],
+    ).properties(width=520, height=max(120, 28 * data["product"].nunique()))
+    return _base(chart, f"What customers say about “{_short(term, 40)}”",
+                 "Sentiment towards the term in each snippet that mentions it; first row: every product")

@@ -146,13 +146,15 @@ class EncoderHead:
             out[row] = session.run(None, {k: feed[k] for k in self.inputs})[0][0]
         return out
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
-        """(n, classes) class probabilities (sentiment: negative, neutral, positive)."""
+    def probabilities(self, texts: list[str], firsts: list[str] | None = None) -> np.ndarray:
+        """(n, classes) class probabilities (sentiment: negative, neutral, positive). With ``firsts``, each input is
+        the pair ``[CLS] first [SEP] text [SEP]`` (the aspect model: first = the aspect term)."""
         from concurrent.futures import ThreadPoolExecutor
 
         if not texts:
             return np.zeros((0, self.classes), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(list(texts))
+        inputs = list(texts) if firsts is None else list(zip(firsts, texts))
+        encodings = self.tokenizer.encode_batch(inputs)
         parts = [encodings[k::len(self.sessions)] for k in range(len(self.sessions))]
         with ThreadPoolExecutor(len(self.sessions)) as pool:  # ONNX Runtime releases the GIL while it runs
             results = list(pool.map(self._logits, self.sessions, parts))

@@ -742,6 +742,25 @@ class Store:
             WHERE {' AND '.join(conditions)}
             ORDER BY f.theme_similarity DESC, f.snippet_id LIMIT {int(limit)}""", params + extra)
 
+    def term_snippets(self, term: str, pattern: str, filters=None, limit: int = 1500) -> tuple[pd.DataFrame, int]:
+        """The snippets of the filtered reviews that mention ``term`` (``pattern``: an RE2 regular expression that
+        decides a mention, e.g. whole words), most recent first, at most ``limit``; and how many there are in all."""
+        where, params = self.review_filter(filters, "r")
+        frame = self.query_df(f"""
+            WITH m AS (
+              SELECT s.dataset_id, s.snippet_id, s.text AS snippet, s.lang, se.label AS snippet_sentiment,
+                     se.score AS snippet_score, r.product, r.category, r.rating, CAST(r.date AS DATE) AS date,
+                     r.text AS review, r.review_id
+              FROM snippets s
+              JOIN reviews r ON r.dataset_id = s.dataset_id AND r.review_id = s.review_id
+              LEFT JOIN sentiment se ON se.dataset_id = s.dataset_id AND se.snippet_id = s.snippet_id
+              WHERE {where} AND s.text ILIKE ? AND regexp_matches(s.text, ?))
+            SELECT *, count(*) OVER () AS total FROM m
+            ORDER BY date DESC NULLS LAST, dataset_id, snippet_id LIMIT {int(limit)}""",
+                              params + [f"%{term}%", pattern])
+        total = int(frame.total.iloc[0]) if len(frame) else 0
+        return frame.drop(columns="total"), total
+
     def overview(self, filters=None) -> dict[str, Any]:
         """Headline figures for the Overview page."""
         where, params = self.review_filter(filters, "r")

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from core import charts, insights
+from core.aspects import aspect_lens
 from pages import ui
 
 st.title("Need themes")
@@ -24,6 +25,32 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
     "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
     "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "trend": "Trend", "keywords": "Keywords",
     "lang": "Lang"})
+
+st.subheader("What do customers say about …?")
+term = st.text_input("A word or phrase", placeholder="e.g. zipper, battery life, 尺码", key="aspect_term",
+                     help="Every snippet that mentions it, labelled by the sentiment towards the term itself: "
+                          "“great menu, from burgers to steak” praises the menu and says nothing bad or good about "
+                          "the burger.")
+if term.strip():
+    version = store.data_version()
+    result = ui.load_static("aspect", lambda: aspect_lens(store, term, filters), version, term.strip(), filters)
+    if result.snippets.empty:
+        st.info(f"No snippet mentions “{term.strip()}” for these filters.")
+    else:
+        by = result.snippets.source.value_counts()
+        how = " and ".join(f"{n:,} by {'the aspect model' if s == 'aspect model' else 'their snippet label (Chinese)'}"
+                           for s, n in by.items())
+        st.caption(f"{result.total:,} mentions; the {len(result.snippets):,} most recent labelled towards the term: {how}.")
+        counts = result.counts().set_index("sentiment")
+        for column, name in zip(st.columns(3), ("positive", "neutral", "negative")):
+            column.metric(name.capitalize(), ui.percent(counts.loc[name, "share"]),
+                          f"{int(counts.loc[name, 'mentions']):,} mentions", delta_color="off")
+        ui.chart(charts.aspect_bars(result.chart_frame(min_mentions=ui.settings().privacy_k), result.term), "aspect")
+        ui.table(result.snippets[["snippet", "aspect_sentiment", "snippet_sentiment", "product", "rating", "date",
+                                  "review", "snippet_id"]], "aspect_mentions", height=280, column_config={
+            "snippet": st.column_config.TextColumn("Snippet", width="large"), "aspect_sentiment": "Towards the term",
+            "snippet_sentiment": "Snippet label", "review": st.column_config.TextColumn("Full review"),
+            "snippet_id": None})
 
 st.subheader("Evidence")
 options = {f"{r.label} ({r.snippets:,})": (int(r.dataset_id), int(r.theme_id)) for r in themes.itertuples()}

@@ -53,6 +53,20 @@ def test_filters_change_the_numbers_and_follow_to_other_pages(workspace):
     assert set(at.dataframe[0].value["lang"]) == {"zh"}
 
 
+def test_theme_page_aspect_lens_labels_mentions_towards_the_term(workspace):
+    at = open_page("themes")
+    at.text_input(key="aspect_term").set_value("battery").run()
+    assert not at.exception
+    mentions = next(d.value for d in at.dataframe if "aspect_sentiment" in d.value.columns)
+    assert len(mentions) > 20 and mentions.snippet.str.contains("battery", case=False).all()
+    assert set(mentions.aspect_sentiment) <= {"positive", "neutral", "negative"}
+    shares = {m.label: m.value for m in at.metric}
+    assert set(shares) >= {"Positive", "Neutral", "Negative"} and all(v.endswith("%") for v in shares.values())
+    assert any("most recent labelled towards the term" in c.value for c in at.caption)
+    at.text_input(key="aspect_term").set_value("nosuchwordanywhere").run()
+    assert any("No snippet mentions" in i.value for i in at.info)
+
+
 def test_theme_table_drill_down_and_rename_merge_hide(workspace):
     at = open_page("themes")
     table = at.dataframe[0].value
@@ -62,7 +76,7 @@ def test_theme_table_drill_down_and_rename_merge_hide(workspace):
     first, second = table["label"].iloc[0], table["label"].iloc[1]
     at.selectbox[1].set_value(at.selectbox[1].options[0])  # theme to edit: the biggest
     at.selectbox[2].set_value(at.selectbox[2].options[1])  # merge it into the second biggest
-    at.text_input[1].set_value("Packaging & delivery")  # and name the merged theme
+    next(t for t in at.text_input if t.label.startswith("New name")).set_value("Packaging & delivery")  # and name the merged theme
     at.button[0].click().run()
     assert not at.exception
     labels = at.dataframe[0].value["label"].tolist()
