@@ -149,11 +149,13 @@ def fit_adaptation(reviews: pd.DataFrame, folds: int = 5, seed: int = 0) -> Adap
     return adaptation
 
 
-def apply_adaptation(adaptation: Adaptation, snippets: pd.DataFrame, neutral_band: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """snippets: dataset_id, snippet_id, review_id, text, lang, score -> (snippet sentiment, review sentiment)."""
+def apply_adaptation(adaptation: Adaptation, snippets: pd.DataFrame, neutral_band: float,
+                     documents: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """snippets: dataset_id, snippet_id, review_id, text, lang, score -> (snippet sentiment, review sentiment);
+    ``documents``: the whole-review scores and weights the analysis blended in (Store.review_documents)."""
     scores = adaptation.score(snippets["text"].astype(str).tolist(), snippets["lang"].tolist(), snippets["score"].to_numpy())
     per_snippet = snippets[["dataset_id", "snippet_id"]].assign(score=scores, label=labels_from_scores(scores, neutral_band))
-    per_review = roll_up(snippets[["review_id"]].assign(score=scores), neutral_band)
+    per_review = roll_up(snippets[["review_id"]].assign(score=scores), neutral_band, *documents)
     return per_snippet, per_review
 
 
@@ -176,7 +178,8 @@ def calibrate_dataset(store, dataset_id: int, neutral_band: float = 0.35, apply:
     if base.empty:
         return {"dataset_id": dataset_id, "applied": False, "reason": "no analysed snippets"}
     reviews = store.rated_reviews(dataset_id)
-    base_reviews = roll_up(base[["review_id", "score"]], neutral_band)
+    documents = store.review_documents(dataset_id)
+    base_reviews = roll_up(base[["review_id", "score"]], neutral_band, *documents)
     reviews = reviews.drop(columns=["sentiment", "sentiment_score"]).merge(
         base_reviews.rename(columns={"score": "sentiment_score", "label": "sentiment"}), on="review_id", how="left")
     adaptation = fit_adaptation(reviews)
@@ -186,7 +189,7 @@ def calibrate_dataset(store, dataset_id: int, neutral_band: float = 0.35, apply:
     if not adaptation.helps:
         return {**result, "reason": "adapting would not raise cross-validated agreement with the stars"}
     if apply:
-        per_snippet, per_review = apply_adaptation(adaptation, base, neutral_band)
+        per_snippet, per_review = apply_adaptation(adaptation, base, neutral_band, documents)
         record = {"polar_reviews": adaptation.polar_reviews, "before": adaptation.before, "after": adaptation.after,
                   "applied": True, "detail": adaptation.as_dict()}
         store.set_sentiment(dataset_id, per_snippet, per_review, record)
@@ -199,6 +202,6 @@ def undo_calibration(store, dataset_id: int, neutral_band: float = 0.35) -> None
     """Back to the bundled sentiment (kept in base_score)."""
     base = store.base_sentiment(dataset_id)
     per_snippet = base[["snippet_id", "score"]].assign(label=labels_from_scores(base["score"].to_numpy(), neutral_band))
-    per_review = roll_up(base[["review_id", "score"]], neutral_band)
+    per_review = roll_up(base[["review_id", "score"]], neutral_band, *store.review_documents(dataset_id))
     store.set_sentiment(dataset_id, per_snippet, per_review,
                         {"polar_reviews": 0, "before": None, "after": None, "applied": False, "detail": {"undo": True}})

@@ -59,7 +59,7 @@ class PrecomputedSentiment:
     def __init__(self, scores: dict[str, float], fallback) -> None:
         self.scores, self.fallback = scores, fallback
         self.name = getattr(fallback, "name", "precomputed")
-        for attribute in ("embedding_directions", "score_documents"):
+        for attribute in ("embedding_directions", "score_documents", "document_weights"):
             if hasattr(fallback, attribute):
                 setattr(self, attribute, getattr(fallback, attribute))
 

@@ -27,14 +27,14 @@ from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
 from .keywords import review_keyword_arrays
 from .needs import DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector, taxonomy_from_frame
-from .sentiment import SentimentModel, labels_from_scores, load_sentiment_model, roll_up
+from .sentiment import DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up
 from .store import Store
 from .text import detect_language, split_snippets, text_hash
 from .themes import cluster_means, find_themes, theme_map
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
-STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords", "intents", "save")
+STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords", "reviews", "intents", "save")
 
 
 @dataclass
@@ -250,7 +250,7 @@ class Pipeline:
             sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
             self._classify_needs(snippets, vectors, clock)
             keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
-            reviews = self._roll_up(reviews, snippets, sentiment)
+            reviews = self._roll_up(reviews, snippets, sentiment, clock)
             tables.update(reviews=reviews, snippets=snippets.drop(columns=["route", "review_no"]), sentiment=sentiment,
                           keywords=keywords)
         clock.begin("save")
@@ -305,7 +305,7 @@ class Pipeline:
         sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
         self._classify_needs(snippets, vectors, clock)
         keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
-        reviews = self._roll_up(reviews, snippets, sentiment)
+        reviews = self._roll_up(reviews, snippets, sentiment, clock)
         snippets = snippets.drop(columns=["route", "review_no"])
         return {"reviews": reviews, "snippets": snippets, "themes": themes, "sentiment": sentiment,
                 "keywords": keywords}
@@ -492,25 +492,44 @@ class Pipeline:
             return pd.DataFrame(columns=["dataset_id", "review_id", "rank", "keyword", "score"])
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
-    def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
-        # Per-review steps are keyed by the review's row number (integers), not by million-string id hashing.
+    def _roll_up(self, reviews: pd.DataFrame, snippets: pd.DataFrame, sentiment: pd.DataFrame,
+                 clock: _Clock) -> pd.DataFrame:
+        # 7. Review sentiment: the snippets' mean, blended with a whole-review score where the model has one (the
+        # Chinese head; English: a transformer pass over the reviews of several snippets, hence a stage of its own
+        # with progress). Per-review steps are keyed by the review's row number (integers), not by string ids.
+        clock.begin("reviews")
         per_snippet = pd.DataFrame({"review_id": snippets["review_no"].to_numpy(), "score": sentiment["score"].to_numpy()})
         model = self.sentiment_model()
-        documents = None
+        documents, weights = None, DOCUMENT_WEIGHT
         if hasattr(model, "score_documents"):  # a chunk of reviews at a time: no million-string list
-            documents = pd.Series(np.concatenate([
-                model.score_documents(reviews["text"].iloc[rows].astype(str).tolist(), reviews["lang"].iloc[rows].tolist())
-                for rows in row_slices(len(reviews), 200_000)] or [np.zeros(0)]))
-        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents).set_index("review_id")
+            parts = []
+            for rows in row_slices(len(reviews), 5_000):
+                parts.append(model.score_documents(reviews["text"].iloc[rows].astype(str).tolist(),
+                                                   reviews["lang"].iloc[rows].tolist()))
+                clock.tick(rows.stop, len(reviews))
+            documents = pd.Series(np.concatenate(parts or [np.zeros(0)]))
+            if hasattr(model, "document_weights"):
+                weights = pd.Series(model.document_weights(reviews["lang"].tolist()))
+        review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents,
+                                   weights).set_index("review_id")
+        kept = {}  # stored, so that calibration re-rolls the reviews the same way (Store.review_documents)
+        if documents is not None:
+            present = documents.notna().to_numpy()
+            kept = {"document_score": documents.to_numpy(dtype=np.float32),
+                    "document_weight": np.where(present, weights.to_numpy() if isinstance(weights, pd.Series) else weights,
+                                                np.nan).astype(np.float32)}
         del documents, per_snippet
         # columns looked up by row number (a merge would copy the whole review frame, texts included, twice)
         rows = np.arange(len(reviews))
-        return reviews.assign(sentiment_score=review_sentiment["score"].reindex(rows).array,
-                              sentiment=review_sentiment["label"].reindex(rows).array,
-                              mixed=review_sentiment["mixed"].reindex(rows).array,
-                              theme_id=main_themes(snippets["review_no"].to_numpy(),
-                                                   snippets["theme_id"].fillna(-1).to_numpy(dtype=np.int64),
-                                                   snippets["theme_similarity"].to_numpy(), len(reviews)))
+        reviews = reviews.assign(**kept, sentiment_score=review_sentiment["score"].reindex(rows).array,
+                                 sentiment=review_sentiment["label"].reindex(rows).array,
+                                 mixed=review_sentiment["mixed"].reindex(rows).array,
+                                 theme_id=main_themes(snippets["review_no"].to_numpy(),
+                                                      snippets["theme_id"].fillna(-1).to_numpy(dtype=np.int64),
+                                                      snippets["theme_similarity"].to_numpy(), len(reviews)))
+        clock.tick(len(reviews), len(reviews), force=True)
+        clock.end()
+        return reviews
 
     # --- search analysis ---------------------------------------------------------------------------------------
 

@@ -102,6 +102,7 @@ class LexicalHead:
 
 
 ENCODER_DIR = "en_clause_sentiment"
+REVIEW_DIR = "en_review_sentiment"  # the English whole-review model (bench/train_review_model.py)
 
 
 class EncoderHead:
@@ -166,15 +167,16 @@ class EncoderHead:
         return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def load_encoder_head(models_dir: Path = MODELS_DIR) -> EncoderHead | None:
-    """The shipped clause classifier, or None where it (or onnxruntime) is missing: English then falls back to the
-    frozen-embedding and word heads (a warning says so)."""
-    folder = models_dir / ENCODER_DIR
+def load_encoder_head(models_dir: Path = MODELS_DIR, name: str = ENCODER_DIR, max_tokens: int = 64,
+                      what: str = "clause sentiment model") -> EncoderHead | None:
+    """A shipped classifier (default: the clause classifier), or None where it (or onnxruntime) is missing: English
+    then falls back to the frozen-embedding and word heads, or (the whole-review model) to the snippet mean alone;
+    a warning says so."""
+    folder = models_dir / name
     try:
-        return EncoderHead(folder)
+        return EncoderHead(folder, max_tokens=max_tokens)
     except (ImportError, OSError, ValueError, RuntimeError) as exc:
-        log.warning("English clause sentiment model not loaded from %s (%s); using the embedding and word heads",
-                    folder, exc)
+        log.warning("English %s not loaded from %s (%s); using the fallback", what, folder, exc)
         return None
 
 
@@ -187,7 +189,7 @@ class BundledSentiment:
     name = "bundled"
 
     def __init__(self, zh_embedder=None, models_dir: Path = MODELS_DIR,
-                 encoder: EncoderHead | None | str = "auto") -> None:
+                 encoder: EncoderHead | None | str = "auto", review_model_dir: Path | None | str = "auto") -> None:
         self.en_head = LinearHead(models_dir / "en_sentiment.npz")
         self.en_lexical = LexicalHead(models_dir / "en_lexical.npz")
         self.zh_head = LinearHead(models_dir / "zh_sentiment.npz")
@@ -196,6 +198,15 @@ class BundledSentiment:
         settings = self.encoder.settings if self.encoder is not None else {}
         self.lexical_weight = float(settings.get("lexical_weight", 0.5))
         self.neutral_damping = bool(settings.get("neutral_damping", False))
+        # An English whole-review model, optional (none ships: bench/train_review_model.py says why), used with the
+        # clause classifier only (bundled-fast has no transformer pass). Absent from the default place: nothing said.
+        self.review_model = None
+        folder = Path(models_dir / REVIEW_DIR if review_model_dir == "auto" else review_model_dir or models_dir)
+        if self.encoder is not None and review_model_dir is not None and (review_model_dir != "auto" or folder.exists()):
+            self.review_model = load_encoder_head(folder.parent, folder.name, max_tokens=192,
+                                                  what="whole-review sentiment model")
+        review_settings = self.review_model.settings if self.review_model is not None else {}
+        self.en_document_weight = float(review_settings.get("document_weight", 0.0))
         self._warned = False  # the width-mismatch warning, once
 
     def labels(self, texts: list[str], langs: list[str], vectors: np.ndarray | None = None,
@@ -261,15 +272,29 @@ class BundledSentiment:
         return (direction / np.linalg.norm(direction)).reshape(1, -1)
 
     def score_documents(self, texts: list[str], langs: list[str]) -> np.ndarray:
-        """Whole-review scores where the model has a document-level head (Chinese), NaN elsewhere.
+        """Whole-review scores where the model has a document-level head, NaN elsewhere.
 
         The Chinese head was trained on whole reviews and reads them better than their clauses (held-out balanced
-        accuracy 0.93 whole vs 0.87 from clauses rolled up), so the roll-up blends the two."""
+        accuracy 0.93 whole vs 0.87 from clauses rolled up), so the roll-up blends the two. English: the fine-tuned
+        whole-review model (bench/train_review_model.py) where it is shipped and its chosen weight is above 0; a
+        review of one snippet gets none (its snippet is the whole review)."""
         out = np.full(len(texts), np.nan, dtype=np.float32)
         zh = np.asarray(langs) == "zh"
         if zh.any():
             out[zh] = self.score([t for t, z in zip(texts, zh) if z], ["zh"] * int(zh.sum()), np.zeros((int(zh.sum()), 1)))
+        if self.review_model is not None and self.en_document_weight > 0 and (~zh).any():
+            from .text import split_snippets
+
+            rows = [i for i in np.flatnonzero(~zh) if len(split_snippets(texts[i], "en")) > 1]
+            if rows:
+                p = self.review_model.probabilities([texts[i] for i in rows])
+                out[rows] = p[:, 1] - p[:, 0]
         return out
+
+    def document_weights(self, langs: list[str]) -> np.ndarray:
+        """The weight of each review's whole-review score in its roll-up (where it has one)."""
+        zh = np.asarray(langs) == "zh"
+        return np.where(zh, DOCUMENT_WEIGHT, self.en_document_weight).astype(np.float64)
 
     def _zh_features(self, texts: list[str]):
         from .embed import CharLsaEmbedder
@@ -330,18 +355,23 @@ def labels_from_scores(scores: np.ndarray, neutral_band: float = 0.35) -> np.nda
 DOCUMENT_WEIGHT = 0.7
 
 
-def roll_up(snippets: pd.DataFrame, neutral_band: float = 0.35, documents: pd.Series | None = None) -> pd.DataFrame:
+def roll_up(snippets: pd.DataFrame, neutral_band: float = 0.35, documents: pd.Series | None = None,
+            document_weight: float | pd.Series = DOCUMENT_WEIGHT) -> pd.DataFrame:
     """Review-level sentiment from snippet scores (columns review_id, score) -> review_id, score, label, mixed.
 
     The review score is the mean of its snippets, blended with a whole-review score where the model gives one
-    (``documents``: review_id -> score, NaN where none); a review with a clearly positive and a clearly negative
-    snippet whose score is not clearly either way is mixed and labelled neutral.
+    (``documents``: review_id -> score, NaN where none) at ``document_weight`` (one weight, or review_id -> weight).
+    A review with a clearly positive and a clearly negative snippet whose snippet mean is not clearly either way is
+    mixed and labelled neutral, whichever way the whole-review score leans ("love the colour but it runs small" is
+    both; the blended score says which side a 4-star reader would take).
     """
     grouped = snippets.groupby("review_id", sort=False)["score"]
     out = pd.DataFrame({"score": grouped.mean(), "high": grouped.max(), "low": grouped.min()})
+    out["mixed"] = (out.high >= neutral_band) & (out.low <= -neutral_band) & (out.score.abs() < neutral_band)
     if documents is not None:
         whole = documents.reindex(out.index)
-        out["score"] = np.where(whole.notna(), DOCUMENT_WEIGHT * whole + (1 - DOCUMENT_WEIGHT) * out["score"], out["score"])
-    out["mixed"] = (out.high >= neutral_band) & (out.low <= -neutral_band) & (out.score.abs() < neutral_band)
-    out["label"] = labels_from_scores(out.score.to_numpy(), neutral_band)
+        weight = document_weight.reindex(out.index).fillna(0.0) if isinstance(document_weight, pd.Series) else document_weight
+        out["score"] = np.where(whole.notna(), weight * whole + (1 - weight) * out["score"], out["score"])
+    labels = labels_from_scores(out.score.to_numpy(), neutral_band)
+    out["label"] = np.where(out.mixed.to_numpy(), NEUTRAL, labels)
     return out[["score", "label", "mixed"]].reset_index()

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -114,6 +114,13 @@ MIGRATIONS: list[str] = [
     CREATE TABLE review_flags (dataset_id INTEGER, review_key BIGINT, rating DOUBLE, date TIMESTAMP, product VARCHAR,
         category VARCHAR, lang VARCHAR, flags INTEGER[]);
     DELETE FROM meta WHERE key = 'facts_version';
+    """,
+    # 10 -> 11: each review's whole-review sentiment score and its weight in the roll-up (Chinese head; English
+    # review model), kept so that adapting sentiment to the stars, and undoing it, re-roll reviews the way the
+    # analysis did (NULL where none, as in workspaces analysed before).
+    """
+    ALTER TABLE reviews ADD COLUMN document_score REAL;
+    ALTER TABLE reviews ADD COLUMN document_weight REAL;
     """,
 ]
 # A snippet's polarity as a flag code's remainder (review_flags: raw theme x 3 + polarity)
@@ -1118,6 +1125,12 @@ class Store:
                    COALESCE(se.base_score, se.score) AS score
             FROM snippets sn JOIN sentiment se USING (dataset_id, snippet_id)
             WHERE sn.dataset_id = ? ORDER BY sn.snippet_id""", [dataset_id])
+
+    def review_documents(self, dataset_id: int) -> tuple[pd.Series, pd.Series]:
+        """review_id -> whole-review score and its roll-up weight, for the reviews that have one."""
+        frame = self.query_df("SELECT review_id, document_score, document_weight FROM reviews WHERE dataset_id = ? "
+                              "AND document_score IS NOT NULL", [dataset_id]).set_index("review_id")
+        return frame["document_score"].astype(float), frame["document_weight"].astype(float)
 
     def set_sentiment(self, dataset_id: int, snippets: pd.DataFrame, reviews: pd.DataFrame, record: dict) -> None:
         """Replace snippet and review sentiment of one dataset in one transaction and log the calibration.

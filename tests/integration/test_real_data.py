@@ -96,8 +96,11 @@ def test_mixed_review_gives_one_positive_and_one_negative_snippet_and_is_not_pos
     vectors = real_models["embedders"][route].embed(snippets)
     scores = real_models["sentiment"].score(snippets, [lang] * 2, vectors)
     assert labels_from_scores(scores).tolist() == ["positive", "negative"], (snippets, scores)
-    documents = pd.Series(real_models["sentiment"].score_documents([text], [lang]), index=["r"])  # the pipeline's blend
-    review = roll_up(pd.DataFrame({"review_id": ["r", "r"], "score": scores}), documents=documents).iloc[0]
+    model = real_models["sentiment"]  # the pipeline's blend: the whole-review score at its language's weight
+    documents = pd.Series(model.score_documents([text], [lang]), index=["r"])
+    weights = pd.Series(model.document_weights([lang]), index=["r"])
+    review = roll_up(pd.DataFrame({"review_id": ["r", "r"], "score": scores}), documents=documents,
+                     document_weight=weights).iloc[0]
     assert review["label"] != "positive"
 
 

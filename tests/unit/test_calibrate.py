@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import write_reviews
+from helpers import LexiconSentiment, write_reviews
 from core.__main__ import main
 from core.calibrate import calibrate_dataset, fit_adaptation, star_agreement, undo_calibration, weak_labels
 from core.pipeline import Pipeline, Source
@@ -104,3 +104,34 @@ def test_cli_summary_reports_star_agreement_and_calibrate_check_only_changes_not
     store.close()
     assert main(["calibrate", "--db", db]) == 0
     assert json.loads(capsys.readouterr().out)["applied"]
+
+
+class WholeReviewLexicon(LexiconSentiment):
+    """The fake lexicon plus a whole-review score (as the bundled model's Chinese head and English review model):
+    +0.9 for a review that mentions 'fabric' or 'cut', else -0.5, at weight 0.6."""
+
+    def score_documents(self, texts, langs):
+        return np.array([0.9 if ("fabric" in t or "cut" in t) else -0.5 for t in texts], dtype=np.float32)
+
+    def document_weights(self, langs):
+        return np.full(len(langs), 0.6)
+
+
+def test_undo_re_rolls_reviews_with_the_whole_review_scores_the_analysis_blended_in(tmp_path, settings, fake_models):
+    path = tmp_path / "r.csv"
+    lines = ["Shipping was slow and it took weeks.", "Fast delivery, nice fabric.", "Quick shipping and a good cut."]
+    pd.DataFrame([{"review_id": f"{i:04d}", "rating": 1 if i % 3 == 0 else 5,
+                   "review_text": lines[i % 3] + f" Order {i % 13} in {['red', 'blue'][i % 2]}."} for i in range(120)]
+                 ).to_csv(path, index=False)
+    store = Store(settings.db_path)
+    Pipeline(settings, store, embedders=fake_models["embedders"], sentiment=WholeReviewLexicon()).run(Source("r.csv", path=path))
+    analysed = store.query_df("SELECT review_id, sentiment_score, sentiment, document_score, document_weight FROM reviews "
+                              "ORDER BY review_id")
+    assert analysed.document_score.notna().all() and np.allclose(analysed.document_weight, 0.6)
+    assert set(np.round(analysed.document_score.astype(float), 2).tolist()) == {0.9, -0.5}
+    calibrate_dataset(store, 1)
+    undo_calibration(store, 1)
+    after = store.query_df("SELECT review_id, sentiment_score, sentiment FROM reviews ORDER BY review_id")
+    assert np.allclose(after.sentiment_score, analysed.sentiment_score, atol=1e-6)  # not the snippet mean alone
+    assert (after.sentiment == analysed.sentiment).all()
+    store.close()

@@ -26,7 +26,8 @@ def test_run_loads_every_valid_row_and_exports_one_row_per_review(tmp_path, sett
             "theme_id", "theme_label", "keywords"} <= set(exported.columns)
     assert exported["review_id"].iloc[0] == "00000" and exported["product"].iloc[0] == "000"
     assert exported["sentiment_score"].between(-1, 1).all()
-    assert set(report.stage_seconds) == {"ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords", "save"}
+    assert set(report.stage_seconds) == {"ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords",
+                                         "reviews", "save"}
 
 
 def test_same_file_twice_is_not_double_counted_and_reuses_embeddings(tmp_path, settings, fake_models):
@@ -104,7 +105,8 @@ def test_progress_reports_every_stage(tmp_path, settings, fake_models):
     Pipeline(settings, store, lambda stage, done, total, eta: seen.append(stage), **{
         "embedders": fake_models["embedders"], "sentiment": fake_models["sentiment"]}).run(
         Source("r.csv", path=write_reviews(tmp_path / "r.csv", 40)))
-    assert list(dict.fromkeys(seen)) == ["ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords", "save"]
+    assert list(dict.fromkeys(seen)) == ["ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords",
+                                          "reviews", "save"]
 
 
 def test_compact_vectors_give_the_same_analysis(tmp_path, settings, fake_models):

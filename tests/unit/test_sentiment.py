@@ -14,6 +14,19 @@ def test_mixed_review_is_neutral_not_positive():
     assert out.loc["p", "label"] == "positive" and not out.loc["p", "mixed"]
 
 
+def test_whole_review_scores_blend_at_their_weight_but_a_mixed_review_stays_neutral():
+    snippets = pd.DataFrame({"review_id": ["m", "m", "a", "a", "z"], "score": [0.9, -0.8, 0.2, 0.1, -0.1]})
+    documents = pd.Series({"m": 0.9, "a": 0.8, "z": np.nan})
+    out = roll_up(snippets, documents=documents, document_weight=pd.Series({"m": 0.5, "a": 0.5})).set_index("review_id")
+    # the whole-review score moves the score of each review that has one, by its own weight
+    assert out.loc["a", "score"] == pytest.approx(0.5 * 0.8 + 0.5 * 0.15) and out.loc["a", "label"] == "positive"
+    assert out.loc["z", "score"] == pytest.approx(-0.1)  # none: the snippet mean
+    # clear praise and a clear complaint: mixed and neutral, though the whole review leans positive
+    assert out.loc["m", "score"] > 0.35 and bool(out.loc["m", "mixed"]) and out.loc["m", "label"] == "neutral"
+    single = roll_up(snippets, documents=documents, document_weight=0.0).set_index("review_id")
+    assert single.loc["a", "score"] == pytest.approx(0.15)
+
+
 def test_neutral_band():
     assert labels_from_scores(np.array([0.5, 0.1, -0.2, -0.6]), 0.35).tolist() == [
         "positive", "neutral", "neutral", "negative"]
@@ -95,3 +108,46 @@ def test_missing_clause_classifier_falls_back_to_the_heads(tmp_path, caplog):
     assert model.encoder is None and "clause sentiment model not loaded" in caplog.text
     scores = model.score(["I love it, excellent quality"], ["en"], np.zeros((1, 384), dtype=np.float32))
     assert scores[0] > 0.2
+
+
+class FakeReviewModel:
+    """Stands in for a whole-review EncoderHead (2 classes): P(positive) 0.9 when the text says 'love', else 0.2."""
+
+    settings = {"document_weight": 0.3}
+
+    def __init__(self):
+        self.seen = []
+
+    def probabilities(self, texts):
+        self.seen += texts
+        p = np.array([0.9 if "love" in t else 0.2 for t in texts])
+        return np.column_stack([1 - p, p]).astype(np.float32)
+
+
+def test_english_whole_review_scores_go_to_reviews_of_several_snippets_only():
+    # A whole-review model (bench/train_review_model.py; tried, not shipped) gives an English review of more than one
+    # snippet a whole-review score at the weight in its needlens.json; a one-snippet review gets none (its snippet is
+    # the review), Chinese keeps its character head, and without the model English has no whole-review score.
+    from core.sentiment import DOCUMENT_WEIGHT, BundledSentiment, load_sentiment_model
+
+    model = BundledSentiment()
+    assert np.isnan(model.score_documents(["I love it. Really, I do."], ["en"])).all()  # none shipped
+    model.review_model, model.en_document_weight = FakeReviewModel(), 0.3
+    texts = ["I love this dress. The fabric is soft and the colour is just as pictured.",
+             "Sadly it fell apart after one wash. The seams came undone and I sent it back.",
+             "Runs small.", "质量很好，物流也快。"]
+    scores = model.score_documents(texts, ["en", "en", "en", "zh"])
+    assert scores[:2] == pytest.approx([0.8, -0.6]) and np.isnan(scores[2]) and np.isfinite(scores[3])
+    assert model.review_model.seen == texts[:2]
+    assert model.document_weights(["en", "zh"]).tolist() == [0.3, DOCUMENT_WEIGHT]
+    model.en_document_weight = 0.0  # a weight of 0 runs nothing
+    assert np.isnan(model.score_documents(texts[:1], ["en"])).all() and len(model.review_model.seen) == 2
+    assert load_sentiment_model("bundled-fast").review_model is None
+
+
+def test_missing_whole_review_model_leaves_english_reviews_to_their_snippets(tmp_path, caplog):
+    from core.sentiment import BundledSentiment
+
+    model = BundledSentiment(review_model_dir=tmp_path / "nowhere")
+    assert model.review_model is None and "whole-review sentiment model not loaded" in caplog.text
+    assert model.en_document_weight == 0 and np.isnan(model.score_documents(["Nice. Really nice dress."], ["en"])).all()

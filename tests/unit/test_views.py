@@ -7,7 +7,7 @@ import pytest
 from helpers import analyse_demo
 from core import views
 from core.filters import Filters
-from core.store import Store
+from core.store import SCHEMA_VERSION, Store
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,8 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
     shutil.copy(analysed.path, path)
     con = duckdb.connect(str(path))
     con.execute("DROP TABLE review_flags")
+    con.execute("ALTER TABLE reviews DROP COLUMN document_score")  # schema 11's columns
+    con.execute("ALTER TABLE reviews DROP COLUMN document_weight")
     con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     con.close()
     old = Store(path, read_only=True)  # read-only: no migration, the plain facts join serves
@@ -159,7 +161,7 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
     old.close()
     store = Store(path)
     try:
-        assert store.schema_version() == 10 and store.facts_current()
+        assert store.schema_version() == SCHEMA_VERSION and store.facts_current()
         assert store.scalar("SELECT count(*) FROM review_flags") > 0
         assert store.flag_groups(Filters(langs=("zh",))) is not None
         pd.testing.assert_frame_equal(store.theme_table(Filters(langs=("zh",))), expected)
