@@ -265,5 +265,5 @@ def aspect_bars(frame: pd.DataFrame, term: str) -> alt.Chart:
         tooltip=[alt.Tooltip("product:N", title="Product"), alt.Tooltip("sentiment:N", title="Sentiment"),
                  alt.Tooltip("mentions:Q", title="Mentions"), alt.Tooltip("total:Q", title="All mentions")],
     ).properties(width=520, height=max(120, 28 * data["product"].nunique()))
-    return _base(chart, f"What customers say about “{_short(term, 40)}”",
+    return _base(chart, f"What customers say about '{_short(term, 40)}'",
                  "Sentiment towards the term in each snippet that mentions it; first row: every product")

@@ -38,18 +38,20 @@ if term.strip():
         st.info(f"No snippet mentions “{term.strip()}” for these filters.")
     else:
         by = result.snippets.source.value_counts()
-        how = " and ".join(f"{n:,} by {'the aspect model' if s == 'aspect model' else 'their snippet label (Chinese)'}"
+        how = " and ".join(f"{n:,} towards the term by the aspect model" if s == "aspect model" else
+                           f"{n:,} by their snippet's own label (Chinese; the aspect model reads English)"
                            for s, n in by.items())
-        st.caption(f"{result.total:,} mentions; the {len(result.snippets):,} most recent labelled towards the term: {how}.")
+        st.caption(f"{result.total:,} mentions; the {len(result.snippets):,} most recent are labelled: {how}.")
         counts = result.counts().set_index("sentiment")
         for column, name in zip(st.columns(3), ("positive", "neutral", "negative")):
             column.metric(name.capitalize(), ui.percent(counts.loc[name, "share"]),
-                          f"{int(counts.loc[name, 'mentions']):,} mentions", delta_color="off")
+                          f"{int(counts.loc[name, 'mentions']):,} mentions", delta_color="off", delta_arrow="off")
         ui.chart(charts.aspect_bars(result.chart_frame(min_mentions=ui.settings().privacy_k), result.term), "aspect")
         ui.table(result.snippets[["snippet", "aspect_sentiment", "snippet_sentiment", "product", "rating", "date",
                                   "review", "snippet_id"]], "aspect_mentions", height=280, column_config={
             "snippet": st.column_config.TextColumn("Snippet", width="large"), "aspect_sentiment": "Towards the term",
-            "snippet_sentiment": "Snippet label", "review": st.column_config.TextColumn("Full review"),
+            "snippet_sentiment": "Snippet label", "product": "Product", "rating": "Rating",
+            "date": st.column_config.DateColumn("Date"), "review": st.column_config.TextColumn("Full review"),
             "snippet_id": None})
 
 st.subheader("Evidence")

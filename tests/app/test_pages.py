@@ -62,7 +62,8 @@ def test_theme_page_aspect_lens_labels_mentions_towards_the_term(workspace):
     assert set(mentions.aspect_sentiment) <= {"positive", "neutral", "negative"}
     shares = {m.label: m.value for m in at.metric}
     assert set(shares) >= {"Positive", "Neutral", "Negative"} and all(v.endswith("%") for v in shares.values())
-    assert any("most recent labelled towards the term" in c.value for c in at.caption)
+    assert any("most recent are labelled" in c.value and "towards the term by the aspect model" in c.value
+               for c in at.caption)
     at.text_input(key="aspect_term").set_value("nosuchwordanywhere").run()
     assert any("No snippet mentions" in i.value for i in at.info)
 
