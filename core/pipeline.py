@@ -169,11 +169,15 @@ class Pipeline:
         server was stopped: the clause classifier's thread pool, ONNX Runtime and the like refuse work then) is
         interrupted, as a run left behind by a killed process is marked when the workspace is reopened."""
         if server_stopping():
-            self.store.finish_run(run_id, "interrupted", error="the app was stopped during the run",
-                                  stage_seconds=clock.seconds)
-            return
-        message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
-        self.store.finish_run(run_id, "failed", error=message, stage_seconds=clock.seconds)
+            status, message = "interrupted", "the app was stopped during the run"
+        else:
+            status = "failed"
+            message = str(exc) if isinstance(exc, NeedLensError) else f"{type(exc).__name__}: {exc}"
+        try:
+            self.store.finish_run(run_id, status, error=message, stage_seconds=clock.seconds)
+        except NeedLensError as write_error:  # the disk is full, say: the run's own error is the one to raise
+            log.warning("run %s: its %s status could not be written (%s); the workspace marks it interrupted "
+                        "when next opened", run_id, status, write_error)
 
     def _run(self, reviews: Source | None, searches: Source | None, run_id: int, clock: _Clock) -> RunReport:
         # 1. Files -> validated rows (rejects kept with reasons).

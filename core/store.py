@@ -165,6 +165,12 @@ def _sql_path(path: Path) -> str:
     return str(path.resolve()).replace("'", "''")
 
 
+# Runs this process has started and not yet finished, per workspace file: a reopened workspace marks any other
+# 'running' run interrupted, including one of this process whose failure could not be written (a full disk).
+_LIVE_RUNS: set[tuple[str, int]] = set()
+_LIVE_LOCK = threading.Lock()
+
+
 class Store:
     """A DuckDB workspace. Safe to share across threads: every call uses its own cursor."""
 
@@ -173,6 +179,7 @@ class Store:
         self.read_only = read_only
         self._con = _connect(self.path, read_only)
         self._write_lock = threading.RLock()
+        self._key = str(self.path) if str(self.path) == ":memory:" else str(self.path.resolve())
         if not read_only:
             self.migrate()
             self._mark_stale_runs()
@@ -339,6 +346,8 @@ class Store:
             cur.execute("INSERT INTO runs (run_id, dataset_id, source, status, stage, done, total, started_at, pid) "
                         "VALUES (?, ?, ?, ?, 'queued', 0, 0, ?, ?)",
                         [run_id, dataset_id, source, status, datetime.now(), os.getpid()])
+        with _LIVE_LOCK:
+            _LIVE_RUNS.add((self._key, int(run_id)))
         return int(run_id)
 
     def update_run(self, run_id: int, **fields: Any) -> None:
@@ -351,14 +360,22 @@ class Store:
             cur.execute(f"UPDATE runs SET {assignments} WHERE run_id = ?", [*fields.values(), run_id])
 
     def finish_run(self, run_id: int, status: str, error: str | None = None, stage_seconds: dict | None = None) -> None:
-        self.update_run(run_id, status=status, error=error, finished_at=datetime.now(),
-                        **({"stage_seconds": stage_seconds} if stage_seconds is not None else {}))
+        try:
+            self.update_run(run_id, status=status, error=error, finished_at=datetime.now(),
+                            **({"stage_seconds": stage_seconds} if stage_seconds is not None else {}))
+        finally:  # no longer live even if the write failed: the next open marks it interrupted
+            with _LIVE_LOCK:
+                _LIVE_RUNS.discard((self._key, int(run_id)))
 
     def _mark_stale_runs(self) -> None:
-        """Only one process writes; a 'running' run left by another pid was killed mid-way."""
+        """Only one process writes; a 'running' run left by another pid was killed mid-way, and one of this pid that
+        is no longer live ended without its status being written (its failure hit a full disk, say)."""
+        with _LIVE_LOCK:
+            live = [run_id for key, run_id in _LIVE_RUNS if key == self._key]
         with self.transaction() as cur:
             cur.execute("UPDATE runs SET status = 'interrupted', finished_at = now() "
-                        "WHERE status IN ('running', 'queued') AND pid <> ?", [os.getpid()])
+                        "WHERE status IN ('running', 'queued') AND (pid <> ? OR NOT list_contains(?::INTEGER[], run_id))",
+                        [os.getpid(), live])
 
     def active_runs(self) -> pd.DataFrame:
         """Runs queued or in progress, oldest first (what every browser tab shows as progress)."""

@@ -58,6 +58,27 @@ def test_runs_left_running_by_a_dead_process_are_marked_interrupted(tmp_path):
     assert Store(path).run(run_id)["status"] == "interrupted"
 
 
+def test_a_run_of_this_process_whose_failure_could_not_be_written_is_interrupted_on_reopen(tmp_path, monkeypatch):
+    # On a full disk the run's error is lost with the write that was to record it: the next open must not show the run
+    # as still going (the CI failure of the disk-full test), while a run this process is still doing stays running.
+    path = tmp_path / "w.duckdb"
+    store = Store(path)
+    live, lost = store.start_run("live.csv"), store.start_run("lost.csv")
+
+    def full_disk(*args, **kwargs):
+        raise WorkspaceError("writing to the workspace failed and nothing was changed: No space left on device")
+
+    monkeypatch.setattr(store, "update_run", full_disk)
+    with pytest.raises(WorkspaceError):
+        store.finish_run(lost, "failed", error="disk full")
+    store.close()
+    reopened = Store(path)
+    assert reopened.run(lost)["status"] == "interrupted"
+    assert reopened.run(live)["status"] == "running"
+    reopened.finish_run(live, "done")
+    reopened.close()
+
+
 def test_second_process_gets_a_plain_message(tmp_path):
     import subprocess
     import sys
