@@ -277,6 +277,13 @@ class Pipeline:
             known = centroids[centroids["lang"] == route]
             if known.empty:
                 continue
+            model = self.embedders()[route].name
+            if not known["model"].isin([model]).all():  # NULL: computed before themes recorded their model
+                other = ", ".join(sorted(set(known["model"].dropna()) - {model})) or "an earlier embedding model"
+                raise InputError(
+                    f"this dataset's {route} themes were computed with {other}; NeedLens now embeds {route} text with "
+                    f"{model}, so new reviews cannot be compared with them. Analyse the whole file again as a new run "
+                    f"(or set the model back) instead of adding to the dataset")
             matrix = np.stack(known["centroid"].map(lambda c: np.asarray(c, dtype=np.float32)).to_list())
             best, score = best_match(vectors[route], matrix)
             ok = score >= self.settings.themes.assign_min_similarity
@@ -443,7 +450,8 @@ class Pipeline:
                 records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + first_id, "lang": route,
                                 "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
                                 "x": float(x), "y": float(y), "representatives": theme["representatives"],
-                                "centroid": theme["centroid"].astype(float).tolist()})
+                                "centroid": theme["centroid"].astype(float).tolist(),
+                                "model": self.embedders()[route].name})
         return ids, result.similarity, records
 
     def _sentiment_directions(self, route: str, vectors: np.ndarray) -> np.ndarray | None:
@@ -553,7 +561,8 @@ class Pipeline:
             queries = unique[routes == route].tolist()
             vectors = self.cached(route).embed(queries)
             result = find_themes(queries, vectors, route, self.cached(route).embed, settings)
-            matches = _match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route) if result.themes else []
+            matches = (_match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route,
+                                     self.embedders()[route].name) if result.themes else [])
             counts = keys.value_counts()
             for theme, match in zip(result.themes, matches):
                 members = [q for q, a in zip(queries, result.assignment) if a == theme["index"]]
@@ -569,10 +578,11 @@ class Pipeline:
         return {"searches": rows, "intents": pd.DataFrame(records)}
 
 
-def _match_themes(centroids: np.ndarray, themes: pd.DataFrame, route: str) -> list[dict]:
-    """For each intent centroid, the most similar review theme of the same language route (cosine)."""
+def _match_themes(centroids: np.ndarray, themes: pd.DataFrame, route: str, model: str) -> list[dict]:
+    """For each intent centroid, the most similar review theme of the same language route and embedding space
+    (cosine)."""
     empty = {"theme_dataset_id": None, "theme_id": None, "theme_similarity": None}
-    same = themes[themes["lang"] == route] if len(themes) else themes
+    same = themes[(themes["lang"] == route) & (themes["model"] == model)] if len(themes) else themes
     if same is None or len(same) == 0 or "centroid" not in same:
         return [dict(empty) for _ in centroids]
     theme_vectors = np.stack([np.asarray(c, dtype=np.float32) for c in same["centroid"]])

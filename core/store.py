@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -121,6 +121,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE reviews ADD COLUMN document_score REAL;
     ALTER TABLE reviews ADD COLUMN document_weight REAL;
+    """,
+    # 11 -> 12: the embedding model whose space each theme's centroid lives in, so a file added to a dataset, or
+    # search intents matched to its themes, are compared only in that same space (the Chinese route's encoder
+    # changed). Filled for existing themes from the cached vectors of their snippets.
+    """
+    ALTER TABLE themes ADD COLUMN model VARCHAR;
+    UPDATE themes SET model = m.model FROM (
+        SELECT dataset_id, theme_id, arg_max(model, n) AS model FROM (
+            SELECT s.dataset_id, s.theme_id, e.model, count(*) AS n FROM snippets s JOIN embeddings e USING (text_hash)
+            WHERE s.theme_id >= 0 GROUP BY ALL) GROUP BY ALL) m
+    WHERE themes.dataset_id = m.dataset_id AND themes.theme_id = m.theme_id;
     """,
 ]
 # A snippet's polarity as a flag code's remainder (review_flags: raw theme x 3 + polarity)
@@ -453,7 +464,7 @@ class Store:
             "max_row_no": int(self.scalar("SELECT COALESCE(max(row_no), -1) FROM reviews WHERE dataset_id = ?", [dataset_id])),
             "max_snippet_id": int(self.scalar("SELECT COALESCE(max(snippet_id), -1) FROM snippets WHERE dataset_id = ?",
                                               [dataset_id])),
-            "centroids": self.query_df("SELECT theme_id, lang, centroid FROM themes WHERE dataset_id = ? "
+            "centroids": self.query_df("SELECT theme_id, lang, model, centroid FROM themes WHERE dataset_id = ? "
                                        "AND centroid IS NOT NULL ORDER BY theme_id", [dataset_id]),
         }
 
@@ -934,7 +945,7 @@ class Store:
 
     def theme_centroids(self) -> pd.DataFrame:
         """Computed themes with their centroids, for matching search intents uploaded on their own."""
-        return self.query_df("SELECT dataset_id, theme_id, lang, centroid FROM themes WHERE centroid IS NOT NULL")
+        return self.query_df("SELECT dataset_id, theme_id, lang, model, centroid FROM themes WHERE centroid IS NOT NULL")
 
     def product_aspects(self, top_themes: int = 15, filters=None) -> pd.DataFrame:
         """Per product and theme: mentions and summed snippet sentiment, plus the product's review count."""

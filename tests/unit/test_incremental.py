@@ -56,6 +56,25 @@ def test_append_keeps_theme_ids_and_edits_and_counts_every_row(files, settings, 
     assert store.summary()["reviews"] == after["reviews"]
 
 
+def test_append_refuses_themes_from_another_embedding_space(files, settings, fake_models):
+    # Themes record the model their centroids live in; new reviews embedded by another model (the Chinese route's
+    # encoder changed, or NEEDLENS_MODEL did) cannot be compared with them, so adding to the dataset says so.
+    from core.embed import HashingEmbedder
+    from core.errors import InputError
+
+    base, more = files
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(Source("base.csv", path=base))
+    assert set(store.query_df("SELECT model FROM themes").model) == {"hashing-64"}
+    other = HashingEmbedder(64, seed=8)
+    other.name = "hashing-64-other"
+    before = store.summary()["reviews"]
+    with pytest.raises(InputError, match="computed with hashing-64; NeedLens now embeds"):
+        Pipeline(settings, store, embedders={"en": other, "zh": other}, sentiment=fake_models["sentiment"]).append(
+            1, Source("more.csv", path=more))
+    assert store.summary()["reviews"] == before
+
+
 def test_recluster_preview_changes_nothing_and_apply_carries_renames(files, settings, fake_models):
     base, more = files
     store = Store(settings.db_path)

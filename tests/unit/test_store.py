@@ -79,6 +79,24 @@ def test_a_run_of_this_process_whose_failure_could_not_be_written_is_interrupted
     reopened.close()
 
 
+def test_schema_12_fills_each_themes_model_from_its_snippets_cached_vectors(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    for migration in MIGRATIONS[:11]:
+        con.execute(migration)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '11')")
+    con.execute("INSERT INTO themes (dataset_id, theme_id, lang) VALUES (1, 0, 'en'), (1, 1, 'zh'), (1, 2, 'zh')")
+    con.execute("INSERT INTO snippets (dataset_id, snippet_id, text_hash, theme_id) VALUES "
+                "(1, 0, 'a', 0), (1, 1, 'b', 1), (1, 2, 'c', 1), (1, 3, 'd', 2)")
+    con.execute("INSERT INTO embeddings VALUES ('minilm', 'a', [1.0]), ('zh-lsa', 'b', [1.0]), ('zh-lsa', 'c', [1.0]), "
+                "('zh-new', 'c', [1.0])")
+    con.close()
+    store = Store(path)
+    models = store.query_df("SELECT theme_id, model FROM themes ORDER BY theme_id").model.tolist()
+    assert models[:2] == ["minilm", "zh-lsa"] and pd.isna(models[2])  # theme 2's snippet has no cached vector
+    store.close()
+
+
 def test_second_process_gets_a_plain_message(tmp_path):
     import subprocess
     import sys
