@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Protocol, runtime_checkable
 import numpy as np
 
 from .chunks import take_texts
-from .config import BUNDLED_MODEL, BUNDLED_ZH_MODEL, MODELS_DIR, EmbedSettings
+from .config import BUNDLED_MODEL, BUNDLED_ZH_FILES, MODELS_DIR, EmbedSettings
 from .errors import ModelError
 from .text import text_hash
 
@@ -234,7 +234,8 @@ def _load_sentence_transformer(model: str, device: str):
 
 
 class CharLsaEmbedder:
-    """Chinese character n-gram TF-IDF -> truncated SVD, fitted offline and stored as plain arrays (no pickle)."""
+    """Chinese character n-gram TF-IDF -> a linear projection (truncated SVD, or its self-supervised fine-tuning),
+    fitted offline and stored as plain arrays (no pickle)."""
 
     def __init__(self, path: str | Path) -> None:
         data = np.load(path, allow_pickle=False)
@@ -289,8 +290,8 @@ class HashingEmbedder:
 def load_embedder(model: str, device: str = "auto", batch_size: int = 64, max_seq_length: int = 128,
                   backend: str = "torch") -> Embedder:
     """Load (once per process) the embedder a model string names, on the given backend (see EmbedSettings)."""
-    if model == BUNDLED_ZH_MODEL:
-        return CharLsaEmbedder(MODELS_DIR / "zh_char_lsa.npz")
+    if model in BUNDLED_ZH_FILES:
+        return CharLsaEmbedder(MODELS_DIR / BUNDLED_ZH_FILES[model])
     if model.startswith("hashing"):
         return HashingEmbedder(int(model.split("-")[1]) if "-" in model else 128)
     if model.endswith(".npz"):

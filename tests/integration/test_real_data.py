@@ -147,3 +147,26 @@ def test_shipped_request_detector_reads_asks_the_patterns_miss():
     assert detector.flags([asks[2]]).tolist() == [True]
     # the patterns alone miss a side-pocket counterfactual the classifier reads
     assert not is_feature_request(asks[2])
+
+
+def test_chinese_route_groups_held_out_reviews_by_product_category():
+    # Issue 4's Chinese representation check on rows the encoder never saw: k-means (k=10) on the vectors need themes
+    # cluster (the default Chinese encoder, its sentiment direction removed) against the 10 product categories.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from core import datasets
+    from core.config import BUNDLED_ZH_LSA, BUNDLED_ZH_MODEL
+    from core.embed import load_embedder
+    from core.sentiment import BundledSentiment
+
+    test = datasets.zh_shopping().query("test")
+    scores = {}
+    for model in (BUNDLED_ZH_MODEL, BUNDLED_ZH_LSA):
+        embedder = load_embedder(model)
+        vectors = embedder.embed(test.text.tolist())
+        direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
+        themed = vectors - (vectors @ direction.T) @ direction
+        labels = KMeans(10, n_init=4, random_state=0).fit_predict(themed / np.linalg.norm(themed, axis=1, keepdims=True))
+        scores[model] = normalized_mutual_info_score(test.cat, labels)
+    assert scores[BUNDLED_ZH_MODEL] >= 0.55 and scores[BUNDLED_ZH_MODEL] >= scores[BUNDLED_ZH_LSA] + 0.05, scores

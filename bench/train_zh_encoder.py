@@ -1,0 +1,153 @@
+"""The Chinese route's sentence vectors, trained self-supervised: the bundled LSA projection fine-tuned by an inverse
+cloze task (two halves of one review should be nearer each other than to the halves of other reviews in the batch).
+
+    python bench/train_zh_encoder.py --choose        # settings scored on the validation rows only
+    python bench/train_zh_encoder.py                 # train the chosen settings, save, score the held-out rows once
+
+No labels are read for training: the texts are online_shopping_10_cats' training rows (core.datasets.split_of ==
+"train"); settings are chosen by k-means NMI against the categories on the validation rows, and the held-out rows
+are scored once by the model that ships. The encoder keeps LSA's form (character n-gram TF-IDF times a matrix, then
+l2), so it is stored as the same plain arrays and CharLsaEmbedder reads it; the Chinese sentiment head's direction
+maps into it the same way.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+from sklearn.metrics import normalized_mutual_info_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from core import datasets  # noqa: E402
+from core.config import MODELS_DIR  # noqa: E402
+from core.embed import CharLsaEmbedder  # noqa: E402
+from core.sentiment import BundledSentiment  # noqa: E402
+
+LSA = MODELS_DIR / "zh_char_lsa.npz"
+OUT = MODELS_DIR / "zh_char_ice.npz"
+_BREAK = re.compile(r"[，。！？；、,.!?;~～\s]+")
+
+
+def halves(text: str, rng: np.random.Generator) -> tuple[str, str]:
+    """Two views of one review: split at the clause break nearest a random point in its middle third; a review with
+    no break is cut by characters. Very short reviews give two copies (their n-gram dropout makes them differ)."""
+    if len(text) < 8:
+        return text, text
+    target = int(len(text) * rng.uniform(0.33, 0.67))
+    breaks = [m.end() for m in _BREAK.finditer(text) if 3 <= m.end() <= len(text) - 3]
+    cut = min(breaks, key=lambda b: abs(b - target)) if breaks else target
+    return text[:cut], text[cut:]
+
+
+def to_torch(matrix) -> torch.Tensor:
+    coo = matrix.tocoo()
+    index = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
+    values = torch.from_numpy(coo.data.astype(np.float32))
+    return torch.sparse_coo_tensor(index, values, coo.shape, check_invariants=True).coalesce()
+
+
+def dropout(x: torch.Tensor, rate: float, gen: torch.Generator) -> torch.Tensor:
+    if rate <= 0:
+        return x
+    values = x.values()
+    keep = torch.rand(values.shape, generator=gen) >= rate
+    return torch.sparse_coo_tensor(x.indices()[:, keep], values[keep], x.shape)
+
+
+def train(texts: list[str], lsa: CharLsaEmbedder, epochs: int, lr: float, temperature: float, drop: float,
+          batch: int = 512, seed: int = 0, log=print) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    weight = torch.nn.Parameter(torch.from_numpy(lsa.components.T.astype(np.float32).copy()))  # (features, dim)
+    scale = float(weight.detach().norm(dim=1).mean())
+    optimiser = torch.optim.Adam([weight], lr=lr * scale)
+    for epoch in range(epochs):
+        pairs = [halves(t, rng) for t in texts]
+        a, b = lsa.tfidf([p[0] for p in pairs]), lsa.tfidf([p[1] for p in pairs])
+        order = rng.permutation(len(texts))
+        total, started = 0.0, time.perf_counter()
+        for start in range(0, len(order), batch):
+            rows = order[start:start + batch]
+            xa, xb = dropout(to_torch(a[rows]), drop, gen), dropout(to_torch(b[rows]), drop, gen)
+            za = torch.nn.functional.normalize(torch.sparse.mm(xa, weight), dim=1)
+            zb = torch.nn.functional.normalize(torch.sparse.mm(xb, weight), dim=1)
+            logits = za @ zb.T / temperature
+            target = torch.arange(len(rows))
+            loss = (torch.nn.functional.cross_entropy(logits, target) + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * len(rows)
+        log(f"  epoch {epoch + 1}: loss {total / len(texts):.3f} ({time.perf_counter() - started:.0f}s)")
+    return weight.detach().numpy().T.copy()  # (dim, features), LSA's layout
+
+
+def nmi(vectors: np.ndarray, cats, seeds=(0, 1, 2)) -> list[float]:
+    return [normalized_mutual_info_score(cats, KMeans(10, n_init=4, random_state=s).fit_predict(vectors)) for s in seeds]
+
+
+def theme_space(embedder: CharLsaEmbedder, vectors: np.ndarray) -> np.ndarray:
+    direction = BundledSentiment(zh_embedder=embedder).embedding_directions("zh", vectors.shape[1])
+    deflated = vectors - (vectors @ direction.T) @ direction
+    return deflated / (np.linalg.norm(deflated, axis=1, keepdims=True) + 1e-12)
+
+
+def encoder_with(lsa: CharLsaEmbedder, components: np.ndarray) -> CharLsaEmbedder:
+    out = CharLsaEmbedder.__new__(CharLsaEmbedder)
+    out.__dict__.update(lsa.__dict__)
+    out.components = components.astype(np.float32)
+    out.name = f"zh-char-lsa:{OUT.stem}"
+    return out
+
+
+def score(name: str, embedder: CharLsaEmbedder, rows) -> tuple[float, float]:
+    vectors = embedder.embed(rows.text.tolist())
+    plain, themed = nmi(vectors, rows.cat), nmi(theme_space(embedder, vectors), rows.cat)
+    print(f"| {name} | {np.mean(plain):.3f} | {np.mean(themed):.3f} | {', '.join(f'{s:.3f}' for s in themed)} |", flush=True)
+    return float(np.mean(plain)), float(np.mean(themed))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--choose", action="store_true", help="score a grid of settings on the validation rows")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=0.01, help="Adam step, relative to the mean feature-row norm")
+    parser.add_argument("--temperature", type=float, default=0.05)
+    parser.add_argument("--drop", type=float, default=0.1, help="n-gram dropout on each view")
+    args = parser.parse_args()
+    df = datasets.zh_shopping()
+    split = df.text.map(datasets.split_of)
+    train_rows, validation, test = df[split == "train"], df[split == "validation"], df[split == "test"]
+    lsa = CharLsaEmbedder(LSA)
+    texts = train_rows.text.tolist()
+    header = "| {} | NMI (stored vectors) | NMI (theme space) | theme space per seed |\n|---|---|---|---|"
+    if args.choose:
+        print(f"{len(texts)} training texts; scored on {len(validation)} validation rows (k-means k=10, 3 seeds)")
+        print(header.format("encoder (validation rows)"))
+        score("bundled LSA", lsa, validation)
+        grid = [(3, 0.01, 0.05, 0.1), (3, 0.003, 0.05, 0.1), (3, 0.01, 0.1, 0.1), (3, 0.01, 0.05, 0.0), (6, 0.01, 0.05, 0.1)]
+        for epochs, lr, temperature, drop in grid:
+            components = train(texts, lsa, epochs, lr, temperature, drop, log=lambda *_: None)
+            score(f"ICE epochs {epochs}, lr {lr}, tau {temperature}, drop {drop}", encoder_with(lsa, components), validation)
+        return
+    print(f"training on {len(texts)} texts: epochs {args.epochs}, lr {args.lr}, tau {args.temperature}, drop {args.drop}")
+    components = train(texts, lsa, args.epochs, args.lr, args.temperature, args.drop)
+    encoder = encoder_with(lsa, components)
+    data = np.load(LSA, allow_pickle=False)
+    np.savez_compressed(OUT, vocabulary=data["vocabulary"], idf=data["idf"], components=components.astype(np.float16),
+                        ngram_range=data["ngram_range"])
+    print(f"wrote {OUT}")
+    print(header.format(f"encoder ({len(test)} held-out rows)"))
+    score("bundled LSA", lsa, test)
+    score("zh-char-ice (inverse cloze, shipped)", CharLsaEmbedder(OUT), test)
+
+
+if __name__ == "__main__":
+    main()
