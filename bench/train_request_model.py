@@ -121,10 +121,10 @@ def english_probabilities(model, tokenizer, texts: list[str]) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int) -> None:
+def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_only: bool = False) -> None:
     """Leave one set out: for each fold set, train on every other set drawn before ``hold`` (which it never reads)
     and score the fold; then precision and recall of the pooled out-of-fold predictions at several English
-    thresholds and Chinese veto levels."""
+    thresholds and Chinese veto levels (chinese_only: the Chinese head alone, seconds instead of fine-tunings)."""
     from core.needs import _EN_ANY_CUE
     from core.sentiment import LexicalHead
 
@@ -137,8 +137,9 @@ def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int) -> None:
         en = test.lang == "en"
         test["p"] = np.nan
         cue = en & test.text.str.contains(_EN_ANY_CUE)
-        model, tokenizer = fit_english(train[train.lang == "en"])
-        test.loc[cue, "p"] = english_probabilities(model, tokenizer, test.text[cue].tolist())
+        if not chinese_only:
+            model, tokenizer = fit_english(train[train.lang == "en"])
+            test.loc[cue, "p"] = english_probabilities(model, tokenizer, test.text[cue].tolist())
         test.loc[en & ~cue, "p"] = 0.0
         head_path = Path("/tmp/needlens_request_cv_zh.npz")
         train_chinese(train[train.lang == "zh"], head_path)
@@ -158,11 +159,15 @@ def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int) -> None:
               f"{tp / max(truth.sum(), 1):.3f} |", flush=True)
 
     row("English", en, "patterns", en.rule.to_numpy())
-    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        row("English", en, f"model > {threshold}", en.p.to_numpy() > threshold)
+    if not chinese_only:
+        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            row("English", en, f"model > {threshold}", en.p.to_numpy() > threshold)
     row("Chinese", zh, "patterns", zh.rule.to_numpy())
     for veto in (0.2, 0.3, 0.35, 0.4, 0.5, 0.6):
         row("Chinese", zh, f"patterns, veto below {veto}", zh.rule.to_numpy() & (zh.p.to_numpy() >= veto))
+    for alone in (0.6, 0.7, 0.8, 0.9):  # the head also flags asks the patterns miss, when it is sure
+        row("Chinese", zh, f"patterns, veto below {ZH_VETO}, or the head alone above {alone}",
+            (zh.rule.to_numpy() & (zh.p.to_numpy() >= ZH_VETO)) | (zh.p.to_numpy() > alone))
 
 
 def train_chinese(rows: pd.DataFrame, path: Path) -> None:
@@ -201,11 +206,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument("--cv", type=int, nargs="+", metavar="SET",
                         help="leave-one-set-out cross-validation over these sets (0-based); nothing ships")
+    parser.add_argument("--chinese-only", action="store_true", help="with --cv: the Chinese head's settings only")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     frame = labelled_sets()
     if args.cv:
-        cross_validate(frame, args.cv, args.hold)
+        cross_validate(frame, args.cv, args.hold, args.chinese_only)
         return
     train = frame[frame.set < args.hold]
     newest = args.hold == len(needs.LABEL_SETS) - 1  # what ships; an older hold is an experiment, kept in /tmp
