@@ -37,6 +37,7 @@ from core.sentiment import BundledSentiment, roll_up  # noqa: E402
 from core.store import Store  # noqa: E402
 from core.text import split_snippets  # noqa: E402
 from core.themes import find_themes  # noqa: E402
+from train_zh_encoder import theme_space  # noqa: E402
 
 CACHE = Store("/tmp/needlens_train_cache.duckdb")
 EMBED = CachedEmbedder(load_embedder(BUNDLED_MODEL), CACHE)
@@ -165,7 +166,7 @@ def theme_table() -> None:
                      time.perf_counter() - started))
     k = rows[0][1]
     kmeans = KMeans(k, n_init=4, random_state=0).fit_predict(vectors)
-    rows.append((f"k-means, same embeddings, same k", k, kmeans, 0.0, float("nan"), float("nan"), 0, float("nan")))
+    rows.append(("k-means, same embeddings, same k", k, kmeans, 0.0, float("nan"), float("nan"), 0, float("nan")))
     try:
         from bertopic import BERTopic
         from sklearn.feature_extraction.text import CountVectorizer
@@ -202,11 +203,9 @@ def chinese_table() -> None:
                         (BUNDLED_ZH_LSA, "zh-char-lsa (the LSA it began from; the default before)")):
         embedder = load_embedder(model)
         vectors = embedder.embed(test.text.tolist())
-        direction = BundledSentiment(zh_embedder=embedder).embedding_directions("zh", vectors.shape[1])
-        deflated = vectors - (vectors @ direction.T) @ direction
-        deflated /= np.linalg.norm(deflated, axis=1, keepdims=True) + 1e-12
         for label, space in ((f"{name}: stored vectors", vectors),
-                             (f"{name}: theme space (sentiment direction removed, what need themes cluster)", deflated)):
+                             (f"{name}: theme space (sentiment direction removed, what need themes cluster)",
+                              theme_space(embedder, vectors))):
             scores = [normalized_mutual_info_score(test.cat, KMeans(10, n_init=4, random_state=s).fit_predict(space)) for s in range(3)]
             print(f"| {label} | {np.mean(scores):.3f} | {', '.join(f'{s:.3f}' for s in scores)} |", flush=True)
 

@@ -34,6 +34,7 @@ from core import datasets  # noqa: E402
 from core.config import MODELS_DIR  # noqa: E402
 from core.embed import CharLsaEmbedder  # noqa: E402
 from core.sentiment import BundledSentiment  # noqa: E402
+from core.themes import DeflatedReducer, NoReducer  # noqa: E402
 
 LSA = MODELS_DIR / "zh_char_lsa.npz"
 OUT = MODELS_DIR / "zh_char_ice.npz"
@@ -100,9 +101,9 @@ def nmi(vectors: np.ndarray, cats, seeds=(0, 1, 2)) -> list[float]:
 
 
 def theme_space(embedder: CharLsaEmbedder, vectors: np.ndarray) -> np.ndarray:
-    direction = BundledSentiment(zh_embedder=embedder).embedding_directions("zh", vectors.shape[1])
-    deflated = vectors - (vectors @ direction.T) @ direction
-    return deflated / (np.linalg.norm(deflated, axis=1, keepdims=True) + 1e-12)
+    """What need themes cluster: the vectors with the Chinese sentiment head's direction projected out."""
+    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
+    return DeflatedReducer(direction, NoReducer()).deflate(vectors)
 
 
 def encoder_with(lsa: CharLsaEmbedder, components: np.ndarray) -> CharLsaEmbedder:
