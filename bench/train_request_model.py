@@ -116,7 +116,8 @@ def english_probabilities(model, tokenizer, texts: list[str]) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_only: bool = False) -> None:
+def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_only: bool = False,
+                   oof_path: Path | None = None) -> None:
     """Leave one set out: for each fold set, train on every other set drawn before ``hold`` (which it never reads)
     and score the fold; then precision and recall of the pooled out-of-fold predictions at several English
     thresholds and Chinese veto levels (chinese_only: the Chinese head alone, seconds instead of fine-tunings)."""
@@ -144,6 +145,8 @@ def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_onl
         test["rule"] = test.text.map(is_feature_request)
         pooled.append(test)
     oof = pd.concat(pooled)
+    if oof_path is not None:  # out-of-fold P(request) and pattern hits, to compare decision rules without refitting
+        oof.drop(columns=["text"]).to_csv(oof_path, index=False)
     print("\n| language | out-of-fold snippets | requests | setting | precision | recall |\n|---|---|---|---|---|---|")
     en, zh = oof[oof.lang == "en"], oof[oof.lang == "zh"]
 
@@ -202,11 +205,12 @@ def main() -> None:
     parser.add_argument("--cv", type=int, nargs="+", metavar="SET",
                         help="leave-one-set-out cross-validation over these sets (0-based); nothing ships")
     parser.add_argument("--chinese-only", action="store_true", help="with --cv: the Chinese head's settings only")
+    parser.add_argument("--oof", type=Path, help="with --cv: write the out-of-fold predictions (no text) to this CSV")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     frame = labelled_sets()
     if args.cv:
-        cross_validate(frame, args.cv, args.hold, args.chinese_only)
+        cross_validate(frame, args.cv, args.hold, args.chinese_only, args.oof)
         return
     train = frame[frame.set < args.hold]
     newest = args.hold == len(needs.LABEL_SETS) - 1  # what ships; an older hold is an experiment, kept in /tmp
