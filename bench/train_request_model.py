@@ -59,7 +59,8 @@ from core.config import MODELS_DIR  # noqa: E402
 from core.needs import REQUEST_DIR, ZH_REQUEST_HEAD, is_feature_request, load_request_detector  # noqa: E402
 
 SEED, EPOCHS, BATCH, LR = 0, 4, 16, 4e-5  # max 64 tokens: train_sentiment_encoder.train_step
-THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.4, 0.2, (1, 3), 4.0
+THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.9, 0.2, (1, 3), 4.0
+PATTERN_FLOOR = 0.05  # English: a snippet the patterns flag needs only P(request) > 0.05 (twelfth session, --rules)
 
 
 def labelled_sets() -> pd.DataFrame:
@@ -76,7 +77,7 @@ def train_english(rows: pd.DataFrame, folder: Path) -> None:
 
     model, tokenizer = fit_english(rows)
     export(model.eval(), tokenizer, folder, keep_name="needlens_request_fp32")
-    (folder / "needlens.json").write_text(json.dumps({"threshold": THRESHOLD, "zh_veto": ZH_VETO}, indent=1) + "\n")
+    (folder / "needlens.json").write_text(json.dumps({"threshold": THRESHOLD, "zh_veto": ZH_VETO, "pattern_floor": PATTERN_FLOOR}, indent=1) + "\n")
 
 
 def fit_english(rows: pd.DataFrame):
@@ -168,6 +169,41 @@ def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_onl
             (zh.rule.to_numpy() & (zh.p.to_numpy() >= ZH_VETO)) | (zh.p.to_numpy() > alone))
 
 
+# A Chinese cue list for the head alone (the detector's Chinese counterpart of _EN_ANY_CUE), written before the
+# out-of-fold figures below were read: wish, suggestion, counterfactual, regret and "would be better" words.
+ZH_ANY_CUE = r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善"
+
+
+def compare_rules(oof: pd.DataFrame, frame: pd.DataFrame) -> None:
+    """Decision rules over saved out-of-fold predictions (``--cv ... --oof``), precision / recall per language and
+    pooled: the English model alone at a threshold; the model where the patterns also fire, or alone when it is sure;
+    the Chinese patterns with the head's veto, or the head alone on a snippet with a Chinese cue word."""
+    text = frame.drop_duplicates(["set", "sha1"]).set_index(["set", "sha1"]).text
+    oof = oof.assign(text=[text.get((s, h), "") for s, h in zip(oof.set, oof.sha1)])
+    truth = oof.label.astype(bool).to_numpy()
+    en, p, rule = (oof.lang == "en").to_numpy(), oof.p.to_numpy(), oof.rule.astype(bool).to_numpy()
+    cue = oof.text.str.contains(ZH_ANY_CUE).to_numpy()
+
+    def figures(mask, predicted):
+        tp = int((predicted & truth & mask).sum())
+        return f"{tp / max((predicted & mask).sum(), 1):.3f} / {tp / max((truth & mask).sum(), 1):.3f}"
+
+    english = {f"model > {t}": p > t for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)}
+    english["patterns"] = rule
+    for a in (0.05, 0.1, 0.2, 0.3):
+        for b in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+            english[f"(patterns and model > {a}) or model > {b}"] = (rule & (p > a)) | (p > b)
+    chinese = {f"patterns, veto below {v}": rule & (p >= v) for v in (0.0, 0.1, 0.2, 0.3)}
+    for v in (0.1, 0.2):
+        for b in (0.5, 0.6, 0.7, 0.8, 0.9):
+            chinese[f"(patterns, veto below {v}) or (cue and head > {b})"] = (rule & (p >= v)) | (cue & (p > b))
+    print(f"\n| language | rule | out-of-fold P / R |\n|---|---|---|")
+    for name, predicted in english.items():
+        print(f"| English ({int((truth & en).sum())} requests) | {name} | {figures(en, predicted)} |")
+    for name, predicted in chinese.items():
+        print(f"| Chinese ({int((truth & ~en).sum())} requests) | {name} | {figures(~en, predicted)} |")
+
+
 def train_chinese(rows: pd.DataFrame, path: Path) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -182,14 +218,19 @@ def train_chinese(rows: pd.DataFrame, path: Path) -> None:
 
 
 def score(frame: pd.DataFrame, models_dir: Path, title: str) -> None:
+    from core.needs import RequestDetector
+
     detector = load_request_detector("learned", models_dir)
-    frame = frame.assign(rule=frame.text.map(is_feature_request), learned=detector.flags(frame.text.tolist()))
-    print(f"\n{title}\n| set | language | snippets | requests | rules P / R | learned P / R |\n|---|---|---|---|---|---|")
+    alone = RequestDetector(detector.encoder, detector.zh_head, threshold=0.4, zh_veto=detector.zh_veto)  # until 11
+    frame = frame.assign(rule=frame.text.map(is_feature_request), alone=alone.flags(frame.text.tolist()),
+                         learned=detector.flags(frame.text.tolist()))
+    print(f"\n{title}\n| set | language | snippets | requests | rules P / R | model alone > 0.4 P / R | "
+          f"learned P / R |\n|---|---|---|---|---|---|---|")
     for number, part in frame.groupby("set"):
         for name, rows in (("English", part[part.lang == "en"]), ("Chinese", part[part.lang == "zh"]), ("all", part)):
             truth = rows.label.astype(bool).to_numpy()
             cells = []
-            for column in ("rule", "learned"):
+            for column in ("rule", "alone", "learned"):
                 predicted = rows[column].to_numpy()
                 tp = int((predicted & truth).sum())
                 cells.append(f"{tp / max(predicted.sum(), 1):.3f} / {tp / max(truth.sum(), 1):.3f}")
@@ -206,9 +247,13 @@ def main() -> None:
                         help="leave-one-set-out cross-validation over these sets (0-based); nothing ships")
     parser.add_argument("--chinese-only", action="store_true", help="with --cv: the Chinese head's settings only")
     parser.add_argument("--oof", type=Path, help="with --cv: write the out-of-fold predictions (no text) to this CSV")
+    parser.add_argument("--rules", type=Path, metavar="OOF", help="compare decision rules on saved out-of-fold predictions")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     frame = labelled_sets()
+    if args.rules:
+        compare_rules(pd.read_csv(args.rules), frame)
+        return
     if args.cv:
         cross_validate(frame, args.cv, args.hold, args.chinese_only, args.oof)
         return

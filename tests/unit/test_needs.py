@@ -212,6 +212,19 @@ def test_learned_detector_reads_only_cue_snippets_and_vetoes_chinese_false_alarm
     assert detector.name == "learned"
 
 
+def test_learned_detector_accepts_a_pattern_hit_the_model_does_not_rule_out():
+    from core.needs import RequestDetector
+
+    texts = ["I wish it had a hood", "there should be pockets", "it would be a nice top for spring"]
+    assert is_feature_request(texts[0]) and not is_feature_request(texts[2])
+    # the fake model gives the hood wish 0.1: alone it is not sure enough, with the patterns it clears a 0.05 floor
+    strict = RequestDetector(_FakeEncoder(), threshold=0.5)
+    lenient = RequestDetector(_FakeEncoder(), threshold=0.5, pattern_floor=0.05)
+    assert strict.flags(texts).tolist() == [False, True, False]
+    assert lenient.flags(texts).tolist() == [True, True, False]
+    assert RequestDetector(_FakeEncoder(), threshold=0.5, pattern_floor=0.2).flags(texts).tolist() == [False, True, False]
+
+
 def test_rules_detector_is_the_patterns():
     from core.needs import RequestDetector, load_request_detector
 
