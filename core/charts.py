@@ -5,12 +5,18 @@ text stays in tooltips.
 """
 from __future__ import annotations
 
+import math
+import re
+
 import altair as alt
 import pandas as pd
 
 SENTIMENT_COLORS = alt.Scale(domain=["positive", "neutral", "negative"], range=["#16a34a", "#9ca3af", "#dc2626"])
 DIVERGING = alt.Scale(scheme="redyellowgreen", domain=[-1, 1])
 FONT = "Noto Sans CJK SC, Noto Sans, Arial, sans-serif"  # Chinese labels need a CJK-capable font in exports
+
+
+_CJK_CHAR = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
 def _short(text: str, n: int = 38) -> str:
@@ -66,11 +72,15 @@ def sentiment_timeline(frame: pd.DataFrame, period: str = "week") -> alt.Chart:
 
 def theme_map(frame: pd.DataFrame) -> alt.Chart:
     """Themes in 2-D (similar needs close together), sized by volume, coloured by mean sentiment."""
-    biggest = frame["snippets"].rank(ascending=False, method="first") <= 14  # label the biggest; tooltips show all
-    data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)).where(biggest, ""))
     # positions are scaled to [-1, 1] per language, Chinese themes shifted right beside the English ones: the domain
     # spans every theme, and the margin keeps a label centred on an edge theme inside the plot
     low, high = min(-1.0, float(frame["x"].min())), max(1.0, float(frame["x"].max()))
+    width = int(min(860, 640 * (high - low + 0.6) / 2.6))  # two languages side by side get a wider map
+    # every theme whose label fits is labelled, the biggest first (tooltips name the rest)
+    data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)))
+    shown = _place_labels(data, "x", "y", "short", "snippets", width, 420, x_domain=(low - 0.3, high + 0.3),
+                          y_domain=(-1.15, 1.2))
+    data = pd.concat([data, shown], axis=1)
     points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False),
                 scale=alt.Scale(domain=[low - 0.3, high + 0.3], nice=False)),
@@ -81,10 +91,7 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("sentiment:Q", format=".2f", title="Sentiment"),
                  alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
     )
-    labels = points.mark_text(dy=-14, fontSize=11, font=FONT, color="#111827").encode(text="short:N", size=alt.value(11),
-                                                                                      color=alt.value("#111827"))
-    width = int(min(860, 640 * (high - low + 0.6) / 2.6))  # two languages side by side get a wider map
-    return _base(alt.layer(points, labels).properties(width=width, height=420), "Need theme map",
+    return _base(alt.layer(points, *_label_layers(points, shown)).properties(width=width, height=420), "Need theme map",
                  "Circle size = mentions; colour = mean sentiment (red negative, green positive)")
 
 
@@ -156,6 +163,9 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
     """Search intents: demand (searches) against how well they are served; colour = matched theme sentiment."""
     data = frame.assign(short=frame["label"].map(lambda t: _short(t, 24)),
                         theme_sentiment=frame["theme_sentiment"].fillna(0.0))
+    shown = _place_labels(data, "searches", "click_share", "short", "searches", 620, 380, y_domain=(0.0, 1.0),
+                          point_px=8.5)
+    data = pd.concat([data, shown], axis=1)  # the most searched intent keeps its label
     points = alt.Chart(data).mark_circle(size=220, opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("searches:Q", title="Demand (searches)"),
         y=alt.Y("click_share:Q", title="Served (share of searches with a click)", axis=alt.Axis(format="%"),
@@ -166,9 +176,7 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("zero_result_share:Q", format=".0%", title="Zero results"),
                  alt.Tooltip("theme_sentiment:Q", format=".2f", title="Theme sentiment")],
     )
-    labels = points.mark_text(dy=-14, fontSize=11, font=FONT).encode(text="short:N", color=alt.value("#111827"),
-                                                                      size=alt.value(11))
-    return _base(alt.layer(points, labels).properties(width=620, height=380), "Demand vs satisfaction",
+    return _base(alt.layer(points, *_label_layers(points, shown)).properties(width=620, height=380), "Demand vs satisfaction",
                  "Bottom right: much searched, poorly served — unmet demand")
 
 
@@ -216,37 +224,74 @@ def request_bars(frame: pd.DataFrame) -> alt.Chart:
 
 
 def _labels_that_fit(frame: pd.DataFrame, x: str, y: str, text: str, priority: str, width: int, height: int,
-                     char_px: float = 6.2, line_px: float = 16) -> pd.Series:
+                     char_px: float = 5.9, line_px: float = 16, x_domain: tuple[float, float] | None = None,
+                     y_domain: tuple[float, float] | None = None) -> pd.Series:
     """The label text for points whose label (centred above the point) overlaps no label of a higher-priority point,
     '' for the others (their tooltip still names them): crowded scatter plots stay readable."""
-    def pixels(values: pd.Series, size: int) -> pd.Series:  # Vega-Lite's quantitative scales include zero
-        low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    return _place_labels(frame, x, y, text, priority, width, height, char_px, line_px, x_domain, y_domain,
+                         sides=("above",))["above"]
+
+
+_OFFSET = {"above": 15.0, "below": -16.0}  # label centre relative to its point, pixels up (the text layers' dy)
+
+
+def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str, width: int, height: int,
+                  char_px: float = 5.9, line_px: float = 16, x_domain: tuple[float, float] | None = None,
+                  y_domain: tuple[float, float] | None = None, sides: tuple[str, ...] = ("above", "below"),
+                  point_px: float = 0.0) -> pd.DataFrame:
+    """Where each point's label goes: one column per side holding the label text or ''. Points are taken by
+    priority; a label goes above its point, else below it, where it overlaps no label placed before it (and, with
+    point_px, the radius of equal-sized points, no other point), or is left to the tooltip. A domain left out is
+    Vega-Lite's default for a quantitative scale (the data's range and zero); a CJK character is two Latin wide."""
+    def pixels(values: pd.Series, size: int, domain) -> pd.Series:
+        low, high = domain or (-_nice(-min(float(values.min()), 0.0)), _nice(max(float(values.max()), 0.0)))
         return (values - low) / ((high - low) or 1.0) * size
 
-    px, py = pixels(frame[x], width), pixels(frame[y], height)
-    placed: list[tuple[float, float, float]] = []
-    shown = pd.Series("", index=frame.index, dtype=object)
+    px, py = pixels(frame[x], width, x_domain), pixels(frame[y], height, y_domain)
+    placed: list[tuple[float, float, float, float]] = []  # boxes: centre x, centre y, half width, half height
+    shown = pd.DataFrame("", index=frame.index, columns=list(sides), dtype=object)
     for i in frame.sort_values(priority, ascending=False, kind="stable").index:
-        half = len(frame.at[i, text]) * char_px / 2
-        if all(abs(px[i] - ox) >= half + oh or abs(py[i] - oy) >= line_px for ox, oy, oh in placed):
-            placed.append((px[i], py[i], half))
-            shown[i] = frame.at[i, text]
+        label = str(frame.at[i, text])
+        half = (len(label) + len(_CJK_CHAR.findall(label))) * char_px / 2
+        # a point's circle only meets the glyphs' own height (~12 px at 11 px type), not the spacing between labels
+        obstacles = placed + [(px[j], py[j], point_px, point_px - 2) for j in frame.index if point_px and j != i]
+        for side in sides if label else ():
+            centre = py[i] + _OFFSET[side]
+            if all(abs(px[i] - ox) >= half + ow or abs(centre - oy) >= line_px / 2 + oh for ox, oy, ow, oh in obstacles):
+                placed.append((px[i], centre, half, line_px / 2))
+                shown.at[i, side] = label
+                break
     return shown
+
+
+def _nice(high: float, ticks: int = 10) -> float:
+    """The top of Vega-Lite's "nice" domain for [0, high]: rounded up to its tick step (1, 2 or 5 x 10^k)."""
+    if high <= 0:
+        return high
+    raw = high / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = power * next(m for limit, m in ((7.07, 10), (3.16, 5), (1.41, 2), (0.0, 1)) if raw / power >= limit)
+    return math.ceil(high / step) * step
+
+
+def _label_layers(points: alt.Chart, shown: pd.DataFrame) -> list[alt.Chart]:
+    """Text layers for _place_labels' columns: each side's labels at its offset from the point."""
+    return [points.mark_text(dy=-_OFFSET[side], fontSize=11, font=FONT).encode(
+        text=f"{side}:N", color=alt.value("#111827"), size=alt.value(11)) for side in shown.columns]
 
 
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     """Rating drivers: impact of complaints on stars against how many reviews complain. Where labels would overlap,
-    the driver that lifts the rating most keeps its label."""
+    the driver that lifts the rating most is labelled first (above its point, else below)."""
     data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: f["theme"].map(lambda t: _short(t, 24)))
-    data = data.assign(short=_labels_that_fit(data, "negative_share", "negative_effect", "short", "lift_if_fixed",
-                                              600, 360))
+    shown = _place_labels(data, "negative_share", "negative_effect", "short", "lift_if_fixed", 600, 360, point_px=7.5)
+    data = pd.concat([data, shown], axis=1)
     points = alt.Chart(data).mark_circle(size=180, color="#dc2626", opacity=0.8).encode(
         x=alt.X("negative_share:Q", title="Share of reviews with this complaint", axis=alt.Axis(format="%")),
         y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)"),
         tooltip=[alt.Tooltip("theme:N"), alt.Tooltip("negative_effect:Q", format="+.2f"),
                  alt.Tooltip("lift_if_fixed:Q", format=".2f", title="Lift if fixed"), "explanation:N"])
-    labels = points.mark_text(dy=-12, fontSize=11, font=FONT).encode(text="short:N", color=alt.value("#111827"))
-    return _base(alt.layer(points, labels).properties(width=600, height=360), "Rating drivers",
+    return _base(alt.layer(points, *_label_layers(points, shown)).properties(width=600, height=360), "Rating drivers",
                  "Lower = costs more stars; further right = more reviews affected")
 
 

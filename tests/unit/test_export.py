@@ -91,6 +91,38 @@ def test_crowded_scatter_labels_keep_the_most_important_and_never_overlap():
     assert shown.tolist() == ["", "fabric pills", "colours", "zipper"]
 
 
+def test_a_chinese_label_takes_twice_the_room_of_as_many_latin_letters():
+    from core.charts import _labels_that_fit
+
+    # 50 px apart at 600 px wide: 6 Latin letters (~37 px) fit beside each other, 6 CJK characters (~74 px) do not
+    frame = pd.DataFrame({"x": [0.0, 50.0, 300.0, 350.0], "y": [1.0] * 4, "label": ["abcdef", "ghijkl", "质量很好耐用", "尺码偏小一号"],
+                          "n": [4, 3, 2, 1]})
+    shown = _labels_that_fit(frame, "x", "y", "label", "n", 600, 100, x_domain=(0.0, 600.0))
+    assert shown.tolist() == ["abcdef", "ghijkl", "质量很好耐用", ""]
+
+
+def test_theme_map_and_demand_chart_label_what_fits_biggest_first():
+    from core.charts import demand_vs_satisfaction, theme_map
+
+    def text(chart, side="above"):
+        return [row[side] for row in chart.to_dict()["datasets"].popitem()[1]]
+
+    # 20 themes on a spread grid: all labelled above (no more cap of 14); two on one spot: the bigger above, the
+    # other below; a third on that spot only in its tooltip
+    grid = pd.DataFrame({"x": [-0.9 + 0.45 * (i % 5) for i in range(20)], "y": [-0.9 + 0.6 * (i // 5) for i in range(20)],
+                         "label": [f"need {i}" for i in range(20)], "snippets": list(range(100, 80, -1)),
+                         "sentiment": [0.1] * 20, "negative_share": [0.2] * 20})
+    assert all(text(theme_map(grid)))
+    stacked = pd.concat([grid.head(3).assign(x=0.0, y=0.0), grid.iloc[5:7]], ignore_index=True)
+    assert text(theme_map(stacked)) == ["need 0", "", "", "need 5", "need 6"]
+    assert text(theme_map(stacked), "below") == ["", "need 1", "", "", ""]
+    intents = pd.DataFrame({"label": ["earbuds", "wireless earbuds", "coffee maker"], "theme": ["battery"] * 3,
+                            "searches": [340, 345, 920], "click_share": [0.66, 0.67, 0.44], "zero_result_share": [0.0] * 3,
+                            "theme_sentiment": [0.1, None, 0.9]})
+    assert text(demand_vs_satisfaction(intents)) == ["", "wireless earbuds", "coffee maker"]
+    assert text(demand_vs_satisfaction(intents), "below") == ["earbuds", "", ""]
+
+
 def test_theme_map_spans_both_languages_themes():
     # Chinese themes sit right of the English ones (x shifted by 2.6): a fixed [-1.3, 1.3] domain drew them over the
     # legend, outside the plot, on the bilingual demo workspace.
