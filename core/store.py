@@ -848,12 +848,18 @@ class Store:
             WHERE {where} AND r.rating IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params * 2)
 
     def quotes(self, polarity: str, filters=None, limit: int = 8) -> pd.DataFrame:
-        """The most clearly negative (or positive) snippets, one per theme first, with their context."""
+        """The most clearly negative (or positive) snippets, one per theme first, with their context. Feature
+        requests are left out ("希望有保温功能" scored positive is a wish, not praise; requests have their own list):
+        each theme's ten best candidates are checked, so the flag is read for a few rows, not every snippet."""
         facts, params = self._snippet_facts(filters)
         order = "score ASC" if polarity == "negative" else "score DESC"
         return self.query_df(f"""{facts},
-            ranked AS (SELECT *, row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) AS k
-                       FROM facts WHERE sentiment = ?),
+            best AS (SELECT * FROM facts WHERE sentiment = ?
+                     QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) <= 10),
+            ranked AS (SELECT best.*, row_number() OVER (PARTITION BY best.dataset_id, best.theme_id
+                                                         ORDER BY best.{order}, best.snippet_id) AS k
+                       FROM best JOIN snippets s ON s.dataset_id = best.dataset_id AND s.snippet_id = best.snippet_id
+                       WHERE NOT coalesce(s.is_request, FALSE)),
             top AS (SELECT * FROM ranked ORDER BY k, {order}, dataset_id, snippet_id LIMIT {int(limit)})
             SELECT top.label AS theme, sn.text AS quote, round(top.score, 2) AS score, top.product, top.category,
                    top.rating, CAST(top.date AS DATE) AS date

@@ -168,3 +168,24 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
         pd.testing.assert_frame_equal(store.theme_table(Filters(langs=("zh",))), expected)
     finally:
         store.close()
+
+
+def test_praise_and_complaint_quotes_leave_out_feature_requests(tmp_path, analysed):
+    import shutil
+
+    analysed.cursor().execute("CHECKPOINT")
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(analysed.path, path)
+    store = Store(path)
+    try:
+        for polarity in ("positive", "negative"):
+            before = store.quotes(polarity)
+            first = before.iloc[0]
+            # the top quote (every snippet with its text, in the templated demo) turns out to be a wish: other
+            # snippets fill the list instead
+            store.cursor().execute("UPDATE snippets SET is_request = TRUE WHERE text = ?", [first["quote"]])
+            after = store.quotes(polarity)
+            assert first["quote"] not in set(after["quote"]) and len(after) == len(before)
+            assert (after["score"] > 0).all() if polarity == "positive" else (after["score"] < 0).all()
+    finally:
+        store.close()
