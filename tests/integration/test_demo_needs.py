@@ -37,3 +37,18 @@ def test_planted_wishes_are_grouped(demo):
 def test_backlog_puts_a_planted_complaint_first(demo):
     top = " ".join(backlog(demo).head(4)["need"])
     assert any(w in top for w in ("battery", "size", "fit", "damag", "packag", "weeks", "stopped", "尺码", "电池"))
+
+
+def test_planted_english_needs_get_themes_of_their_own(demo):
+    # plain k-means cut the demo's big needs (shipping, value, quality: ~860 snippets each) into parts and put
+    # battery life, sizing and ease of use (~150 each) into one theme; over-clustering then merging keeps them apart
+    rows = demo.query_df("SELECT text, theme_id FROM snippets WHERE theme_id >= 0")
+
+    def theme_of(*phrases):
+        hits = rows[rows.text.str.contains("|".join(phrases), regex=True)]
+        return hits.theme_id.mode().iloc[0], (hits.theme_id == hits.theme_id.mode().iloc[0]).mean()
+
+    battery, share_b = theme_of("Battery", "battery", "one charge")
+    sizing, share_s = theme_of("runs small", "Sizing is way off", "true to size", "usual size")
+    shipping, _ = theme_of("packag", "crushed", "Delivery took")
+    assert len({battery, sizing, shipping}) == 3 and share_b > 0.8 and share_s > 0.8

@@ -1,6 +1,6 @@
 import numpy as np
 from sklearn.datasets import make_blobs
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from core.config import ThemeSettings
 from core.themes import AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes, is_generic, theme_label
@@ -14,6 +14,20 @@ def test_auto_kmeans_finds_the_planted_number_of_groups():
     x, y = make_blobs(600, n_features=20, centers=7, cluster_std=0.6, random_state=3)
     labels = AutoKMeans(min_k=3, max_k=12, seed=1).fit_predict(_unit(x))
     assert len(set(labels)) == 7 and adjusted_rand_score(y, labels) > 0.95
+
+
+def test_themes_may_differ_in_size_a_big_need_is_not_cut_up_to_lump_small_ones_together():
+    # three broad needs of 900 snippets and four tight ones of 60 (the bundled demo's shape: shipping vs sizing)
+    rng = np.random.default_rng(0)
+    centres = _unit(rng.normal(size=(7, 24)))
+    sizes, spread = [900, 900, 900, 60, 60, 60, 60], [0.3, 0.3, 0.3, 0.1, 0.1, 0.1, 0.1]
+    x = _unit(np.vstack([c + s * 3 * rng.normal(size=(n, 24)) / np.sqrt(24) for c, n, s in zip(centres, sizes, spread)]))
+    y = np.repeat(np.arange(7), sizes)
+    small = y >= 3
+    merged = AutoKMeans(min_k=7, max_k=7, seed=1).fit_predict(x)  # over-cluster, then merge (the default)
+    plain = AutoKMeans(min_k=7, max_k=7, seed=1, over=1).fit_predict(x)
+    assert normalized_mutual_info_score(y, merged) > 0.97 and normalized_mutual_info_score(y[small], merged[small]) == 1.0
+    assert normalized_mutual_info_score(y, plain) < 0.95  # plain k-means splits a broad need, merges small ones
 
 
 def test_same_input_same_themes():
