@@ -1,6 +1,7 @@
 """Insight quality against the usual tools, on held-out rows of the shared datasets (first version).
 
     python bench/quality.py            # everything below; prints Markdown tables
+    python bench/quality.py themes     # one table (sentiment, aspects, themes, chinese)
 
 Held-out rows: core.datasets.is_test (sha1("needlens:" + text) % 10 == 0), never used to train the bundled models.
 Sentiment: balanced accuracy and macro-F1 on polar reviews (rating >= 4 vs <= 2; Chinese label), NeedLens's bundled
@@ -211,8 +212,7 @@ def chinese_table() -> None:
 
 if __name__ == "__main__":
     started = time.perf_counter()
-    sentiment_table()
-    aspect_table()
-    theme_table()
-    chinese_table()
+    tables = {"sentiment": sentiment_table, "aspects": aspect_table, "themes": theme_table, "chinese": chinese_table}
+    for name in sys.argv[1:] or tables:  # e.g. `python bench/quality.py themes` for one table
+        tables[name]()
     print(f"\n(bench/quality.py ran in {time.perf_counter() - started:.0f}s)")
