@@ -1,5 +1,6 @@
 """Stored dashboard views: every unfiltered view round-trips exactly, is keyed on the data version, and never pickles."""
 import math
+import shutil
 
 import pandas as pd
 import pytest
@@ -15,6 +16,21 @@ def analysed(tmp_path_factory):
     store = Store(tmp_path_factory.mktemp("views") / "ws.duckdb")
     analyse_demo(store)
     views.materialize(store)
+    yield store
+    store.close()
+
+
+def copied(analysed: Store, tmp_path, name: str = "copy.duckdb"):
+    """The path of a private copy of the analysed workspace, for a test that edits or downgrades it."""
+    analysed.cursor().execute("CHECKPOINT")
+    path = tmp_path / name
+    shutil.copy(analysed.path, path)
+    return path
+
+
+@pytest.fixture
+def workspace_copy(tmp_path, analysed):
+    store = Store(copied(analysed, tmp_path))
     yield store
     store.close()
 
@@ -50,27 +66,19 @@ def test_a_filtered_call_or_another_version_is_not_served(analysed):
     assert views.stored(analysed, "overview", version, (Filters(),)) is not views.MISSING
 
 
-def test_an_edit_makes_stored_views_stale_and_a_late_write_is_discarded(tmp_path, analysed):
-    import shutil
-
-    analysed.cursor().execute("CHECKPOINT")
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(analysed.path, path)
-    store = Store(path)
-    try:
-        version = store.data_version()
-        themes = store.theme_table()
-        store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed by the PM")
-        # the edit bumped the version: nothing stored is served, and pages compute the renamed label
-        assert views.stored(store, "theme_table", store.data_version(), (Filters(),)) is views.MISSING
-        assert "Renamed by the PM" in set(views.cached(store, "theme_table", Filters())["label"])
-        # views computed before the edit are not written after it
-        assert not store.put_views([("k", version, "json", b"1")], version)
-        views.materialize(store)
-        fresh = views.stored(store, "theme_table", store.data_version(), (Filters(),))
-        assert "Renamed by the PM" in set(fresh["label"])
-    finally:
-        store.close()
+def test_an_edit_makes_stored_views_stale_and_a_late_write_is_discarded(workspace_copy):
+    store = workspace_copy
+    version = store.data_version()
+    themes = store.theme_table()
+    store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed by the PM")
+    # the edit bumped the version: nothing stored is served, and pages compute the renamed label
+    assert views.stored(store, "theme_table", store.data_version(), (Filters(),)) is views.MISSING
+    assert "Renamed by the PM" in set(views.cached(store, "theme_table", Filters())["label"])
+    # views computed before the edit are not written after it
+    assert not store.put_views([("k", version, "json", b"1")], version)
+    views.materialize(store)
+    fresh = views.stored(store, "theme_table", store.data_version(), (Filters(),))
+    assert "Renamed by the PM" in set(fresh["label"])
 
 
 def test_stored_views_are_data_not_code():
@@ -86,69 +94,57 @@ def test_stored_views_are_data_not_code():
         views.decode("pickle", b"\x80\x04")
 
 
-def test_facts_table_gives_the_join_s_aggregates_and_follows_edits(tmp_path, analysed, monkeypatch):
+def test_facts_table_gives_the_join_s_aggregates_and_follows_edits(workspace_copy, monkeypatch):
     # Filtered aggregates read the snippet_facts table the writer rebuilds after each commit; until it is rebuilt
     # they join the tables. Both must give the same results, and an edit (new data version) must never read old facts.
-    import shutil
+    store = workspace_copy
+    zh = Filters(langs=("zh",))
+    calls = [("theme_table", (zh,)), ("need_type_table", (zh,)), ("quotes", ("negative", zh)),
+             ("quotes", ("positive", Filters())), ("facet_theme_matrix", ("product", zh)), ("drivers", (zh,)),
+             ("backlog", (zh,)), ("requests", (zh,)), ("emerging", (zh, 21)), ("theme_table", (Filters(),)),
+             ("theme_table", (Filters(langs=("xx",)),)), ("drivers", (Filters(rating_min=4.5),))]
+    first = store.theme_table(zh).iloc[0]  # evidence reads hidden themes too
+    calls.append(("theme_snippets", (int(first.dataset_id), int(first.theme_id), zh, None, None)))
+    assert store.facts_current()  # materialize rebuilt them
 
-    analysed.cursor().execute("CHECKPOINT")
-    path = tmp_path / "facts.duckdb"
-    shutil.copy(analysed.path, path)
-    store = Store(path)
-    try:
-        zh = Filters(langs=("zh",))
-        calls = [("theme_table", (zh,)), ("need_type_table", (zh,)), ("quotes", ("negative", zh)),
-                 ("quotes", ("positive", Filters())), ("facet_theme_matrix", ("product", zh)), ("drivers", (zh,)),
-                 ("backlog", (zh,)), ("requests", (zh,)), ("emerging", (zh, 21)), ("theme_table", (Filters(),)),
-                 ("theme_table", (Filters(langs=("xx",)),)), ("drivers", (Filters(rating_min=4.5),))]
-        first = store.theme_table(zh).iloc[0]  # evidence reads hidden themes too
-        calls.append(("theme_snippets", (int(first.dataset_id), int(first.theme_id), zh, None, None)))
-        assert store.facts_current()  # materialize rebuilt them
+    def same_either_way():
+        assert store.flag_groups(zh) is not None  # distinct counts and drivers come from the review flags
+        from_table = [views.compute(store, name, *args) for name, args in calls]
+        with monkeypatch.context() as patch:
+            patch.setattr(Store, "facts_current", lambda self: False)
+            assert store.flag_groups(zh) is None
+            joined = [views.compute(store, name, *args) for name, args in calls]
+        for (name, _), a, b in zip(calls, joined, from_table):
+            pd.testing.assert_frame_equal(a, b, obj=name)
 
-        def same_either_way():
-            assert store.flag_groups(zh) is not None  # distinct counts and drivers come from the review flags
-            from_table = [views.compute(store, name, *args) for name, args in calls]
-            with monkeypatch.context() as patch:
-                patch.setattr(Store, "facts_current", lambda self: False)
-                assert store.flag_groups(zh) is None
-                joined = [views.compute(store, name, *args) for name, args in calls]
-            for (name, _), a, b in zip(calls, joined, from_table):
-                pd.testing.assert_frame_equal(a, b, obj=name)
+    same_either_way()
+    # merges (two raw flags of one review become one effective theme) and a hidden theme, after a rebuild
+    zh_themes = store.theme_table(zh)
+    dataset, ids = int(zh_themes.dataset_id[0]), [int(t) for t in zh_themes.theme_id[:4]]
+    assert len(ids) == 4 and (zh_themes.dataset_id[:4] == dataset).all()
+    store.edit_theme(dataset, ids[1], merged_into=ids[0])
+    store.edit_theme(dataset, ids[2], merged_into=ids[0])
+    store.edit_theme(dataset, ids[3], hidden=True)
+    assert store.refresh_facts()
+    same_either_way()
 
-        same_either_way()
-        # merges (two raw flags of one review become one effective theme) and a hidden theme, after a rebuild
-        zh_themes = store.theme_table(zh)
-        dataset, ids = int(zh_themes.dataset_id[0]), [int(t) for t in zh_themes.theme_id[:4]]
-        assert len(ids) == 4 and (zh_themes.dataset_id[:4] == dataset).all()
-        store.edit_theme(dataset, ids[1], merged_into=ids[0])
-        store.edit_theme(dataset, ids[2], merged_into=ids[0])
-        store.edit_theme(dataset, ids[3], hidden=True)
-        assert store.refresh_facts()
-        same_either_way()
-
-        themes = store.theme_table(zh)
-        store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed after the rebuild")
-        assert not store.facts_current()  # the edit moved the data version on: the join serves
-        assert "Renamed after the rebuild" in set(store.theme_table(zh)["label"])
-        assert store.refresh_facts() and store.facts_current() and not store.refresh_facts()
-        assert "Renamed after the rebuild" in set(store.theme_table(zh)["label"])  # labels join at query time
-        dataset = int(themes.dataset_id[0])
-        store.delete_dataset(dataset)  # deleted rows leave the facts in the same transaction
-        assert not store.scalar("SELECT count(*) FROM snippet_facts WHERE dataset_id = ?", [dataset])
-    finally:
-        store.close()
+    themes = store.theme_table(zh)
+    store.edit_theme(int(themes.dataset_id[0]), int(themes.theme_id[0]), label="Renamed after the rebuild")
+    assert not store.facts_current()  # the edit moved the data version on: the join serves
+    assert "Renamed after the rebuild" in set(store.theme_table(zh)["label"])
+    assert store.refresh_facts() and store.facts_current() and not store.refresh_facts()
+    assert "Renamed after the rebuild" in set(store.theme_table(zh)["label"])  # labels join at query time
+    dataset = int(themes.dataset_id[0])
+    store.delete_dataset(dataset)  # deleted rows leave the facts in the same transaction
+    assert not store.scalar("SELECT count(*) FROM snippet_facts WHERE dataset_id = ?", [dataset])
 
 
 def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analysed):
     # A schema-9 workspace (facts current, no review flags) opened by this version: migrated, and its derived facts
     # rebuilt at once, so a filtered page reads the flags without waiting for the next commit.
-    import shutil
-
     import duckdb
 
-    analysed.cursor().execute("CHECKPOINT")
-    path = tmp_path / "v9.duckdb"
-    shutil.copy(analysed.path, path)
+    path = copied(analysed, tmp_path, "v9.duckdb")
     con = duckdb.connect(str(path))
     con.execute("DROP TABLE review_flags")
     con.execute("ALTER TABLE reviews DROP COLUMN document_score")  # schema 11's columns
@@ -170,22 +166,14 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
         store.close()
 
 
-def test_praise_and_complaint_quotes_leave_out_feature_requests(tmp_path, analysed):
-    import shutil
-
-    analysed.cursor().execute("CHECKPOINT")
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(analysed.path, path)
-    store = Store(path)
-    try:
-        for polarity in ("positive", "negative"):
-            before = store.quotes(polarity)
-            first = before.iloc[0]
-            # the top quote (every snippet with its text, in the templated demo) turns out to be a wish: other
-            # snippets fill the list instead
-            store.cursor().execute("UPDATE snippets SET is_request = TRUE WHERE text = ?", [first["quote"]])
-            after = store.quotes(polarity)
-            assert first["quote"] not in set(after["quote"]) and len(after) == len(before)
-            assert (after["score"] > 0).all() if polarity == "positive" else (after["score"] < 0).all()
-    finally:
-        store.close()
+def test_praise_and_complaint_quotes_leave_out_feature_requests(workspace_copy):
+    store = workspace_copy
+    for polarity in ("positive", "negative"):
+        before = store.quotes(polarity)
+        first = before.iloc[0]
+        # the top quote (every snippet with its text, in the templated demo) turns out to be a wish: other
+        # snippets fill the list instead
+        store.cursor().execute("UPDATE snippets SET is_request = TRUE WHERE text = ?", [first["quote"]])
+        after = store.quotes(polarity)
+        assert first["quote"] not in set(after["quote"]) and len(after) == len(before)
+        assert (after["score"] > 0).all() if polarity == "positive" else (after["score"] < 0).all()
