@@ -223,15 +223,6 @@ def request_bars(frame: pd.DataFrame) -> alt.Chart:
     return _base(chart, "Most requested features and wishes", "Requests grouped by what they ask for")
 
 
-def _labels_that_fit(frame: pd.DataFrame, x: str, y: str, text: str, priority: str, width: int, height: int,
-                     char_px: float = 5.9, line_px: float = 16, x_domain: tuple[float, float] | None = None,
-                     y_domain: tuple[float, float] | None = None) -> pd.Series:
-    """The label text for points whose label (centred above the point) overlaps no label of a higher-priority point,
-    '' for the others (their tooltip still names them): crowded scatter plots stay readable."""
-    return _place_labels(frame, x, y, text, priority, width, height, char_px, line_px, x_domain, y_domain,
-                         sides=("above",))["above"]
-
-
 _OFFSET = {"above": 15.0, "below": -16.0}  # label centre relative to its point, pixels up (the text layers' dy)
 
 
@@ -249,12 +240,13 @@ def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str,
 
     px, py = pixels(frame[x], width, x_domain), pixels(frame[y], height, y_domain)
     placed: list[tuple[float, float, float, float]] = []  # boxes: centre x, centre y, half width, half height
+    # a point's circle only meets the glyphs' own height (~12 px at 11 px type), not the spacing between labels
+    points = {j: (px[j], py[j], point_px, point_px - 2) for j in frame.index} if point_px else {}
     shown = pd.DataFrame("", index=frame.index, columns=list(sides), dtype=object)
     for i in frame.sort_values(priority, ascending=False, kind="stable").index:
         label = str(frame.at[i, text])
         half = (len(label) + len(_CJK_CHAR.findall(label))) * char_px / 2
-        # a point's circle only meets the glyphs' own height (~12 px at 11 px type), not the spacing between labels
-        obstacles = placed + [(px[j], py[j], point_px, point_px - 2) for j in frame.index if point_px and j != i]
+        obstacles = placed + [box for j, box in points.items() if j != i]
         for side in sides if label else ():
             centre = py[i] + _OFFSET[side]
             if all(abs(px[i] - ox) >= half + ow or abs(centre - oy) >= line_px / 2 + oh for ox, oy, ow, oh in obstacles):

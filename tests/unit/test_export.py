@@ -82,22 +82,22 @@ def test_xlsx_keeps_types_and_continues_on_a_new_sheet_past_excels_row_limit(mon
 
 
 def test_crowded_scatter_labels_keep_the_most_important_and_never_overlap():
-    from core.charts import _labels_that_fit
+    from core.charts import _place_labels
 
     frame = pd.DataFrame({"x": [0.10, 0.101, 0.50, 0.90], "y": [-0.5, -0.5, -0.5, -0.9],
                           "label": ["fit / sizing", "fabric pills", "colours", "zipper"], "lift": [0.02, 0.09, 0.01, 0.05]})
-    shown = _labels_that_fit(frame, "x", "y", "label", "lift", 600, 360)
+    shown = _place_labels(frame, "x", "y", "label", "lift", 600, 360, sides=("above",))["above"]
     # the two stacked points: only the bigger lift is labelled; points apart keep theirs
     assert shown.tolist() == ["", "fabric pills", "colours", "zipper"]
 
 
 def test_a_chinese_label_takes_twice_the_room_of_as_many_latin_letters():
-    from core.charts import _labels_that_fit
+    from core.charts import _place_labels
 
     # 50 px apart at 600 px wide: 6 Latin letters (~37 px) fit beside each other, 6 CJK characters (~74 px) do not
     frame = pd.DataFrame({"x": [0.0, 50.0, 300.0, 350.0], "y": [1.0] * 4, "label": ["abcdef", "ghijkl", "质量很好耐用", "尺码偏小一号"],
                           "n": [4, 3, 2, 1]})
-    shown = _labels_that_fit(frame, "x", "y", "label", "n", 600, 100, x_domain=(0.0, 600.0))
+    shown = _place_labels(frame, "x", "y", "label", "n", 600, 100, x_domain=(0.0, 600.0), sides=("above",))["above"]
     assert shown.tolist() == ["abcdef", "ghijkl", "质量很好耐用", ""]
 
 
