@@ -335,8 +335,9 @@ def is_feature_request(text: str) -> bool:
 # asks phrased as statements ("it needs instructions", "there should be a functional zipper") and counterfactuals in
 # new words. The model decides alone when it is sure (P > 0.9); where the patterns also fire it only has to clear 0.05
 # (chosen by cross-validation over held-out sets 8-11: out-of-fold 0.856 / 0.868 against 0.812 / 0.868 for the model
-# alone at 0.4: sure "would / should / need" statements that ask nothing were its false alarms). Chinese: the patterns, with a character 1-3 gram logistic regression vetoing their false alarms (wishes
-# that ask nothing of the seller: "希望以后还能入住此酒店"); MiniLM's vocabulary has no Chinese.
+# alone at 0.4: sure "would / should / need" statements that ask nothing were its false alarms). Chinese: the
+# patterns, with a character 1-3 gram logistic regression vetoing their false alarms (wishes that ask nothing of the
+# seller: "希望以后还能入住此酒店"); MiniLM's vocabulary has no Chinese.
 REQUEST_DIR = "en_request"
 ZH_REQUEST_HEAD = "zh_request.npz"
 
