@@ -38,6 +38,9 @@ Twelfth session: held-out 12 drawn and labelled first; `--cv 8 9 10 11 --hold 12
 predictions and `--rules F` compared decision rules on them: the model alone at 0.4 gave 0.812 / 0.868, the patterns
 as evidence (flag a pattern hit unless P < 0.05, otherwise only P > 0.9) 0.856 / 0.868, kept; the Chinese veto stays
 at 0.2. Retrained on the twelve earlier sets, scored once on held-out 12 (bench/RESULTS.md).
+
+Thirteenth session: no setting changed; held-out 13 and 14 scored the twelfth session's models, then the default run
+retrained them on every set but held-out 14 and scored it (bench/RESULTS.md).
 """
 from __future__ import annotations
 
