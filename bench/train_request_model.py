@@ -40,7 +40,8 @@ as evidence (flag a pattern hit unless P < 0.05, otherwise only P > 0.9) 0.856 /
 at 0.2. Retrained on the twelve earlier sets, scored once on held-out 12 (bench/RESULTS.md).
 
 Thirteenth session: no setting changed; held-out 13 and 14 scored the twelfth session's models, then the default run
-retrained them on every set but held-out 14 and scored it (bench/RESULTS.md).
+retrained them on every set but held-out 14 and scored it; after the Chinese patterns' eleventh revision the default
+run retrained them on sets 1-14 and scored the fresh held-out 15 (bench/RESULTS.md).
 """
 from __future__ import annotations
 
