@@ -54,6 +54,9 @@ def test_request_phrases_group_by_content_not_wording():
     assert requested_thing("if they were made out of linen they would be perfect.") == "linen"
     assert requested_thing("please make more! !") == "more like this"
     assert requested_thing("要是有Type-C接口就好了。") == requested_thing("建议增加Type-C接口。") == "Type-C接口"
+    # the bundled demo's "希望下次能出收纳盒的版本" had a group of its own beside "希望有收纳盒"
+    assert requested_thing("希望下次能出收纳盒的版本。") == requested_thing("希望有收纳盒。") == "收纳盒"
+    assert requested_thing("希望出新版本") == "新版本"
     frame = pd.DataFrame({"text": asks + ["would be perfect if it had pockets.", "wish it had pockets"],
                           "lang": "en", "product": "P", "review_id": list("abcdefg")})
     groups = group_requests(frame)
