@@ -455,7 +455,8 @@ _EN_ASK = re.compile(
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
 _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|to\s+(?:cover|"
-                     r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead)\b")
+                     r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
+                     r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time)\b")
 _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
                         r"of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|of\s+the\s+same|"
                         r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|please|retailer|keep\s+making|keep|"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -137,7 +138,8 @@ def english_review(rng: random.Random, category: str, product: str) -> tuple[str
         sentences.append(_fill(rng.choice(negatives if negative else positives), rng))
         polarity.append(-1 if negative else 1)
     if rng.random() < 0.12:
-        sentences.append(rng.choice(EN_WISHES).format(f=rng.choice(FEATURES[category])))
+        wish = rng.choice(EN_WISHES).format(f=rng.choice(FEATURES[category]))
+        sentences.append(re.sub(r"\ba (?=[aeiou])", "an ", wish))  # "an inside pocket"
     rating = _rating(rng, polarity)
     return " ".join(s for s in sentences if s).strip(), rating, chosen[0]
 

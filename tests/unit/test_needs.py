@@ -53,6 +53,7 @@ def test_request_phrases_group_by_content_not_wording():
     assert requested_thing("i wish the neckline wasn't so matronly.") == "less matronly"
     assert requested_thing("if they were made out of linen they would be perfect.") == "linen"
     assert requested_thing("please make more! !") == "more like this"
+    assert requested_thing("Please add a USB-C port in the next version.") == "usb-c port"  # the bundled demo's wording
     assert requested_thing("要是有Type-C接口就好了。") == requested_thing("建议增加Type-C接口。") == "Type-C接口"
     # the bundled demo's "希望下次能出收纳盒的版本" had a group of its own beside "希望有收纳盒"
     assert requested_thing("希望下次能出收纳盒的版本。") == requested_thing("希望有收纳盒。") == "收纳盒"
