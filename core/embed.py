@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, runtime_checkable
@@ -219,12 +220,23 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+# One model load at a time per process: an analysis thread and the pages of other sessions may load models at once,
+# and a load racing another one's lazy imports failed once under tests/app/test_load.py ("could not load embedding
+# model"); a failed load is retried once, after the other finished, before it is reported.
+_LOAD_LOCK = threading.Lock()
+
+
 def _load_sentence_transformer(model: str, device: str):
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(model)
     try:
-        return SentenceTransformer(path, device=device)
+        with _LOAD_LOCK:
+            try:
+                return SentenceTransformer(path, device=device)
+            except Exception as first:  # noqa: BLE001  (retried once; the second failure is the one reported)
+                log.warning("loading embedding model %r failed (%s: %s); retrying once", model, type(first).__name__, first)
+                return SentenceTransformer(path, device=device)
     except Exception as exc:  # hub errors, missing files, bad configs all land here
         where = "local path" if Path(path).exists() else "Hugging Face id (needs internet the first time)"
         raise ModelError(
