@@ -220,9 +220,10 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-# One model load at a time per process: an analysis thread and the pages of other sessions may load models at once,
-# and a load racing another one's lazy imports failed once under tests/app/test_load.py ("could not load embedding
-# model"); a failed load is retried once, after the other finished, before it is reported.
+# One sentence-transformers load at a time per process: an analysis thread and other sessions' pages may load at
+# once. A load failed once under tests/app/test_load.py ("could not load embedding model") and passed on every rerun;
+# a race between concurrent loads is the suspected cause, not a proven one, so a failed load is also retried once
+# before it is reported.
 _LOAD_LOCK = threading.Lock()
 
 

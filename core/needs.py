@@ -480,7 +480,7 @@ def requested_thing(text: str) -> str:
         thing = re.sub(r"(?:就好了?|就更好了?|就完美了?|就行了?|会更好|更好|的话|就)+$", "", match.group(1))
         thing = thing.strip("的了吧啊呢。！!,.，") or match.group(1)
         # "希望下次能出保温功能的版本" asks for the same thing as "希望有保温功能": a version with it
-        bare = re.sub(r"的?(?:版本|款式|型号)$", "", thing)
+        bare = re.sub(r"的(?:版本|款式|型号)$", "", thing)  # "更多款式" stays: the styles are the ask
         return bare if len(bare) >= 2 else thing
     lowered = re.sub(r"[\"*“”]", "", text.lower())
     for match in _EN_ASK.finditer(lowered):

@@ -29,7 +29,9 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # bump when a stored view's shape or meaning changes (2: quotes leave out requests; 3: Chinese "……的版本" requests join their thing): older rows are ignored
+# bump when a stored view's shape or meaning changes: older rows are ignored (2: quotes leave out requests; 3: a
+# Chinese "……的版本" request joins the group asking for the thing itself)
+FORMAT = 3
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

@@ -58,6 +58,7 @@ def test_request_phrases_group_by_content_not_wording():
     # the bundled demo's "希望下次能出收纳盒的版本" had a group of its own beside "希望有收纳盒"
     assert requested_thing("希望下次能出收纳盒的版本。") == requested_thing("希望有收纳盒。") == "收纳盒"
     assert requested_thing("希望出新版本") == "新版本"
+    assert requested_thing("希望有更多款式") == "更多款式"
     frame = pd.DataFrame({"text": asks + ["would be perfect if it had pockets.", "wish it had pockets"],
                           "lang": "en", "product": "P", "review_id": list("abcdefg")})
     groups = group_requests(frame)
