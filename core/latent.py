@@ -72,8 +72,10 @@ def emerging_issues(store: Store, filters: Filters | None = None, window_days: i
 def backlog(store: Store, filters: Filters | None = None, top: int = 20,
             driver: pd.DataFrame | None = None) -> pd.DataFrame:
     """Ranked needs with evidence: need, need type, volume, negative share, rating impact, trend, opportunity,
-    the products most affected and an example quote (``driver``: rating drivers already computed for these filters)."""
-    themes = insights.actionable(insights.with_trend(store.theme_table(filters)))
+    the products most affected and an example quote (``driver``: rating drivers already computed for these filters).
+    Themes of general praise or complaint, and themes with fewer than insights.MIN_COMPLAINTS negative mentions, name
+    nothing to fix and are left out."""
+    themes = insights.with_complaints(insights.actionable(insights.with_trend(store.theme_table(filters))))
     if themes.empty:
         return pd.DataFrame()
     ranked = odi_opportunity(themes)

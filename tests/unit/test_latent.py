@@ -51,6 +51,27 @@ def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
     assert ranked["opportunity"].is_monotonic_decreasing and len(ranked) >= 5
 
 
+def test_backlog_leaves_out_themes_nobody_complains_about(analysed):
+    from core import insights
+
+    themes = analysed.theme_table()
+    quiet = themes[(themes["snippets"] * themes["negative_share"]).round() < insights.MIN_COMPLAINTS]
+    assert len(quiet)  # the demo's context sentences ("Ordered during the sale.") form themes of their own
+    ranked = backlog(analysed)
+    assert not set(quiet["label"]) & set(ranked["need"])
+    assert (ranked["negative_share"] * ranked["volume"] > 0).all()
+
+
+def test_with_complaints_counts_negative_mentions():
+    from core.insights import with_complaints
+
+    themes = pd.DataFrame({"label": ["sale", "sizing", "rare"], "snippets": [353, 150, 40],
+                           "negative_share": [0.0, 0.45, 0.05]})
+    assert with_complaints(themes)["label"].tolist() == ["sizing"]  # 40 x 5% = 2 complaints: not yet
+    assert with_complaints(themes, minimum=2)["label"].tolist() == ["sizing", "rare"]
+    assert with_complaints(themes.iloc[:0]).empty
+
+
 def test_backlog_leaves_out_general_opinion_themes(analysed, tmp_path):
     import shutil
 
