@@ -1120,11 +1120,17 @@ class Store:
             date=lambda f: pd.to_datetime(f["date"]))
 
     def negative_evidence(self, filters=None, top_products: int = 3) -> pd.DataFrame:
-        """Per effective theme: its most negative snippet and the products with the most negative mentions."""
+        """Per effective theme: an example complaint and the products with the most negative mentions.
+
+        The example is the negative snippet that is both typical of the theme and clearly negative (the largest
+        cosine-to-centroid x -score), not simply the most negative one: in a theme that holds a few strays, the most
+        negative snippet is often a stray (the bundled demo's Chinese price theme was quoted as "快递太慢", its ease-of-use
+        theme as "续航太短了"; now "价格太贵了" and "操作太复杂")."""
         facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts},
             neg AS (SELECT * FROM facts WHERE sentiment = 'negative'),
-            example AS (SELECT dataset_id, theme_id, arg_min(snippet_id, (score, snippet_id)) AS snippet_id
+            example AS (SELECT dataset_id, theme_id,
+                               arg_max(snippet_id, (COALESCE(theme_similarity, 1) * -score, -snippet_id)) AS snippet_id
                         FROM neg GROUP BY 1, 2),
             prod AS (SELECT dataset_id, theme_id, product, count(*) AS n FROM neg WHERE product <> '' GROUP BY 1, 2, 3
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY n DESC, product) <= {int(top_products)}),

@@ -62,6 +62,22 @@ def test_backlog_leaves_out_themes_nobody_complains_about(analysed):
     assert (ranked["negative_share"] * ranked["volume"] > 0).all()
 
 
+def test_backlog_example_is_a_typical_complaint_not_a_stray(analysed):
+    negatives = analysed.query_df("""SELECT sn.theme_id, sn.snippet_id, sn.text, sn.theme_similarity
+                                     FROM snippets sn JOIN sentiment se USING (dataset_id, snippet_id)
+                                     WHERE se.label = 'negative' AND sn.theme_id >= 0""")
+    sizes = negatives.groupby("theme_id").theme_similarity.agg(["count", "min", "max"])
+    theme = sizes[(sizes["count"] >= 5) & (sizes["min"] < 0.8 * sizes["max"])].index[0]
+    rows = negatives[negatives.theme_id == theme].sort_values("theme_similarity")
+    stray, typical = rows.iloc[0], rows.iloc[-1]
+    # the stray, far from the theme's centre, is the most negative snippet; the typical one is clearly negative too
+    for snippet_id, score in ((stray.snippet_id, -1.0), (typical.snippet_id, -0.9)):
+        for table in ("sentiment", "snippet_facts"):
+            analysed.cursor().execute(f"UPDATE {table} SET score = ? WHERE snippet_id = ?", [score, int(snippet_id)])
+    evidence = analysed.negative_evidence().set_index("theme_id")
+    assert evidence.loc[theme, "example"] == typical.text != stray.text
+
+
 def test_with_complaints_counts_negative_mentions():
     from core.insights import with_complaints
 
