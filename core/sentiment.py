@@ -63,6 +63,8 @@ class LinearHead:
         data = np.load(path, allow_pickle=False)
         self.coef = data["coef"].astype(np.float32)
         self.intercept = float(data["intercept"][0])
+        # the sentiment direction theme clustering ignores, where it is not the head's own (zh_sentiment.npz)
+        self.direction = data["direction"].astype(np.float32) if "direction" in data.files else self.coef
 
     def logit(self, features) -> np.ndarray:
         if isinstance(features, np.ndarray):  # dense vectors (possibly compact float16): a chunk of rows at a time
@@ -257,12 +259,14 @@ class BundledSentiment:
         where no head lives in that space. English: the MiniLM head's weights. Chinese: the character head's weights
         carried into the bundled Chinese space (the head reads the same TF-IDF features the encoder projects), which
         takes k-means on held-out Chinese reviews from 0.53 to 0.61 NMI against their product categories with the
-        default encoder, 0.48 to 0.51 with the plain LSA (bench/quality.py)."""
+        default encoder, 0.48 to 0.51 with the plain LSA (bench/quality.py). The Chinese head stores that direction
+        beside its weights: it is the whole-review head's, which the theme space was measured with; the clause-aware
+        head's own direction merged the demo's Chinese battery and ease-of-use needs (planted-need NMI 0.666 -> 0.638)."""
         from .embed import CharLsaEmbedder
 
         if route == "zh":
             lsa = self.zh_embedder
-            coef = self.zh_head.coef.ravel()
+            coef = self.zh_head.direction.ravel()
             if not isinstance(lsa, CharLsaEmbedder) or lsa.dim != dim or lsa.components.shape[1] != coef.shape[0]:
                 return None
             direction = lsa.components @ coef

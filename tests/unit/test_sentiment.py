@@ -151,3 +151,22 @@ def test_missing_whole_review_model_leaves_english_reviews_to_their_snippets(tmp
     model = BundledSentiment(review_model_dir=tmp_path / "nowhere")
     assert model.review_model is None and "whole-review sentiment model not loaded" in caplog.text
     assert model.en_document_weight == 0 and np.isnan(model.score_documents(["Nice. Really nice dress."], ["en"])).all()
+
+
+def test_the_chinese_head_reads_clauses_and_themes_keep_the_review_heads_direction():
+    from core.config import BUNDLED_ZH_MODEL
+    from core.embed import load_embedder
+    from core.sentiment import BundledSentiment
+
+    model = BundledSentiment(load_embedder(BUNDLED_ZH_MODEL), encoder=None)
+    clauses = ["操作简单", "使用方便", "做工精细", "操作太复杂", "快递太慢", "就是尺码偏小"]
+    labels = labels_from_scores(model.score(clauses, ["zh"] * len(clauses), np.zeros((len(clauses), 1))))
+    # trained on whole reviews only, the head called "操作简单" (easy to operate) negative: "简单" alone was -1.9
+    assert labels[0] != "negative" and list(labels[1:3]) == ["positive"] * 2
+    assert list(labels[3:]) == ["negative"] * 3  # a contrast clause of a praised product is its complaint
+    # theme clustering ignores the whole-review head's direction, stored beside the clause-aware weights
+    head = model.zh_head
+    assert not np.allclose(head.direction, head.coef)
+    direction = model.embedding_directions("zh", model.zh_embedder.dim).ravel()
+    expected = model.zh_embedder.components @ head.direction
+    assert np.allclose(direction, expected / np.linalg.norm(expected), atol=1e-5)
