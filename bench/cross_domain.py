@@ -72,6 +72,12 @@ def shipped_classifier(source: pd.DataFrame, target: pd.DataFrame) -> dict[str, 
     """The shipped English clause classifier (fine-tuned on clothing and SemEval clauses, never on Amazon: see
     bench/train_sentiment_encoder.py), alone and blended as the product blends it with a word head, here retrained on
     the source domain's rows only (the bundled word head saw Amazon rows)."""
+    return {name: balanced_accuracy_score(target.label, predicted)
+            for name, predicted in shipped_predictions(source, target).items()}
+
+
+def shipped_predictions(source: pd.DataFrame, target: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each target review's positive / not call by :func:`shipped_classifier`'s two NeedLens variants."""
     from core.sentiment import BundledSentiment
 
     train = pd.concat([snippet_rows(source).assign(weight=1.0), semeval_rows().assign(weight=3.0)], ignore_index=True)
@@ -88,7 +94,7 @@ def shipped_classifier(source: pd.DataFrame, target: pd.DataFrame) -> dict[str, 
         model.lexical_weight = weight
         scores = model._english_encoder(texts, lex_head.decision_function(lexical.transform(texts)))
         rolled = roll_up(pd.DataFrame({"review_id": [i for i, _ in pairs], "score": scores})).set_index("review_id")["score"]
-        out[name] = balanced_accuracy_score(target.label, rolled.reindex(range(len(target))).fillna(0).to_numpy() > 0)
+        out[name] = rolled.reindex(range(len(target))).fillna(0).to_numpy() > 0
     return out
 
 

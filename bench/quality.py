@@ -8,7 +8,8 @@ Sentiment: balanced accuracy and macro-F1 on polar reviews (rating >= 4 vs <= 2;
 clothing review against its Recommended IND (3-star reviews included), NeedLens's bundled
 model against VADER (English), snownlp (Chinese), TF-IDF + logistic regression and logistic regression on frozen
 MiniLM embeddings, both trained in this run on the same training rows. Cross-domain: trained on clothing, tested on
-Amazon fashion. Aspect sentiment: for each SemEval-2014 gold aspect term (positive/negative/neutral), the polarity
+every Amazon fashion review; NeedLens there is its clause classifier (never trained on Amazon) with the word head
+retrained on clothing only, as bench/cross_domain.py does, since the bundled word head saw Amazon's training rows. Aspect sentiment: for each SemEval-2014 gold aspect term (positive/negative/neutral), the polarity
 NeedLens gives the snippet that holds it, and the aspect model's polarity towards the term in that snippet. Need
 themes: NMI/ARI against SemEval restaurant aspect categories (sentences with exactly one category), NeedLens's themes
 vs k-means on the same embeddings with the same k. Chinese
@@ -71,10 +72,22 @@ def sentiment_table() -> None:
     for name, train, test, lang in (("clothing (EN)", clothing[~clothing.test], clothing[clothing.test], "en"),
                                     ("clothing vs Recommended IND (EN, every review)", recommended[~recommended.test],
                                      recommended[recommended.test], "en"),
-                                    ("clothing -> Amazon (EN, cross-domain)", clothing[~clothing.test], amazon, "en"),
+                                    ("Amazon fashion (EN, held-out; 42 reviews, 5 negative)", amazon[~amazon.test],
+                                     amazon[amazon.test], "en"),
+                                    ("clothing -> Amazon (EN, cross-domain; every Amazon review)", clothing[~clothing.test],
+                                     amazon, "en"),
                                     ("online_shopping_10_cats (ZH)", zh[~zh.test], zh[zh.test], "zh")):
         truth = test.label.to_numpy()
-        rows.append((name, "NeedLens (bundled)", metrics(truth, needlens_review_scores(test.text.tolist(), lang) > 0)))
+        if "cross-domain" in name:
+            # The bundled word head saw Amazon's training rows, so here NeedLens is its clause classifier (never
+            # trained on Amazon) with the word head retrained on clothing's training rows only (bench/cross_domain.py)
+            sys.modules.setdefault("quality", sys.modules[__name__])  # cross_domain reads this module's cache
+            from cross_domain import shipped_predictions
+
+            for method, predicted in shipped_predictions(every[~every.test], test.reset_index(drop=True)).items():
+                rows.append((name, method, metrics(truth, predicted)))
+        else:
+            rows.append((name, "NeedLens (bundled)", metrics(truth, needlens_review_scores(test.text.tolist(), lang) > 0)))
         if lang == "en":
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
