@@ -13,7 +13,9 @@ retrained on clothing only, as bench/cross_domain.py does, since the bundled wor
 NeedLens gives the snippet that holds it, and the aspect model's polarity towards the term in that snippet. Need
 themes: NMI/ARI against SemEval restaurant aspect categories (sentences with exactly one category), NeedLens's themes
 vs k-means on the same embeddings with the same k. Chinese
-representation: k-means (k=10) NMI against the 10 online_shopping_10_cats categories.
+representation: k-means (k=10) NMI against the 10 online_shopping_10_cats categories. Keywords: share of held-out
+SemEval-2014 gold aspect terms among the top keywords of the snippet holding them, against KeyBERT's defaults and
+TF-IDF on the same snippets.
 """
 from __future__ import annotations
 
@@ -215,6 +217,74 @@ def theme_table() -> None:
               f"{unassigned:.1%} | {diversity:.2f} | {npmi:.3f} | {stop} | {seconds:.0f} |", flush=True)
 
 
+def _keyword_tokens(phrase: str) -> tuple[str, ...]:
+    """Lowercase word tokens, a plural's final s dropped ("fajitas" ~ "fajita"), for matching keywords to gold terms."""
+    import re as _re
+
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                 for w in _re.findall(r"[a-z0-9]+", phrase.lower()))
+
+
+def keyword_hits(terms: list[str], keywords: list[list[str]]) -> tuple[float, float]:
+    """Share of gold terms that are one of their snippet's keywords (exact, up to case and plural), and share that
+    share a content word with one of them ("food" for "food quality")."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    exact = overlap = 0
+    for term, found in zip(terms, keywords):
+        gold = _keyword_tokens(term)
+        tokens = [_keyword_tokens(k) for k in found]
+        exact += any(t == gold for t in tokens)
+        content = {w for w in gold if w not in ENGLISH_STOP_WORDS}
+        overlap += any(content & set(t) for t in tokens)
+    return exact / max(len(terms), 1), overlap / max(len(terms), 1)
+
+
+def keyword_table(top_n: int = 3) -> None:
+    """Issue 4's keyword check: for each gold aspect term of a held-out SemEval-2014 sentence, is it among the top
+    keywords of the snippet holding it? Every method reads the same snippets (all snippets of the domain's
+    sentences, so candidate words are counted over the whole set as the product counts them over a dataset) and
+    keeps ``top_n`` keywords; none is trained."""
+    from keybert import KeyBERT
+
+    from core.aspects import holding_snippet
+    from core.keywords import keybert_backend, review_keywords
+
+    print(f"\n| SemEval-2014 (held-out sentences) | gold aspect terms | method (top {top_n} keywords per snippet) | "
+          f"term is a keyword | term shares a word with a keyword |\n|---|---|---|---|---|")
+    for domain in ("Restaurants", "Laptop"):
+        frame = datasets.semeval(domain)
+        snippets = sorted({p for text in frame.text for p in split_snippets(text, "en")})
+        index = {text: i for i, text in enumerate(snippets)}
+        terms, holders = [], []
+        for text, gold in zip(frame.text[frame.test], frame.terms[frame.test]):
+            pieces = split_snippets(text, "en")
+            for term, _, _, _ in gold:
+                holder = holding_snippet(pieces, term, text)
+                if holder in index:
+                    terms.append(term)
+                    holders.append(index[holder])
+        vectors = EMBED.embed(snippets)
+        methods = {}
+        ranked = review_keywords(snippets, vectors, "en", EMBED.embed, top_n=top_n)
+        methods["**NeedLens** (KeyBERT's MMR on the snippet vectors, words and bigrams, diversity 0.5)"] = [
+            [w for w, _ in ranked[i]] for i in holders]
+        keybert = KeyBERT(model=keybert_backend(EMBED.embed))
+        docs = [snippets[i] for i in holders]
+        found = keybert.extract_keywords(docs, top_n=top_n)  # defaults: single words, English stop words, no MMR
+        methods["KeyBERT, defaults (single words, no MMR)"] = [[w for w, _ in f] for f in found]
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), stop_words="english", sublinear_tf=True)
+        weights = tfidf.fit_transform(snippets)
+        vocabulary = tfidf.get_feature_names_out()
+        rows = weights[holders]
+        methods["TF-IDF, top words and bigrams of the snippet"] = [
+            [vocabulary[j] for j in rows[r].indices[np.argsort(-rows[r].data, kind="stable")][:top_n]]
+            for r in range(rows.shape[0])]
+        for name, keywords in methods.items():
+            exact, overlap = keyword_hits(terms, keywords)
+            print(f"| {domain} | {len(terms)} | {name} | {exact:.3f} | {overlap:.3f} |", flush=True)
+
+
 def chinese_table() -> None:
     zh = datasets.zh_shopping()
     test = zh[zh.test]
@@ -231,7 +301,8 @@ def chinese_table() -> None:
 
 if __name__ == "__main__":
     started = time.perf_counter()
-    tables = {"sentiment": sentiment_table, "aspects": aspect_table, "themes": theme_table, "chinese": chinese_table}
+    tables = {"sentiment": sentiment_table, "aspects": aspect_table, "themes": theme_table, "chinese": chinese_table,
+              "keywords": keyword_table}
     for name in sys.argv[1:] or tables:  # e.g. `python bench/quality.py themes` for one table
         tables[name]()
     print(f"\n(bench/quality.py ran in {time.perf_counter() - started:.0f}s)")
