@@ -1,7 +1,7 @@
 """Insight quality against the usual tools, on held-out rows of the shared datasets (first version).
 
     python bench/quality.py            # everything below; prints Markdown tables
-    python bench/quality.py themes     # one table (sentiment, aspects, themes, chinese)
+    python bench/quality.py themes     # one table (sentiment, aspects, themes, chinese, keywords)
 
 Held-out rows: core.datasets.is_test (sha1("needlens:" + text) % 10 == 0), never used to train the bundled models.
 Sentiment: balanced accuracy and macro-F1 on polar reviews (rating >= 4 vs <= 2; Chinese label), and on every
