@@ -75,7 +75,9 @@ def datasets_section() -> None:
         st.caption("None yet.")
         return
     shown = datasets[["dataset_id", "name", "kind", "input_rows", "loaded_rows", "rejected_rows", "encoding", "analysed_at"]]
-    st.dataframe(shown, hide_index=True, width="stretch")
+    headers = {"dataset_id": "ID", "name": "File", "kind": "Kind", "input_rows": "Rows in the file",
+               "loaded_rows": "Loaded", "rejected_rows": "Rejected", "encoding": "Encoding", "analysed_at": "Analysed at"}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=headers)
     for row in datasets.itertuples():
         left, mid, right = st.columns([3, 2, 1])
         left.write(f"**{row.name}** ({row.kind}) — {int(row.loaded_rows):,} loaded, {int(row.rejected_rows):,} rejected")
