@@ -144,7 +144,7 @@ def precision_recall(frame: pd.DataFrame, predicted: pd.Series | None = None) ->
 
 def report_requests() -> None:
     """Every labelled set, by the patterns alone and by the shipped detector (bench/train_request_model.py, trained
-    on sets 1-14, so only held-out 15 is not its training data)."""
+    on sets 1-15, so only held-out 16 is not its training data)."""
     from core.needs import load_request_detector
 
     detector = load_request_detector("learned")

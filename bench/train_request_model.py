@@ -41,7 +41,8 @@ at 0.2. Retrained on the twelve earlier sets, scored once on held-out 12 (bench/
 
 Thirteenth session: no setting changed; held-out 13 and 14 scored the twelfth session's models, then the default run
 retrained them on every set but held-out 14 and scored it; after the Chinese patterns' eleventh revision the default
-run retrained them on sets 1-14 and scored the fresh held-out 15 (bench/RESULTS.md).
+run retrained them on sets 1-14 and scored the fresh held-out 15 (bench/RESULTS.md). Fifteenth session: held-out 16 was
+drawn, labelled and scored by those models, then the default run retrained them on sets 1-15 and scored it again.
 """
 from __future__ import annotations
 
