@@ -89,8 +89,10 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
         try:
             await _visit(page, f"{url}/data")
             for attempt in range(3):  # on 2 busy cores the uploader may not be wired up on the first try
-                await page.locator("input[type='file']").first.set_input_files(str(upload))
                 try:
+                    # under 8 busy sessions setting the file has timed out at Playwright's default 30 s with the input
+                    # on the page (once in five runs): it gets longer and is retried like a lost upload
+                    await page.locator("input[type='file']").first.set_input_files(str(upload), timeout=60000)
                     await page.get_by_text(f"{upload.name}:").first.wait_for(timeout=60000)
                     break
                 except Exception:
@@ -107,7 +109,7 @@ async def session(index: int, chromium, url: str, seconds: float, upload: Path |
                     if attempt == 2:
                         raise RuntimeError("the analysis did not start after three clicks on Analyze") from None
         except Exception as exc:
-            errors.append(f"upload: {type(exc).__name__}: {str(exc)[:200]}")
+            errors.append(f"upload: {type(exc).__name__}: {str(exc)[:600]}")
     if index == 1:  # a filter set in this session must follow it and never appear in another
         await _visit(page, f"{url}/")
         box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(has_text="Language")
