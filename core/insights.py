@@ -29,6 +29,25 @@ def actionable(themes: pd.DataFrame) -> pd.DataFrame:
 MIN_COMPLAINTS = 3
 
 
+def heatmap_themes(matrix: pd.DataFrame, top: int = 15, minimum: int = MIN_COMPLAINTS) -> pd.DataFrame:
+    """The columns of a product x theme heatmap (rows: value, theme, snippets, negative_share): the ``top`` busiest
+    themes that name a need and have at least ``minimum`` negative mentions among the rows shown, so that a red cell
+    can appear in every column. On the bundled demo the busiest themes by volume alone included "partner", "sale" and
+    "second owned" (context sentences, never negative: all-green columns) while sizing was left out. With fewer than
+    three such themes (a small or very happy dataset) the busiest themes are shown instead, whatever their complaints."""
+    from .themes import is_general_opinion
+
+    if matrix.empty:
+        return matrix
+    per_theme = (matrix.assign(negatives=matrix["snippets"] * matrix["negative_share"])
+                 .groupby("theme", sort=False)[["snippets", "negatives"]].sum())
+    needs = per_theme[(per_theme["negatives"].round() >= minimum)
+                      & ~per_theme.index.to_series().map(is_general_opinion)]
+    chosen = needs if len(needs) >= 3 else per_theme
+    keep = chosen.sort_values("snippets", ascending=False, kind="stable").index[:top]
+    return matrix[matrix["theme"].isin(keep)].reset_index(drop=True)
+
+
 def with_complaints(themes: pd.DataFrame, minimum: int = MIN_COMPLAINTS) -> pd.DataFrame:
     """The themes with something to fix: at least ``minimum`` negative mentions. A theme nobody complains about names
     no unmet need however often it comes up: the bundled demo's context sentences ("Ordered during the sale.",

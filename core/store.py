@@ -816,18 +816,22 @@ class Store:
             FROM reviews r WHERE {where} AND r.date IS NOT NULL AND r.sentiment IS NOT NULL
             GROUP BY ALL ORDER BY period, r.sentiment""", params)
 
-    def facet_theme_matrix(self, by: str, filters=None, top: int = 12) -> pd.DataFrame:
-        """Mean snippet sentiment and volume per (product or category) x theme, for the busiest values."""
+    def facet_theme_matrix(self, by: str, filters=None, top: int = 12, themes: int = 15) -> pd.DataFrame:
+        """Mean snippet sentiment and volume per (product or category) x theme, for the busiest values and, among
+        the themes their snippets fall in, the busiest that customers complain about (insights.heatmap_themes)."""
+        from . import insights
+
         column = {"product": "product", "category": "category"}[by]
         facts, params = self._snippet_facts(filters)
-        return self.query_df(f"""{facts},
+        matrix = self.query_df(f"""{facts},
             busiest AS (SELECT {column} AS value FROM facts WHERE {column} <> '' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT {int(top)}),
-            themes_top AS (SELECT theme_id, dataset_id FROM facts GROUP BY 1, 2 ORDER BY count(*) DESC, 2, 1 LIMIT 15)
+            shown AS (SELECT f.* FROM facts f JOIN busiest b ON b.value = f.{column}),
+            themes_top AS (SELECT theme_id, dataset_id FROM shown GROUP BY 1, 2 ORDER BY count(*) DESC, 2, 1 LIMIT {3 * int(themes)})
             SELECT f.{column} AS value, f.label AS theme, count(*) AS snippets, avg(f.score) AS sentiment,
                    avg(CASE WHEN f.sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share
-            FROM facts f JOIN busiest b ON b.value = f.{column}
-            JOIN themes_top tt ON tt.theme_id = f.theme_id AND tt.dataset_id = f.dataset_id
+            FROM shown f JOIN themes_top tt ON tt.theme_id = f.theme_id AND tt.dataset_id = f.dataset_id
             GROUP BY 1, 2 ORDER BY 1, 2""", params)
+        return insights.heatmap_themes(matrix, themes)
 
     def facet_values(self, by: str, filters=None) -> pd.DataFrame:
         """Products or categories with review counts, busiest first."""

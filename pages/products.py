@@ -16,6 +16,8 @@ if matrix.empty:
     st.info(f"No {by} column in the analysed data (map one on the Data page).")
     st.stop()
 ui.chart(charts.facet_heatmap(matrix, by), f"{by}_theme_heatmap")
+st.caption(f"Columns: the busiest need themes of these {by}s that customers complain about (at least three negative "
+           "mentions); every theme is on the Need themes page.")
 ui.chart(charts.rating_distribution(ui.load("rating_distribution", by, filters), by), f"{by}_ratings")
 
 left, right = st.columns(2)

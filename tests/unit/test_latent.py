@@ -88,6 +88,33 @@ def test_with_complaints_counts_negative_mentions():
     assert with_complaints(themes.iloc[:0]).empty
 
 
+def test_heatmap_shows_themes_customers_complain_about():
+    from core.insights import heatmap_themes
+
+    rows = [(product, theme, 50, share) for product in ("A", "B")
+            for theme, share in (("partner", 0.0), ("sizing", 0.3), ("battery", 0.2), ("General praise (love / great)", 0.1),
+                                 ("fabric", 0.04), ("zipper", 0.05))]
+    matrix = pd.DataFrame(rows, columns=["value", "theme", "snippets", "negative_share"])
+    # partner: no complaint; general praise names no need; fabric: 2 x 50 x 4% = 4 complaints, kept
+    assert set(heatmap_themes(matrix)["theme"]) == {"sizing", "battery", "fabric", "zipper"}
+    matrix.loc[matrix["theme"] == "zipper", "snippets"] = 80  # the busiest need first
+    assert set(heatmap_themes(matrix, top=2)["theme"]) == {"zipper", "sizing"}
+    happy = matrix.assign(negative_share=0.0)  # nothing to fix anywhere: the busiest themes, not an empty chart
+    assert set(heatmap_themes(happy)["theme"]) == set(matrix["theme"])
+    assert heatmap_themes(matrix.iloc[:0]).empty
+
+
+def test_product_heatmap_on_the_demo_has_a_complaint_in_every_column(analysed):
+    from core import insights
+
+    matrix = analysed.facet_theme_matrix("product")
+    negatives = (matrix["snippets"] * matrix["negative_share"]).groupby(matrix["theme"]).sum().round()
+    assert len(negatives) >= 3 and (negatives >= insights.MIN_COMPLAINTS).all()
+    themes = analysed.theme_table()
+    quiet = set(themes[(themes["snippets"] * themes["negative_share"]).round() == 0]["label"])
+    assert quiet and not quiet & set(matrix["theme"])  # "partner", "sale": context sentences, no red to show
+
+
 def test_backlog_leaves_out_general_opinion_themes(analysed, tmp_path):
     import shutil
 
