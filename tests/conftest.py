@@ -20,3 +20,29 @@ def settings(tmp_path: Path) -> Settings:
 def fake_models() -> dict:
     embedder = HashingEmbedder(64)
     return {"embedders": {"en": embedder, "zh": embedder}, "sentiment": LexiconSentiment()}
+
+
+@pytest.fixture(scope="session")
+def _demo_reviews_workspace(tmp_path_factory) -> Path:
+    """The bundled demo reviews analysed once per test session with the fake models (about 8 s here)."""
+    from helpers import ROOT
+
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+
+    path = tmp_path_factory.mktemp("demo_reviews") / "ws.duckdb"
+    embedder = HashingEmbedder(64)
+    store = Store(path)
+    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
+             sentiment=LexiconSentiment()).run(Source("demo_reviews.csv", path=ROOT / "data" / "demo_reviews.csv"))
+    store.close()
+    return path
+
+
+@pytest.fixture
+def demo_reviews_db(_demo_reviews_workspace, settings) -> Path:
+    """A private copy of the analysed demo reviews at ``settings.db_path``: a test may change it freely."""
+    import shutil
+
+    shutil.copy(_demo_reviews_workspace, settings.db_path)
+    return settings.db_path

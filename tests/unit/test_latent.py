@@ -2,19 +2,15 @@
 import pandas as pd
 import pytest
 
-from helpers import ROOT, write_reviews
 from core.__main__ import main
 from core.latent import backlog, drivers, emerging_issues, feature_requests, reapply_taxonomy
 from core.needs import taxonomy_frame
-from core.pipeline import Pipeline, Source
 from core.store import Store
 
 
 @pytest.fixture
-def analysed(tmp_path, settings, fake_models):
-    store = Store(settings.db_path)
-    Pipeline(settings, store, **fake_models).run(Source("demo_reviews.csv", path=ROOT / "data" / "demo_reviews.csv"))
-    return store
+def analysed(demo_reviews_db):
+    return Store(demo_reviews_db)
 
 
 def test_every_snippet_gets_a_need_type_and_requests_are_flagged(analysed):

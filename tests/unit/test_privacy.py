@@ -2,11 +2,8 @@
 import pandas as pd
 import pytest
 
-from helpers import ROOT
 from core.__main__ import main
-from core.pipeline import Pipeline, Source
 from core.privacy import suppress
-from core.store import Store
 
 
 def test_suppress_uses_the_review_count_and_leaves_row_level_tables_alone():
@@ -20,11 +17,8 @@ def test_suppress_uses_the_review_count_and_leaves_row_level_tables_alone():
 
 
 @pytest.fixture
-def analysed(tmp_path, settings, fake_models):
-    store = Store(settings.db_path)
-    Pipeline(settings, store, **fake_models).run(Source("demo_reviews.csv", path=ROOT / "data" / "demo_reviews.csv"))
-    store.close()
-    return settings.db_path
+def analysed(demo_reviews_db):
+    return demo_reviews_db
 
 
 def test_cli_exports_and_report_respect_k(analysed, tmp_path, monkeypatch):
