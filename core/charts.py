@@ -148,13 +148,17 @@ def compare_bars(frame: pd.DataFrame, by: str) -> alt.Chart:
     return _base(chart, "Side by side: sentiment per need theme", "Bars left of 0 = more complaints than praise")
 
 
-def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitle: str | None = None) -> alt.Chart:
+def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitle: str | None = None,
+               axis_title: str | None = None, axis_format: str | None = None) -> alt.Chart:
     data = frame.assign(q=frame["query"].map(_short))
+    axis = alt.Axis(format=axis_format) if axis_format else alt.Axis()
     chart = alt.Chart(data).mark_bar(color="#2563eb").encode(
-        x=alt.X(f"{value}:Q", title=value.replace("_", " ").capitalize()), y=alt.Y("q:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title=axis_title or value.replace("_", " ").capitalize(), axis=axis),
+        y=alt.Y("q:N", sort="-x", title=None),
         tooltip=[alt.Tooltip("query:N", title="Query"), "searches:Q",
                  alt.Tooltip("click_share:Q", format=".0%", title="Clicked"),
-                 alt.Tooltip("zero_result_share:Q", format=".0%", title="Zero results")],
+                 alt.Tooltip("zero_result_share:Q", format=".0%", title="Zero results")]
+        + ([alt.Tooltip(f"{value}:Q", format=axis_format or ",", title=axis_title or value)] if value != "searches" else []),
     ).properties(width=480, height=max(140, 22 * len(data)))
     return _base(chart, title, subtitle)
 

@@ -48,6 +48,31 @@ def heatmap_themes(matrix: pd.DataFrame, top: int = 15, minimum: int = MIN_COMPL
     return matrix[matrix["theme"].isin(keep)].reset_index(drop=True)
 
 
+def rising_queries(top: pd.DataFrame, n: int = 15, recent_days: int = 28, alpha: float = 0.05) -> pd.DataFrame:
+    """Queries searched significantly more often per day in the last ``recent_days`` than before (Store.top_queries:
+    searches, recent_per_day, earlier_per_day), fastest-growing first, with ``growth`` (the relative change in
+    searches per day, 0.8: +80%) and ``p_value``. Test: given a query's searches, how many fall in the recent window
+    is binomial with the window's share of the days when its rate did not change; one-sided, Bonferroni over the
+    queries tested, as for emerging issues. Queries new in the window have no earlier rate to compare with, and rare
+    queries (under a quarter of the median volume, or under 10 searches) are left out: a few misspellings are not a
+    trend."""
+    from scipy import stats
+
+    columns = [*top.columns, "growth", "p_value"]
+    earlier = top["earlier_per_day"].where(top["earlier_per_day"] > 0)
+    tested = top.assign(growth=top["recent_per_day"] / earlier - 1.0)
+    tested = tested[tested["growth"].notna() & (tested["searches"] >= max(10, tested["searches"].median() / 4))]
+    if tested.empty:
+        return pd.DataFrame(columns=columns)
+    recent = (tested["recent_per_day"] * recent_days).round().astype(int)
+    earlier_days = (tested["searches"] - recent) / tested["earlier_per_day"]
+    share = recent_days / (recent_days + earlier_days)
+    tested = tested.assign(p_value=[stats.binomtest(int(k), int(total), float(p), alternative="greater").pvalue
+                                    for k, total, p in zip(recent, tested["searches"], share)])
+    rising = tested[(tested["growth"] > 0) & (tested["p_value"] < alpha / len(tested))]
+    return rising.sort_values("growth", ascending=False, kind="stable").head(n).reset_index(drop=True)
+
+
 def with_complaints(themes: pd.DataFrame, minimum: int = MIN_COMPLAINTS) -> pd.DataFrame:
     """The themes with something to fix: at least ``minimum`` negative mentions. A theme nobody complains about names
     no unmet need however often it comes up: the bundled demo's context sentences ("Ordered during the sale.",

@@ -6,7 +6,8 @@ Everything is written by this script from templates (no copied review text); the
 Planted needs, each with a known share so tests and demos can check that NeedLens finds them:
 - battery life too short (electronics), growing;      - sizing runs small (apparel);
 - 性价比 / value for money (all);                        - shipping damage, spiking in the last 3 weeks;
-- wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics).
+- wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics);
+- searches for a USB-C power bank (a need the catalogue does not serve) rising in the last 4 weeks.
 """
 from __future__ import annotations
 
@@ -193,6 +194,7 @@ SEARCH_INTENTS = {
     "大容量充电宝": ["大容量充电宝", "充电宝 快充", "充电宝 20000毫安"],
 }
 UNSERVED = {"petite dress", "usb c power bank", "rice cooker timer", "大容量充电宝"}
+RISING = ("usb c power bank", 120)  # extra searches of this intent in the last 28 days: demand taking off
 
 
 def make_searches(rng: random.Random, n: int = 5000) -> list[dict]:
@@ -212,6 +214,21 @@ def make_searches(rng: random.Random, n: int = 5000) -> list[dict]:
         rows.append({"search_id": f"S{i + 1:05d}", "timestamp": when.strftime("%Y-%m-%d %H:%M"),
                      "session_id": f"sess-{rng.randint(1, 2500):05d}", "query": query, "result_count": results,
                      "clicked_product": clicked, "converted": int(bool(clicked) and rng.random() < 0.3)})
+    return rows + _rising_searches(random.Random(SEED + 1), first_id=n + 1)
+
+
+def _rising_searches(rng: random.Random, first_id: int) -> list[dict]:
+    """The planted rise, drawn from its own generator so the searches above stay as they were."""
+    intent, extra = RISING
+    rows = []
+    for i in range(extra):
+        when = START + timedelta(days=rng.randint(DAYS - 28, DAYS - 1), minutes=rng.randint(0, 1439))
+        results = 0 if rng.random() < 0.6 else rng.randint(3, 120)
+        clicked = "" if results == 0 or rng.random() < 0.7 else _product_for(rng, intent)
+        rows.append({"search_id": f"S{first_id + i:05d}", "timestamp": when.strftime("%Y-%m-%d %H:%M"),
+                     "session_id": f"sess-{rng.randint(1, 2500):05d}", "query": rng.choice(SEARCH_INTENTS[intent]),
+                     "result_count": results, "clicked_product": clicked,
+                     "converted": int(bool(clicked) and rng.random() < 0.3)})
     return rows
 
 

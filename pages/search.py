@@ -1,7 +1,7 @@
 """Search insights: top and rising queries, intents, unmet demand, demand vs satisfaction."""
 import streamlit as st
 
-from core import charts
+from core import charts, insights
 from pages import ui
 
 st.title("Search insights")
@@ -17,14 +17,13 @@ left, right = st.columns(2)
 with left:
     ui.chart(charts.query_bars(top.head(15), "Top queries"), "top_queries")
 with right:
-    rising = top.assign(growth=top["recent_per_day"] / top["earlier_per_day"].where(top["earlier_per_day"] > 0))
-    enough = rising["searches"] >= max(10, rising["searches"].median() / 4)  # a few misspellings are not a trend
-    rising = rising[enough & (rising["growth"] > 1.0)].sort_values("growth", ascending=False).head(15)
+    rising = insights.rising_queries(top)
     if rising.empty:
-        st.caption("No query is rising in the last 4 weeks.")
+        st.caption("Rising queries: no query's searches per day rose significantly in the last 4 weeks.")
     else:
-        ui.chart(charts.query_bars(rising, "Rising queries", "growth", "Searches per day, last 4 weeks vs before"),
-                 "rising_queries")
+        ui.chart(charts.query_bars(rising, "Rising queries", "growth", "Searches per day, last 4 weeks vs before "
+                                   "(significant rises only)", axis_title="Change in searches per day",
+                                   axis_format="+.0%"), "rising_queries")
 
 intents = ui.load("intent_table", filters)
 st.subheader("Demand vs satisfaction")

@@ -113,7 +113,7 @@ def test_search_page_intents_and_unmet_demand(workspace):
     at = open_page("search")
     assert len(charts(at)) >= 3
     intents, unmet = at.dataframe[0].value, at.dataframe[1].value
-    assert len(intents) >= 5 and intents["searches"].sum() == 5000 - 0
+    assert len(intents) >= 5 and intents["searches"].sum() == 5120
     assert "petite" in " ".join(unmet["query"])  # the planted unmet need
 
 
@@ -121,7 +121,7 @@ def test_data_page_lists_datasets_with_counts(workspace):
     at = open_page("data")
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["demo_reviews.csv", "demo_searches.csv"]
-    assert table["loaded_rows"].tolist() == [2500, 5000]
+    assert table["loaded_rows"].tolist() == [2500, 5120]
 
 
 def test_data_page_checks_sentiment_against_stars_and_adapts_it(workspace):

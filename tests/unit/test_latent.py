@@ -2,6 +2,7 @@
 import pandas as pd
 import pytest
 
+from helpers import ROOT
 from core.__main__ import main
 from core.latent import backlog, drivers, emerging_issues, feature_requests, reapply_taxonomy
 from core.needs import taxonomy_frame
@@ -98,6 +99,42 @@ def test_heatmap_shows_themes_customers_complain_about():
     happy = matrix.assign(negative_share=0.0)  # nothing to fix anywhere: the busiest themes, not an empty chart
     assert set(heatmap_themes(happy)["theme"]) == set(matrix["theme"])
     assert heatmap_themes(matrix.iloc[:0]).empty
+
+
+def test_rising_queries_are_significant_rises_in_daily_searches():
+    from core.charts import query_bars
+    from core.insights import rising_queries
+
+    # 28 recent days and 242 earlier ones: a query searched evenly has about 10% of its searches in the window
+    rows = {"earbuds": (60, 200), "serum": (16, 120), "dress": (15, 150), "typo": (2, 4), "brand new": (60, 60),
+            "falling": (5, 180)}
+    top = pd.DataFrame([(q, total, recent / 28, (total - recent) / 242) for q, (recent, total) in rows.items()],
+                       columns=["query", "searches", "recent_per_day", "earlier_per_day"])
+    rising = rising_queries(top)
+    # earbuds: 60 of 200 in the window (+270%); serum's +46% (16 of 120) is within chance; flat, rare (4 searches),
+    # new (no earlier rate) and falling queries are never "rising"
+    assert rising["query"].tolist() == ["earbuds"] and rising["p_value"].iloc[0] < 1e-6
+    assert rising["growth"].iloc[0] == pytest.approx((60 / 28) / (140 / 242) - 1)
+    assert set(rising_queries(top, alpha=1.0)["query"]) == {"earbuds", "serum"}  # alpha 1: any rise (dress: 10% flat)
+    quiet = top[top["query"] != "earbuds"]
+    assert rising_queries(quiet).empty and list(rising_queries(quiet).columns)[-2:] == ["growth", "p_value"]
+    chart = query_bars(rising, "Rising queries", "growth", axis_title="Change in searches per day",
+                       axis_format="+.0%").to_dict()
+    assert chart["encoding"]["x"]["title"] == "Change in searches per day"
+    assert chart["encoding"]["x"]["axis"]["format"] == "+.0%"
+
+
+def test_the_demo_s_planted_search_rise_is_found_and_nothing_else(settings, fake_models):
+    from core.ingest import SEARCHES
+    from core.insights import rising_queries
+    from core.pipeline import Pipeline, Source
+
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(
+        Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv"))
+    rising = rising_queries(store.top_queries(None, 40))
+    planted = {"usb c power bank", "fast charging power bank usb-c", "power bank type c"}  # make_demo.RISING
+    assert set(rising["query"]) == planted, rising[["query", "growth", "p_value"]]
 
 
 def test_product_heatmap_on_the_demo_has_a_complaint_in_every_column(analysed):
