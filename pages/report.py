@@ -14,5 +14,18 @@ st.download_button("⬇ Download the HTML insight report", type="primary",
                    data=lambda: build_report(store, filters, privacy_k=ui.settings().privacy_k), file_name="needlens_report.html", mime="text/html",
                    on_click="ignore")
 st.subheader("All reviews with their sentiment, theme and keywords")
-ui.table(ui.load("export_reviews", filters, ui.PREVIEW_ROWS), "reviews", height=360,
-         full=lambda: ui.load("export_reviews", filters), total=ui.load("count_reviews", filters))
+reviews = ui.load("export_reviews", filters, ui.PREVIEW_ROWS)
+shown = ["text", "sentiment", "sentiment_score", "mixed", "theme_label", "need_type", "keywords", "rating", "product",
+         "category", "date", "lang", "review_id", "user_id", "dataset_id"]
+if "title" in reviews and reviews["title"].fillna("").astype(str).str.strip().any():
+    shown.insert(1, "title")
+ui.table(reviews, "reviews", height=360, full=lambda: ui.load("export_reviews", filters),
+         total=ui.load("count_reviews", filters), column_order=[c for c in shown if c in reviews], column_config={
+             "text": st.column_config.TextColumn("Review", width="large"), "title": "Title",
+             "sentiment": "Sentiment", "sentiment_score": st.column_config.NumberColumn("Score", format="%+.2f"),
+             "mixed": st.column_config.CheckboxColumn("Mixed"), "theme_label": "Need theme", "need_type": "Need type",
+             "keywords": "Keywords", "rating": st.column_config.NumberColumn("Rating", format="%.0f ★"),
+             "product": "Product", "category": "Category", "date": st.column_config.DateColumn("Date"),
+             "lang": "Language", "review_id": "Review ID", "user_id": "User", "dataset_id": "Dataset"})
+st.caption("The downloads hold every column, under the names the CLI export uses (`python -m core export --what "
+           "reviews`).")

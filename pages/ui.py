@@ -195,16 +195,18 @@ PREVIEW_ROWS = views.PREVIEW_ROWS
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
-          full: Callable[[], pd.DataFrame] | None = None, total: int | None = None) -> None:
+          full: Callable[[], pd.DataFrame] | None = None, total: int | None = None,
+          column_order: list[str] | None = None) -> None:
     """Place a table with CSV and XLSX downloads (formula injection neutralised). A table longer than PREVIEW_ROWS
     shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
-    only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them)."""
+    only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them).
+    ``column_order`` picks and orders the columns shown; the downloads keep every column."""
     full = full or (lambda: frame)
     total = len(frame) if total is None else total
     shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
     if len(shown) < total:
         st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the downloads contain all of them.")
-    st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch",
+    st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch", column_order=column_order,
                  **({"height": height} if height else {}))
     left, right, _ = st.columns([1, 1, 4])
     left.download_button("⬇ CSV", data=lambda: table_csv(full()), file_name=f"{name}.csv", mime="text/csv",

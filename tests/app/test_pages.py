@@ -313,3 +313,7 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
     assert not at.exception
     assert len(at.dataframe[0].value) == 100
     assert any("Showing the first 100 of" in c.value and "downloads contain all" in c.value for c in at.caption)
+    # a PM reads the review, its sentiment and its theme first; the demo has no titles, so no empty Title column
+    shown = list(at.dataframe[0].proto.column_order)
+    assert shown[:5] == ["text", "sentiment", "sentiment_score", "mixed", "theme_label"] and "title" not in shown
+    assert "title" in at.dataframe[0].value.columns  # the data (and the downloads) keep every column
