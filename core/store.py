@@ -852,23 +852,37 @@ class Store:
             WHERE {where} AND r.rating IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params * 2)
 
     def quotes(self, polarity: str, filters=None, limit: int = 8) -> pd.DataFrame:
-        """The most clearly negative (or positive) snippets, one per theme first, with their context. Feature
-        requests are left out ("希望有保温功能" scored positive is a wish, not praise; requests have their own list):
-        each theme's ten best candidates are checked, so the flag is read for a few rows, not every snippet."""
+        """Top complaints (or praise): a clearly negative (or positive) snippet from each of the themes with the most
+        mentions of that polarity, need themes before general-opinion ones ("General complaint (…)" says nothing to
+        act on), then second quotes; with their context. Ordering by the most extreme score alone filled the demo's
+        list with 2-6 character Chinese snippets (scored ±1.0) from small themes. Feature requests are left out
+        ("希望有保温功能" scored positive is a wish, not praise; requests have their own list): each theme's ten best
+        candidates are checked, so the flag is read for a few rows, not every snippet."""
+        from .themes import is_general_opinion
+
         facts, params = self._snippet_facts(filters)
         order = "score ASC" if polarity == "negative" else "score DESC"
-        return self.query_df(f"""{facts},
-            best AS (SELECT * FROM facts WHERE sentiment = ?
+        rows = self.query_df(f"""{facts},
+            polar AS (SELECT * FROM facts WHERE sentiment = ?),
+            volume AS (SELECT dataset_id, theme_id, count(*) AS mentions FROM polar GROUP BY ALL),
+            best AS (SELECT * FROM polar
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) <= 10),
             ranked AS (SELECT best.*, row_number() OVER (PARTITION BY best.dataset_id, best.theme_id
                                                          ORDER BY best.{order}, best.snippet_id) AS k
                        FROM best JOIN snippets s ON s.dataset_id = best.dataset_id AND s.snippet_id = best.snippet_id
                        WHERE NOT coalesce(s.is_request, FALSE)),
-            top AS (SELECT * FROM ranked ORDER BY k, {order}, dataset_id, snippet_id LIMIT {int(limit)})
+            top AS (SELECT r.*, v.mentions FROM ranked r JOIN volume v USING (dataset_id, theme_id)
+                    WHERE r.k <= 2 ORDER BY r.k, v.mentions DESC, r.{order}, r.dataset_id, r.snippet_id
+                    LIMIT {3 * int(limit)})
             SELECT top.label AS theme, sn.text AS quote, round(top.score, 2) AS score, top.product, top.category,
-                   top.rating, CAST(top.date AS DATE) AS date
+                   top.rating, CAST(top.date AS DATE) AS date, top.k, top.mentions
             FROM top JOIN snippets sn ON sn.dataset_id = top.dataset_id AND sn.snippet_id = top.snippet_id
-            ORDER BY top.k, top.{order}, top.dataset_id, top.snippet_id""", params + [polarity])
+            ORDER BY top.k, top.mentions DESC, top.{order}, top.dataset_id, top.snippet_id""", params + [polarity])
+        if rows.empty:
+            return rows.drop(columns=["k", "mentions"])
+        general = rows["theme"].map(is_general_opinion).to_numpy()
+        rows = rows.assign(general=general).sort_values(["k", "general"], kind="stable").head(int(limit))
+        return rows.drop(columns=["k", "mentions", "general"]).reset_index(drop=True)
 
     # --- searches ---------------------------------------------------------------------------------------------
 

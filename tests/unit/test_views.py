@@ -177,3 +177,21 @@ def test_praise_and_complaint_quotes_leave_out_feature_requests(workspace_copy):
         after = store.quotes(polarity)
         assert first["quote"] not in set(after["quote"]) and len(after) == len(before)
         assert (after["score"] > 0).all() if polarity == "positive" else (after["score"] < 0).all()
+
+
+def test_top_complaints_and_praise_quote_the_busiest_themes_first(workspace_copy):
+    from core.themes import is_general_opinion
+
+    store = workspace_copy
+    for polarity in ("negative", "positive"):
+        quotes = store.quotes(polarity)
+        facts, params = store._snippet_facts(None)  # the rows every aggregate reads
+        counts = store.query_df(f"{facts} SELECT label AS theme, count(*) AS n FROM facts WHERE sentiment = ? GROUP BY 1",
+                                params + [polarity]).set_index("theme")["n"]
+        first = quotes.drop_duplicates("theme", keep="first")
+        first = first[~first["theme"].map(is_general_opinion)]
+        # one quote per theme, the themes with the most mentions of this polarity first (not the most extreme
+        # scores, which on the demo were all 2-6 character Chinese snippets from small themes)
+        assert len(first) >= 4 and quotes["theme"].is_unique
+        assert counts[first["theme"]].is_monotonic_decreasing, counts[first["theme"]]
+        assert (quotes["score"] < 0).all() if polarity == "negative" else (quotes["score"] > 0).all()
