@@ -25,16 +25,13 @@ def fake_models() -> dict:
 @pytest.fixture(scope="session")
 def _demo_reviews_workspace(tmp_path_factory) -> Path:
     """The bundled demo reviews analysed once per test session with the fake models (about 8 s here)."""
-    from helpers import ROOT
+    from helpers import analyse_demo
 
-    from core.pipeline import Pipeline, Source
     from core.store import Store
 
     path = tmp_path_factory.mktemp("demo_reviews") / "ws.duckdb"
-    embedder = HashingEmbedder(64)
     store = Store(path)
-    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
-             sentiment=LexiconSentiment()).run(Source("demo_reviews.csv", path=ROOT / "data" / "demo_reviews.csv"))
+    analyse_demo(store, searches=False)
     store.close()
     return path
 

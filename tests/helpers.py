@@ -59,8 +59,8 @@ def write_reviews(path: Path, n: int = 120, zh: bool = True, extra_rows: str = "
     return path
 
 
-def analyse_demo(store) -> None:
-    """Analyse the bundled demo reviews and searches into ``store`` with the fast fake models."""
+def analyse_demo(store, searches: bool = True) -> None:
+    """Analyse the bundled demo reviews (and searches) into ``store`` with the fast fake models."""
     from core.config import Settings
     from core.embed import HashingEmbedder
     from core.ingest import REVIEWS, SEARCHES
@@ -70,7 +70,7 @@ def analyse_demo(store) -> None:
     Pipeline(Settings().with_db(store.path), store, embedders={"en": embedder, "zh": embedder},
              sentiment=LexiconSentiment()).run(
         Source("demo_reviews.csv", REVIEWS, path=ROOT / "data" / "demo_reviews.csv"),
-        Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv"))
+        *([Source("demo_searches.csv", SEARCHES, path=ROOT / "data" / "demo_searches.csv")] if searches else []))
 
 
 def open_in_app(source: Path, path: Path, monkeypatch) -> Path:
