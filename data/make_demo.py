@@ -207,29 +207,26 @@ def make_searches(rng: random.Random, n: int = 5000) -> list[dict]:
         if rng.random() < 0.05:  # real users misspell
             j = rng.randrange(len(query))
             query = query[:j] + query[j + 1:]
-        unserved = intent in UNSERVED
-        results = 0 if unserved and rng.random() < 0.6 else rng.randint(3, 120)
-        clicked = "" if results == 0 or rng.random() < (0.7 if unserved else 0.35) else _product_for(rng, intent)
-        when = START + timedelta(days=rng.randint(0, DAYS - 1), minutes=rng.randint(0, 1439))
-        rows.append({"search_id": f"S{i + 1:05d}", "timestamp": when.strftime("%Y-%m-%d %H:%M"),
-                     "session_id": f"sess-{rng.randint(1, 2500):05d}", "query": query, "result_count": results,
-                     "clicked_product": clicked, "converted": int(bool(clicked) and rng.random() < 0.3)})
+        rows.append(_search(rng, i + 1, intent, query))
     return rows + _rising_searches(random.Random(SEED + 1), first_id=n + 1)
 
 
 def _rising_searches(rng: random.Random, first_id: int) -> list[dict]:
     """The planted rise, drawn from its own generator so the searches above stay as they were."""
     intent, extra = RISING
-    rows = []
-    for i in range(extra):
-        when = START + timedelta(days=rng.randint(DAYS - 28, DAYS - 1), minutes=rng.randint(0, 1439))
-        results = 0 if rng.random() < 0.6 else rng.randint(3, 120)
-        clicked = "" if results == 0 or rng.random() < 0.7 else _product_for(rng, intent)
-        rows.append({"search_id": f"S{first_id + i:05d}", "timestamp": when.strftime("%Y-%m-%d %H:%M"),
-                     "session_id": f"sess-{rng.randint(1, 2500):05d}", "query": rng.choice(SEARCH_INTENTS[intent]),
-                     "result_count": results, "clicked_product": clicked,
-                     "converted": int(bool(clicked) and rng.random() < 0.3)})
-    return rows
+    return [_search(rng, first_id + i, intent, rng.choice(SEARCH_INTENTS[intent]), first_day=DAYS - 28)
+            for i in range(extra)]
+
+
+def _search(rng: random.Random, number: int, intent: str, query: str, first_day: int = 0) -> dict:
+    """One search row: results and a click (rarer for unserved intents), a time from ``first_day`` on, a session."""
+    unserved = intent in UNSERVED
+    results = 0 if unserved and rng.random() < 0.6 else rng.randint(3, 120)
+    clicked = "" if results == 0 or rng.random() < (0.7 if unserved else 0.35) else _product_for(rng, intent)
+    when = START + timedelta(days=rng.randint(first_day, DAYS - 1), minutes=rng.randint(0, 1439))
+    return {"search_id": f"S{number:05d}", "timestamp": when.strftime("%Y-%m-%d %H:%M"),
+            "session_id": f"sess-{rng.randint(1, 2500):05d}", "query": query, "result_count": results,
+            "clicked_product": clicked, "converted": int(bool(clicked) and rng.random() < 0.3)}
 
 
 def _product_for(rng: random.Random, intent: str) -> str:
