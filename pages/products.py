@@ -20,17 +20,22 @@ st.caption(f"Columns: the busiest need themes of these {by}s that customers comp
            "mentions); every theme is on the Need themes page.")
 ui.chart(charts.rating_distribution(ui.load("rating_distribution", by, filters), by), f"{by}_ratings")
 
-QUOTE_COLUMNS = {"theme": "Need theme", "quote": st.column_config.TextColumn("Quote", width="medium"),
+# the quote first: in a half-width table the long theme labels ("quickly packaged / delivery packaging / …") pushed
+# it out of sight
+QUOTE_ORDER = ["quote", "theme", "score", "rating", "product", "category", "date"]
+QUOTE_COLUMNS = {"theme": "Need theme", "quote": st.column_config.TextColumn("Quote", width="large"),
                  "score": st.column_config.NumberColumn("Sentiment", format="%+.2f"), "product": "Product",
                  "category": "Category", "rating": st.column_config.NumberColumn("Rating", format="%.0f ★"),
                  "date": st.column_config.DateColumn("Date")}
 left, right = st.columns(2)
 with left:
     st.subheader("Top complaints")
-    ui.table(ui.load("quotes", "negative", filters), "top_complaints", column_config=QUOTE_COLUMNS)
+    ui.table(ui.load("quotes", "negative", filters), "top_complaints", column_config=QUOTE_COLUMNS,
+             column_order=QUOTE_ORDER)
 with right:
     st.subheader("Top praise")
-    ui.table(ui.load("quotes", "positive", filters), "top_praise", column_config=QUOTE_COLUMNS)
+    ui.table(ui.load("quotes", "positive", filters), "top_praise", column_config=QUOTE_COLUMNS,
+             column_order=QUOTE_ORDER)
 
 st.subheader("Side by side")
 values = ui.load("facet_values", by, filters)["value"].tolist()

@@ -107,6 +107,7 @@ def test_product_page_heatmap_ratings_and_quotes(workspace):
     complaints, praise = at.dataframe[0].value, at.dataframe[1].value
     assert len(complaints) > 0 and (complaints["score"] < 0).all()
     assert len(praise) > 0 and (praise["score"] > 0).all()
+    assert list(at.dataframe[0].proto.column_order)[:2] == ["quote", "theme"]  # the quote is in sight first
 
 
 def test_search_page_intents_and_unmet_demand(workspace):
