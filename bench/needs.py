@@ -3,6 +3,7 @@ served-ness score against Home Depot's human relevance labels (Spearman), beside
 
     python bench/needs.py               # both
     python bench/needs.py requests      # only the labelled request set (seconds)
+    python bench/needs.py types         # zero-shot need types on the hand-labelled need-type sets and the demo
 
 bench/labels/feature_requests.csv (development) holds 408 snippets (220 English from the shared clothing and Amazon reviews,
 188 Chinese from online_shopping_10_cats) chosen as: 160 English and 140 Chinese snippets containing a request-like
@@ -186,6 +187,101 @@ def report_requests() -> None:
                   f"{rules['recall']:.3f} | {learned['precision']:.3f} / {learned['recall']:.3f} |")
 
 
+# --- need types ----------------------------------------------------------------------------------------------------
+
+NEED_TYPES_DEV = ROOT / "bench" / "labels" / "need_types_dev.csv"
+NEED_TYPES_TEST = ROOT / "bench" / "labels" / "need_types_test.csv"
+DEMO_NEED_TYPES = {"battery": "performance/battery", "sizing": "fit/size", "value": "price/value 性价比",
+                   "shipping": "shipping/packaging", "ease": "usability/experience 使用体验",
+                   "quality": "quality/durability", "look": "appearance"}
+
+
+# the default types' Chinese descriptions until the seventeenth session (it added words to each)
+ZH_DESCRIPTIONS_BEFORE = ("性价比 价格 太贵 便宜 划算 值 物超所值 不值这个价", "质量 做工 耐用 坏了 结实 粗糙 线头 材质差",
+                          "使用体验 操作 方便 简单 复杂 说明书 不好用 好用 清洗", "尺码 偏小 偏大 合身 太紧 宽松 大一码 码数",
+                          "颜色 外观 好看 漂亮 款式 颜值 图片 色差", "电池 续航 充电 耐用 速度 性能 音质 卡顿",
+                          "快递 物流 发货 包装 破损 送货 到货 压坏", "客服 退货 退款 换货 售后 卖家 服务态度",
+                          "希望 建议 要是有 就好了 缺少 增加 功能")
+
+
+def need_types_before(vectors, route, taxonomy, embed, floor: float = 0.15):
+    """The need typing shipped until the seventeenth session, kept as the baseline: one embedding of each type's
+    whole description (averaged with the PM's examples), the closest type, "other" below 0.15; with the default
+    taxonomy, its Chinese descriptions as they were."""
+    import dataclasses
+
+    from core.needs import DEFAULT_TAXONOMY, OTHER
+
+    if taxonomy == DEFAULT_TAXONOMY:
+        taxonomy = tuple(dataclasses.replace(t, description_zh=d) for t, d in zip(taxonomy, ZH_DESCRIPTIONS_BEFORE))
+    prototypes = np.stack([embed([t.description_zh if route == "zh" else t.description_en, *t.examples]).mean(axis=0)
+                           for t in taxonomy])
+    prototypes /= np.maximum(np.linalg.norm(prototypes, axis=1, keepdims=True), 1e-12)
+    similarity = vectors @ prototypes.T
+    names = np.array([t.name for t in taxonomy], dtype=object)[similarity.argmax(axis=1)]
+    return np.where(similarity.max(axis=1) >= floor, names, OTHER)
+
+
+def need_type_accuracy(predicted, gold) -> dict:
+    """A snippet is right when its type is one of its labels (a few snippets name two needs: "fits well and well
+    made"); "typed" is the share right among snippets about some need, "other" among those about none."""
+    right = np.array([p in g.split("|") for p, g in zip(predicted, gold)])
+    typed = np.array(["other" not in g.split("|") for g in gold])
+    other = np.array([g == "other" for g in gold])
+    share = lambda mask: float(right[mask].mean()) if mask.any() else float("nan")  # noqa: E731
+    return {"n": len(right), "accuracy": right.mean(), "typed": share(typed), "n_typed": int(typed.sum()),
+            "other": share(other), "n_other": int(other.sum())}
+
+
+def demo_need_snippets() -> dict[str, tuple[list[str], list[str]]]:
+    """The bundled demo's review sentences cut into snippets, each with the need its template was written for."""
+    sys.path.insert(0, str(ROOT / "data"))
+    import make_demo
+
+    out = {}
+    for route, needs in (("en", make_demo.EN_NEEDS), ("zh", make_demo.ZH_NEEDS)):
+        texts, gold = [], []
+        for need, (_, negatives, positives) in needs.items():
+            for template in negatives + positives:
+                for snippet in split_snippets(template.format(n=3), route):
+                    texts.append(snippet)
+                    gold.append(DEMO_NEED_TYPES[need])
+        out[route] = (texts, gold)
+    return out
+
+
+def report_need_types() -> None:
+    """Need types against hand labels (bench/labels/need_types_*.csv, drawn by bench/labels/draw_need_types.py) and
+    against the needs the demo generator planted, before and after the seventeenth session's change."""
+    from core.config import Settings
+    from core.embed import embedders_from_settings
+    from core.needs import DEFAULT_TAXONOMY, assign_need_types
+
+    embedders = embedders_from_settings(Settings().embed)
+    sets = {"development (read while choosing)": labelled_snippets(NEED_TYPES_DEV),
+            "**test** (labelled before scoring)": labelled_snippets(NEED_TYPES_TEST)}
+    print("| set | language | snippets (about a need / about none) | method | accuracy | right among need snippets | "
+          "\"other\" among the rest |\n|---|---|---|---|---|---|---|")
+    for title, frame in sets.items():
+        for route, name in (("en", "English"), ("zh", "Chinese")):
+            part = frame[frame.lang == route]
+            embed = embedders[route].embed
+            vectors = embed(part["text"].tolist())
+            methods = (("before: whole description, floor 0.15", need_types_before(vectors, route, DEFAULT_TAXONOMY, embed)),
+                       ("shipped: phrases, closest + mean", assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0]))
+            for method, predicted in methods:
+                r = need_type_accuracy(predicted, part["label"].tolist())
+                print(f"| {title} | {name} | {r['n']} ({r['n_typed']} / {r['n_other']}) | {method} | {r['accuracy']:.3f} | "
+                      f"{r['typed']:.3f} | {r['other']:.3f} |")
+    print("\n| bundled demo, snippets of every template sentence | language | snippets | before | shipped |\n|---|---|---|---|---|")
+    for route, (texts, gold) in demo_need_snippets().items():
+        embed = embedders[route].embed
+        vectors = embed(texts)
+        before = need_type_accuracy(need_types_before(vectors, route, DEFAULT_TAXONOMY, embed), gold)["accuracy"]
+        after = need_type_accuracy(assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0], gold)["accuracy"]
+        print(f"| planted need = need type | {'English' if route == 'en' else 'Chinese'} | {len(texts)} | {before:.3f} | {after:.3f} |")
+
+
 # --- search demand gap ---------------------------------------------------------------------------------------------
 
 def bm25_scores(queries: list[str], titles: list[str], k1: float = 1.5, b: float = 0.75) -> np.ndarray:
@@ -240,8 +336,10 @@ def report_search_gap(limit: int | None = None) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["requests", "search"]
+    which = sys.argv[1:] or ["requests", "types", "search"]
     if "requests" in which:
         report_requests()
+    if "types" in which:
+        report_need_types()
     if "search" in which:
         report_search_gap()

@@ -24,9 +24,9 @@ import pandas as pd
 from scipy import stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from .chunks import best_match
 
 OTHER = "other"
+NEED_TYPE_FLOOR = {"en": 0.2, "zh": 0.3}  # below it a snippet's need type is "other"
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,21 @@ class NeedType:
 
 DEFAULT_TAXONOMY: tuple[NeedType, ...] = (
     NeedType("price/value 性价比", "price, value for money, too expensive, cheap, worth the price, overpriced, bargain",
-             "性价比 价格 太贵 便宜 划算 值 物超所值 不值这个价"),
+             "性价比 价格 价钱 太贵 贵 便宜 实惠 划算 值 不值 物超所值 不值这个价 优惠 活动 降价"),
     NeedType("quality/durability", "quality, durability, broke, stopped working, fell apart, cheap material, sturdy, well made",
-             "质量 做工 耐用 坏了 结实 粗糙 线头 材质差"),
+             "质量 做工 耐用 坏了 坏 结实 粗糙 线头 材质 材质差 面料 次品 假货 正品 质量问题 瑕疵 破洞 开线 掉色 异味"),
     NeedType("usability/experience 使用体验", "easy to use, setup, buttons, manual, app, hard to clean, convenient, user experience",
-             "使用体验 操作 方便 简单 复杂 说明书 不好用 好用 清洗"),
+             "使用体验 使用 操作 方便 不方便 简单 复杂 麻烦 说明书 不好用 好用 清洗 安装 设置 上手 一键 手感 舒服"),
     NeedType("fit/size", "fit, size, runs small, runs large, too tight, loose, length, true to size, petite",
-             "尺码 偏小 偏大 合身 太紧 宽松 大一码 码数"),
+             "尺码 尺寸 大小 长度 偏小 偏大 合身 不合适 太紧 宽松 大一码 码数"),
     NeedType("appearance", "colour, color, looks, design, style, pretty, beautiful, looks cheap, photos",
-             "颜色 外观 好看 漂亮 款式 颜值 图片 色差"),
+             "颜色 外观 外形 设计 样子 图案 好看 难看 漂亮 款式 颜值 图片 色差"),
     NeedType("performance/battery", "battery life, charge, lasts, power, speed, performance, sound quality, slow",
-             "电池 续航 充电 耐用 速度 性能 音质 卡顿"),
+             "电池 续航 充电 待机 耐用 速度 性能 效果 功能 运行 反应 慢 卡顿 系统 信号 音质 声音 噪音 发热"),
     NeedType("shipping/packaging", "shipping, delivery, arrived, package, packaging, box, damaged in transit, late",
-             "快递 物流 发货 包装 破损 送货 到货 压坏"),
+             "快递 快递员 物流 发货 发货快 配送 送货 送达 到货 到手 取件 包装 包裹 盒子 破损 压坏"),
     NeedType("service/returns", "customer service, return, refund, exchange, seller, support, warranty",
-             "客服 退货 退款 换货 售后 卖家 服务态度"),
+             "客服 服务 服务态度 态度 热情 回复 处理 投诉 退货 退款 换货 售后 卖家 商家 店家 前台 员工"),
     NeedType("missing feature/wish", "I wish it had, would be great if, needs a, should come with, please add, missing feature",
              "希望 建议 要是有 就好了 缺少 增加 功能"),
 )
@@ -71,21 +71,45 @@ def taxonomy_from_frame(frame: pd.DataFrame) -> tuple[NeedType, ...]:
                  for _, r in rows.iterrows() if str(r["name"]).strip())
 
 
+def need_type_phrases(need: NeedType, route: str) -> list[str]:
+    """A type's phrases in one language: its description cut at commas (English) or commas and spaces (Chinese, whose
+    descriptions are word lists), then the PM's examples."""
+    description = need.description_zh if route == "zh" else need.description_en
+    parts = re.split(r"[,，、;；\s]+" if route == "zh" else r"[,;]+", description)
+    return [p.strip() for p in parts if p.strip()] + [e for e in need.examples if e.strip()]
+
+
+def need_type_scores(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, ...],
+                     embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Similarity of each snippet (row) to each type (column): the mean of the cosine to the type's closest phrase
+    and the cosine to the mean of its phrases. The closest phrase lets one specific phrase ("材质差", a PM's example)
+    claim a snippet that a blurred average of many phrases would miss; the mean keeps one stray phrase from claiming
+    everything near it."""
+    phrases = [need_type_phrases(need, route) or [need.name] for need in taxonomy]
+    flat = embed([p for group in phrases for p in group]).astype(np.float32)
+    flat /= np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
+    vectors = vectors.astype(np.float32, copy=False)
+    scores, start = np.empty((len(vectors), len(taxonomy)), dtype=np.float32), 0
+    for j, group in enumerate(phrases):
+        block = flat[start:start + len(group)]
+        start += len(group)
+        mean = block.mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        scores[:, j] = ((vectors @ block.T).max(axis=1) + vectors @ mean) / 2
+    return scores
+
+
 def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, ...],
-                      embed: Callable[[list[str]], np.ndarray], min_similarity: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-shot need type per snippet: the type whose prototype (description + examples) is most similar."""
+                      embed: Callable[[list[str]], np.ndarray], min_similarity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-shot need type per snippet: the type scored highest by ``need_type_scores``, or "other" below the
+    route's floor (chosen on bench/labels/need_types_dev.csv; `python bench/needs.py types`)."""
     if len(vectors) == 0 or not taxonomy:
         return np.array([], dtype=object), np.zeros(0)
-    prototypes = []
-    for need in taxonomy:
-        texts = [need.description_zh if route == "zh" else need.description_en, *need.examples]
-        v = embed(texts)
-        prototypes.append(v.mean(axis=0))
-    prototypes = np.stack(prototypes)
-    prototypes /= np.maximum(np.linalg.norm(prototypes, axis=1, keepdims=True), 1e-12)
-    best, score = best_match(vectors, prototypes)
+    floor = NEED_TYPE_FLOOR.get(route, 0.2) if min_similarity is None else min_similarity
+    scores = need_type_scores(vectors, route, taxonomy, embed)
+    best, score = scores.argmax(axis=1), scores.max(axis=1)
     names = np.array([t.name for t in taxonomy], dtype=object)[best]
-    return np.where(score >= min_similarity, names, OTHER), score
+    return np.where(score >= floor, names, OTHER), score
 
 
 # --- feature requests ------------------------------------------------------------------------------------------------

@@ -92,6 +92,28 @@ def test_pm_examples_move_a_type():
     assert names_without.tolist() == ["a"] and names.tolist() == ["b"]
 
 
+def test_one_close_phrase_claims_a_snippet_the_blurred_description_misses():
+    # "quality" is described by three phrases; a snippet close to one of them ("材质差" vs "材质不错") still goes to
+    # quality although the mean of the three is nearer the one-phrase "fit" type
+    taxonomy = (NeedType("quality", "made well, durable, material", "x"), NeedType("fit", "size", "y"))
+    lookup = {"made well": [1, 0, 0, 0], "durable": [0, 1, 0, 0], "material": [0, 0, 1, 0], "size": [0.5, 0.5, 0.5, 0.5]}
+    embed = lambda texts: np.array([lookup[t] for t in texts], dtype=float)  # noqa: E731
+    snippet = np.array([[0.0, 0.0, 0.95, 0.31]])
+    names, _ = assign_need_types(snippet, "en", taxonomy, embed, min_similarity=0.0)
+    assert names.tolist() == ["quality"]
+    # a whole-description prototype (the mean of the phrases) would have chosen fit
+    mean = np.array([1, 1, 1, 0]) / np.sqrt(3)
+    assert float(snippet[0] @ mean) < float(snippet[0] @ np.array(lookup["size"]))
+
+
+def test_chinese_descriptions_are_cut_into_words():
+    from core.needs import need_type_phrases
+
+    need = NeedType("q", "made well, durable", "质量 做工，耐用", ("用了一周就坏了",))
+    assert need_type_phrases(need, "zh") == ["质量", "做工", "耐用", "用了一周就坏了"]
+    assert need_type_phrases(need, "en") == ["made well", "durable", "用了一周就坏了"]
+
+
 def test_default_taxonomy_covers_the_e_commerce_needs():
     names = " ".join(t.name for t in DEFAULT_TAXONOMY)
     for need in ("性价比", "使用体验", "fit", "battery", "shipping", "service", "wish"):
