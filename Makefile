@@ -52,7 +52,7 @@ screenshots: install-dev
 # The first `make run` analyses the bundled demo data with a progress bar; later runs reuse the workspace.
 demo: $(DB)
 $(DB): data/demo_reviews.csv data/demo_searches.csv | $(RUNTIME_STAMP)
-	$(BIN)/python -m core run --reviews data/demo_reviews.csv --searches data/demo_searches.csv --db $(DB)
+	$(BIN)/python -m core run --reviews data/demo_reviews.csv --searches data/demo_searches.csv --db $(DB) --replace
 
 data/demo_reviews.csv data/demo_searches.csv: data/make_demo.py
 	$(BIN)/python data/make_demo.py

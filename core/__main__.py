@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
     run.add_argument("--append-to", type=int, metavar="DATASET_ID",
                      help="add the file's new reviews to this analysed dataset, keeping its themes (no re-clustering)")
+    run.add_argument("--replace", action="store_true",
+                     help="a file whose name matches an analysed dataset of the same kind replaces it (a newer export "
+                          "of the same file); without it a changed file is added as a dataset of its own")
 
     recluster = sub.add_parser("recluster", help="propose new themes for a dataset (preview), and apply them")
     recluster.add_argument("--db", type=Path)
@@ -137,13 +140,45 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             raise InputError("--engine ray analyses a --reviews file")
         report = analyse_on_ray(settings, reviews, searches, None if args.no_progress else _progress_bar(), args.ray_address)
     else:
+        superseded = _same_name_datasets(settings, [reviews, searches]) if args.replace else []
         report = analyse(settings, reviews, searches, progress=None if args.no_progress else _progress_bar())
+        _delete_datasets(settings, [d for d in superseded if d not in report.dataset_ids])
     sys.stderr.write("\n")
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
     print(f"run {report.run_id} done in {time.perf_counter() - started:.1f}s ({stages}); "
           f"embedding cache: {report.embed_cache_hits} reused, {report.embed_cache_misses} new")
     _store_views(settings)
     return 0
+
+
+def _same_name_datasets(settings: Settings, sources) -> list[int]:
+    """Datasets named like one of the sources, of its kind: what `run --replace` supersedes."""
+    from .store import Store
+
+    if not settings.db_path.exists():
+        return []
+    store = Store(settings.db_path, read_only=True)
+    try:
+        datasets = store.datasets()
+    finally:
+        store.close()
+    wanted = {(source.name, source.kind) for source in sources if source is not None}
+    return [int(row.dataset_id) for row in datasets.itertuples() if (row.name, row.kind) in wanted]
+
+
+def _delete_datasets(settings: Settings, dataset_ids: list[int]) -> None:
+    """Deleted only after the new analysis committed: a crash in between leaves both datasets, never neither."""
+    from .store import Store
+
+    if not dataset_ids:
+        return
+    store = Store(settings.db_path)
+    try:
+        for dataset_id in dataset_ids:
+            store.delete_dataset(dataset_id)
+            print(f"replaced dataset {dataset_id}", file=sys.stderr)
+    finally:
+        store.close()
 
 
 def _store_views(settings: Settings, store=None) -> None:

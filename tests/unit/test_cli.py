@@ -148,3 +148,43 @@ def test_run_stores_the_dashboard_views(tmp_path, monkeypatch, fake_models, caps
         pd.testing.assert_frame_equal(stored, store.theme_table(Filters()))
     finally:
         store.close()
+
+
+def test_run_replace_swaps_a_changed_file_for_its_earlier_analysis(tmp_path, monkeypatch, fake_models, capsys):
+    # `make demo` after the demo data changed: without --replace the new file became a second dataset beside the
+    # old one and every count doubled; with it the newer export replaces the dataset of the same name
+    from core import pipeline
+    from core.store import Store
+
+    def analyse(settings, reviews, searches=None, progress=None, store=None):
+        store = Store(settings.db_path)
+        try:
+            return pipeline.Pipeline(settings, store, **fake_models).run(reviews, searches)
+        finally:
+            store.close()
+
+    monkeypatch.setattr(pipeline, "analyse", analyse)
+    db = tmp_path / "w.duckdb"
+    folder_a, folder_b = tmp_path / "a", tmp_path / "b"
+    folder_a.mkdir(), folder_b.mkdir()
+    first, changed = write_reviews(folder_a / "reviews.csv", 30), write_reviews(folder_b / "reviews.csv", 36)
+    other = write_reviews(tmp_path / "other.csv", 12)
+    for path in (first, other):
+        assert main(["run", "--reviews", str(path), "--db", str(db), "--no-progress"]) == 0
+    assert main(["run", "--reviews", str(changed), "--db", str(db), "--no-progress", "--replace"]) == 0
+    assert "replaced dataset 1" in capsys.readouterr().err
+    store = Store(db, read_only=True)
+    try:
+        datasets = store.datasets()
+        assert sorted(datasets["name"]) == ["other.csv", "reviews.csv"]  # the other file is left alone
+        assert store.summary()["reviews"] == 36 + 12
+    finally:
+        store.close()
+    # the same file again is the same dataset (kept, not deleted), with or without --replace
+    assert main(["run", "--reviews", str(changed), "--db", str(db), "--no-progress", "--replace"]) == 0
+    assert main(["run", "--reviews", str(changed), "--db", str(db), "--no-progress"]) == 0
+    store = Store(db, read_only=True)
+    try:
+        assert len(store.datasets()) == 2 and store.summary()["reviews"] == 48
+    finally:
+        store.close()
