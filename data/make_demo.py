@@ -104,6 +104,10 @@ PRODUCT_BIAS = {
     ("纯棉连衣裙", "sizing"): 0.85, ("电饭煲", "ease"): 0.10, ("空气净化器", "value"): 0.75,
 }
 
+# How many stars a complaint about the need costs a review (a full star for a product that fails at its job, less for
+# a dented box or a colour off the photo), so the rating drivers have real differences to find.
+SEVERITY = {"battery": 1.0, "sizing": 1.0, "quality": 1.0, "ease": 0.7, "value": 0.6, "shipping": 0.5, "look": 0.4}
+
 NEGATIVE_WEIGHTS = {"battery": 0.40, "sizing": 0.45, "value": 0.20, "shipping": 0.15, "ease": 0.20, "quality": 0.15,
                     "look": 0.10}
 
@@ -137,7 +141,7 @@ def english_review(rng: random.Random, category: str, product: str) -> tuple[str
         _, negatives, positives = EN_NEEDS[need]
         negative = _negative(rng, product, need)
         sentences.append(_fill(rng.choice(negatives if negative else positives), rng))
-        polarity.append(-1 if negative else 1)
+        polarity.append(-SEVERITY[need] if negative else 1)
     if rng.random() < 0.12:
         wish = rng.choice(EN_WISHES).format(f=rng.choice(FEATURES[category]))
         sentences.append(re.sub(r"\ba (?=[aeiou])", "an ", wish))  # "an inside pocket"
@@ -153,13 +157,14 @@ def chinese_review(rng: random.Random, category: str, product: str) -> tuple[str
         _, negatives, positives = ZH_NEEDS[need]
         negative = _negative(rng, product, need)
         parts.append(_fill(rng.choice(negatives if negative else positives), rng))
-        polarity.append(-1 if negative else 1)
+        polarity.append(-SEVERITY[need] if negative else 1)
     if rng.random() < 0.15 and category in ZH_FEATURES:
         parts.append(rng.choice(ZH_WISHES).format(f=rng.choice(ZH_FEATURES[category])))
     return "".join(parts), _rating(rng, polarity), chosen[0]
 
 
-def _rating(rng: random.Random, polarity: list[int]) -> float:
+def _rating(rng: random.Random, polarity: list[float]) -> float:
+    """Stars from the mentions: +1 for praise, minus the need's severity for a complaint, averaged, plus noise."""
     mood = sum(polarity) / max(len(polarity), 1)
     base = 3 + 2 * mood + rng.choice([-1, 0, 0, 0, 1]) * 0.6
     return float(min(5, max(1, round(base))))
