@@ -191,6 +191,7 @@ def report_requests() -> None:
 
 NEED_TYPES_DEV = ROOT / "bench" / "labels" / "need_types_dev.csv"
 NEED_TYPES_TEST = ROOT / "bench" / "labels" / "need_types_test.csv"
+NEED_TYPES_TEST2 = ROOT / "bench" / "labels" / "need_types_test2.csv"
 DEMO_NEED_TYPES = {"battery": "performance/battery", "sizing": "fit/size", "value": "price/value 性价比",
                    "shipping": "shipping/packaging", "ease": "usability/experience 使用体验",
                    "quality": "quality/durability", "look": "appearance"}
@@ -255,20 +256,27 @@ def report_need_types() -> None:
     against the needs the demo generator planted, before and after the seventeenth session's change."""
     from core.config import Settings
     from core.embed import embedders_from_settings
-    from core.needs import DEFAULT_TAXONOMY, assign_need_types
+    from core.needs import DEFAULT_TAXONOMY, NEED_TYPE_FLOOR, assign_need_types
 
     embedders = embedders_from_settings(Settings().embed)
     sets = {"development (read while choosing)": labelled_snippets(NEED_TYPES_DEV),
-            "**test** (labelled before scoring)": labelled_snippets(NEED_TYPES_TEST)}
+            "test 1 (labelled before scoring; then development for the English floor)": labelled_snippets(NEED_TYPES_TEST),
+            "**test 2** (English; labelled before scoring)": labelled_snippets(NEED_TYPES_TEST2)}
     print("| set | language | snippets (about a need / about none) | method | accuracy | right among need snippets | "
           "\"other\" among the rest |\n|---|---|---|---|---|---|---|")
     for title, frame in sets.items():
         for route, name in (("en", "English"), ("zh", "Chinese")):
             part = frame[frame.lang == route]
+            if part.empty:
+                continue
             embed = embedders[route].embed
             vectors = embed(part["text"].tolist())
             methods = (("before: whole description, floor 0.15", need_types_before(vectors, route, DEFAULT_TAXONOMY, embed)),
-                       ("shipped: phrases, closest + mean", assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0]))
+                       *((("phrases, closest + mean, floor 0.2 (first choice)",
+                           assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, min_similarity=0.2)[0]),)
+                         if route == "en" else ()),
+                       (f"shipped: phrases, closest + mean, floor {NEED_TYPE_FLOOR[route]}",
+                        assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0]))
             for method, predicted in methods:
                 r = need_type_accuracy(predicted, part["label"].tolist())
                 print(f"| {title} | {name} | {r['n']} ({r['n_typed']} / {r['n_other']}) | {method} | {r['accuracy']:.3f} | "

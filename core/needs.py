@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
 OTHER = "other"
-NEED_TYPE_FLOOR = {"en": 0.2, "zh": 0.3}  # below it a snippet's need type is "other"
+NEED_TYPE_FLOOR = {"en": 0.24, "zh": 0.3}  # below it a snippet's need type is "other"
 
 
 @dataclass(frozen=True)
