@@ -256,7 +256,7 @@ def report_need_types() -> None:
     against the needs the demo generator planted, before and after the seventeenth session's change."""
     from core.config import Settings
     from core.embed import embedders_from_settings
-    from core.needs import DEFAULT_TAXONOMY, NEED_TYPE_FLOOR, assign_need_types
+    from core.needs import DEFAULT_TAXONOMY, NEED_TYPE_FLOOR, NEED_TYPE_LIFT, assign_need_types
 
     embedders = embedders_from_settings(Settings().embed)
     sets = {"development (read while choosing)": labelled_snippets(NEED_TYPES_DEV),
@@ -273,9 +273,12 @@ def report_need_types() -> None:
             vectors = embed(part["text"].tolist())
             methods = (("before: whole description, floor 0.15", need_types_before(vectors, route, DEFAULT_TAXONOMY, embed)),
                        *((("phrases, closest + mean, floor 0.2 (first choice)",
-                           assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, min_similarity=0.2)[0]),)
+                           assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, min_similarity=0.2, min_lift=0)[0]),
+                          ("phrases, closest + mean, floor 0.24 (second choice)",
+                           assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, min_similarity=0.24, min_lift=0)[0]))
                          if route == "en" else ()),
-                       (f"shipped: phrases, closest + mean, floor {NEED_TYPE_FLOOR[route]}",
+                       (f"shipped: phrases, closest + mean, floor {NEED_TYPE_FLOOR[route]}"
+                        + (f", lift {NEED_TYPE_LIFT[route]}" if NEED_TYPE_LIFT[route] else ""),
                         assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0]))
             for method, predicted in methods:
                 r = need_type_accuracy(predicted, part["label"].tolist())
