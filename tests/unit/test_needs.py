@@ -87,8 +87,9 @@ def test_pm_examples_move_a_type():
     taxonomy = (NeedType("a", "alpha", "alpha"), NeedType("b", "beta", "beta", ("gamma",)))
     lookup = {"alpha": [1, 0], "beta": [0, 1], "gamma": [1, 0.2]}
     embed = lambda texts: np.array([lookup[t] for t in texts], dtype=float)  # noqa: E731
-    names, _ = assign_need_types(np.array([[0.6, 0.4]]), "en", taxonomy, embed, 0.0)
-    names_without, _ = assign_need_types(np.array([[0.6, 0.4]]), "en", (taxonomy[0], NeedType("b", "beta", "beta")), embed, 0.0)
+    names, _ = assign_need_types(np.array([[0.6, 0.4]]), "en", taxonomy, embed, 0.0, 0.0)
+    names_without, _ = assign_need_types(np.array([[0.6, 0.4]]), "en", (taxonomy[0], NeedType("b", "beta", "beta")), embed,
+                                         0.0, 0.0)
     assert names_without.tolist() == ["a"] and names.tolist() == ["b"]
 
 
@@ -99,11 +100,23 @@ def test_one_close_phrase_claims_a_snippet_the_blurred_description_misses():
     lookup = {"made well": [1, 0, 0, 0], "durable": [0, 1, 0, 0], "material": [0, 0, 1, 0], "size": [0.5, 0.5, 0.5, 0.5]}
     embed = lambda texts: np.array([lookup[t] for t in texts], dtype=float)  # noqa: E731
     snippet = np.array([[0.0, 0.0, 0.95, 0.31]])
-    names, _ = assign_need_types(snippet, "en", taxonomy, embed, min_similarity=0.0)
+    names, _ = assign_need_types(snippet, "en", taxonomy, embed, min_similarity=0.0, min_lift=0.0)
     assert names.tolist() == ["quality"]
     # a whole-description prototype (the mean of the phrases) would have chosen fit
     mean = np.array([1, 1, 1, 0]) / np.sqrt(3)
     assert float(snippet[0] @ mean) < float(snippet[0] @ np.array(lookup["size"]))
+
+
+def test_a_snippet_about_as_near_every_type_is_other():
+    # "Bought this for my partner." scores a little above the floor for every type; the lift rule leaves it "other"
+    taxonomy = tuple(NeedType(n, n, n) for n in ("a", "b", "c"))
+    lookup = {"a": [1, 0, 0, 0], "b": [0, 1, 0, 0], "c": [0, 0, 1, 0]}
+    embed = lambda texts: np.array([lookup[t] for t in texts], dtype=float)  # noqa: E731
+    vectors = np.array([[0.35, 0.33, 0.32, 0.81], [0.9, 0.1, 0.0, 0.42]])
+    names, _ = assign_need_types(vectors, "en", taxonomy, embed, min_similarity=0.2, min_lift=0.1)
+    assert names.tolist() == ["other", "a"]
+    names, _ = assign_need_types(vectors, "en", taxonomy, embed, min_similarity=0.2, min_lift=0.0)
+    assert names.tolist() == ["a", "a"]
 
 
 def test_chinese_descriptions_are_cut_into_words():
