@@ -6,7 +6,8 @@
 A workspace first holds a complete analysis of file A. Each trial starts an analysis of file B in a separate process
 and kills it with SIGKILL after a random delay: every other delay is spread over the whole run (start-up, ingest,
 embedding, themes, sentiment, needs, keywords, the final transaction), the others over the analysis after start-up,
-so the fast stages are hit too. After each kill the workspace must open, and `summary` must show
+so the fast stages are hit too; one in ten comes right after the commit (the run has printed "done", the views are
+being stored), so both sides of the commit are tested every time. After each kill the workspace must open, and `summary` must show
 either only A (the kill came before the commit) or A and all of B (after it) - never anything in between: reviews,
 snippets and themes are compared with the two reference states. The last step re-runs B to completion.
 """
@@ -32,9 +33,18 @@ sys.path.insert(0, str(ROOT))
 KEYS = ("reviews", "snippets", "themes", "rejected", "searches")
 
 
-def _run(db: Path, reviews: Path, env: dict) -> subprocess.Popen:
+def _run(db: Path, reviews: Path, env: dict, stdout=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "core", "run", "--reviews", str(reviews), "--db", str(db), "--no-progress"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.DEVNULL, text=True)
+
+
+def _wait_for_commit(process: subprocess.Popen, timeout: float = 600.0) -> None:
+    """Block until the run reports its commit ("run N done in ..." is printed after the analysis transaction, before
+    the dashboard views are stored), so the kill that follows lands after the commit."""
+    deadline = time.monotonic() + timeout
+    for line in process.stdout:
+        if " done in " in line or time.monotonic() > deadline:
+            return
 
 
 def _summary(db: Path) -> dict:
@@ -100,8 +110,13 @@ def crash_trials(kills: int, workdir: Path, seed: int = 0, max_delay: float = 14
     states, stages, bad = Counter(), Counter(), []
     for trial in range(kills):
         _reset(snapshot, db)  # every trial starts from "A analysed", so each kill tests the commit boundary
-        process = _run(db, b, env)
         delay = rng.uniform(0.2, max_delay) if trial % 2 == 0 else rng.uniform(analysis_from, max(analysis_from, wall))
+        if trial % 10 == 9:  # one kill in ten right after the commit, while the views are stored: "complete" each time
+            process = _run(db, b, env, stdout=subprocess.PIPE)
+            _wait_for_commit(process)
+            delay = 0.0
+        else:
+            process = _run(db, b, env)
         try:
             process.wait(timeout=delay)
             finished = True
