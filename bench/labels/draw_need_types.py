@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from draw_requests import datasets, snippets  # noqa: E402
+from draw_requests import unlabelled_pools  # noqa: E402
 
 
 def main() -> None:
@@ -27,13 +27,7 @@ def main() -> None:
     parser.add_argument("--en", type=int, default=80)
     parser.add_argument("--zh", type=int, default=80)
     args = parser.parse_args()
-    seen = set()
-    for path in Path(__file__).parent.glob("*.csv"):
-        seen |= set(pd.read_csv(path)["sha1"])
-    en = pd.concat([snippets(datasets.clothing, "en", "womens_clothing_reviews"),
-                    snippets(datasets.amazon, "en", "amazon_fashion_5core")])
-    zh = snippets(datasets.zh_shopping, "zh", "online_shopping_10_cats")
-    en, zh = en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
+    en, zh = unlabelled_pools()
     out = pd.concat([en.sample(args.en, random_state=args.seed), zh.sample(args.zh, random_state=args.seed)])
     out = out.reset_index(drop=True)
     out.insert(0, "id", range(1, len(out) + 1))

@@ -38,6 +38,18 @@ def snippets(reader, lang: str, source: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["lang", "source", "sha1", "text"]).drop_duplicates("sha1")
 
 
+def unlabelled_pools() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """English (clothing + Amazon fashion) and Chinese (online_shopping_10_cats) snippets not in any labelled file
+    under bench/labels/, without the shortest fragments."""
+    seen = set()
+    for path in Path(__file__).parent.glob("*.csv"):
+        seen |= set(pd.read_csv(path)["sha1"])
+    en = pd.concat([snippets(datasets.clothing, "en", "womens_clothing_reviews"),
+                    snippets(datasets.amazon, "en", "amazon_fashion_5core")])
+    zh = snippets(datasets.zh_shopping, "zh", "online_shopping_10_cats")
+    return en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
+
+
 def draw(pool: pd.DataFrame, cue: re.Pattern, n: int, seed: int) -> pd.DataFrame:
     has_cue = pool["text"].str.contains(cue)
     with_cue = pool[has_cue].sample(round(n * 0.7), random_state=seed)
@@ -55,13 +67,7 @@ def main() -> None:
                         help="draw only snippets whose SHA-1 starts with 0-7 (low) or 8-f (high): the third rule revision "
                              "was written while browsing the low half, so held-out 3 comes from the high half")
     args = parser.parse_args()
-    seen = set()
-    for path in Path(__file__).parent.glob("*.csv"):
-        seen |= set(pd.read_csv(path)["sha1"])
-    en = pd.concat([snippets(datasets.clothing, "en", "womens_clothing_reviews"),
-                    snippets(datasets.amazon, "en", "amazon_fashion_5core")])
-    zh = snippets(datasets.zh_shopping, "zh", "online_shopping_10_cats")
-    en, zh = en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
+    en, zh = unlabelled_pools()
     if args.half != "any":
         keep = (lambda h: h.str[0] < "8") if args.half == "low" else (lambda h: h.str[0] >= "8")
         en, zh = en[keep(en.sha1)], zh[keep(zh.sha1)]

@@ -121,10 +121,10 @@ def test_backup_and_restore_round_trip(tmp_path, db, capsys):
     assert main(["backup", "--db", str(db), "--out", str(tmp_path / "bk")]) == 2  # never overwrites a backup
 
 
-def test_run_stores_the_dashboard_views(tmp_path, monkeypatch, fake_models, capsys):
-    # `python -m core run` commits the analysis, then stores the unfiltered views the app's first visits read.
-    from core import pipeline, views
-    from core.filters import Filters
+@pytest.fixture
+def fake_analyse(monkeypatch, fake_models):
+    """`python -m core run` analyses with the fake models."""
+    from core import pipeline
     from core.store import Store
 
     def analyse(settings, reviews, searches=None, progress=None, store=None):
@@ -135,6 +135,14 @@ def test_run_stores_the_dashboard_views(tmp_path, monkeypatch, fake_models, caps
             store.close()
 
     monkeypatch.setattr(pipeline, "analyse", analyse)
+
+
+def test_run_stores_the_dashboard_views(tmp_path, fake_analyse, capsys):
+    # `python -m core run` commits the analysis, then stores the unfiltered views the app's first visits read.
+    from core import views
+    from core.filters import Filters
+    from core.store import Store
+
     path = write_reviews(tmp_path / "r.csv", 40)
     db = tmp_path / "w.duckdb"
     assert main(["run", "--reviews", str(path), "--db", str(db), "--no-progress"]) == 0
@@ -150,20 +158,11 @@ def test_run_stores_the_dashboard_views(tmp_path, monkeypatch, fake_models, caps
         store.close()
 
 
-def test_run_replace_swaps_a_changed_file_for_its_earlier_analysis(tmp_path, monkeypatch, fake_models, capsys):
+def test_run_replace_swaps_a_changed_file_for_its_earlier_analysis(tmp_path, fake_analyse, capsys):
     # `make demo` after the demo data changed: without --replace the new file became a second dataset beside the
     # old one and every count doubled; with it the newer export replaces the dataset of the same name
-    from core import pipeline
     from core.store import Store
 
-    def analyse(settings, reviews, searches=None, progress=None, store=None):
-        store = Store(settings.db_path)
-        try:
-            return pipeline.Pipeline(settings, store, **fake_models).run(reviews, searches)
-        finally:
-            store.close()
-
-    monkeypatch.setattr(pipeline, "analyse", analyse)
     db = tmp_path / "w.duckdb"
     folder_a, folder_b = tmp_path / "a", tmp_path / "b"
     folder_a.mkdir(), folder_b.mkdir()
