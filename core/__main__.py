@@ -121,6 +121,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             raise InputError(f"file not found: {path}; check the path")
     reviews = Source(args.reviews.name, REVIEWS, path=args.reviews, overrides=review_overrides) if args.reviews else None
     searches = Source(args.searches.name, SEARCHES, path=args.searches, overrides=search_overrides) if args.searches else None
+    if args.replace and args.append_to is not None:
+        raise InputError("--append-to adds to a dataset and --replace replaces one; pass one of them")
+    superseded = _same_name_datasets(settings, [reviews, searches]) if args.replace else []
     started = time.perf_counter()
     if args.append_to is not None:
         if reviews is None or searches is not None:
@@ -140,9 +143,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             raise InputError("--engine ray analyses a --reviews file")
         report = analyse_on_ray(settings, reviews, searches, None if args.no_progress else _progress_bar(), args.ray_address)
     else:
-        superseded = _same_name_datasets(settings, [reviews, searches]) if args.replace else []
         report = analyse(settings, reviews, searches, progress=None if args.no_progress else _progress_bar())
-        _delete_datasets(settings, [d for d in superseded if d not in report.dataset_ids])
+    _delete_datasets(settings, [d for d in superseded if d not in report.dataset_ids])
     sys.stderr.write("\n")
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_seconds.items())
     print(f"run {report.run_id} done in {time.perf_counter() - started:.1f}s ({stages}); "

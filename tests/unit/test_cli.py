@@ -179,6 +179,9 @@ def test_run_replace_swaps_a_changed_file_for_its_earlier_analysis(tmp_path, fak
         assert store.summary()["reviews"] == 36 + 12
     finally:
         store.close()
+    # adding to a dataset and replacing it do not go together
+    assert main(["run", "--reviews", str(changed), "--db", str(db), "--no-progress", "--replace", "--append-to", "1"]) == 2
+    assert "pass one of them" in capsys.readouterr().err
     # the same file again is the same dataset (kept, not deleted), with or without --replace
     assert main(["run", "--reviews", str(changed), "--db", str(db), "--no-progress", "--replace"]) == 0
     assert main(["run", "--reviews", str(changed), "--db", str(db), "--no-progress"]) == 0
