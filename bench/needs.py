@@ -192,9 +192,6 @@ def report_requests() -> None:
 NEED_TYPES_DEV = ROOT / "bench" / "labels" / "need_types_dev.csv"
 NEED_TYPES_TEST = ROOT / "bench" / "labels" / "need_types_test.csv"
 NEED_TYPES_TEST2 = ROOT / "bench" / "labels" / "need_types_test2.csv"
-DEMO_NEED_TYPES = {"battery": "performance/battery", "sizing": "fit/size", "value": "price/value 性价比",
-                   "shipping": "shipping/packaging", "ease": "usability/experience 使用体验",
-                   "quality": "quality/durability", "look": "appearance"}
 
 
 # the default types' Chinese descriptions until the seventeenth session (it added words to each)
@@ -235,19 +232,15 @@ def need_type_accuracy(predicted, gold) -> dict:
 
 
 def demo_need_snippets() -> dict[str, tuple[list[str], list[str]]]:
-    """The bundled demo's review sentences cut into snippets, each with the need its template was written for."""
+    """The bundled demo's need sentences cut into snippets, each with the need type its template was written for."""
     sys.path.insert(0, str(ROOT / "data"))
     import make_demo
 
     out = {}
-    for route, needs in (("en", make_demo.EN_NEEDS), ("zh", make_demo.ZH_NEEDS)):
-        texts, gold = [], []
-        for need, (_, negatives, positives) in needs.items():
-            for template in negatives + positives:
-                for snippet in split_snippets(template.format(n=3), route):
-                    texts.append(snippet)
-                    gold.append(DEMO_NEED_TYPES[need])
-        out[route] = (texts, gold)
+    for route in ("en", "zh"):
+        pairs = [(snippet, need_type) for sentence, need_type in make_demo.planted_sentences(route)
+                 for snippet in split_snippets(sentence, route)]
+        out[route] = ([text for text, _ in pairs], [need_type for _, need_type in pairs])
     return out
 
 

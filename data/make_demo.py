@@ -104,6 +104,21 @@ PRODUCT_BIAS = {
     ("纯棉连衣裙", "sizing"): 0.85, ("电饭煲", "ease"): 0.10, ("空气净化器", "value"): 0.75,
 }
 
+# The default taxonomy's need type (core.needs.DEFAULT_TAXONOMY) each planted need belongs to: what NeedLens's need
+# types should say about the sentences written for it (bench/needs.py types, tests/integration/test_demo_needs.py).
+NEED_TYPES = {"battery": "performance/battery", "sizing": "fit/size", "value": "price/value 性价比",
+              "shipping": "shipping/packaging", "ease": "usability/experience 使用体验", "quality": "quality/durability",
+              "look": "appearance"}
+
+
+def planted_sentences(lang: str, numbers=(3,)) -> list[tuple[str, str]]:
+    """Every need sentence the generator can write in one language (each {n} filled with each of ``numbers``), with
+    the need type it was written for."""
+    needs = ZH_NEEDS if lang == "zh" else EN_NEEDS
+    return [(template.format(n=n), NEED_TYPES[need]) for need, (_, negatives, positives) in needs.items()
+            for template in negatives + positives for n in numbers]
+
+
 # How many stars a complaint about the need costs a review (a full star for a product that fails at its job, less for
 # a dented box or a colour off the photo), so the rating drivers have real differences to find.
 SEVERITY = {"battery": 1.0, "sizing": 1.0, "quality": 1.0, "ease": 0.7, "value": 0.6, "shipping": 0.5, "look": 0.4}

@@ -63,16 +63,9 @@ def test_need_types_match_the_needs_the_demo_planted(demo):
     import make_demo
     from core.text import split_snippets
 
-    planted = {"battery": "performance/battery", "sizing": "fit/size", "value": "price/value 性价比",
-               "shipping": "shipping/packaging", "ease": "usability/experience 使用体验",
-               "quality": "quality/durability", "look": "appearance"}
-    need_of = {}
-    for route, needs in (("en", make_demo.EN_NEEDS), ("zh", make_demo.ZH_NEEDS)):
-        for need, (_, negatives, positives) in needs.items():
-            for template in negatives + positives:
-                for n in range(2, 10):
-                    for snippet in split_snippets(template.format(n=n), route):
-                        need_of[(route, snippet)] = planted[need]
+    need_of = {(route, snippet): need_type for route in ("en", "zh")
+               for sentence, need_type in make_demo.planted_sentences(route, numbers=range(2, 10))
+               for snippet in split_snippets(sentence, route)}
     rows = demo.query_df("SELECT lang, text, need_type FROM snippets")
     rows["planted"] = [need_of.get((lang, text)) for lang, text in zip(rows["lang"], rows["text"])]
     rows = rows.dropna(subset=["planted"])
