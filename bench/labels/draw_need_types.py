@@ -7,7 +7,8 @@ actually receive) from the English clothing and Amazon fashion reviews and the C
 reviews, skipping snippets already in any file under bench/labels/. Each is labelled by hand with the default
 taxonomy's need type it is about (`core.needs.DEFAULT_TAXONOMY` names) or "other" when it is about none of them
 (context, the buyer's own story, a book's content, a hotel's breakfast). Only id, lang, source, sha1 and label are
-committed; `bench/needs.py types` finds the text again by its SHA-1.
+committed; `bench/needs.py types` finds the text again by its SHA-1. Once a draw is labelled, the same seed draws
+other snippets (the labelled ones are skipped), as with draw_requests.py.
 """
 from __future__ import annotations
 
