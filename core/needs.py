@@ -265,15 +265,15 @@ _ZH_CONDITIONAL = re.compile(
     r"|(?:如果|要是)[^。！？，]{0,10}(?:(?<!可)能|可以)(?:再|多|把|加|配|送|带|有|换|改|升级|便宜|降|少|大|小|长|轻|薄|提升|提高|增加|支持)"
     r"|(?:如果|要是)[^。！？，]{0,6}(?:价格|价钱|房价|售价)(?:能|可以|再)?(?:低|少|便宜|降)"
     r"|(?:如果|要是)[^。！？，]{0,12}(?:达到|换成|改成|配上|带有|有这么)")
+_ZH_NOT_OWN = r"(?!.{0,3}(?:买|抢|赶|早|看|吃|去|住|给|负分|零分))"  # "可惜没买到", "可惜没有负分": one's own luck
 _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|(?<!功)能不能|可不可以|盼望|恳请|(?<![希失愿盼渴欲张观])望)[^。！？!?]{0,20}?"
                       + _ZH_CHANGE +
                       r"|(?:希望|建议|期望|恳请|(?<![希失愿盼渴欲张观])望)[^。！？!?]{0,6}" + _ZH_AGENT +
                       r"|" + _ZH_AGENT + r"(?:应该|应当|最好|能否|可否|是否能|得)[^。！？]{0,10}(?:" + _ZH_CHANGE[3:-1] + r"|给|放|做|出)"
                       r"|应该(?:是)?免费|应该(?:提供|配|送|增加|加|附|带|包括|包含)"
-                      r"|可惜(?:的是)?(?:不是|没有|没|不带|不能|少了|缺|不支持|不配|不送|只有|只送)(?!.{0,3}(?:买|抢|赶|早|看|吃|去|住|给|负分|零分))"
-                      # fourth revision: a missing part as the one drawback ("就是没有耳机"), what should have been
-                      # used ("就应该用好一点洗发水"), a demand to change ("要是不能到就把预计到达时间改了")
-                      r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)[^。！？，,]{0,4}(?:没有|没|少了|缺少?|不带|不含)(?!有?(?:坚持|看|用|发现|收到|想到|注意|来|买|吃|想|去|盖))[^。！？，,]{1,8}[。！!~]?$"
+                      r"|可惜(?:的是)?(?:不是|不能|不支持|只有|只送)" + _ZH_NOT_OWN +
+                      # fourth revision: what should have been used ("就应该用好一点洗发水"), a demand to change
+                      # ("要是不能到就把预计到达时间改了")
                       # sixth revision: "携程的员工最好自己去住住看", "建议把这点显示在价格表页面上", "你就随便套个袋子也行啊"
                       r"|" + _ZH_AGENT + r"(?:的[\u4e00-\u9fff]{1,3})?最好"
                       r"|建议(?:把|将)[^。！？]{0,12}(?:显示|标注|标明|注明|公示|写清楚)"
@@ -289,16 +289,14 @@ _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|(?<!功)能
                       # "可惜的是:我同事房间没有网线口"
                       r"|最好(?:能)?有[^。！？]{1,15}(?:就好|更好)|应(?:该)?改(?:作|为|成)|希望多(?:卖|进|上|出)"
                       r"|希望[^。！？]{0,12}(?:再|更)[^。！？]{0,6}(?:些|一点|点)(?:就更好|就好)"
-                      r"|可惜(?:的是)?[:：][^。！？]{0,8}(?:没有|没|不带|缺)"
                       r"|希望(?:能|可以)?(?:再|更)?[\u4e00-\u9fff]{1,3}(?:一些|一点|些)(?:[。！!~]|$)"
                       r"|希望[^。！？]{0,6}(?:能|可以|会)?(?:出|推出|生产|开发|做出)(?:更|一款|个|一些|有|新)"
                       r"|" + _ZH_AGENT + r"(?:也|还|更|就)?应该(?!是|会|不|还是|算|挺|比较|很|没|可以|能|买)"
-                      r"|没有[^。！？，,]{1,6}(?:不好|是缺点|是个缺点|是遗憾|很遗憾|挺遗憾|不方便)"
                       r"|(?:如果|要是)[^。！？]{0,8}(?:重新装修|装修一下|翻新|升级一下)"
                       # eighth revision: "能不能用心给挑几个好的", "能不能把指纹啥的处理干净", "这个应该在参数中说明",
                       # "可惜……竟然缺货", "如果不改善的话……"
                       r"|(?:能不能|可不可以|能否)(?:用心|认真|仔细|好好)?(?:给|把)(?!我)[^。！？]{0,12}(?:挑|选|处理|检查|包装|装好|擦)"
-                      r"|应该在[^。！？]{0,8}(?:说明|标明|注明|写明|写清)|可惜[^。！？]{0,12}(?:缺货|断货|没货)"
+                      r"|应该在[^。！？]{0,8}(?:说明|标明|注明|写明|写清)"
                       r"|(?:如果|要是)(?:再)?不(?:改善|改进|整改|提高|解决)"
                       # ninth revision (the bundled demo's planted wishes, "希望有保温功能"): a wish for a part or a
                       # feature named by what it is (not "希望有效果", "希望有机会")
@@ -324,14 +322,27 @@ _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|(?<!功)能
                       # ("希望品质再好一点", "希望打扫卫生的时候更仔细"), a wish for a technology or for honest dealing
                       # ("希望华为在电池续航方面能用上最新的技术", "希望诚信对待客户"), "还有待加强", "如果再轻点的话",
                       # "就应该搞个……驱动", "建议下架"; a seller's "希望下次再光临" is not one (_ZH_ADVICE)
-                      r"|(?:不足|缺点|缺陷|遗憾)(?:之处|的地方)?(?:的是|是|就是|在于|[:：])[^。！？，,没缺]{0,4}(?:没有|没(?!有)|缺少|缺(?!少)|不带|不支持)"
-                      r"(?!什么|啥|发现|找到|明显|太大|缺点|不足|[。！!，,]|$)"
                       r"|希望(?!(?:会|能|可以)?(?:以后|今后|下次|将来)?(?:会|能)?(?:再|更))[^。！？，,]{1,10}(?:再|更)"
                       r"(?:好|完善|细致|仔细|用心|耐用|结实|精致|精细|认真)"
                       r"|希望[^。！？]{0,12}(?:用上|采用|配备|配上|用最新)|希望[^。！？，,]{0,8}(?:诚信|好好做|认真做|用心做)"
                       r"|有待(?:加强|提高|改进|改善|完善|提升)"
                       r"|(?:如果|要是)[^。！？，,]{0,6}再[\u4e00-\u9fff]{1,4}(?:点|一点|些|一些)"
                       r"|应该(?:搞|弄|做|出|配|加)(?:个|一个|一些|点)|建议(?:下架|停售|召回|改版)")
+# A regret that something is missing, framed as the drawback: a request by the definition the labelled sets follow
+# (bench/needs.py), told from a plain "没有X" complaint by its frame alone. The detector's character veto, trained on
+# too few of these to know the frame, never drops them (thirteenth revision; the alternatives came from _ZH_WISH).
+_ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不配|不送)" + _ZH_NOT_OWN +
+                         # fourth revision: a missing part as the one drawback ("就是没有耳机")
+                         r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)[^。！？，,]{0,4}(?:没有|没|少了|缺少?|不带|不含)"
+                         r"(?!有?(?:坚持|看|用|发现|收到|想到|注意|来|买|吃|想|去|盖))[^。！？，,]{1,8}[。！!~]?$"
+                         # fifth and seventh revisions: "没有耳机不好", "可惜的是:我同事房间没有网线口"
+                         r"|没有[^。！？，,]{1,6}(?:不好|是缺点|是个缺点|是遗憾|很遗憾|挺遗憾|不方便)"
+                         r"|可惜(?:的是)?[:：][^。！？]{0,8}(?:没有|没|不带|缺)"
+                         # eighth revision: "可惜……竟然缺货"
+                         r"|可惜[^。！？]{0,12}(?:缺货|断货|没货)"
+                         # twelfth revision: "不足之处是没有健身房"
+                         r"|(?:不足|缺点|缺陷|遗憾)(?:之处|的地方)?(?:的是|是|就是|在于|[:：])[^。！？，,没缺]{0,4}"
+                         r"(?:没有|没(?!有)|缺少|缺(?!少)|不带|不支持)(?!什么|啥|发现|找到|明显|太大|缺点|不足|[。！!，,]|$)")
 _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|想买|要买|入住|别|不要|购买|考虑|坐|看|用|去|在官网|买|选|够买)"
                         r"|建议[^。！？]{0,8}(?:不要|别)[^。！？]{0,6}(?:买|购|订|住|入住|选)"
                         r"|希望(?:大家|各位|京东|华为|携程|店家|卖家|商家|你们)?[^。！？]{0,6}(?:越来越好|越?做越好|生意|再接再厉|发展|红火)"
@@ -376,6 +387,24 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         r"|(?:满怀|抱着|怀着)希望")
 
 
+# thirteenth revision (the labelled sets' numbered drawback lists): an item of a numbered list that names a missing
+# part, accessory or amenity ("1.没有鼠标和包", "2、没有蓝牙", "4、浴室没有垫地的毛巾", "1.应用锁没有") is a request, as
+# "就是没有耳机" is (also after 首先, 其次, 第二: "首先没有中文版本"); not a shortfall against a claim or a picture ("4、待机时间没有宣传的那么多", "3、我的真机没有图片效果
+# 好看"), nor "没有充分地利用内存", nor a defect that is absent ("没有坏果")
+_ZH_LIST_MARK = r"(?:(?:\d{1,2}|[一二三四五六七八九十])\s*[、.．)）]|首先|其次|再次|第[一二三四五六七八九十][、,，:：])"
+_ZH_LIST_ITEM = re.compile(r"(?:^|(?<=[\s;；。，,！!~]))" + _ZH_LIST_MARK + r"\s*([^。！？!?;；\n]*?)(?=\s*" + _ZH_LIST_MARK
+                           + r"|[。！？!?;；\n]|$)")
+_ZH_LISTED_LACK = re.compile(r"^(?![我他她你])[^，,:：]{0,8}?(?:没有|缺少|缺乏|不带|不配)"
+                             r"(?!什么|充分|及时|完全|那么|这么|发现|想到|看到|注意|打开|调|问题|毛病|以上|坏|破|损|异味|色差|瑕疵|划痕)"
+                             r"(?![^，,]{0,12}(?:那么|这么|那样|想象|宣传|说的|描述|好看|漂亮|清楚|好用))")
+
+
+def _zh_missing(text: str) -> bool:
+    """A regret that something is missing, framed as the drawback (_ZH_MISSING) or named by a numbered item."""
+    return bool(_ZH_MISSING.search(text)) or any(_ZH_LISTED_LACK.search(item.group(1))
+                                                 for item in _ZH_LIST_ITEM.finditer(text))
+
+
 # every English cue above needs one of these words: most snippets hold none and skip the patterns
 _EN_ANY_CUE = re.compile(r"(?i)wish|would|should|need|please|hop|\bif\b|only|lack|downside|complaint|\bcons?\b|drawback|"
                          r"negative|issue|problem|flaw|gripe|retailer|could")
@@ -389,7 +418,7 @@ def is_feature_request(text: str) -> bool:
     if _CJK.search(text):
         if _ZH_ADVICE.search(text):
             return False
-        return bool(_ZH_CONDITIONAL.search(text) or _ZH_WISH.search(text))
+        return bool(_ZH_CONDITIONAL.search(text) or _ZH_WISH.search(text)) or _zh_missing(text)
     if not _EN_ANY_CUE.search(text) or _EN_REGRET.search(text):
         return False
     return any(cue.search(text) for cue in _EN_CUES)
@@ -426,7 +455,9 @@ class RequestDetector:
         rule = np.array([is_feature_request(texts[i]) for i in zh], dtype=bool)
         if self.zh_head is not None and rule.any():
             asks = zh[rule]
-            rule[rule] = self.zh_head.logit([texts[i] for i in asks]) > _logit(self.zh_veto)
+            kept = self.zh_head.logit([texts[i] for i in asks]) > _logit(self.zh_veto)
+            # a missing part named as the drawback: too few labels for the veto to tell its frame from a plain "没有X"
+            rule[rule] = kept | np.array([_zh_missing(texts[i]) for i in asks], dtype=bool)
         out[zh] = rule
         en = np.flatnonzero(~chinese)
         if self.encoder is None:

@@ -270,6 +270,31 @@ def test_learned_detector_accepts_a_pattern_hit_the_model_does_not_rule_out():
     assert RequestDetector(_FakeEncoder(), threshold=0.5, pattern_floor=0.2).flags(texts).tolist() == [False, True, False]
 
 
+@pytest.mark.parametrize("text", ["2、没有蓝牙", "1.没有鼠标和包 2.沉了点", "4、浴室没有垫地的毛巾。", "1.应用锁没有",
+                                  "其次没有中文说明书", "3、缺少USB-C接口;"])
+def test_a_numbered_drawback_naming_a_missing_part_is_a_request(text):
+    assert is_feature_request(text)
+
+
+@pytest.mark.parametrize("text", ["4、待机时间没有宣传的那么多", "2.没有充分地利用内存", "3、我的真机没有图片效果好看",
+                                  "1、没有坏果", "第一次买 不错 没有坏果", "2、我没有用过别的牌子", "没有蓝牙"])
+def test_a_numbered_shortfall_or_an_unframed_lack_is_not(text):
+    assert not is_feature_request(text)
+
+
+def test_the_chinese_veto_never_drops_a_missing_part_named_as_the_drawback():
+    from core.needs import RequestDetector
+
+    class _VetoAll:
+        def logit(self, texts):
+            return np.full(len(texts), -5.0)
+
+    texts = ["2、没有蓝牙", "不足之处是没有健身房。", "就是没有耳机", "希望增加一个耳机孔"]
+    assert all(is_feature_request(t) for t in texts)
+    # the character veto judges wishes; a missing part in a drawback frame passes on its frame alone
+    assert RequestDetector(zh_head=_VetoAll(), zh_veto=0.2).flags(texts).tolist() == [True, True, True, False]
+
+
 def test_rules_detector_is_the_patterns():
     from core.needs import RequestDetector, load_request_detector
 
