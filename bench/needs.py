@@ -87,8 +87,12 @@ pattern was scored on them: numbered drawbacks naming a missing part in held-out
 items that are not a missing part stay 0 ("4、待机时间没有宣传的那么多", "2.没有充分地利用内存", "3、我的真机没有图片效果
 好看"). Then the Chinese patterns' thirteenth revision (a numbered drawback naming a missing part; the veto no longer
 drops a missing part named as the drawback), the Chinese head retrained on sets 1-17
-(`bench/train_request_model.py --chinese-only`), and feature_requests_heldout18.csv drawn and labelled by hand
-before the detector ran on it.
+(`bench/train_request_model.py --chinese-only`), and feature_requests_heldout18.csv (220 Chinese only: `--seed 18181
+--en 0 --zh 140 --narrow-zh 80`; 25 requests) drawn and labelled by hand, and committed before any detector ran on it.
+Labelled by the same definition: numbered drawbacks naming a missing part are 1 ("没恢复盘 2.没有分区"), as is a missing
+thing named as the main drawback ("最主要是连作者的照片都没有"); a bare "保护膜也没有。", "没有游戏功能" is 0, and so are a
+guest's own ask ("希望两点退房"), a counterfactual about a past incident ("如果结账的那位女同志仔细一点") and a wish that
+customer service read the review.
 """
 from __future__ import annotations
 
@@ -128,8 +132,9 @@ HELDOUT14 = ROOT / "bench" / "labels" / "feature_requests_heldout14.csv"
 HELDOUT15 = ROOT / "bench" / "labels" / "feature_requests_heldout15.csv"
 HELDOUT16 = ROOT / "bench" / "labels" / "feature_requests_heldout16.csv"
 HELDOUT17 = ROOT / "bench" / "labels" / "feature_requests_heldout17.csv"
+HELDOUT18 = ROOT / "bench" / "labels" / "feature_requests_heldout18.csv"
 LABEL_SETS = [LABELS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9,
-              HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17]  # drawn in this order
+              HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17, HELDOUT18]  # drawn in this order
 
 
 def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
