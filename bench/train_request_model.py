@@ -66,10 +66,14 @@ warnings.filterwarnings("ignore")
 
 import needs  # noqa: E402  (bench/needs.py: the labelled sets)
 from core.config import MODELS_DIR  # noqa: E402
-from core.needs import REQUEST_DIR, ZH_REQUEST_HEAD, _zh_missing, is_feature_request, load_request_detector  # noqa: E402
+from core.needs import (REQUEST_DIR, ZH_REQUEST_HEAD, _ZH_ANY_CUE, _zh_missing, is_feature_request,  # noqa: E402
+                         load_request_detector)
 
 SEED, EPOCHS, BATCH, LR = 0, 4, 16, 4e-5  # max 64 tokens: train_sentiment_encoder.train_step
-THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.9, 0.2, (1, 3), 4.0
+THRESHOLD, ZH_VETO, ZH_NGRAMS, ZH_C = 0.9, 0.35, (1, 3), 4.0
+# Chinese (eighteenth session, --fresh-patterns): the veto drops a pattern hit below 0.35 (0.2 until then), and the
+# head flags on its own a snippet with a wish word (core.needs._ZH_ANY_CUE, no advice pattern) above 0.6
+ZH_ALONE = 0.6
 PATTERN_FLOOR = 0.05  # English: a snippet the patterns flag needs only P(request) > 0.05 (twelfth session, --rules)
 
 
@@ -87,7 +91,13 @@ def train_english(rows: pd.DataFrame, folder: Path) -> None:
 
     model, tokenizer = fit_english(rows)
     export(model.eval(), tokenizer, folder, keep_name="needlens_request_fp32")
-    (folder / "needlens.json").write_text(json.dumps({"threshold": THRESHOLD, "zh_veto": ZH_VETO, "pattern_floor": PATTERN_FLOOR}, indent=1) + "\n")
+    write_settings(folder)
+
+
+def write_settings(folder: Path) -> None:
+    """Both languages' decision settings, read by core.needs.load_request_detector."""
+    settings = {"threshold": THRESHOLD, "zh_veto": ZH_VETO, "pattern_floor": PATTERN_FLOOR, "zh_alone": ZH_ALONE}
+    (folder / "needlens.json").write_text(json.dumps(settings, indent=1) + "\n")
 
 
 def fit_english(rows: pd.DataFrame):
@@ -181,9 +191,62 @@ def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_onl
             (zh.rule.to_numpy() & ((zh.p.to_numpy() >= ZH_VETO) | listed)) | (zh.p.to_numpy() > alone))
 
 
-# A Chinese cue list for the head alone (the detector's Chinese counterpart of _EN_ANY_CUE), written before the
-# out-of-fold figures below were read: wish, suggestion, counterfactual, regret and "would be better" words.
-ZH_ANY_CUE = r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善"
+ZH_ANY_CUE = _ZH_ANY_CUE.pattern  # the Chinese cue list for the head alone, written before any figure with it was read
+
+
+def patterns_when_drawn(number: int):
+    """core/needs.py as it was when labelled set ``number`` was drawn (the parent of the commit that added its file):
+    its patterns had never seen that set, as on a PM's new data."""
+    import importlib.util
+    import subprocess
+
+    path = needs.LABEL_SETS[number].relative_to(ROOT)
+    added = subprocess.run(["git", "log", "--diff-filter=A", "--format=%H", "--", str(path)], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()[-1]
+    source = subprocess.run(["git", "show", f"{added}^:core/needs.py"], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout
+    target = Path(f"/tmp/needlens_needs_when_set_{number}.py")
+    target.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"core._needs_when_set_{number}", target)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def fresh_pattern_rules(frame: pd.DataFrame, folds: list[int], hold: int) -> None:
+    """Chinese decision rules as on new data: each fold set's pattern hits come from the patterns of the day it was
+    drawn (patterns_when_drawn), not today's, which were revised on these sets and flatter them (today's recall on
+    them 0.70-1.00, when drawn 0.40-0.77); its head P(request) from a head trained on every other set before hold."""
+    from core.sentiment import LexicalHead
+
+    frame = frame[(frame.set < hold) & (frame.lang == "zh")]
+    parts = []
+    for fold in folds:
+        old = patterns_when_drawn(fold)
+        train, test = frame[frame.set != fold], frame[frame.set == fold].copy()
+        head_path = Path("/tmp/needlens_request_fresh_zh.npz")
+        train_chinese(train, head_path)
+        test["p"] = 1 / (1 + np.exp(-LexicalHead(head_path).logit(test.text.tolist())))
+        test["rule"] = test.text.map(old.is_feature_request)
+        test["advice"] = test.text.map(lambda t: bool(old._ZH_ADVICE.search(t)))
+        print(f"fold {needs.LABEL_SETS[fold].name}: {len(test)} snippets, patterns of the day hit {int(test.rule.sum())}",
+              flush=True)
+        parts.append(test)
+    oof = pd.concat(parts)
+    truth, p, rule = oof.label.astype(bool).to_numpy(), oof.p.to_numpy(), oof.rule.to_numpy()
+    cue = (oof.text.str.contains(ZH_ANY_CUE) & ~oof.advice).to_numpy()
+    rules = {"patterns of the day": rule}
+    rules.update({f"patterns, veto below {v}": rule & (p >= v) for v in (0.1, 0.2, 0.3)})
+    rules.update({f"patterns, veto below {v}, or cue and head > {b}": (rule & (p >= v)) | (cue & (p > b))
+                  for v in (0.2, 0.35, 0.5) for b in (0.5, 0.55, 0.6, 0.7, 0.8, 0.9) if b >= v})
+    rules.update({f"cue and head > {b}, no patterns": cue & (p > b) for b in (0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8)})
+    print(f"\n| Chinese rule ({len(oof):,} snippets, {int(truth.sum())} requests) | precision | recall | lower of the two |"
+          f"\n|---|---|---|---|")
+    for name, predicted in rules.items():
+        tp = int((predicted & truth).sum())
+        precision, recall = tp / max(predicted.sum(), 1), tp / max(truth.sum(), 1)
+        print(f"| {name} | {precision:.3f} | {recall:.3f} | {min(precision, recall):.3f} |")
 
 
 def compare_rules(oof: pd.DataFrame, frame: pd.DataFrame) -> None:
@@ -261,12 +324,17 @@ def main() -> None:
     parser.add_argument("--chinese-only", action="store_true",
                         help="with --cv: the Chinese head's settings only; otherwise retrain the Chinese head alone")
     parser.add_argument("--oof", type=Path, help="with --cv: write the out-of-fold predictions (no text) to this CSV")
+    parser.add_argument("--fresh-patterns", type=int, nargs="+", metavar="SET",
+                        help="Chinese decision rules with each of these sets' patterns as they were when it was drawn")
     parser.add_argument("--rules", type=Path, metavar="OOF", help="compare decision rules on saved out-of-fold predictions")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     frame = labelled_sets()
     if args.rules:
         compare_rules(pd.read_csv(args.rules), frame)
+        return
+    if args.fresh_patterns:
+        fresh_pattern_rules(frame, args.fresh_patterns, args.hold)
         return
     if args.cv:
         cross_validate(frame, args.cv, args.hold, args.chinese_only, args.oof)
@@ -280,8 +348,10 @@ def main() -> None:
             if (out / REQUEST_DIR).exists():
                 shutil.rmtree(out / REQUEST_DIR)
             train_english(train[train.lang == "en"], out / REQUEST_DIR)
-        elif out != args.out:  # an experiment's Chinese head beside the shipped English model
-            shutil.copytree(args.out / REQUEST_DIR, out / REQUEST_DIR, dirs_exist_ok=True)
+        else:  # the shipped English model stays; an experiment's Chinese head is scored beside a copy of it
+            if out != args.out:
+                shutil.copytree(args.out / REQUEST_DIR, out / REQUEST_DIR, dirs_exist_ok=True)
+            write_settings(out / REQUEST_DIR)
         train_chinese(train[train.lang == "zh"], out / ZH_REQUEST_HEAD)
     scored = frame if args.score else frame[frame.set == args.hold]
     score(scored, out, "every labelled set" if args.score

@@ -434,6 +434,9 @@ def is_feature_request(text: str) -> bool:
 # patterns, with a character 1-3 gram logistic regression vetoing their false alarms (wishes that ask nothing of the
 # seller: "希望以后还能入住此酒店"); MiniLM's vocabulary has no Chinese.
 REQUEST_DIR = "en_request"
+# the Chinese wish, suggestion, counterfactual and regret words a snippet needs before the Chinese head may flag it
+# alone (written in the twelfth session, before any figure with it was read)
+_ZH_ANY_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善")
 ZH_REQUEST_HEAD = "zh_request.npz"
 
 
@@ -442,10 +445,12 @@ class RequestDetector:
     (or with ``NEEDLENS_REQUEST_MODEL=rules``) it is :func:`is_feature_request`, the patterns alone."""
 
     def __init__(self, encoder=None, zh_head=None, threshold: float = 0.5, zh_veto: float = 0.35,
-                 pattern_floor: float | None = None) -> None:
+                 pattern_floor: float | None = None, zh_alone: float | None = None) -> None:
         self.encoder, self.zh_head, self.threshold, self.zh_veto = encoder, zh_head, threshold, zh_veto
         # English: where the patterns also fire, the model only has to clear pattern_floor (None: the model alone)
         self.pattern_floor = pattern_floor
+        # Chinese: the head also flags, on its own, a snippet with a wish word it is sure of (None: never)
+        self.zh_alone = zh_alone
         self.name = "learned" if encoder is not None or zh_head is not None else "rules"
 
     def flags(self, texts: list[str]) -> np.ndarray:
@@ -453,11 +458,20 @@ class RequestDetector:
         chinese = np.array([bool(_CJK.search(t)) for t in texts], dtype=bool)
         zh = np.flatnonzero(chinese)
         rule = np.array([is_feature_request(texts[i]) for i in zh], dtype=bool)
-        if self.zh_head is not None and rule.any():
-            asks = zh[rule]
-            kept = self.zh_head.logit([texts[i] for i in asks]) > _logit(self.zh_veto)
+        alone = np.zeros_like(rule)
+        if self.zh_alone is not None and self.zh_head is not None:
+            alone = np.array([bool(_ZH_ANY_CUE.search(texts[i])) and not _ZH_ADVICE.search(texts[i]) for i in zh],
+                             dtype=bool)
+        read = rule | alone
+        if self.zh_head is not None and read.any():
+            logit = self.zh_head.logit([texts[i] for i in zh[read]])
+            kept = logit > _logit(self.zh_veto)
             # a missing part named as the drawback: too few labels for the veto to tell its frame from a plain "没有X"
-            rule[rule] = kept | np.array([_zh_missing(texts[i]) for i in asks], dtype=bool)
+            kept |= np.array([_zh_missing(texts[i]) for i in zh[read]], dtype=bool)
+            sure = logit > _logit(self.zh_alone) if self.zh_alone is not None else np.zeros_like(kept)
+            flagged = (rule[read] & kept) | (alone[read] & sure)
+            rule = np.zeros_like(rule)
+            rule[read] = flagged
         out[zh] = rule
         en = np.flatnonzero(~chinese)
         if self.encoder is None:
@@ -502,9 +516,11 @@ def load_request_detector(kind: str = "learned", models_dir=None) -> RequestDete
     if zh_path.exists():
         zh_head = LexicalHead(zh_path)
     floor = settings.get("pattern_floor")
+    alone = settings.get("zh_alone")
     return RequestDetector(encoder, zh_head, threshold=float(settings.get("threshold", 0.5)),
                            zh_veto=float(settings.get("zh_veto", 0.35)),
-                           pattern_floor=None if floor is None else float(floor))
+                           pattern_floor=None if floor is None else float(floor),
+                           zh_alone=None if alone is None else float(alone))
 
 
 # What a request asks for. English: the words after the cue ("wish it came in | more colors", "please bring back |

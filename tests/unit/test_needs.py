@@ -295,6 +295,20 @@ def test_the_chinese_veto_never_drops_a_missing_part_named_as_the_drawback():
     assert RequestDetector(zh_head=_VetoAll(), zh_veto=0.2).flags(texts).tolist() == [True, True, True, False]
 
 
+def test_the_chinese_head_flags_alone_a_wish_it_is_sure_of():
+    from core.needs import RequestDetector
+
+    class _Sure:
+        def logit(self, texts):
+            return np.full(len(texts), 3.0)
+
+    texts = ["自己管不好最好换人", "建议大家不要买", "这个手机很好用", "希望活动多多"]
+    assert not any(is_feature_request(t) for t in texts[:3])
+    # a wish word and a sure head: flagged without a pattern; advice to buyers and text without a wish word never
+    assert RequestDetector(zh_head=_Sure(), zh_alone=0.6).flags(texts).tolist() == [True, False, False, True]
+    assert RequestDetector(zh_head=_Sure()).flags(texts).tolist() == [False, False, False, is_feature_request(texts[3])]
+
+
 def test_rules_detector_is_the_patterns():
     from core.needs import RequestDetector, load_request_detector
 
