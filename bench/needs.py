@@ -93,6 +93,14 @@ Labelled by the same definition: numbered drawbacks naming a missing part are 1 
 thing named as the main drawback ("最主要是连作者的照片都没有"); a bare "保护膜也没有。", "没有游戏功能" is 0, and so are a
 guest's own ask ("希望两点退房"), a counterfactual about a past incident ("如果结账的那位女同志仔细一点") and a wish that
 customer service read the review.
+
+Held-out 18 then scored the detector 0.625 / 0.400, and the rules were chosen again with each held-out set's patterns
+as they were when it was drawn (`bench/train_request_model.py --fresh-patterns 9 10 11 12 13 14 15 16 17 18 --hold
+19`): veto below 0.35, and the Chinese head alone above 0.6 on a snippet with a wish word. Committed; then
+feature_requests_heldout19.csv (220 Chinese only: `--seed 19191 --en 0 --zh 140 --narrow-zh 80`; 21 requests) was
+drawn and labelled by hand, and committed before any detector ran on it. A wish that the seller go on as before is 0
+("希望一如既往地搞活动", as held-out 2 and 17 label "一如既往"), a wish for more of it is 1 ("希望京东常推活动"); "希望耐用!"
+(that one's own item lasts) is 0, as held-out 9's "希望耐用点吧".
 """
 from __future__ import annotations
 
@@ -133,8 +141,10 @@ HELDOUT15 = ROOT / "bench" / "labels" / "feature_requests_heldout15.csv"
 HELDOUT16 = ROOT / "bench" / "labels" / "feature_requests_heldout16.csv"
 HELDOUT17 = ROOT / "bench" / "labels" / "feature_requests_heldout17.csv"
 HELDOUT18 = ROOT / "bench" / "labels" / "feature_requests_heldout18.csv"
+HELDOUT19 = ROOT / "bench" / "labels" / "feature_requests_heldout19.csv"
 LABEL_SETS = [LABELS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9,
-              HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17, HELDOUT18]  # drawn in this order
+              HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17, HELDOUT18,
+              HELDOUT19]  # drawn in this order
 
 
 def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
