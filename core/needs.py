@@ -389,8 +389,8 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
 
 # thirteenth revision (the labelled sets' numbered drawback lists): an item of a numbered list that names a missing
 # part, accessory or amenity ("1.没有鼠标和包", "2、没有蓝牙", "4、浴室没有垫地的毛巾", "1.应用锁没有") is a request, as
-# "就是没有耳机" is (also after 首先, 其次, 第二: "首先没有中文版本"); not a shortfall against a claim or a picture ("4、待机时间没有宣传的那么多", "3、我的真机没有图片效果
-# 好看"), nor "没有充分地利用内存", nor a defect that is absent ("没有坏果")
+# "就是没有耳机" is (also after 首先, 其次, 第二: "首先没有中文版本"); not a shortfall against a claim or a picture
+# ("4、待机时间没有宣传的那么多", "3、我的真机没有图片效果好看"), nor "没有充分地利用内存", nor an absent defect ("没有坏果")
 _ZH_LIST_MARK = r"(?:(?:\d{1,2}|[一二三四五六七八九十])\s*[、.．)）]|首先|其次|再次|第[一二三四五六七八九十][、,，:：])"
 _ZH_LIST_ITEM = re.compile(r"(?:^|(?<=[\s;；。，,！!~]))" + _ZH_LIST_MARK + r"\s*([^。！？!?;；\n]*?)(?=\s*" + _ZH_LIST_MARK
                            + r"|[。！？!?;；\n]|$)")
