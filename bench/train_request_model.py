@@ -192,12 +192,12 @@ def cross_validate(frame: pd.DataFrame, folds: list[int], hold: int, chinese_onl
             row("English", en, f"model > {threshold}", en.p.to_numpy() > threshold)
     row("Chinese", zh, "patterns", zh.rule.to_numpy())
     # the veto never drops a missing part named as the drawback (core.needs._zh_missing), as in the detector
-    listed = zh.text.map(_zh_missing).to_numpy()
+    missing = zh.text.map(_zh_missing).to_numpy()
     for veto in (0.2, 0.3, 0.35, 0.4, 0.5, 0.6):
-        row("Chinese", zh, f"patterns, veto below {veto}", zh.rule.to_numpy() & ((zh.p.to_numpy() >= veto) | listed))
+        row("Chinese", zh, f"patterns, veto below {veto}", zh.rule.to_numpy() & ((zh.p.to_numpy() >= veto) | missing))
     for alone in (0.6, 0.7, 0.8, 0.9):  # the head also flags asks the patterns miss, when it is sure
         row("Chinese", zh, f"patterns, veto below {ZH_VETO}, or the head alone above {alone}",
-            (zh.rule.to_numpy() & ((zh.p.to_numpy() >= ZH_VETO) | listed)) | (zh.p.to_numpy() > alone))
+            (zh.rule.to_numpy() & ((zh.p.to_numpy() >= ZH_VETO) | missing)) | (zh.p.to_numpy() > alone))
 
 
 ZH_ANY_CUE = _ZH_ANY_CUE.pattern  # the Chinese cue list for the head alone, written before any figure with it was read
@@ -277,11 +277,11 @@ def compare_rules(oof: pd.DataFrame, frame: pd.DataFrame) -> None:
     for a in (0.05, 0.1, 0.2, 0.3):
         for b in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
             english[f"(patterns and model > {a}) or model > {b}"] = (rule & (p > a)) | (p > b)
-    listed = oof.text.map(_zh_missing).to_numpy()  # never vetoed, as in the detector
-    chinese = {f"patterns, veto below {v}": rule & ((p >= v) | listed) for v in (0.0, 0.1, 0.2, 0.3)}
+    missing = oof.text.map(_zh_missing).to_numpy()  # never vetoed, as in the detector
+    chinese = {f"patterns, veto below {v}": rule & ((p >= v) | missing) for v in (0.0, 0.1, 0.2, 0.3)}
     for v in (0.1, 0.2):
         for b in (0.5, 0.6, 0.7, 0.8, 0.9):
-            chinese[f"(patterns, veto below {v}) or (cue and head > {b})"] = (rule & ((p >= v) | listed)) | (cue & (p > b))
+            chinese[f"(patterns, veto below {v}) or (cue and head > {b})"] = (rule & ((p >= v) | missing)) | (cue & (p > b))
     print(f"\n| language | rule | out-of-fold P / R |\n|---|---|---|")
     for name, predicted in english.items():
         print(f"| English ({int((truth & en).sum())} requests) | {name} | {figures(en, predicted)} |")

@@ -405,6 +405,21 @@ def _zh_missing(text: str) -> bool:
                                                  for item in _ZH_LIST_ITEM.finditer(text))
 
 
+# the Chinese wish, suggestion, counterfactual and regret words a snippet needs before the Chinese head may flag it
+# alone (written in the twelfth session, before any figure with it was read)
+_ZH_ANY_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善")
+
+
+def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
+    """A Chinese snippet's pattern hit, whether it names a missing part as the drawback, and whether it holds a wish
+    word; all three False for advice to other buyers and the other exclusions (_ZH_ADVICE)."""
+    if _ZH_ADVICE.search(text):
+        return False, False, False
+    missing = _zh_missing(text)
+    hit = missing or bool(_ZH_CONDITIONAL.search(text) or _ZH_WISH.search(text))
+    return hit, missing, bool(_ZH_ANY_CUE.search(text))
+
+
 # every English cue above needs one of these words: most snippets hold none and skip the patterns
 _EN_ANY_CUE = re.compile(r"(?i)wish|would|should|need|please|hop|\bif\b|only|lack|downside|complaint|\bcons?\b|drawback|"
                          r"negative|issue|problem|flaw|gripe|retailer|could")
@@ -416,9 +431,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 def is_feature_request(text: str) -> bool:
     """True when the snippet asks for something the product or seller does not offer yet."""
     if _CJK.search(text):
-        if _ZH_ADVICE.search(text):
-            return False
-        return bool(_ZH_CONDITIONAL.search(text) or _ZH_WISH.search(text)) or _zh_missing(text)
+        return _zh_evidence(text)[0]
     if not _EN_ANY_CUE.search(text) or _EN_REGRET.search(text):
         return False
     return any(cue.search(text) for cue in _EN_CUES)
@@ -437,9 +450,6 @@ def is_feature_request(text: str) -> bool:
 # only ~62% of asks. Both settings were chosen with each held-out set's patterns as they were when it was drawn
 # (bench/train_request_model.py --fresh-patterns). MiniLM's vocabulary has no Chinese.
 REQUEST_DIR = "en_request"
-# the Chinese wish, suggestion, counterfactual and regret words a snippet needs before the Chinese head may flag it
-# alone (written in the twelfth session, before any figure with it was read)
-_ZH_ANY_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善")
 ZH_REQUEST_HEAD = "zh_request.npz"
 
 
@@ -460,22 +470,17 @@ class RequestDetector:
         out = np.zeros(len(texts), dtype=bool)
         chinese = np.array([bool(_CJK.search(t)) for t in texts], dtype=bool)
         zh = np.flatnonzero(chinese)
-        rule = np.array([is_feature_request(texts[i]) for i in zh], dtype=bool)
-        alone = np.zeros_like(rule)
-        if self.zh_alone is not None and self.zh_head is not None:
-            alone = np.array([bool(_ZH_ANY_CUE.search(texts[i])) and not _ZH_ADVICE.search(texts[i]) for i in zh],
-                             dtype=bool)
+        rule, missing, cue = np.array([_zh_evidence(texts[i]) for i in zh], dtype=bool).reshape(-1, 3).T
+        alone = cue if self.zh_alone is not None else np.zeros_like(cue)
         read = rule | alone
+        out[zh] = rule
         if self.zh_head is not None and read.any():
             logit = self.zh_head.logit([texts[i] for i in zh[read]])
-            kept = logit > _logit(self.zh_veto)
-            # a missing part named as the drawback: too few labels for the veto to tell its frame from a plain "没有X"
-            kept |= np.array([_zh_missing(texts[i]) for i in zh[read]], dtype=bool)
+            # the veto spares a missing part named as the drawback: too few labels to tell its frame from a plain "没有X"
+            kept = (logit > _logit(self.zh_veto)) | missing[read]
             sure = logit > _logit(self.zh_alone) if self.zh_alone is not None else np.zeros_like(kept)
-            flagged = (rule[read] & kept) | (alone[read] & sure)
-            rule = np.zeros_like(rule)
-            rule[read] = flagged
-        out[zh] = rule
+            out[zh] = False
+            out[zh[read]] = (rule[read] & kept) | (alone[read] & sure)
         en = np.flatnonzero(~chinese)
         if self.encoder is None:
             out[en] = [is_feature_request(texts[i]) for i in en]
