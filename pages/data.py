@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import recluster
 from core.calibrate import calibrate_dataset, star_agreement, undo_calibration
 from core.config import ROOT
@@ -9,7 +10,6 @@ from core.errors import NeedLensError
 from core.export import table_csv
 from core.ingest import REVIEWS, SEARCHES, ROLE_SPECS, read_table, resolve_columns
 from core.pipeline import Source
-from pages import ui
 
 st.title("Data")
 store = ui.open_workspace()

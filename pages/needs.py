@@ -1,9 +1,9 @@
 """Latent needs: need types, feature requests, rating drivers, emerging issues and the improvement backlog."""
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, latent
 from core.needs import backlog_markdown, taxonomy_frame
-from pages import ui
 
 st.title("Latent needs")
 store = ui.open_workspace()

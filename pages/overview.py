@@ -1,8 +1,8 @@
 """Overview: headline figures, top opportunities, sentiment and volume over time."""
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
-from pages import ui
 
 st.title("Overview")
 store = ui.open_workspace()

@@ -3,8 +3,8 @@ from dataclasses import replace
 
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
-from pages import ui
 
 st.title("Product feedback")
 store = ui.open_workspace()

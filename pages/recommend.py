@@ -3,11 +3,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts
 from core.lab import MODELS, lab_data, persona_recommendations, recommender, run_ab, simulate_workspace
 from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
 from core.simulate import ShopperParams, sample_size_per_arm
-from pages import ui
 
 st.title("Recommendation lab")
 store = ui.open_workspace()

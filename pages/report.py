@@ -1,8 +1,8 @@
 """Report & export: the one-click HTML insight report and the full review table."""
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core.report import build_report
-from pages import ui
 
 st.title("Report & export")
 store = ui.open_workspace()

@@ -1,8 +1,8 @@
 """Search insights: top and rising queries, intents, unmet demand, demand vs satisfaction."""
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
-from pages import ui
 
 st.title("Search insights")
 store = ui.open_workspace()

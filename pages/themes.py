@@ -1,9 +1,9 @@
 """Need themes: the map, the table, evidence for one theme, and the PM's edits (rename, merge, hide)."""
 import streamlit as st
 
+from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
 from core.aspects import aspect_lens
-from pages import ui
 
 st.title("Need themes")
 store = ui.open_workspace()

@@ -24,18 +24,31 @@ from core.privacy import suppress
 from core.store import Store
 
 
-def _route_through_app() -> None:
-    """Streamlit treats a folder named pages/ as a legacy multipage app until app.py has called
-    st.navigation once in this server process; a first visit straight to /data would run the page on its
-    own. Switch legacy mode off and rerun, so app.py (the router) handles every request."""
-    from streamlit.runtime.pages_manager import PagesManager
+def route_through_app() -> None:
+    """Give a run that began in Streamlit's legacy pages/ mode (see pages/__init__.py) the router's page config and
+    menu; the page goes on rendering, and every later run goes through app.py.
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    A legacy run registered app.py itself as a page; app.py's st.navigation never does (so the pages call this,
+    after the router has registered its own: before it, the registry is the previous run's). Not a rerun: the
+    legacy run may carry a click (Streamlit's AppTest starts every run in legacy mode), and a rerun raised while
+    a module was importing aborted an import another session was waiting for ("cannot import name 'ui' from
+    'pages'" on the first visits after a restart)."""
+    from pathlib import Path
 
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-_route_through_app()
+    import pages
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    main = Path(ctx.pages_manager.main_script_path).resolve()
+    if any(info.get("script_path") and Path(info["script_path"]).resolve() == main
+           for info in ctx.pages_manager.get_pages().values()):
+        st.set_page_config(**pages.PAGE_CONFIG)
+        # registers and shows the app's pages; the page running now keeps its own hash, so its widgets keep their ids
+        with ctx.run_with_active_hash(ctx.pages_manager.current_page_script_hash):
+            st.navigation(pages.entries())
 
 
 @st.cache_resource(show_spinner=False)
@@ -85,8 +98,9 @@ def sign_in_gate(show_account: bool = False) -> None:
 
 
 def open_workspace() -> Store:
-    """The workspace, or a plain message and a stopped page when it cannot be opened."""
+    """The workspace, or a plain message and a stopped page when it cannot be opened. Every page calls this first."""
     sign_in_gate()
+    route_through_app()
     try:
         return workspace()
     except NeedLensError as exc:

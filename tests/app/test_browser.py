@@ -82,3 +82,30 @@ def test_upload_analyse_browse_and_export_in_chromium(tmp_path, upload_file):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     (ARTIFACTS / "downloaded_chart.png").write_bytes(png)
     assert not errors, errors
+
+
+def test_first_visits_after_a_restart_are_routed_through_the_app(tmp_path):
+    """A bookmark is often the first request a restarted server sees. Streamlit serves a folder named pages/ as a
+    legacy page list until st.navigation has run once: the first run served the page file on its own, under a menu of
+    raw file names (app, ..., ui), and a second tab opened during that run failed with "cannot import name 'ui'"."""
+    from playwright.sync_api import sync_playwright
+
+    titles = ["Overview", "Need themes", "Latent needs", "Product feedback", "Search insights", "Recommendation lab",
+              "Report & export", "Data"]
+    with browser.running_app(tmp_path / "ws.duckdb") as url, sync_playwright() as p:
+        chromium = browser.launch(p)
+        first, second = (chromium.new_page(viewport={"width": 1400, "height": 900}) for _ in range(2))
+        first.goto(f"{url}/needs")
+        first.wait_for_timeout(1500)  # the first run is still importing the engine
+        second.goto(f"{url}/themes")
+        for page, title in ((first, "Latent needs"), (second, "Need themes")):
+            page.get_by_role("heading", name=title).first.wait_for(timeout=60000)
+            nav = page.locator("[data-testid='stSidebarNav']")
+            page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebarNav']\")"
+                                   "?.innerText.includes('Product feedback')", timeout=60000)
+            page.wait_for_timeout(1000)
+            links = [line.strip() for line in nav.inner_text().splitlines() if line.strip()]
+            assert [name for name in links if name in titles] == titles, links
+            assert "ui" not in links and "app" not in links, links
+            assert page.get_by_text("This app has encountered an error").count() == 0, title
+        chromium.close()
