@@ -227,7 +227,9 @@ def request_bars(frame: pd.DataFrame) -> alt.Chart:
     return _base(chart, "Most requested features and wishes", "Requests grouped by what they ask for")
 
 
-_OFFSET = {"above": 15.0, "below": -16.0}  # label centre relative to its point, pixels up (the text layers' dy)
+# where a side's label sits relative to its point, in pixels: (right, up). Above and below centre the label on the
+# point's x; right and left start it that far beside the point, on the point's line (equal points of radius <= 8)
+_SIDES = {"above": (0.0, 15.0), "below": (0.0, -16.0), "right": (11.0, 0.0), "left": (-11.0, 0.0)}
 
 
 def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str, width: int, height: int,
@@ -235,8 +237,9 @@ def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str,
                   y_domain: tuple[float, float] | None = None, sides: tuple[str, ...] = ("above", "below"),
                   point_px: float = 0.0) -> pd.DataFrame:
     """Where each point's label goes: one column per side holding the label text or ''. Points are taken by
-    priority; a label goes above its point, else below it, where it overlaps no label placed before it (and, with
-    point_px, the radius of equal-sized points, no other point), or is left to the tooltip. A domain left out is
+    priority; a label goes on the first of ``sides`` (above, below, right, left of its point) where it overlaps no
+    label placed before it (and, with point_px, the radius of equal-sized points, no other point; beside its point,
+    not the plot's edge), or is left to the tooltip. A domain left out is
     Vega-Lite's default for a quantitative scale (the data's range and zero); a CJK character is two Latin wide."""
     def pixels(values: pd.Series, size: int, domain) -> pd.Series:
         low, high = domain or (-_nice(-min(float(values.min()), 0.0)), _nice(max(float(values.max()), 0.0)))
@@ -252,9 +255,12 @@ def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str,
         half = (len(label) + len(_CJK_CHAR.findall(label))) * char_px / 2
         obstacles = placed + [box for j, box in points.items() if j != i]
         for side in sides if label else ():
-            centre = py[i] + _OFFSET[side]
-            if all(abs(px[i] - ox) >= half + ow or abs(centre - oy) >= line_px / 2 + oh for ox, oy, ow, oh in obstacles):
-                placed.append((px[i], centre, half, line_px / 2))
+            right, up = _SIDES[side]
+            cx, cy = px[i] + right + math.copysign(half, right) * bool(right), py[i] + up
+            if right and not half <= cx <= width - half:  # beside its point, a label stays inside the plot
+                continue
+            if all(abs(cx - ox) >= half + ow or abs(cy - oy) >= line_px / 2 + oh for ox, oy, ow, oh in obstacles):
+                placed.append((cx, cy, half, line_px / 2))
                 shown.at[i, side] = label
                 break
     return shown
@@ -270,21 +276,39 @@ def _nice(high: float, ticks: int = 10) -> float:
     return math.ceil(high / step) * step
 
 
+def _nice_domain(values: pd.Series, ticks: int = 10) -> tuple[float, float]:
+    """The values' range with zero, widened to whole ticks of a 1, 2 or 5 x 10^k step (as Vega-Lite's nice does)."""
+    low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    raw = (high - low) / ticks
+    if raw <= 0:
+        return low - 1.0, high + 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step = power * next(m for limit, m in ((7.07, 10), (3.16, 5), (1.41, 2), (0.0, 1)) if raw / power >= limit)
+    return math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
+
+
 def _label_layers(points: alt.Chart, shown: pd.DataFrame) -> list[alt.Chart]:
     """Text layers for _place_labels' columns: each side's labels at its offset from the point."""
-    return [points.mark_text(dy=-_OFFSET[side], fontSize=11, font=FONT).encode(
-        text=f"{side}:N", color=alt.value("#111827"), size=alt.value(11)) for side in shown.columns]
+    def align(right: float) -> str:
+        return "left" if right > 0 else "right" if right < 0 else "center"
+
+    return [points.mark_text(dx=_SIDES[side][0], dy=-_SIDES[side][1], align=align(_SIDES[side][0]), fontSize=11,
+                             font=FONT).encode(text=f"{side}:N", color=alt.value("#111827"), size=alt.value(11))
+            for side in shown.columns]
 
 
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     """Rating drivers: impact of complaints on stars against how many reviews complain. Where labels would overlap,
-    the driver that lifts the rating most is labelled first (above its point, else below)."""
+    the driver that lifts the rating most is labelled first (above its point, else below, right or left of it)."""
     data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: f["theme"].map(lambda t: _short(t, 24)))
-    shown = _place_labels(data, "negative_share", "negative_effect", "short", "lift_if_fixed", 600, 360, point_px=7.5)
+    y_domain = _nice_domain(data["negative_effect"])  # the chart's own, so labels are placed where they are drawn
+    shown = _place_labels(data, "negative_share", "negative_effect", "short", "lift_if_fixed", 600, 360, point_px=7.5,
+                          y_domain=y_domain, sides=("above", "below", "right", "left"))
     data = pd.concat([data, shown], axis=1)
     points = alt.Chart(data).mark_circle(size=180, color="#dc2626", opacity=0.8).encode(
         x=alt.X("negative_share:Q", title="Share of reviews with this complaint", axis=alt.Axis(format="%")),
-        y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)"),
+        y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)",
+                scale=alt.Scale(domain=list(y_domain), nice=False)),
         tooltip=[alt.Tooltip("theme:N"), alt.Tooltip("negative_effect:Q", format="+.2f"),
                  alt.Tooltip("lift_if_fixed:Q", format=".2f", title="Lift if fixed"), "explanation:N"])
     return _base(alt.layer(points, *_label_layers(points, shown)).properties(width=600, height=360), "Rating drivers",

@@ -91,6 +91,28 @@ def test_crowded_scatter_labels_keep_the_most_important_and_never_overlap():
     assert shown.tolist() == ["", "fabric pills", "colours", "zipper"]
 
 
+def test_a_driver_boxed_in_above_and_below_is_labelled_beside_its_point():
+    # The demo's worst driver (sizing, -1.55 stars) had a neighbour's point above and a label below and went
+    # unlabelled. Now a label may sit right (else left) of its point, never past the plot's edge; the y scale is
+    # the one the labels were placed on.
+    from core.charts import _place_labels, driver_scatter
+
+    frame = pd.DataFrame({"theme": ["battery life / lasts week", "true size / perfect fit", "material feels cheap",
+                                    "精细 / 材质 / 做工"],
+                          "negative_share": [0.085, 0.027, 0.017, 0.017], "negative_effect": [-1.44, -1.55, -1.41, -1.68],
+                          "lift_if_fixed": [0.12, 0.04, 0.05, 0.06], "explanation": [""] * 4})
+    spec = driver_scatter(frame).to_dict()
+    rows = {row["theme"][:4]: row for row in spec["datasets"].popitem()[1]}
+    assert rows["mate"]["above"] and rows["精细 /"]["above"]  # both take the side they are first offered
+    assert rows["true"]["right"] == "true size / perfect fit" and not rows["true"]["above"] + rows["true"]["below"]
+    edge = pd.DataFrame({"x": [0.0], "y": [1.0], "label": ["on the axis"], "n": [1]})
+    assert _place_labels(edge, "x", "y", "label", "n", 600, 100, sides=("left",))["left"].tolist() == [""]
+    assert _place_labels(edge, "x", "y", "label", "n", 600, 100, sides=("right",))["right"].tolist() == ["on the axis"]
+    layers = spec["layer"]
+    assert layers[0]["encoding"]["y"]["scale"] == {"domain": [-1.8, 0.0], "nice": False}
+    assert {layer["mark"].get("align") for layer in layers[1:]} == {"center", "left", "right"}
+
+
 def test_a_chinese_label_takes_twice_the_room_of_as_many_latin_letters():
     from core.charts import _place_labels
 
