@@ -168,7 +168,7 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
     data = frame.assign(short=frame["label"].map(lambda t: _short(t, 24)),
                         theme_sentiment=frame["theme_sentiment"].fillna(0.0))
     shown = _place_labels(data, "searches", "click_share", "short", "searches", 620, 380, y_domain=(0.0, 1.0),
-                          point_px=8.5)
+                          point_px=8.5, sides=("above", "below", "right", "left"))
     data = pd.concat([data, shown], axis=1)  # the most searched intent keeps its label
     points = alt.Chart(data).mark_circle(size=220, opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("searches:Q", title="Demand (searches)"),
