@@ -748,8 +748,11 @@ def _driver_sentence(row: pd.Series) -> str:
 
 # --- emerging issues ---------------------------------------------------------------------------------------------------
 
-def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = 0.01, min_recent: int = 10,
-             min_ratio: float = 1.5) -> pd.DataFrame:
+EMERGING_ALPHA, EMERGING_MIN_RECENT, EMERGING_MIN_RATIO = 0.01, 10, 1.5  # the defaults the Emerging issues tab states
+
+
+def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERGING_ALPHA,
+             min_recent: int = EMERGING_MIN_RECENT, min_ratio: float = EMERGING_MIN_RATIO) -> pd.DataFrame:
     """Themes whose share of mentions in the last ``window_days`` is significantly above their own history.
 
     mentions: theme, date (one row per snippet mention; use negative mentions for emerging *issues*), or theme, date,

@@ -3,7 +3,8 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, latent
-from core.needs import backlog_markdown, taxonomy_frame
+from core.needs import (EMERGING_ALPHA, EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown,
+                        taxonomy_frame)
 
 st.title("Latent needs")
 store = ui.open_workspace()
@@ -53,7 +54,10 @@ def requests_tab() -> None:
     else:
         ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
-                 column_config={"examples": st.column_config.TextColumn("What customers wrote", width="large")})
+                 column_config={"feature": st.column_config.TextColumn("Requested feature"),
+                                "requests": st.column_config.NumberColumn("Requests", help="Snippets asking for it"),
+                                "products": st.column_config.TextColumn("Products"),
+                                "examples": st.column_config.TextColumn("What customers wrote", width="large")})
 
 
 def drivers_tab() -> None:
@@ -83,9 +87,21 @@ def emerging_tab() -> None:
         st.warning(f"**{row.theme}**: {row.recent_share:.1%} of recent complaints vs {row.earlier_share:.1%} before "
                    f"({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e})")
     if not found.empty:
+        st.caption(f"Each theme's share of complaints in the last {window} days against its share before, by a "
+                   f"one-sided two-proportion z-test. Emerging: p below {EMERGING_ALPHA} ÷ {len(found)} themes "
+                   f"(Bonferroni), a share at least {EMERGING_MIN_RATIO}× its earlier one, and at least "
+                   f"{EMERGING_MIN_RECENT} recent complaints.")
         ui.table(found, "emerging_issues", column_config={
-            "recent_share": st.column_config.NumberColumn("Recent share", format="percent"),
-            "earlier_share": st.column_config.NumberColumn("Earlier share", format="percent")})
+            "theme": st.column_config.TextColumn("Complaint theme"),
+            "recent": st.column_config.NumberColumn("Recent", help=f"Complaints in the last {window} days"),
+            "earlier": st.column_config.NumberColumn("Earlier", help="Complaints before the window"),
+            "recent_share": st.column_config.NumberColumn("Recent share", format="percent",
+                                                          help="Of all complaints in the window"),
+            "earlier_share": st.column_config.NumberColumn("Earlier share", format="percent"),
+            "ratio": st.column_config.NumberColumn("Ratio", format="%.1f×", help="Recent share ÷ earlier share"),
+            "p_value": st.column_config.NumberColumn("p-value", format="%.1e",
+                                                     help="Before the Bonferroni correction"),
+            "emerging": st.column_config.CheckboxColumn("Emerging")})
 
 
 # Only the open tab runs (its views are computed on first opening, then cached): a new filter on a million reviews
