@@ -1,4 +1,5 @@
 """Latent needs: need types, feature requests, rating drivers, emerging issues and the improvement backlog."""
+import pandas as pd
 import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
@@ -78,6 +79,10 @@ def drivers_tab() -> None:
 
 
 def emerging_tab() -> None:
+    if pd.isna(ui.load("overview", filters).get("first_date")):
+        st.info("Emerging issues need a date column: each theme's recent share of complaints is compared with its own "
+                "history. These reviews have no dates (map one on the Data page when you upload).")
+        return
     window = st.slider("Recent window (days)", 7, 90, 21)
     found = ui.latent_view("emerging", filters, window)
     flagged = found[found["emerging"]] if not found.empty else found

@@ -164,9 +164,11 @@ def sidebar_filters() -> Filters:
     _widget_value("langs", [])
     langs = bar.multiselect("Language", ["en", "zh", "other"], key="w_langs", on_change=_remember, args=("langs",),
                             placeholder="All languages")
-    _widget_value("ratings", (1.0, 5.0))
-    ratings = bar.slider("Rating", 0.0, 5.0, step=0.5, key="w_ratings", on_change=_remember, args=("ratings",))
-    rating_filter = ratings != (1.0, 5.0) and ratings != (0.0, 5.0)
+    rating_filter, ratings = False, (1.0, 5.0)
+    if pd.notna(bounds.get("average_rating")):  # as the date range: only where the chosen datasets have ratings
+        _widget_value("ratings", (1.0, 5.0))
+        ratings = bar.slider("Rating", 0.0, 5.0, step=0.5, key="w_ratings", on_change=_remember, args=("ratings",))
+        rating_filter = ratings != (1.0, 5.0) and ratings != (0.0, 5.0)
     return Filters(dataset_ids=tuple(chosen), date_from=dates[0] if dates else None,
                    date_to=dates[1] if dates else None, categories=tuple(categories), products=tuple(products),
                    langs=tuple(langs), rating_min=ratings[0] if rating_filter else None,
@@ -214,12 +216,16 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     """Place a table with CSV and XLSX downloads (formula injection neutralised). A table longer than PREVIEW_ROWS
     shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
     only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them).
-    ``column_order`` picks and orders the columns shown; the downloads keep every column."""
+    ``column_order`` picks and orders the columns shown, less any column with no value at all; the downloads keep
+    every column."""
     full = full or (lambda: frame)
     total = len(frame) if total is None else total
     shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
     if len(shown) < total:
         st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the downloads contain all of them.")
+    if len(shown) and shown.isna().all().any():  # a column with no value at all (no ratings, no dates) is not shown
+        empty = set(shown.columns[shown.isna().all()])
+        column_order = [c for c in (column_order or shown.columns) if c not in empty]
     st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch", column_order=column_order,
                  **({"height": height} if height else {}))
     left, right, _ = st.columns([1, 1, 4])

@@ -318,3 +318,38 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
     shown = list(at.dataframe[0].proto.column_order)
     assert shown[:5] == ["text", "sentiment", "sentiment_score", "mixed", "theme_label"] and "title" not in shown
     assert "title" in at.dataframe[0].value.columns  # the data (and the downloads) keep every column
+
+
+def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypatch):
+    """An export with text and a category only (as online_shopping_10_cats): no rating filter to move, no empty
+    rating column, and the Emerging issues tab says it needs dates instead of "nothing is rising"."""
+    import pandas as pd
+    import streamlit as st
+
+    from core.config import Settings
+    from core.embed import HashingEmbedder
+    from core.ingest import REVIEWS
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+    from helpers import LexiconSentiment
+
+    demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str)
+    source = tmp_path / "undated.csv"
+    demo[["review_text", "category"]].head(400).rename(columns={"review_text": "review"}).to_csv(source, index=False)
+    path = tmp_path / "undated.duckdb"
+    store = Store(path)
+    embedder = HashingEmbedder(64)
+    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
+             sentiment=LexiconSentiment()).run(Source("undated.csv", REVIEWS, path=source))
+    store.close()
+    monkeypatch.setenv("NEEDLENS_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("overview")
+    assert not at.exception
+    assert "Rating" not in [s.label for s in at.sidebar.slider]
+    themes = at.dataframe[0]
+    assert themes.value["avg_rating"].isna().all() and "avg_rating" not in list(themes.proto.column_order)
+    at = open_page("needs", {"needs_tab": "Emerging issues"})
+    assert not at.exception and "need a date column" in at.info[0].value and not at.slider
+    st.cache_resource.clear()
