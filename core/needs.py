@@ -566,21 +566,44 @@ _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|o
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
                       "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
-_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待)(?:能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*(?:一个|个|一款|款|点)?"
-                        r"([\u4e00-\u9fffA-Za-z0-9\-]{2,12})")
+_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待)(?:能够|能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*(?:一个|个|一款|款|点)?"
+                        r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
+# the missing part of a drawback ("就是没有耳机", "4、浴室没有垫地的毛巾", "没有早餐不方便"), read when no wish form is
+_ZH_LACKED = re.compile(r"(?:没有|缺少|缺乏|不带|不配|不支持)(?:附赠|附带|配备|配|提供|安置|带)?(?:一个|个|一款|款)?"
+                        r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
+# who the ask is addressed to and how it is hedged ("携程以后提供另外两种房型", "希望商家能够再细心一点"): not the thing
+_ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|店家|京东|携程|ctrip|官方|作者|出版社|你们|贵店|本店|管理层)"
+                           r"(?:网|方面)?(?!的))?(?:(?:能够|能|可以|以后|今后|后续|下次|再|应该|应|也|还|真正|赶紧|尽快|直接)+)?",
+                           re.IGNORECASE)
+# asks to improve, with or without what to improve ("希望以后可以改善", "改善一下通风", "提高服务质量")
+_ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再)?(?:予以|加以|有所)?(?:改进|改善|改正|优化|提高|加强|提升|完善)(?:一下|改进)?")
+# verbs of giving or adding before the thing given ("提供贴膜", "送个壳", "增加预约功能")
+_ZH_GIVE = re.compile(r"^(?:提供|增加|增设|加上|加个|配上|配个|附送|附赠|赠送|送个|出个|推出个|推出)")  # not 送: 送机服务
+
+
+def _zh_thing(phrase: str) -> str:
+    """The thing in a Chinese ask's phrase: addressee, hedges, give-verbs and endings dropped; any bare ask to improve
+    is "改进" (one group rather than 改进 / 改善一下 / 酒店改进一下)."""
+    thing = re.sub(r"(?:就好了?|就更好了?|就完美了?|就行了?|会更好|更好|的话|就|不方便|不好|这个|还)+$", "", phrase)
+    thing = thing.strip("的了吧啊呢。！!,.，") or phrase
+    stripped = _ZH_ADDRESSEE.sub("", thing, count=1)
+    improve = _ZH_IMPROVE.match(stripped)
+    if improve:
+        rest = stripped[improve.end():].strip("的了吧一下")
+        return rest if len(rest) >= 2 else "改进"
+    given = _ZH_GIVE.sub("", stripped, count=1)
+    thing = given if len(given) >= 2 else stripped if len(stripped) >= 2 else thing
+    # "希望下次能出保温功能的版本" asks for the same thing as "希望有保温功能": a version with it
+    bare = re.sub(r"的(?:版本|款式|型号)$", "", thing)  # "更多款式" stays: the styles are the ask
+    return bare if len(bare) >= 2 else thing
 
 
 def requested_thing(text: str) -> str:
-    """The thing asked for, as a short phrase ("usb-c port", "more colors", "更大的容量"); '' when none can be read."""
+    """The thing asked for, as a short phrase ("usb-c port", "more colors", "更大的容量", "耳机" from "就是没有耳机");
+    '' when none can be read."""
     if re.search(r"[\u4e00-\u9fff]", text):
-        match = _ZH_OBJECT.search(text)
-        if not match:
-            return ""
-        thing = re.sub(r"(?:就好了?|就更好了?|就完美了?|就行了?|会更好|更好|的话|就)+$", "", match.group(1))
-        thing = thing.strip("的了吧啊呢。！!,.，") or match.group(1)
-        # "希望下次能出保温功能的版本" asks for the same thing as "希望有保温功能": a version with it
-        bare = re.sub(r"的(?:版本|款式|型号)$", "", thing)  # "更多款式" stays: the styles are the ask
-        return bare if len(bare) >= 2 else thing
+        match = _ZH_OBJECT.search(text) or _ZH_LACKED.search(text)
+        return _zh_thing(match.group(1)) if match else ""
     lowered = re.sub(r"[\"*“”]", "", text.lower())
     for match in _EN_ASK.finditer(lowered):
         rest = lowered[match.end():]

@@ -44,6 +44,24 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("希望有更大的容量。") == "更大的容量"
 
 
+def test_chinese_request_phrases_name_the_thing_not_the_addressee():
+    # Seen on 3,000 online_shopping_10_cats reviews: a missing part had no phrase (the request was named after its
+    # first 30 characters, "3.没有安置蓝牙、红外等通讯功能。"), the addressee and hedges stayed in the phrase
+    # ("携程以后提供另外两种房型"), and each bare ask to improve was a group of its own (改进 / 酒店改进一下 / 改善)
+    assert requested_thing("就是没有耳机") == requested_thing("可惜不带耳机。") == "耳机"
+    assert requested_thing("4、浴室没有垫地的毛巾。") == "垫地的毛巾"
+    assert requested_thing("没有系统这个不好") == "系统"
+    assert requested_thing("建议厂家提供贴膜") == requested_thing("要是能配个贴膜就好了") == "贴膜"
+    assert requested_thing("建议携程以后提供另外两种房型") == "另外两种房型"
+    assert requested_thing("建议酒店加强一下隔音措施。") == "隔音措施"
+    assert {requested_thing(t) for t in ("希望以后改进", "强烈建议酒店改进一下.", "希望以后可以改善。", "希望能好好改进",
+                                         "希望酒店能予以改进。")} == {"改进"}
+    # not stripped: a possessive addressee, a verb that is part of the thing, a wish with no cue to strip
+    assert requested_thing("但是希望酒店的预订系统能够改进。") == "酒店的预订系统能够改进"
+    assert requested_thing("如果有送机服务就更好了") == "送机服务"
+    assert requested_thing("如果配个保护套还更好。") == "保护套"
+
+
 def test_request_phrases_group_by_content_not_wording():
     # the ways customers ask for more colours, on the shared clothing file, are one request
     asks = ["wish there were other colors.", "Omg - wish it came in more colors", "more colors please!",
