@@ -10,8 +10,8 @@ from .chunks import route_positions
 from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
-from .needs import (DEFAULT_TAXONOMY, assign_need_types, drivers_from_moments, emerging, group_requests,
-                    odi_opportunity, taxonomy_from_frame)
+from .needs import (DEFAULT_TAXONOMY, NEED_TYPE_LEXICAL, assign_need_types, drivers_from_moments, emerging,
+                    group_requests, odi_opportunity, taxonomy_from_frame)
 from .store import Store
 
 
@@ -41,7 +41,8 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
                 continue
             vectors = np.stack([found[h] for h in hashes[part][has]])
             del found
-            need_types[part[has]], _ = assign_need_types(vectors, route, taxonomy, cached.embed)
+            texts = snippets["text"].to_numpy()[part[has]].tolist() if route in NEED_TYPE_LEXICAL else None
+            need_types[part[has]], _ = assign_need_types(vectors, route, taxonomy, cached.embed, texts=texts)
     snippets["need_type"] = need_types
     store.set_need_types(snippets)
     return snippets["need_type"].value_counts()

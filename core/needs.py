@@ -31,6 +31,10 @@ OTHER = "other"
 # Chosen on bench/labels/need_types_dev.csv and need_types_test.csv (`python bench/needs.py types`).
 NEED_TYPE_FLOOR = {"en": 0.2, "zh": 0.3}
 NEED_TYPE_LIFT = {"en": 0.10, "zh": 0.0}
+# Routes whose snippets are first typed by the words of the taxonomy's descriptions they contain (the type whose words
+# cover the most characters, when one does); the vectors decide the rest. Chinese: its character n-gram vectors know
+# 服务态度 but place a snippet by its characters, not its sense (bench/needs.py types).
+NEED_TYPE_LEXICAL = frozenset({"zh"})
 
 
 @dataclass(frozen=True)
@@ -103,20 +107,48 @@ def need_type_scores(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, 
     return scores
 
 
+def lexical_need_types(texts: list[str], route: str, taxonomy: tuple[NeedType, ...]) -> np.ndarray:
+    """Per snippet, the index of the type whose description words (and the PM's examples) cover the most of its
+    characters, or -1 when none or several tie. Longer words first, no character counted twice ("服务态度" is one
+    service word, not 服务 + 态度); a word in two types' lists counts for both."""
+    owners: dict[str, set[int]] = {}
+    for j, need in enumerate(taxonomy):
+        for phrase in need_type_phrases(need, route):
+            owners.setdefault(phrase.lower(), set()).add(j)
+    out = np.full(len(texts), -1, dtype=np.int64)
+    if not owners:
+        return out
+    words = re.compile("|".join(re.escape(w) for w in sorted(owners, key=len, reverse=True)))
+    for i, text in enumerate(texts):
+        cover = np.zeros(len(taxonomy))
+        for match in words.finditer(text.lower()):
+            for j in owners[match.group()]:
+                cover[j] += len(match.group())
+        top = cover.max()
+        if top > 0 and (cover == top).sum() == 1:
+            out[i] = int(cover.argmax())
+    return out
+
+
 def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, ...],
                       embed: Callable[[list[str]], np.ndarray], min_similarity: float | None = None,
-                      min_lift: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      min_lift: float | None = None, texts: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Zero-shot need type per snippet: the type scored highest by ``need_type_scores``, or "other" below the
-    route's floor or lift (``NEED_TYPE_FLOOR``, ``NEED_TYPE_LIFT``)."""
+    route's floor or lift (``NEED_TYPE_FLOOR``, ``NEED_TYPE_LIFT``). With ``texts``, on a route in
+    ``NEED_TYPE_LEXICAL``, a snippet holding one type's description words most is that type."""
     if len(vectors) == 0 or not taxonomy:
         return np.array([], dtype=object), np.zeros(0)
     floor = NEED_TYPE_FLOOR.get(route, 0.2) if min_similarity is None else min_similarity
     lift = NEED_TYPE_LIFT.get(route, 0.0) if min_lift is None else min_lift
     scores = need_type_scores(vectors, route, taxonomy, embed)
     best, score = scores.argmax(axis=1), scores.max(axis=1)
-    names = np.array([t.name for t in taxonomy], dtype=object)[best]
+    all_names = np.array([t.name for t in taxonomy], dtype=object)
     typed = (score >= floor) & (score - scores.mean(axis=1) >= lift)
-    return np.where(typed, names, OTHER), score
+    out = np.where(typed, all_names[best], OTHER)
+    if texts is not None and route in NEED_TYPE_LEXICAL:
+        lexical = lexical_need_types(texts, route, taxonomy)
+        out = np.where(lexical >= 0, all_names[np.maximum(lexical, 0)], out)
+    return out, score
 
 
 # --- feature requests ------------------------------------------------------------------------------------------------

@@ -465,7 +465,9 @@ class Pipeline:
         clock.begin("needs")
         need_types = np.full(len(snippets), OTHER, dtype=object)
         for route, positions in route_positions(snippets):
-            need_types[positions], _ = assign_need_types(vectors[route], route, self.taxonomy(), self.cached(route).embed)
+            texts = snippets["text"].iloc[positions].tolist()
+            need_types[positions], _ = assign_need_types(vectors[route], route, self.taxonomy(),
+                                                         self.cached(route).embed, texts=texts)
         snippets["need_type"] = need_types
         detector = self.request_detector()
         snippets["is_request"] = np.concatenate(

@@ -1017,7 +1017,9 @@ class Store:
             cur.execute("INSERT INTO taxonomy BY NAME SELECT * FROM rows_in")
 
     def snippets_for_need_types(self) -> pd.DataFrame:
-        return self.query_df("SELECT dataset_id, snippet_id, text_hash, lang FROM snippets ORDER BY dataset_id, snippet_id")
+        """Every snippet's keys and language, and the text of the Chinese ones (typed by their words too)."""
+        return self.query_df("SELECT dataset_id, snippet_id, text_hash, lang, "
+                             "CASE WHEN lang = 'zh' THEN text END AS text FROM snippets ORDER BY dataset_id, snippet_id")
 
     def set_need_types(self, frame: pd.DataFrame) -> None:
         """Replace every snippet's need type in one transaction (columns dataset_id, snippet_id, need_type)."""

@@ -37,6 +37,19 @@ def test_taxonomy_edit_is_stored_and_reapplied_without_reembedding(analysed, set
     assert 0 < analysed.scalar("SELECT count(*) FROM embeddings") - misses_before <= len(phrases)
 
 
+def test_a_chinese_word_added_to_a_type_retypes_the_snippets_holding_it(analysed, settings, fake_models):
+    # the PM adds 甲醛 (formaldehyde) to quality's Chinese words: a Chinese snippet holding it is typed quality from
+    # its words, on re-applying, with no snippet embedded again
+    with analysed.cursor() as cur:
+        cur.execute("UPDATE snippets SET text = '有一股甲醛味' WHERE snippet_id = (SELECT min(snippet_id) FROM snippets "
+                    "WHERE lang = 'zh')")
+    frame = taxonomy_frame()
+    quality = frame.index[frame["name"] == "quality/durability"][0]
+    frame.loc[quality, "description_zh"] += " 甲醛"
+    reapply_taxonomy(analysed, settings, frame, fake_models["embedders"])
+    assert analysed.scalar("SELECT need_type FROM snippets WHERE text = '有一股甲醛味'") == "quality/durability"
+
+
 def test_feature_requests_are_grouped_with_counts(analysed):
     requests = feature_requests(analysed)
     assert requests["requests"].sum() == len(analysed.request_snippets())

@@ -44,6 +44,17 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("希望有更大的容量。") == "更大的容量"
 
 
+def test_chinese_snippets_are_typed_by_the_description_words_they_hold():
+    from core.needs import DEFAULT_TAXONOMY, lexical_need_types
+
+    names = [t.name for t in DEFAULT_TAXONOMY]
+    typed = lexical_need_types(["服务态度很差", "快递很快，包装也好", "说话凶巴巴的", "质量好，价格便宜"], "zh", DEFAULT_TAXONOMY)
+    # 服务态度 is one service word; shipping words cover more than any other type's; none; 质量 vs 价格 + 便宜: price
+    assert [names[j] if j >= 0 else None for j in typed] == ["service/returns", "shipping/packaging", None,
+                                                             "price/value 性价比"]
+    assert lexical_need_types(["价格质量"], "zh", DEFAULT_TAXONOMY).tolist() == [-1]  # a tie leaves it to the vectors
+
+
 def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     # Seen on 3,000 online_shopping_10_cats reviews: a missing part had no phrase (the request was named after its
     # first 30 characters, "3.没有安置蓝牙、红外等通讯功能。"), the addressee and hedges stayed in the phrase
