@@ -219,6 +219,9 @@ def report_requests() -> None:
 NEED_TYPES_DEV = ROOT / "bench" / "labels" / "need_types_dev.csv"
 NEED_TYPES_TEST = ROOT / "bench" / "labels" / "need_types_test.csv"
 NEED_TYPES_TEST2 = ROOT / "bench" / "labels" / "need_types_test2.csv"
+# Chinese, drawn and labelled in the nineteenth session after the Chinese words-first typing was committed (ce1462c),
+# before anything was scored on it: draw_need_types.py --seed 9191 --en 0 --zh 120
+NEED_TYPES_TEST3 = ROOT / "bench" / "labels" / "need_types_test3.csv"
 
 
 # the default types' Chinese descriptions until the seventeenth session (it added words to each)
