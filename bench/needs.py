@@ -279,12 +279,13 @@ def report_need_types() -> None:
     against the needs the demo generator planted, before and after the seventeenth session's change."""
     from core.config import Settings
     from core.embed import embedders_from_settings
-    from core.needs import DEFAULT_TAXONOMY, NEED_TYPE_FLOOR, NEED_TYPE_LIFT, assign_need_types
+    from core.needs import DEFAULT_TAXONOMY, NEED_TYPE_FLOOR, NEED_TYPE_LEXICAL, NEED_TYPE_LIFT, assign_need_types
 
     embedders = embedders_from_settings(Settings().embed)
     sets = {"development (read while choosing)": labelled_snippets(NEED_TYPES_DEV),
             "test 1 (labelled before scoring; then development for the English floor)": labelled_snippets(NEED_TYPES_TEST),
-            "**test 2** (English; labelled before scoring)": labelled_snippets(NEED_TYPES_TEST2)}
+            "**test 2** (English; labelled before scoring)": labelled_snippets(NEED_TYPES_TEST2),
+            "**test 3** (Chinese; labelled before scoring)": labelled_snippets(NEED_TYPES_TEST3)}
     print("| set | language | snippets (about a need / about none) | method | accuracy | right among need snippets | "
           "\"other\" among the rest |\n|---|---|---|---|---|---|---|")
     for title, frame in sets.items():
@@ -300,9 +301,12 @@ def report_need_types() -> None:
                           ("phrases, closest + mean, floor 0.24 (second choice)",
                            assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, min_similarity=0.24, min_lift=0)[0]))
                          if route == "en" else ()),
-                       (f"shipped: phrases, closest + mean, floor {NEED_TYPE_FLOOR[route]}"
-                        + (f", lift {NEED_TYPE_LIFT[route]}" if NEED_TYPE_LIFT[route] else ""),
-                        assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0]))
+                       *(((f"phrases, closest + mean, floor {NEED_TYPE_FLOOR[route]} (shipped until the nineteenth "
+                            "session)", assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0]),)
+                         if route in NEED_TYPE_LEXICAL else ()),
+                       (f"shipped: {'words first, then ' if route in NEED_TYPE_LEXICAL else ''}phrases, closest + mean, "
+                        f"floor {NEED_TYPE_FLOOR[route]}" + (f", lift {NEED_TYPE_LIFT[route]}" if NEED_TYPE_LIFT[route] else ""),
+                        assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, texts=part["text"].tolist())[0]))
             for method, predicted in methods:
                 r = need_type_accuracy(predicted, part["label"].tolist())
                 print(f"| {title} | {name} | {r['n']} ({r['n_typed']} / {r['n_other']}) | {method} | {r['accuracy']:.3f} | "
@@ -312,7 +316,8 @@ def report_need_types() -> None:
         embed = embedders[route].embed
         vectors = embed(texts)
         before = need_type_accuracy(need_types_before(vectors, route, DEFAULT_TAXONOMY, embed), gold)["accuracy"]
-        after = need_type_accuracy(assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed)[0], gold)["accuracy"]
+        after = need_type_accuracy(assign_need_types(vectors, route, DEFAULT_TAXONOMY, embed, texts=texts)[0],
+                                   gold)["accuracy"]
         print(f"| planted need = need type | {'English' if route == 'en' else 'Chinese'} | {len(texts)} | {before:.3f} | {after:.3f} |")
 
 
