@@ -28,8 +28,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 OTHER = "other"
 # A snippet is "other" when its best type scores below the floor, or (English) when the best type stands out from the
 # average type by less than the lift: context sentences ("Bought this for my partner.") sit about as near every type.
-# Chosen on bench/labels/need_types_dev.csv and need_types_test.csv (`python bench/needs.py types`).
-NEED_TYPE_FLOOR = {"en": 0.2, "zh": 0.3}
+# Chosen on bench/labels/need_types_dev.csv and need_types_test.csv (`python bench/needs.py types`); the Chinese floor
+# again in the nineteenth session with the longer word lists, on the development set and tests 1 and 3 (typed by
+# their words first, a Chinese snippet reaches the vectors' floor mostly when it is about no listed need).
+NEED_TYPE_FLOOR = {"en": 0.2, "zh": 0.45}
 NEED_TYPE_LIFT = {"en": 0.10, "zh": 0.0}
 # Routes whose snippets are first typed by the words of the taxonomy's descriptions they contain (the type whose words
 # cover the most characters, when one does); the vectors decide the rest. Chinese: its character n-gram vectors know
@@ -47,23 +49,29 @@ class NeedType:
 
 DEFAULT_TAXONOMY: tuple[NeedType, ...] = (
     NeedType("price/value 性价比", "price, value for money, too expensive, cheap, worth the price, overpriced, bargain",
-             "性价比 价格 价钱 太贵 贵 便宜 实惠 划算 值 不值 物超所值 不值这个价 优惠 活动 降价"),
+             "性价比 价格 价钱 价位 太贵 贵 便宜 实惠 划算 值 不值 物超所值 不值这个价 优惠 优惠券 活动 降价 涨价 打折 折扣 促销 差价 保价 省钱"),
     NeedType("quality/durability", "quality, durability, broke, stopped working, fell apart, cheap material, sturdy, well made",
-             "质量 做工 耐用 坏了 坏 结实 粗糙 线头 材质 材质差 面料 次品 假货 正品 质量问题 瑕疵 破洞 开线 掉色 异味"),
+             "质量 做工 耐用 坏了 坏 结实 粗糙 线头 材质 材质差 面料 次品 假货 正品 原装 翻新 山寨 劣质 质量问题 瑕疵 破洞 开线 掉色 "
+             "褪色 起球 缩水 异味 新鲜 不新鲜 烂 坏果 变质 过期 发霉 漏水 裂开 断了 掉漆 故障 毛病 品控 个头"),
     NeedType("usability/experience 使用体验", "easy to use, setup, buttons, manual, app, hard to clean, convenient, user experience",
-             "使用体验 使用 操作 方便 不方便 简单 复杂 麻烦 说明书 不好用 好用 清洗 安装 设置 上手 一键 手感 舒服"),
+             "使用体验 使用 操作 方便 不方便 简单 复杂 麻烦 说明书 不好用 好用 难用 易用 容易 清洗 清洁 拆洗 安装 设置 上手 一键 "
+             "界面 菜单 按键 按钮 遥控 调节 便携 携带 手感 舒服"),
     NeedType("fit/size", "fit, size, runs small, runs large, too tight, loose, length, true to size, petite",
-             "尺码 尺寸 大小 长度 偏小 偏大 合身 不合适 太紧 宽松 大一码 码数"),
+             "尺码 尺寸 大小 长度 偏小 偏大 合身 不合适 太紧 宽松 大一码 小一码 码数 号码 大码 小码 偏瘦 偏胖 个头"),
     NeedType("appearance", "colour, color, looks, design, style, pretty, beautiful, looks cheap, photos",
-             "颜色 外观 外形 设计 样子 图案 好看 难看 漂亮 款式 颜值 图片 色差"),
+             "颜色 外观 外形 设计 样子 图案 好看 难看 漂亮 精美 精致 美观 时尚 大方 丑 款式 造型 配色 花色 颜值 图片 色差"),
     NeedType("performance/battery", "battery life, charge, lasts, power, speed, performance, sound quality, slow",
-             "电池 续航 充电 待机 耐用 速度 性能 效果 功能 运行 反应 慢 卡顿 系统 信号 音质 声音 噪音 发热"),
+             "电池 续航 充电 耗电 电量 待机 耐用 速度 性能 效果 功能 运行 流畅 反应 慢 卡顿 死机 重启 开机 系统 信号 网速 通话 "
+             "音质 声音 音量 噪音 发热 发烫 散热 屏幕 分辨率 清晰 摄像头 拍照 像素 内存 硬盘 处理器 CPU 显卡 加热 制热 水压 "
+             "去屑 控油 滋润"),
     NeedType("shipping/packaging", "shipping, delivery, arrived, package, packaging, box, damaged in transit, late",
-             "快递 快递员 物流 发货 发货快 配送 送货 送达 到货 到手 取件 包装 包裹 盒子 破损 压坏"),
+             "快递 快递员 快递小哥 物流 发货 发货快 发出 配送 送货 送到 送达 到货 到手 签收 取件 揽件 运输 运费 包邮 包装 包装盒 "
+             "包裹 盒子 纸箱 箱子 破损 压坏"),
     NeedType("service/returns", "customer service, return, refund, exchange, seller, support, warranty",
-             "客服 服务 服务态度 态度 热情 回复 处理 投诉 退货 退款 换货 售后 卖家 商家 店家 前台 员工"),
+             "客服 服务 服务态度 服务员 工作人员 店员 员工 前台 经理 司机 师傅 态度 热情 礼貌 耐心 不理 道歉 解释 回复 答复 处理 "
+             "投诉 退货 退款 换货 退换 维修 保修 售后 卖家 商家 店家"),
     NeedType("missing feature/wish", "I wish it had, would be great if, needs a, should come with, please add, missing feature",
-             "希望 建议 要是有 就好了 缺少 增加 功能"),
+             "希望 建议 要是有 要是能 如果能 最好能 就好了 缺少 增加 功能"),
 )
 
 
