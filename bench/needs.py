@@ -222,6 +222,9 @@ NEED_TYPES_TEST2 = ROOT / "bench" / "labels" / "need_types_test2.csv"
 # Chinese, drawn and labelled in the nineteenth session after the Chinese words-first typing was committed (ce1462c),
 # before anything was scored on it: draw_need_types.py --seed 9191 --en 0 --zh 120
 NEED_TYPES_TEST3 = ROOT / "bench" / "labels" / "need_types_test3.csv"
+# Chinese, drawn and labelled in the nineteenth session after the longer lists and the 0.45 floor were committed
+# (e538ebb), before anything was scored on it: draw_need_types.py --seed 11111 --en 0 --zh 120
+NEED_TYPES_TEST4 = ROOT / "bench" / "labels" / "need_types_test4.csv"
 
 
 # the default types' Chinese descriptions until the seventeenth session (it added words to each)
