@@ -307,7 +307,8 @@ def report_need_types() -> None:
             "test 1 (labelled before scoring; then development for the English floor)": labelled_snippets(NEED_TYPES_TEST),
             "**test 2** (English; labelled before scoring)": labelled_snippets(NEED_TYPES_TEST2),
             "test 3 (Chinese; fresh for ce1462c, then read for the longer lists and floor)":
-                labelled_snippets(NEED_TYPES_TEST3)}
+                labelled_snippets(NEED_TYPES_TEST3),
+            "**test 4** (Chinese; labelled before scoring)": labelled_snippets(NEED_TYPES_TEST4)}
     print("| set | language | snippets (about a need / about none) | method | accuracy | right among need snippets | "
           "\"other\" among the rest |\n|---|---|---|---|---|---|---|")
     for title, frame in sets.items():
