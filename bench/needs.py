@@ -101,6 +101,13 @@ feature_requests_heldout19.csv (220 Chinese only: `--seed 19191 --en 0 --zh 140 
 drawn and labelled by hand, and committed before any detector ran on it. A wish that the seller go on as before is 0
 ("希望一如既往地搞活动", as held-out 2 and 17 label "一如既往"), a wish for more of it is 1 ("希望京东常推活动"); "希望耐用!"
 (that one's own item lasts) is 0, as held-out 9's "希望耐用点吧".
+
+feature_requests_heldout20.csv (220 Chinese only: `--seed 20202 --en 0 --zh 140 --narrow-zh 80`; 26 requests) was
+drawn and labelled by hand in the nineteenth session, after the patterns' fourteenth revision was committed (3c10b4a)
+and before any detector ran on it. As before, a plain absence is 0 ("厨房没有餐具和微波炉", "大冬天的也没有热水") and the
+drawback frame is 1 ("就是没有VIEW", a space-separated list of drawbacks naming "无恢复光盘"); a missing invoice or gift is
+0; asks to the platform to drop a hotel or stop selling are 1 ("强烈建议携程把交通大厦从合作对象中剔除", "建议京东别卖了");
+a conditional price wish is 1 even cut short ("如果房价在200以内").
 """
 from __future__ import annotations
 
@@ -142,9 +149,10 @@ HELDOUT16 = ROOT / "bench" / "labels" / "feature_requests_heldout16.csv"
 HELDOUT17 = ROOT / "bench" / "labels" / "feature_requests_heldout17.csv"
 HELDOUT18 = ROOT / "bench" / "labels" / "feature_requests_heldout18.csv"
 HELDOUT19 = ROOT / "bench" / "labels" / "feature_requests_heldout19.csv"
+HELDOUT20 = ROOT / "bench" / "labels" / "feature_requests_heldout20.csv"
 LABEL_SETS = [LABELS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9,
               HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17, HELDOUT18,
-              HELDOUT19]  # drawn in this order
+              HELDOUT19, HELDOUT20]  # drawn in this order
 
 
 def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
@@ -203,7 +211,10 @@ def report_requests() -> None:
                         ("development 17 (held-out 16; learned 0.741/0.717 when fresh, models of sets 1-14)", HELDOUT16),
                         ("development 18 (held-out 17, Chinese; learned 0.692/0.562 when fresh)", HELDOUT17),
                         ("development 19 (held-out 18, Chinese; learned 0.625/0.400 when fresh)", HELDOUT18),
-                        ("**held-out 19** (Chinese; 0.682/0.714 fresh, by the Chinese head of sets 1-17)", HELDOUT19)):
+                        ("development 20 (held-out 19, Chinese; 0.682/0.714 fresh, by the Chinese head of sets 1-17)",
+                         HELDOUT19),
+                        ("**held-out 20** (Chinese; fresh for the fourteenth revision and the head of sets 1-18)",
+                         HELDOUT20)):
         frame = labelled_snippets(path)
         frame = frame.assign(learned=detector.flags(frame["text"].tolist()))
         for name, part in (("English", frame[frame.lang == "en"]), ("Chinese", frame[frame.lang == "zh"]), ("all", frame)):
