@@ -246,7 +246,7 @@ def fresh_pattern_rules(frame: pd.DataFrame, folds: list[int], hold: int) -> Non
     truth, p, rule = oof.label.astype(bool).to_numpy(), oof.p.to_numpy(), oof.rule.to_numpy()
     cue = (oof.text.str.contains(ZH_ANY_CUE) & ~oof.advice).to_numpy()
     rules = {"patterns of the day": rule}
-    rules.update({f"patterns, veto below {v}": rule & (p >= v) for v in (0.1, 0.2, 0.3)})
+    rules.update({f"patterns, veto below {v}": rule & (p >= v) for v in (0.1, 0.2, 0.3, 0.35)})
     rules.update({f"patterns, veto below {v}, or cue and head > {b}": (rule & (p >= v)) | (cue & (p > b))
                   for v in (0.2, 0.35, 0.5) for b in (0.5, 0.55, 0.6, 0.7, 0.8, 0.9) if b >= v})
     rules.update({f"cue and head > {b}, no patterns": cue & (p > b) for b in (0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8)})
