@@ -52,6 +52,8 @@ fresh), so `--fresh-patterns 9 10 ... 18 --hold 19` scores each fold set with co
 was drawn (rebuilt from git) and an out-of-fold head: veto below 0.2 alone 0.740 / 0.609; veto below 0.35, or a
 wish word and head > 0.6 alone, 0.723 / 0.708 (the highest lower of the two, kept: ZH_VETO, ZH_ALONE). Then
 held-out 19 was drawn and labelled, the head retrained on sets 1-18 and held-out 19 scored (bench/RESULTS.md).
+Nineteenth session: held-out 20 scored fresh, the rules compared again over folds 9-20 (`--hold 21`; settings kept),
+the head retrained on sets 1-19 (`--chinese-only`).
 """
 from __future__ import annotations
 
