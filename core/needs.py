@@ -52,7 +52,7 @@ DEFAULT_TAXONOMY: tuple[NeedType, ...] = (
              "性价比 价格 价钱 价位 太贵 贵 便宜 实惠 划算 值 不值 物超所值 不值这个价 优惠 优惠券 活动 降价 涨价 打折 折扣 促销 差价 保价 省钱"),
     NeedType("quality/durability", "quality, durability, broke, stopped working, fell apart, cheap material, sturdy, well made",
              "质量 做工 耐用 坏了 坏 结实 粗糙 线头 材质 材质差 面料 次品 假货 正品 原装 翻新 山寨 劣质 质量问题 瑕疵 破洞 开线 掉色 "
-             "褪色 起球 缩水 异味 新鲜 不新鲜 烂 坏果 变质 过期 发霉 漏水 裂开 断了 掉漆 故障 毛病 品控 个头"),
+             "褪色 起球 缩水 异味 新鲜 不新鲜 烂 坏果 变质 过期 发霉 漏水 裂开 断了 掉漆 故障 毛病 品控"),
     NeedType("usability/experience 使用体验", "easy to use, setup, buttons, manual, app, hard to clean, convenient, user experience",
              "使用体验 使用 操作 方便 不方便 简单 复杂 麻烦 说明书 不好用 好用 难用 易用 容易 清洗 清洁 拆洗 安装 设置 上手 一键 "
              "界面 菜单 按键 按钮 遥控 调节 便携 携带 手感 舒服"),
