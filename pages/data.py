@@ -11,8 +11,7 @@ from core.export import table_csv
 from core.ingest import REVIEWS, SEARCHES, ROLE_SPECS, read_table, resolve_columns
 from core.pipeline import Source
 
-st.title("Data")
-store = ui.open_workspace()
+store = ui.page("Data")
 
 
 @st.fragment(run_every=1.0)

@@ -7,8 +7,7 @@ from core import charts, latent
 from core.needs import (EMERGING_ALPHA, EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown,
                         taxonomy_frame)
 
-st.title("Latent needs")
-store = ui.open_workspace()
+store = ui.page("Latent needs")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
 

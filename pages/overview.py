@@ -4,8 +4,7 @@ import streamlit as st
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
 
-st.title("Overview")
-store = ui.open_workspace()
+store = ui.page("Overview")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
 figures = ui.load("overview", filters)

@@ -6,8 +6,7 @@ import streamlit as st
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
 
-st.title("Product feedback")
-store = ui.open_workspace()
+store = ui.page("Product feedback")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
 by = st.radio("Group by", ["product", "category"], horizontal=True)

@@ -9,8 +9,7 @@ from core.lab import MODELS, lab_data, persona_recommendations, recommender, run
 from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
 from core.simulate import ShopperParams, sample_size_per_arm
 
-st.title("Recommendation lab")
-store = ui.open_workspace()
+store = ui.page("Recommendation lab")
 ui.require_analysis(store)
 ui.sidebar_filters()
 

@@ -4,8 +4,7 @@ import streamlit as st
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core.report import build_report
 
-st.title("Report & export")
-store = ui.open_workspace()
+store = ui.page("Report & export")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
 st.write(f"Covers: **{filters.describe()}**. The report is one HTML file with its charts inline (no internet needed "

@@ -4,8 +4,7 @@ import streamlit as st
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
 
-st.title("Search insights")
-store = ui.open_workspace()
+store = ui.page("Search insights")
 filters = ui.sidebar_filters()
 if ui.load("summary")["searches"] == 0:
     st.info("No search queries analysed yet. Upload a search-query file on the **Data** page.")

@@ -5,8 +5,7 @@ from pages import ui  # before core: importing pages turns Streamlit's legacy pa
 from core import charts, insights
 from core.aspects import aspect_lens
 
-st.title("Need themes")
-store = ui.open_workspace()
+store = ui.page("Need themes")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
 themes = insights.with_trend(ui.load("theme_table", filters))

@@ -25,14 +25,14 @@ from core.store import Store
 
 
 def route_through_app() -> None:
-    """Give a run that began in Streamlit's legacy pages/ mode (see pages/__init__.py) the router's page config and
-    menu; the page goes on rendering, and every later run goes through app.py.
+    """Run a run that began in Streamlit's legacy pages/ mode (see pages/__init__.py) the way app.py runs every other:
+    the router's page config, sign-in gate and st.navigation, whose page (this one, again) renders; then stop.
 
-    A legacy run registered app.py itself as a page; app.py's st.navigation never does (so the pages call this,
-    after the router has registered its own: before it, the registry is the previous run's). Not a rerun: the
-    legacy run may carry a click (Streamlit's AppTest starts every run in legacy mode), and a rerun raised while
-    a module was importing aborted an import another session was waiting for ("cannot import name 'ui' from
-    'pages'" on the first visits after a restart)."""
+    A legacy run registered app.py itself as a page; app.py's st.navigation never does. Called first thing by every
+    page (``page``), before it renders anything: st.navigation sent after a page's first elements left the browser
+    with deltas for containers it no longer had ("Bad delta path index" under 8 sessions at a restart). Not a rerun:
+    AppTest starts every run in legacy mode, and a rerun would drop its click; and never at import: a rerun raised
+    while a module imports aborts an import another session may be waiting for ("cannot import name 'ui'")."""
     from pathlib import Path
 
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -45,10 +45,17 @@ def route_through_app() -> None:
     main = Path(ctx.pages_manager.main_script_path).resolve()
     if any(info.get("script_path") and Path(info["script_path"]).resolve() == main
            for info in ctx.pages_manager.get_pages().values()):
-        st.set_page_config(**pages.PAGE_CONFIG)
-        # registers and shows the app's pages; the page running now keeps its own hash, so its widgets keep their ids
-        with ctx.run_with_active_hash(ctx.pages_manager.current_page_script_hash):
-            st.navigation(pages.entries())
+        st.set_page_config(**pages.PAGE_CONFIG)  # as app.py: config, gate, navigation
+        sign_in_gate(show_account=True)
+        st.navigation(pages.entries()).run()
+        st.stop()
+
+
+def page(title: str) -> Store:
+    """Every page's first call: through the router if the run began without it, the page's title, the workspace."""
+    route_through_app()
+    st.title(title)
+    return open_workspace()
 
 
 @st.cache_resource(show_spinner=False)
@@ -98,9 +105,8 @@ def sign_in_gate(show_account: bool = False) -> None:
 
 
 def open_workspace() -> Store:
-    """The workspace, or a plain message and a stopped page when it cannot be opened. Every page calls this first."""
+    """The workspace, or a plain message and a stopped page when it cannot be opened."""
     sign_in_gate()
-    route_through_app()
     try:
         return workspace()
     except NeedLensError as exc:
