@@ -208,3 +208,23 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
     assert "need_type" in pd.read_csv(tmp_path / "reviews.csv").columns
     html = (tmp_path / "report.html").read_text()
     assert "<script" not in html and "NeedLens insight report" in html
+
+
+def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(analysed):
+    # a theme of book plots, 91% "other", took service/returns from 1.9% of its snippets; under 5% it has no type
+    import numpy as np
+    import pandas as pd
+
+    snippets = analysed.query_df("SELECT dataset_id, snippet_id, theme_id FROM snippets WHERE theme_id IS NOT NULL")
+    theme = snippets["theme_id"].value_counts().index[0]
+    rows = snippets[snippets["theme_id"] == theme].reset_index(drop=True)
+    assert len(rows) >= 60
+
+    def typed(share: float):
+        analysed.set_need_types(rows.assign(need_type=np.where(rows.index < round(share * len(rows)),
+                                                               "service/returns", "other")))
+        types = analysed.theme_need_types()
+        return types.loc[types["theme_id"] == theme, "need_type"].iloc[0]
+
+    assert pd.isna(typed(0.03))  # no type: the backlog shows "other"
+    assert typed(0.2) == "service/returns"
