@@ -25,19 +25,18 @@ from core.store import Store
 
 
 def route_through_app() -> None:
-    """Run a run that began in Streamlit's legacy pages/ mode (see pages/__init__.py) the way app.py runs every other:
-    the router's page config, sign-in gate and st.navigation, whose page (this one, again) renders; then stop.
+    """Run app.py, the router, for a run that began in Streamlit's legacy pages/ mode (see pages/__init__.py): its
+    page config, sign-in gate and st.navigation, whose page (this one, again) renders the normal way; then stop.
 
     A legacy run registered app.py itself as a page; app.py's st.navigation never does. Called first thing by every
     page (``page``), before it renders anything: st.navigation sent after a page's first elements left the browser
     with deltas for containers it no longer had ("Bad delta path index" under 8 sessions at a restart). Not a rerun:
     AppTest starts every run in legacy mode, and a rerun would drop its click; and never at import: a rerun raised
     while a module imports aborts an import another session may be waiting for ("cannot import name 'ui'")."""
+    import runpy
     from pathlib import Path
 
     from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    import pages
 
     ctx = get_script_run_ctx()
     if ctx is None:
@@ -45,9 +44,7 @@ def route_through_app() -> None:
     main = Path(ctx.pages_manager.main_script_path).resolve()
     if any(info.get("script_path") and Path(info["script_path"]).resolve() == main
            for info in ctx.pages_manager.get_pages().values()):
-        st.set_page_config(**pages.PAGE_CONFIG)  # as app.py: config, gate, navigation
-        sign_in_gate(show_account=True)
-        st.navigation(pages.entries()).run()
+        runpy.run_path(str(main), run_name="__main__")
         st.stop()
 
 
