@@ -266,24 +266,27 @@ def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str,
     return shown
 
 
+def _tick_step(span: float, ticks: int = 10) -> float:
+    """Vega-Lite's tick step for a positive span: 1, 2 or 5 x 10^k, about span / ticks."""
+    raw = span / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return power * next(m for limit, m in ((7.07, 10), (3.16, 5), (1.41, 2), (0.0, 1)) if raw / power >= limit)
+
+
 def _nice(high: float, ticks: int = 10) -> float:
     """The top of Vega-Lite's "nice" domain for [0, high]: rounded up to its tick step (1, 2 or 5 x 10^k)."""
     if high <= 0:
         return high
-    raw = high / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    step = power * next(m for limit, m in ((7.07, 10), (3.16, 5), (1.41, 2), (0.0, 1)) if raw / power >= limit)
+    step = _tick_step(high, ticks)
     return math.ceil(high / step) * step
 
 
 def _nice_domain(values: pd.Series, ticks: int = 10) -> tuple[float, float]:
     """The values' range with zero, widened to whole ticks of a 1, 2 or 5 x 10^k step (as Vega-Lite's nice does)."""
     low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
-    raw = (high - low) / ticks
-    if raw <= 0:
+    if high <= low:
         return low - 1.0, high + 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    step = power * next(m for limit, m in ((7.07, 10), (3.16, 5), (1.41, 2), (0.0, 1)) if raw / power >= limit)
+    step = _tick_step(high - low, ticks)
     return math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
 
 
