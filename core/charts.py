@@ -108,19 +108,26 @@ def theme_bars(frame: pd.DataFrame, top: int = 15) -> alt.Chart:
     return _base(chart, "Need themes by volume", "Colour = mean sentiment")
 
 
-def facet_heatmap(frame: pd.DataFrame, by: str) -> alt.Chart:
-    """Products (or categories) x themes; colour = mean sentiment, tooltip = volume."""
+HEATMAP_MIN_MENTIONS = 5
+
+
+def facet_heatmap(frame: pd.DataFrame, by: str, min_mentions: int = HEATMAP_MIN_MENTIONS) -> alt.Chart:
+    """Products (or categories) x themes; colour = mean sentiment, tooltip = volume. A cell of fewer than
+    ``min_mentions`` snippets is grey, not coloured: on 4,000 clothing reviews the two reddest cells were one and two
+    snippets, a "product fails this need" no PM should act on."""
     data = frame.assign(theme_short=frame["theme"].map(lambda t: _short(t, 24)),
                         value_short=frame["value"].map(lambda t: _short(t, 28)))
     chart = alt.Chart(data).mark_rect(stroke="white").encode(
         x=alt.X("theme_short:N", title="Need theme", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("value_short:N", title=by.capitalize()),
-        color=alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"),
+        color=alt.condition(alt.datum.snippets >= min_mentions,
+                            alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"), alt.value("#e5e7eb")),
         tooltip=[alt.Tooltip("value:N", title=by.capitalize()), alt.Tooltip("theme:N", title="Theme"),
                  alt.Tooltip("snippets:Q", title="Mentions"), alt.Tooltip("sentiment:Q", format=".2f"),
                  alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
     ).properties(width=max(360, 40 * data["theme"].nunique()), height=max(160, 26 * data["value"].nunique()))
-    return _base(chart, f"Sentiment by {by} and need theme", "Red cells: where a product fails a need")
+    return _base(chart, f"Sentiment by {by} and need theme",
+                 f"Red cells: where a {by} fails a need; grey: fewer than {min_mentions} mentions, too few to judge")
 
 
 def rating_distribution(frame: pd.DataFrame, by: str) -> alt.Chart:

@@ -1,4 +1,5 @@
 import io
+import re
 
 import openpyxl
 import pandas as pd
@@ -159,3 +160,19 @@ def test_theme_map_spans_both_languages_themes():
         low, high = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
         assert low < min(xs) and high > max(xs)
         assert (spec["width"] > 640) == wider
+
+
+def test_heatmap_cells_with_too_few_mentions_are_grey_not_red():
+    # on 4,000 clothing reviews the two reddest cells of the product heatmap were one and two snippets
+    from core.charts import facet_heatmap
+    from core.export import chart_svg
+
+    frame = pd.DataFrame({"value": ["1081", "1081", "936"], "theme": ["tops / design", "sizing", "sizing"],
+                          "snippets": [1, 40, 12], "sentiment": [-0.9, -0.5, 0.6], "negative_share": [1.0, 0.7, 0.1]})
+    svg = chart_svg(facet_heatmap(frame, "product"))
+    cells = re.findall(r'<path aria-label="([^"]*)"[^>]*fill="([^"]+)"', svg)
+    fills = {label.split("Theme: ")[1].split(";")[0] + " " + label.split("Product: ")[1].split(";")[0]: fill
+             for label, fill in cells if "Theme: " in label}
+    assert fills["tops / design 1081"] == "#e5e7eb"
+    assert fills["sizing 1081"] != "#e5e7eb" and fills["sizing 936"] != "#e5e7eb"
+    assert "fewer than 5 mentions" in svg
