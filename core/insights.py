@@ -109,10 +109,13 @@ def _explain(row: pd.Series) -> str:
     return ", ".join(parts)
 
 
+NO_VALUE = "–"  # what a table cell shows for a figure that cannot be computed (a trend without dates)
+
+
 def trend_arrow(trend: float | None) -> str:
     """'▲ 1.2 pts' / '▼ 0.8 pts' / '–' for a share change in [0, 1] units."""
     if trend is None or pd.isna(trend) or abs(trend) < 0.002:
-        return "–"
+        return NO_VALUE
     return f"{'▲' if trend > 0 else '▼'} {abs(trend) * 100:.1f} pts"
 
 

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import views
+from core import insights, views
 from core.access import is_allowed
 from core.config import Settings
 from core.errors import NeedLensError
@@ -211,6 +211,7 @@ def chart(chart_obj: alt.Chart, name: str) -> None:
 
 
 PREVIEW_ROWS = views.PREVIEW_ROWS
+NO_VALUE = insights.NO_VALUE
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
@@ -219,15 +220,16 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     """Place a table with CSV and XLSX downloads (formula injection neutralised). A table longer than PREVIEW_ROWS
     shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
     only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them).
-    ``column_order`` picks and orders the columns shown, less any column with no value at all; the downloads keep
-    every column."""
+    ``column_order`` picks and orders the columns shown, less any column with no value at all (empty, or the
+    ``NO_VALUE`` dash throughout: the trend of undated reviews); the downloads keep every column."""
     full = full or (lambda: frame)
     total = len(frame) if total is None else total
     shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
     if len(shown) < total:
         st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the downloads contain all of them.")
-    if len(shown) and shown.isna().all().any():  # a column with no value at all (no ratings, no dates) is not shown
-        empty = set(shown.columns[shown.isna().all()])
+    blank = shown.isna() | shown.eq(NO_VALUE)  # a column with no value at all (no ratings, no dates) is not shown
+    if len(shown) and blank.all().any():
+        empty = set(shown.columns[blank.all()])
         column_order = [c for c in (column_order or shown.columns) if c not in empty]
     st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch", column_order=column_order,
                  **({"height": height} if height else {}))
@@ -240,7 +242,7 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
 
 
 def percent(value: float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
+    return NO_VALUE if value is None or pd.isna(value) else f"{value:.0%}"
 
 
 def guarded(render: Callable[[], None]) -> None:

@@ -322,7 +322,8 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
 
 def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypatch):
     """An export with text and a category only (as online_shopping_10_cats): no rating filter to move, no empty
-    rating column, and the Emerging issues tab says it needs dates instead of "nothing is rising"."""
+    rating column, no Trend column of dashes, no growth in the opportunity score, and the Emerging issues tab says it
+    needs dates instead of "nothing is rising"."""
     import pandas as pd
     import streamlit as st
 
@@ -350,6 +351,7 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert "Rating" not in [s.label for s in at.sidebar.slider]
     themes = at.dataframe[0]
     assert themes.value["avg_rating"].isna().all() and "avg_rating" not in list(themes.proto.column_order)
+    assert (themes.value["trend"] == "–").all() and "trend" not in list(themes.proto.column_order)  # no dates
     at = open_page("needs", {"needs_tab": "Emerging issues"})
     assert not at.exception and "need a date column" in at.info[0].value and not at.slider
     st.cache_resource.clear()

@@ -176,3 +176,16 @@ def test_heatmap_cells_with_too_few_mentions_are_grey_not_red():
     assert fills["tops / design 1081"] == "#e5e7eb"
     assert fills["sizing 1081"] != "#e5e7eb" and fills["sizing 936"] != "#e5e7eb"
     assert "fewer than 5 mentions" in svg
+
+
+def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
+    from core import insights
+    from core.charts import opportunity_bars
+
+    themes = pd.DataFrame({"label": ["sizing", "fabric"], "share": [0.3, 0.2], "negative_share": [0.5, 0.4],
+                           "reviews": [30, 20], "avg_rating": [3.9, 4.1]})
+    undated = opportunity_bars(insights.opportunities(themes)).to_dict()
+    assert undated["encoding"]["x"]["title"] == "Opportunity score (share × negativity)"
+    assert "no dates" in undated["title"]["subtitle"]
+    dated = opportunity_bars(insights.opportunities(themes.assign(recent_share=[0.4, 0.2], prior_share=[0.2, 0.2])))
+    assert dated.to_dict()["encoding"]["x"]["title"].endswith("× growth)")
