@@ -227,6 +227,10 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
     if len(shown) < total:
         st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the downloads contain all of them.")
+    percents = [name for name, config in (column_config or {}).items() if name in shown
+                and isinstance(config, dict) and (config.get("type_config") or {}).get("format") == "percent"]
+    if percents:  # Streamlit shows up to two decimals: "38.65%" beside "7.7%"; one decimal reads evenly
+        shown = shown.assign(**{name: pd.to_numeric(shown[name], errors="coerce").round(3) for name in percents})
     blank = shown.isna() | shown.eq(NO_VALUE)  # a column with no value at all (no ratings, no dates) is not shown
     if len(shown) and blank.all().any():
         empty = set(shown.columns[blank.all()])

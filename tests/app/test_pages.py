@@ -41,7 +41,12 @@ def test_overview_headline_figures_and_charts(workspace):
     assert metrics["Reviews"] == "2,500"
     assert metrics["Need themes"] != "0"
     assert len(charts(at)) == 2  # opportunities + sentiment over time
-    assert len(at.dataframe[0].value) >= 3  # ranked opportunities
+    ranked = at.dataframe[0].value
+    assert len(ranked) >= 3  # ranked opportunities
+    # shares shown to one decimal of a percent (Streamlit printed "38.65%" beside "7.7%"), trend shown (dated demo)
+    assert (ranked["negative_share"] == ranked["negative_share"].round(3)).all()
+    order = list(at.dataframe[0].proto.column_order)  # empty: every column shown
+    assert ranked["negative_share"].between(0, 1).all() and (not order or "trend" in order)
 
 
 def test_filters_change_the_numbers_and_follow_to_other_pages(workspace):
