@@ -6,6 +6,15 @@
 sample does not simply mirror its rules), 30% are random snippets without one. Snippets already in any labelled file
 under bench/labels/ are skipped. The output (id, lang, source, sha1, text) is read and labelled by hand; only
 id, lang, source, sha1, label are committed.
+
+    python bench/labels/draw_requests.py --seed 21212 --en-strata 80 100 40 --zh 0 > /tmp/candidates.csv
+
+--en-strata A B C draws English by the strata the shipped detector sees instead (twentieth session): A, the broad
+cue words above; B, no broad cue but one of the words that make the detector read a snippet (core.needs._EN_ANY_CUE:
+"retailer", "if", "only", "could", "would" ...), which the 70/30 draw barely samples although the model flags there on
+its own ("thanks retailer!" at P = 0.985 on 4,000 clothing reviews); C, neither (never flagged: only misses). Its
+``stratum`` column is committed too, and bench/needs.py weights each stratum by its share of all English snippets,
+so precision and recall estimate what a PM's whole file gets, not the cue-rich sample's.
 """
 from __future__ import annotations
 
@@ -50,6 +59,20 @@ def unlabelled_pools() -> tuple[pd.DataFrame, pd.DataFrame]:
     return en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
 
 
+def en_stratum(texts: pd.Series) -> pd.Series:
+    """A (a broad cue word), B (only a word the detector reads for), C (neither), per English snippet."""
+    from core.needs import _EN_ANY_CUE
+
+    broad, read = texts.str.contains(EN_CUE), texts.str.contains(_EN_ANY_CUE)
+    return pd.Series(["A" if b else "B" if r else "C" for b, r in zip(broad, read)], index=texts.index)
+
+
+def draw_strata(pool: pd.DataFrame, sizes: list[int], seed: int) -> pd.DataFrame:
+    pool = pool.assign(stratum=en_stratum(pool["text"]))
+    parts = [pool[pool.stratum == name].sample(n, random_state=seed) for name, n in zip("ABC", sizes)]
+    return pd.concat(parts).sample(frac=1, random_state=seed)
+
+
 def draw(pool: pd.DataFrame, cue: re.Pattern, n: int, seed: int) -> pd.DataFrame:
     has_cue = pool["text"].str.contains(cue)
     with_cue = pool[has_cue].sample(round(n * 0.7), random_state=seed)
@@ -63,6 +86,8 @@ def main() -> None:
     parser.add_argument("--en", type=int, default=100)
     parser.add_argument("--zh", type=int, default=100)
     parser.add_argument("--narrow-zh", type=int, default=0)
+    parser.add_argument("--en-strata", type=int, nargs=3, metavar=("A", "B", "C"),
+                        help="English by the detector's strata instead of --en (see above)")
     parser.add_argument("--half", choices=["any", "low", "high"], default="any",
                         help="draw only snippets whose SHA-1 starts with 0-7 (low) or 8-f (high): the third rule revision "
                              "was written while browsing the low half, so held-out 3 comes from the high half")
@@ -71,7 +96,8 @@ def main() -> None:
     if args.half != "any":
         keep = (lambda h: h.str[0] < "8") if args.half == "low" else (lambda h: h.str[0] >= "8")
         en, zh = en[keep(en.sha1)], zh[keep(zh.sha1)]
-    parts = [draw(en, EN_CUE, args.en, args.seed), draw(zh, ZH_CUE, args.zh, args.seed)]
+    english = draw_strata(en, args.en_strata, args.seed) if args.en_strata else draw(en, EN_CUE, args.en, args.seed)
+    parts = [english, draw(zh, ZH_CUE, args.zh, args.seed)]
     if args.narrow_zh:
         rest = zh[~zh.sha1.isin(parts[1].sha1) & zh.text.str.contains(ZH_NARROW)]
         parts.append(rest.sample(args.narrow_zh, random_state=args.seed + 1))
