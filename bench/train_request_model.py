@@ -338,6 +338,10 @@ def main() -> None:
     parser.add_argument("--fresh-patterns", type=int, nargs="+", metavar="SET",
                         help="Chinese decision rules with each of these sets' patterns as they were when it was drawn")
     parser.add_argument("--rules", type=Path, metavar="OOF", help="compare decision rules on saved out-of-fold predictions")
+    parser.add_argument("--train-also", type=int, nargs="+", default=[], metavar="SET",
+                        help="sets drawn after --hold that train too (a development set drawn after the test set)")
+    parser.add_argument("--english-only", action="store_true",
+                        help="retrain the English model alone; the shipped Chinese head stays")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     frame = labelled_sets()
@@ -350,8 +354,9 @@ def main() -> None:
     if args.cv:
         cross_validate(frame, args.cv, args.hold, args.chinese_only, args.oof)
         return
-    train = frame[frame.set < args.hold]
-    newest = args.hold == len(needs.LABEL_SETS) - 1  # what ships; an older hold is an experiment, kept in /tmp
+    train = frame[(frame.set < args.hold) | frame.set.isin(args.train_also)]
+    # what ships learned from every set but the one it is scored on; any other hold is an experiment, kept in /tmp
+    newest = set(range(len(needs.LABEL_SETS))) - set(train.set) - {args.hold} == set()
     out = args.out if newest else Path("/tmp/needlens_request_hold")
     if not args.score:
         print(f"training on {len(train):,} labelled snippets ({int(train.label.sum())} requests)", flush=True)
@@ -359,11 +364,15 @@ def main() -> None:
             if (out / REQUEST_DIR).exists():
                 shutil.rmtree(out / REQUEST_DIR)
             train_english(train[train.lang == "en"], out / REQUEST_DIR)
+            if args.english_only:  # the shipped Chinese head stays (it is scored beside the new English model)
+                if out != args.out:
+                    shutil.copy(args.out / ZH_REQUEST_HEAD, out / ZH_REQUEST_HEAD)
         else:  # the shipped English model stays; an experiment's Chinese head is scored beside a copy of it
             if out != args.out:
                 shutil.copytree(args.out / REQUEST_DIR, out / REQUEST_DIR, dirs_exist_ok=True)
             write_settings(out / REQUEST_DIR)
-        train_chinese(train[train.lang == "zh"], out / ZH_REQUEST_HEAD)
+        if not args.english_only:
+            train_chinese(train[train.lang == "zh"], out / ZH_REQUEST_HEAD)
     scored = frame if args.score else frame[frame.set == args.hold]
     score(scored, out, "every labelled set" if args.score
           else f"held-out {needs.LABEL_SETS[args.hold].name} (trained on the sets before it)")
