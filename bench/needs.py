@@ -212,21 +212,31 @@ def weighted_precision_recall(frame: pd.DataFrame, predicted: pd.Series, populat
     held-out 21) by one measured on more snippets."""
     weight = frame["stratum"].map(population / frame["stratum"].value_counts())
     truth, predicted = frame["label"].astype(bool), predicted.astype(bool)
-    if unread_rate is not None:
-        weight = weight.where(frame["stratum"] != "C", 0.0)
     tp, fp, fn = (float(weight[m].sum()) for m in (predicted & truth, predicted & ~truth, ~predicted & truth))
-    if unread_rate is not None:
-        fn += unread_rate * float(population.get("C", 0))
+    if unread_rate is not None:  # C's misses: its requests at that rate, less any the sample shows found
+        c = (frame["stratum"] == "C").to_numpy()
+        fn += max(unread_rate * float(population.get("C", 0)) - float(weight[c & predicted & truth].sum()), 0.0) \
+            - float(weight[c & ~predicted & truth].sum())
     return {"precision": tp / max(tp + fp, 1e-9), "recall": tp / max(tp + fn, 1e-9)}
 
 
-def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tuple[int, int] | None = None) -> None:
+def zh_strata_population() -> pd.Series:
+    """Distinct online_shopping_10_cats snippets (longer than 3 characters, as draw_requests.py pools them) per
+    Chinese stratum: N, a wish word (the --narrow-zh draw); A, another broad cue (没有, 应该 …); C, neither."""
+    from labels.draw_requests import snippets, zh_stratum
+
+    pool = snippets(datasets.zh_shopping, "zh", "online_shopping_10_cats")
+    return zh_stratum(pool[pool.text.str.len() > 3]["text"]).value_counts()
+
+
+def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tuple[int, int] | None = None,
+                  population: pd.Series | None = None) -> None:
     """A set drawn by strata (held-out 21): each stratum's flags, then the sample's plain and population-weighted
     precision / recall; with ``unread`` (requests, snippets of stratum C in every labelled English set), recall also
     with C's request rate taken from them."""
-    population = english_strata_population()
+    population = english_strata_population() if population is None else population
     shares = population / population.sum()
-    print(f"\n| stratum (share of all English snippets) | snippets | requests | "
+    print(f"\n| stratum (share of all snippets of this language) | snippets | requests | "
           + " | ".join(f"{name}: flags / right" for name in methods) + " |\n|---|---|---|"
           + "---|" * len(methods))
     for name, part in frame.groupby("stratum"):
@@ -253,10 +263,11 @@ def report_requests() -> None:
     written from sets 1-19), then held-out 21 by stratum, weighted by each stratum's share of all English snippets."""
     from core.needs import load_request_detector
 
-    from labels.draw_requests import en_stratum
+    from labels.draw_requests import en_stratum, zh_stratum
 
     detector = load_request_detector("learned")
     english: list[pd.DataFrame] = []
+    chinese: list[pd.DataFrame] = []
     print("| labelled set | language | snippets | requests | patterns P / R | shipped detector P / R |\n"
           "|---|---|---|---|---|---|")
     for title, path in (("development 1", LABELS),
@@ -287,6 +298,7 @@ def report_requests() -> None:
                         ("development 22 (English, stratum B only; trains the English model)", HELDOUT22)):
         frame = labelled_snippets(path)
         english.append(frame[frame.lang == "en"])
+        chinese.append(frame[frame.lang == "zh"])
         frame = frame.assign(learned=detector.flags(frame["text"].tolist()))
         for name, part in (("English", frame[frame.lang == "en"]), ("Chinese", frame[frame.lang == "zh"]), ("all", frame)):
             if part.empty or (name == "all" and frame.lang.nunique() == 1):
@@ -300,6 +312,14 @@ def report_requests() -> None:
     report_strata(frame, {"patterns": frame["text"].map(is_feature_request),
                           "shipped detector": pd.Series(detector.flags(frame["text"].tolist()), index=frame.index)},
                   (int(unread.label.sum()), len(unread)))
+    # held-out 20 (Chinese, the newest fresh Chinese set) by the strata its draw used, weighted the same way
+    every = pd.concat(chinese).drop_duplicates("sha1")
+    unread = every[(zh_stratum(every["text"]) == "C").to_numpy()]
+    frame = labelled_snippets(HELDOUT20).reset_index(drop=True)
+    frame["stratum"] = zh_stratum(frame["text"])
+    report_strata(frame, {"patterns": frame["text"].map(is_feature_request),
+                          "shipped detector": pd.Series(detector.flags(frame["text"].tolist()), index=frame.index)},
+                  (int(unread.label.sum()), len(unread)), zh_strata_population())
 
 
 # --- need types ----------------------------------------------------------------------------------------------------

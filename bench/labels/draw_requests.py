@@ -67,6 +67,11 @@ def en_stratum(texts: pd.Series) -> pd.Series:
     return pd.Series(["A" if b else "B" if r else "C" for b, r in zip(broad, read)], index=texts.index)
 
 
+def zh_stratum(texts: pd.Series) -> pd.Series:
+    """The strata every Chinese draw used: N (a wish word, ZH_NARROW), A (another broad cue), C (neither)."""
+    return pd.Series(["N" if ZH_NARROW.search(t) else "A" if ZH_CUE.search(t) else "C" for t in texts], index=texts.index)
+
+
 def draw_strata(pool: pd.DataFrame, sizes: list[int], seed: int) -> pd.DataFrame:
     pool = pool.assign(stratum=en_stratum(pool["text"]))
     parts = [pool[pool.stratum == name].sample(n, random_state=seed) for name, n in zip("ABC", sizes)]
