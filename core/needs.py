@@ -655,6 +655,8 @@ def requested_thing(text: str) -> str:
         if negated:
             rest = "less " + rest[negated.end():]
         rest = _EN_FILLER.sub("", rest.strip())  # "had | it offered in other colors": no leading "it" ends it
+        # "the only thing i wish was | different are the sleeves": different sleeves
+        rest = re.sub(r"^different\s+(?:is|are|was|were)\s+(?:the\s+|its\s+)?", "different ", rest)
         rest = _EN_END.split(" " + rest, maxsplit=1)[0].strip()
         rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
         words = rest.replace("/", " / ").split("/")[0].split()  # "colors/patterns": the first

@@ -58,7 +58,8 @@ def requests_tab() -> None:
                  column_config={"feature": st.column_config.TextColumn("Requested feature"),
                                 "requests": st.column_config.NumberColumn("Requests", help="Snippets asking for it"),
                                 "products": st.column_config.TextColumn("Products"),
-                                "examples": st.column_config.TextColumn("What customers wrote", width="large")})
+                                "examples": st.column_config.TextColumn("What customers wrote", width="large"),
+                                "lang": "Language"})
 
 
 def drivers_tab() -> None:

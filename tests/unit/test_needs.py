@@ -44,6 +44,8 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("I wish it had a USB-C port.") == "usb-c port"
     assert requested_thing("Would be great if it came with a carrying case.") == "carrying case"
     assert requested_thing("希望有更大的容量。") == "更大的容量"
+    # seen on 4,000 clothing reviews, named "different are the sleeves"
+    assert requested_thing("the only thing i wish was different are the sleeves.") == "different sleeves"
 
 
 def test_chinese_snippets_are_typed_by_the_description_words_they_hold():
