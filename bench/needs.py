@@ -245,7 +245,8 @@ def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tu
         print(f"| {name} ({shares[name]:.1%}) | {len(part)} | {int(part.label.sum())} | " + " | ".join(cells) + " |")
     rate = unread[0] / unread[1] if unread else None
     print("\n| method | sample P / R (as every earlier set) | **weighted by stratum: P / R** |"
-          + (f" weighted, C's request rate {unread[0]} / {unread[1]} from every labelled set: P / R |" if unread else "")
+          + (f" weighted, C's request rate {unread[0]} / {unread[1]} from every labelled set: P / R |"
+             if unread else "")
           + "\n|---|---|---|" + ("---|" if unread else ""))
     for name, flags in methods.items():
         plain, weighted = precision_recall(frame, flags), weighted_precision_recall(frame, flags, population)

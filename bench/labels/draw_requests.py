@@ -69,7 +69,8 @@ def en_stratum(texts: pd.Series) -> pd.Series:
 
 def zh_stratum(texts: pd.Series) -> pd.Series:
     """The strata every Chinese draw used: N (a wish word, ZH_NARROW), A (another broad cue), C (neither)."""
-    return pd.Series(["N" if ZH_NARROW.search(t) else "A" if ZH_CUE.search(t) else "C" for t in texts], index=texts.index)
+    return pd.Series(["N" if ZH_NARROW.search(t) else "A" if ZH_CUE.search(t) else "C" for t in texts],
+                     index=texts.index)
 
 
 def draw_strata(pool: pd.DataFrame, sizes: list[int], seed: int) -> pd.DataFrame:
