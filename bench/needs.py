@@ -160,9 +160,12 @@ CENSUS_B = ROOT / "bench" / "labels" / "feature_requests_census_b.csv"
 # English, 200 snippets of stratum B only (--seed 22222 --en-strata 0 200 0 --zh 0), drawn after held-out 21 was
 # scored, to teach the English model what it reads in B: a development set that trains, not a test
 HELDOUT22 = ROOT / "bench" / "labels" / "feature_requests_heldout22.csv"
+# English, 200 more of stratum B (--seed 23232 --en-strata 0 200 0 --zh 0), drawn and labelled after held-out 21 and
+# set 22 had been scored: trains the English model too
+HELDOUT23 = ROOT / "bench" / "labels" / "feature_requests_heldout23.csv"
 LABEL_SETS = [LABELS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9,
               HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17, HELDOUT18,
-              HELDOUT19, HELDOUT20, HELDOUT21, HELDOUT22]  # drawn in this order
+              HELDOUT19, HELDOUT20, HELDOUT21, HELDOUT22, HELDOUT23]  # drawn in this order
 
 
 def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
@@ -296,7 +299,8 @@ def report_requests() -> None:
                          HELDOUT20),
                         ("**held-out 21** (English, by strata, unweighted; fresh for the shipped English model, "
                          "trained on sets 1-20 and 22)", HELDOUT21),
-                        ("development 22 (English, stratum B only; trains the English model)", HELDOUT22)):
+                        ("development 22 (English, stratum B only; trains the English model)", HELDOUT22),
+                        ("development 23 (English, stratum B only; trains the English model)", HELDOUT23)):
         frame = labelled_snippets(path)
         english.append(frame[frame.lang == "en"])
         chinese.append(frame[frame.lang == "zh"])
