@@ -155,7 +155,8 @@ HELDOUT20 = ROOT / "bench" / "labels" / "feature_requests_heldout20.csv"
 HELDOUT21 = ROOT / "bench" / "labels" / "feature_requests_heldout21.csv"
 # English: every stratum-B flag (P > 0.9) of the English model of sets 1-15 or of its retraining with set 22 on 4,000
 # clothing reviews (pandas .sample(4000, random_state=5) of the shared file), labelled by hand without seeing which
-# model flagged which: precision in stratum B on text neither was tuned on (7 of 138 are in labelled sets)
+# model flagged which: precision in stratum B on text neither was tuned on (7 of 138 are in labelled sets); then the
+# 15 further flags of the model retrained with sets 22 and 23 (ids 139-153)
 CENSUS_B = ROOT / "bench" / "labels" / "feature_requests_census_b.csv"
 # English, 200 snippets of stratum B only (--seed 22222 --en-strata 0 200 0 --zh 0), drawn after held-out 21 was
 # scored, to teach the English model what it reads in B: a development set that trains, not a test
@@ -515,7 +516,7 @@ def report_search_gap(limit: int | None = None) -> None:
 
 def report_census(models: list[str]) -> None:
     """Stratum-B precision of English request models (folders like core/models/en_request) on CENSUS_B: the census
-    holds every flag of the two models it was made from, so for those two this is their precision over all their
+    holds every flag of the three models it was made from, so for those this is their precision over all their
     stratum-B flags on those 4,000 reviews; another model's flags outside it are not seen here."""
     from core.sentiment import EncoderHead
 
