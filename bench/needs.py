@@ -4,6 +4,7 @@ served-ness score against Home Depot's human relevance labels (Spearman), beside
     python bench/needs.py               # both
     python bench/needs.py requests      # only the labelled request set (seconds)
     python bench/needs.py types         # zero-shot need types on the hand-labelled need-type sets and the demo
+    python bench/needs.py census [MODEL_DIR ...]   # English request models' precision on the stratum-B census
 
 bench/labels/feature_requests.csv (development) holds 408 snippets (220 English from the shared clothing and Amazon reviews,
 188 Chinese from online_shopping_10_cats) chosen as: 160 English and 140 Chinese snippets containing a request-like
@@ -233,12 +234,11 @@ def zh_strata_population() -> pd.Series:
     return zh_stratum(pool[pool.text.str.len() > 3]["text"]).value_counts()
 
 
-def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tuple[int, int] | None = None,
-                  population: pd.Series | None = None) -> None:
-    """A set drawn by strata (held-out 21): each stratum's flags, then the sample's plain and population-weighted
-    precision / recall; with ``unread`` (requests, snippets of stratum C in every labelled English set), recall also
-    with C's request rate taken from them."""
-    population = english_strata_population() if population is None else population
+def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tuple[int, int] | None,
+                  population: pd.Series) -> None:
+    """A set drawn by strata: each stratum's flags, then the sample's plain and population-weighted precision /
+    recall; with ``unread`` (requests, snippets of stratum C in every labelled set of the language), recall also with
+    C's request rate taken from them."""
     shares = population / population.sum()
     print(f"\n| stratum (share of all snippets of this language) | snippets | requests | "
           + " | ".join(f"{name}: flags / right" for name in methods) + " |\n|---|---|---|"
@@ -264,8 +264,9 @@ def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tu
 
 def report_requests() -> None:
     """Every labelled set, by the patterns alone and by the shipped detector (bench/train_request_model.py: English
-    model trained on sets 1-20 and 22, Chinese head on sets 1-19; the Chinese patterns' fourteenth revision was
-    written from sets 1-19), then held-out 21 by stratum, weighted by each stratum's share of all English snippets."""
+    model trained on sets 1-20, 22 and 23, Chinese head on sets 1-19; the Chinese patterns' fourteenth revision was
+    written from sets 1-19), then held-out 21 (English) and 20 (Chinese) by stratum, weighted by each stratum's share
+    of all snippets of its language."""
     from core.needs import load_request_detector
 
     from labels.draw_requests import en_stratum, zh_stratum
@@ -299,7 +300,7 @@ def report_requests() -> None:
                         ("**held-out 20** (Chinese; fresh for the fourteenth revision and the head of sets 1-18)",
                          HELDOUT20),
                         ("**held-out 21** (English, by strata, unweighted; fresh for the shipped English model, "
-                         "trained on sets 1-20 and 22)", HELDOUT21),
+                         "trained on sets 1-20, 22 and 23)", HELDOUT21),
                         ("development 22 (English, stratum B only; trains the English model)", HELDOUT22),
                         ("development 23 (English, stratum B only; trains the English model)", HELDOUT23)):
         frame = labelled_snippets(path)
@@ -312,20 +313,19 @@ def report_requests() -> None:
             rules, learned = precision_recall(part), precision_recall(part, part["learned"])
             print(f"| {title} | {name} | {rules['n']} | {rules['requests']} | {rules['precision']:.3f} / "
                   f"{rules['recall']:.3f} | {learned['precision']:.3f} / {learned['recall']:.3f} |")
-    every = pd.concat(english).drop_duplicates("sha1")
-    unread = every[(en_stratum(every["text"]) == "C").to_numpy()]
-    frame = labelled_snippets(HELDOUT21).reset_index(drop=True)
-    report_strata(frame, {"patterns": frame["text"].map(is_feature_request),
-                          "shipped detector": pd.Series(detector.flags(frame["text"].tolist()), index=frame.index)},
-                  (int(unread.label.sum()), len(unread)))
+    def by_strata(path: Path, stratum, labelled: list[pd.DataFrame], population: pd.Series) -> None:
+        """One fresh set by the strata it was drawn from, stratum C's request rate from every labelled set."""
+        every = pd.concat(labelled).drop_duplicates("sha1")
+        unread = every[(stratum(every["text"]) == "C").to_numpy()]
+        frame = labelled_snippets(path).reset_index(drop=True)
+        frame["stratum"] = stratum(frame["text"])
+        report_strata(frame, {"patterns": frame["text"].map(is_feature_request),
+                              "shipped detector": pd.Series(detector.flags(frame["text"].tolist()), index=frame.index)},
+                      (int(unread.label.sum()), len(unread)), population)
+
+    by_strata(HELDOUT21, en_stratum, english, english_strata_population())
     # held-out 20 (Chinese, the newest fresh Chinese set) by the strata its draw used, weighted the same way
-    every = pd.concat(chinese).drop_duplicates("sha1")
-    unread = every[(zh_stratum(every["text"]) == "C").to_numpy()]
-    frame = labelled_snippets(HELDOUT20).reset_index(drop=True)
-    frame["stratum"] = zh_stratum(frame["text"])
-    report_strata(frame, {"patterns": frame["text"].map(is_feature_request),
-                          "shipped detector": pd.Series(detector.flags(frame["text"].tolist()), index=frame.index)},
-                  (int(unread.label.sum()), len(unread)), zh_strata_population())
+    by_strata(HELDOUT20, zh_stratum, chinese, zh_strata_population())
 
 
 # --- need types ----------------------------------------------------------------------------------------------------
@@ -522,9 +522,10 @@ def report_census(models: list[str]) -> None:
 
     frame = labelled_snippets(CENSUS_B)
     print(f"| English request model (census: {len(frame)} snippets, {int(frame.label.sum())} requests) | flags "
-          "(P > 0.9) | right | precision |\n|---|---|---|---|")
+          "(P > its threshold) | right | precision |\n|---|---|---|---|")
     for folder in models:
-        flagged = EncoderHead(folder).probabilities(frame["text"].tolist())[:, 1] > 0.9
+        model = EncoderHead(folder)  # the model decides alone above its threshold (needlens.json; 0.9 shipped)
+        flagged = model.probabilities(frame["text"].tolist())[:, 1] > float(model.settings.get("threshold", 0.9))
         right = int(frame.label[flagged].sum())
         print(f"| {folder} | {int(flagged.sum())} | {right} | {right / max(int(flagged.sum()), 1):.3f} |")
 

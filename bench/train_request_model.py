@@ -53,7 +53,9 @@ was drawn (rebuilt from git) and an out-of-fold head: veto below 0.2 alone 0.740
 wish word and head > 0.6 alone, 0.723 / 0.708 (the highest lower of the two, kept: ZH_VETO, ZH_ALONE). Then
 held-out 19 was drawn and labelled, the head retrained on sets 1-18 and held-out 19 scored (bench/RESULTS.md).
 Nineteenth session: held-out 20 scored fresh, the rules compared again over folds 9-20 (`--hold 21`; settings kept),
-the head retrained on sets 1-19 (`--chinese-only`).
+the head retrained on sets 1-19 (`--chinese-only`). Twentieth session: held-out 21 (English, drawn by the detector's
+strata) scored, then the English model retrained alone on sets 1-20 with the stratum-B sets 22 and 23 drawn after it
+(`--hold 21 --train-also 22 23 --english-only`), held-out 21 scored again (bench/RESULTS.md).
 """
 from __future__ import annotations
 
