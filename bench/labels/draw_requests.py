@@ -12,9 +12,10 @@ id, lang, source, sha1, label are committed.
 --en-strata A B C draws English by the strata the shipped detector sees instead (twentieth session): A, the broad
 cue words above; B, no broad cue but one of the words that make the detector read a snippet (core.needs._EN_ANY_CUE:
 "retailer", "if", "only", "could", "would" ...), which the 70/30 draw barely samples although the model flags there on
-its own ("thanks retailer!" at P = 0.985 on 4,000 clothing reviews); C, neither (never flagged: only misses). Its
-``stratum`` column is committed too, and bench/needs.py weights each stratum by its share of all English snippets,
-so precision and recall estimate what a PM's whole file gets, not the cue-rich sample's.
+its own ("thanks retailer!" at P = 0.985 on 4,000 clothing reviews); C, neither (never read before "'d" joined the
+list in the twenty-first session: only misses). Its ``stratum`` column is committed too, and bench/needs.py weights
+each stratum by its share of all English snippets, so precision and recall estimate what a PM's whole file gets, not
+the cue-rich sample's.
 """
 from __future__ import annotations
 
@@ -59,11 +60,16 @@ def unlabelled_pools() -> tuple[pd.DataFrame, pd.DataFrame]:
     return en[~en.sha1.isin(seen) & (en.text.str.len() > 8)], zh[~zh.sha1.isin(seen) & (zh.text.str.len() > 3)]
 
 
-def en_stratum(texts: pd.Series) -> pd.Series:
-    """A (a broad cue word), B (only a word the detector reads for), C (neither), per English snippet."""
-    from core.needs import _EN_ANY_CUE
+# the words the English detector read for when held-out 21 and sets 22-23 were drawn (core.needs._EN_ANY_CUE then);
+# the twenty-first session added "'d", whose reads in C were labelled whole (feature_requests_census_d.csv)
+EN_READ_AS_DRAWN = re.compile(r"(?i)wish|would|should|need|please|hop|\bif\b|only|lack|downside|complaint|\bcons?\b|"
+                              r"drawback|negative|issue|problem|flaw|gripe|retailer|could")
 
-    broad, read = texts.str.contains(EN_CUE), texts.str.contains(_EN_ANY_CUE)
+
+def en_stratum(texts: pd.Series) -> pd.Series:
+    """A (a broad cue word), B (only a word the detector read for when the strata were drawn), C (neither), per
+    English snippet."""
+    broad, read = texts.str.contains(EN_CUE), texts.str.contains(EN_READ_AS_DRAWN)
     return pd.Series(["A" if b else "B" if r else "C" for b, r in zip(broad, read)], index=texts.index)
 
 

@@ -46,6 +46,10 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("希望有更大的容量。") == "更大的容量"
     # seen on 4,000 clothing reviews, named "different are the sleeves"
     assert requested_thing("the only thing i wish was different are the sleeves.") == "different sleeves"
+    # "would" contracted, as on clothing reviews the model reads since "'d" joined its cue words
+    assert requested_thing("i'd love to see this top made in other colors too.") == "other colors"
+    assert requested_thing("i\u2019d rather have a less visible zipper.") == "less visible zipper"
+    assert requested_thing("i would love this dress in black") == "black"
 
 
 def test_chinese_snippets_are_typed_by_the_description_words_they_hold():
@@ -288,6 +292,16 @@ def test_learned_detector_reads_only_cue_snippets_and_vetoes_chinese_false_alarm
     assert flags.tolist() == [True, False, False, True, False, False]
     assert encoder.seen == ["there should be pockets", "I wish it had a hood"]
     assert detector.name == "learned"
+
+
+def test_the_english_model_reads_would_contracted():
+    from core.needs import RequestDetector
+
+    encoder = _FakeEncoder()
+    texts = ["i'd love this with pockets", "I\u2019d prefer it with pockets", "Love the pockets on this.",
+             "I dare say the pockets are deep"]
+    assert RequestDetector(encoder, threshold=0.5).flags(texts).tolist() == [True, True, False, False]
+    assert encoder.seen == texts[:2]
 
 
 def test_learned_detector_accepts_a_pattern_hit_the_model_does_not_rule_out():
