@@ -323,6 +323,11 @@ def test_a_numbered_drawback_naming_a_missing_part_is_a_request(text):
     assert is_feature_request(text)
 
 
+@pytest.mark.parametrize("text", ["就是没的说", "就是没法说服自己。", "就是没啥吃的", "就是设计缺陷。"])
+def test_praise_idioms_and_a_defect_after_jiushi_are_not_a_missing_part(text):
+    assert not is_feature_request(text)
+
+
 @pytest.mark.parametrize("text", ["4、待机时间没有宣传的那么多", "2.没有充分地利用内存", "3、我的真机没有图片效果好看",
                                   "1、没有坏果", "第一次买 不错 没有坏果", "2、我没有用过别的牌子", "没有蓝牙"])
 def test_a_numbered_shortfall_or_an_unframed_lack_is_not(text):
@@ -399,3 +404,17 @@ def test_every_wish_planted_in_the_bundled_demo_is_a_request():
     # "It really needs a keep-warm setting." P 0.03: in clothing reviews "keeps me warm" is the wearer's need)
     flags = load_request_detector("learned").flags(en + zh)
     assert flags[len(en):].all() and flags[:len(en)].mean() >= 0.9, [t for t, f in zip(en + zh, flags) if not f]
+
+
+def test_an_improvement_made_a_reply_or_a_problem_gone_is_not_a_wish_the_head_may_flag_alone():
+    from core.needs import RequestDetector
+
+    class _Sure:
+        def logit(self, texts):
+            return np.full(len(texts), 3.0)
+
+    # seen among the Chinese head's lone flags in a census of stratum C (bench/labels/feature_requests_census_zh_c.csv)
+    told = ["早餐有所改善", "我们将在今后的工作中逐步加以改进和提高。", "关机后重开机就好了", "屏幕比K750C更好"]
+    asked = ["希望有所改进。", "个头再大点就好了", "改进一下会更好。", "这点希望京东变一下就好了"]
+    flags = RequestDetector(zh_head=_Sure(), zh_alone=0.6).flags(told + asked)
+    assert flags.tolist() == [False] * 4 + [True] * 4
