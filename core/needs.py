@@ -618,7 +618,7 @@ _EN_ASK = re.compile(
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
 _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
-                     r"in\s+this|to\s+(?:cover|"
+                     r"in\s+this|in\s+order|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time)\b")
 _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
@@ -628,6 +628,7 @@ _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so
 _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|offer)\s+more\b|\bkeep\s+(?:making|selling|"
                              r"carrying|them|these|it)\b|\bbring\s+(?:it|this|them|these|[a-z]+)?\s*back\b|\bmore\s+like\s+th"
                              r"|\bmore\s+of\s+(?:this|these|the\s+same)")
+_TRAILING = frozenset("the a an at in of on with to for from around through".split())
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
                       "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
@@ -679,9 +680,16 @@ def requested_thing(text: str) -> str:
         # "the only thing i wish was | different are the sleeves": different sleeves
         rest = re.sub(r"^different\s+(?:is|are|was|were)\s+(?:the\s+|its\s+)?", "different ", rest)
         rest = _EN_END.split(" " + rest, maxsplit=1)[0].strip()
+        # "had come in | a little at the waist", "needs | to go higher up": the degree and the bare verb say nothing
+        rest = re.sub(r"^to\s+(?:go|be|get)\s+", "",
+                      re.sub(r"\b(?:a\s+(?:little|tad)(?:\s+bit)?|a\s+bit|slightly)(?:\s+|$)", "", rest))
         rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
         words = rest.replace("/", " / ").split("/")[0].split()  # "colors/patterns": the first
-        words = [w for w in words if w not in {"please", "retailer"}][:4]
+        words = [w for w in words if w not in {"please", "retailer"}]
+        cut = 4  # four words, or up to six not to end on a preposition ("come in at the waist", not "come in at the")
+        while cut < min(len(words), 6) and words[cut - 1] in _TRAILING and any(w not in _KEY_STOP for w in words[:4]):
+            cut += 1
+        words = words[:cut]
         if words and any(w not in _KEY_STOP for w in words):
             return " ".join(words)
     more = re.search(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered)

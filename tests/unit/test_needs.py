@@ -50,6 +50,9 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("i'd love to see this top made in other colors too.") == "other colors"
     assert requested_thing("i\u2019d rather have a less visible zipper.") == "less visible zipper"
     assert requested_thing("i would love this dress in black") == "black"
+    # named "come in a little" and "to go higher up" on 4,000 clothing reviews
+    assert requested_thing("i wish it had come in a little at the waist to be more flattering.") == "come in at the waist"
+    assert requested_thing("it needs to go higher up in order to help you put it on.") == "higher up"
 
 
 def test_chinese_snippets_are_typed_by_the_description_words_they_hold():
