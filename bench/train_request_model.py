@@ -55,7 +55,9 @@ held-out 19 was drawn and labelled, the head retrained on sets 1-18 and held-out
 Nineteenth session: held-out 20 scored fresh, the rules compared again over folds 9-20 (`--hold 21`; settings kept),
 the head retrained on sets 1-19 (`--chinese-only`). Twentieth session: held-out 21 (English, drawn by the detector's
 strata) scored, then the English model retrained alone on sets 1-20 with the stratum-B sets 22 and 23 drawn after it
-(`--hold 21 --train-also 22 23 --english-only`), held-out 21 scored again (bench/RESULTS.md).
+(`--hold 21 --train-also 22 23 --english-only`), held-out 21 scored again (bench/RESULTS.md). Twenty-first session:
+held-out 24 (Chinese) drawn and scored fresh, then the Chinese head retrained on sets 1-20 (`--hold 24
+--chinese-only`) and held-out 24 scored again (the same flags).
 """
 from __future__ import annotations
 
