@@ -647,6 +647,22 @@ _ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再)?(?:予以|加以|有
 _ZH_GIVE = re.compile(r"^(?:提供|增加|增设|加上|加个|配上|配个|附送|附赠|赠送|送个|出个|推出个|推出)")  # not 送: 送机服务
 
 
+# what is to be improved, named before the verb ("服务有待提高", "散热需要改善", "早餐也有待改善"): twenty-first session, when
+# 12 of 259 requests in 6,000 online_shopping_10_cats reviews were such snippets and each was named by its own text
+_ZH_TO_IMPROVE = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{0,10}?)(?:方面)?(?:还|也|都|尚|实在|确实|真的)*(?:有待|需要|亟待|急需|需|要)"
+                            r"(?:于|进一步|好好)?(?:改进|改善|提高|加强|提升|完善)")
+_ZH_LEAD = re.compile(r"^(?:但是|但|不过|只是|就是|而且|另外|还有|感觉|觉得|整体|总体|当然|所以|看来|只能说|虽然|虽)+")
+
+
+def _zh_subject(text: str) -> str:
+    """What a "……有待改进" snippet asks to improve, or "改进" when it names nothing."""
+    match = _ZH_TO_IMPROVE.search(text)
+    if not match:
+        return ""
+    subject = _ZH_LEAD.sub("", match.group(1)).rstrip("的")
+    return subject if len(subject) >= 2 and subject not in {"这点", "这个", "各方面", "很多", "还是", "有些"} else "改进"
+
+
 def _zh_thing(phrase: str) -> str:
     """The thing in a Chinese ask's phrase: addressee, hedges, give-verbs and endings dropped; any bare ask to improve
     is "改进" (one group rather than 改进 / 改善一下 / 酒店改进一下)."""
@@ -669,7 +685,7 @@ def requested_thing(text: str) -> str:
     '' when none can be read."""
     if re.search(r"[\u4e00-\u9fff]", text):
         match = _ZH_OBJECT.search(text) or _ZH_LACKED.search(text)
-        return _zh_thing(match.group(1)) if match else ""
+        return _zh_thing(match.group(1)) if match else _zh_subject(text)
     lowered = re.sub(r"[\"*“”]", "", text.lower())
     for match in _EN_ASK.finditer(lowered):
         rest = lowered[match.end():]

@@ -82,6 +82,10 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert requested_thing("但是希望酒店的预订系统能够改进。") == "酒店的预订系统能够改进"
     assert requested_thing("如果有送机服务就更好了") == "送机服务"
     assert requested_thing("如果配个保护套还更好。") == "保护套"
+    # what is to be improved, named before the verb (each was a group of its own, named by its text)
+    assert requested_thing("但是服务员的水准确实有待提高") == "服务员的水准"
+    assert requested_thing("早餐也有待改善") == requested_thing("早餐需要改进。") == "早餐"
+    assert {requested_thing(t) for t in ("有待改进。", "各方面都有待改善!", "虽然有待改进的地方还有很多。")} == {"改进"}
 
 
 def test_request_phrases_group_by_content_not_wording():
