@@ -311,6 +311,21 @@ def test_the_english_model_reads_would_contracted():
     assert encoder.seen == texts[:2]
 
 
+def test_the_english_model_alone_does_not_flag_a_doubt_or_a_praise_idiom():
+    from core.needs import RequestDetector
+
+    class _SureEncoder:
+        def probabilities(self, texts):
+            return np.tile([0.02, 0.98], (len(texts), 1))
+
+    # the model's sure false alarms in the census of stratum B; an ask the patterns also read keeps its flag
+    texts = ["i wonder if the xs would have been better", "of course i asked if they had it in black",
+             "but the fit couldn't be better.", "This skirt could not be more comfortable.",
+             "i wonder if they will make it in petite, i wish they would", "if it came in navy i would buy two"]
+    flags = RequestDetector(_SureEncoder(), threshold=0.9, pattern_floor=0.05).flags(texts)
+    assert flags.tolist() == [False, False, False, False, True, True]
+
+
 def test_learned_detector_accepts_a_pattern_hit_the_model_does_not_rule_out():
     from core.needs import RequestDetector
 
