@@ -193,6 +193,13 @@ HELDOUT24 = ROOT / "bench" / "labels" / "feature_requests_heldout24.csv"
 LABEL_SETS = [LABELS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9,
               HELDOUT10, HELDOUT11, HELDOUT12, HELDOUT13, HELDOUT14, HELDOUT15, HELDOUT16, HELDOUT17, HELDOUT18,
               HELDOUT19, HELDOUT20, HELDOUT21, HELDOUT22, HELDOUT23, HELDOUT24]  # drawn in this order
+# English, 300 snippets of stratum C only (draw_requests.py --seed 25252 --en-strata 0 0 300 --zh 0; twenty-first
+# session), labelled by hand: none asks for anything. Only for stratum C's request rate, which every labelled set had
+# put at 5 of 823
+C_SAMPLE = ROOT / "bench" / "labels" / "feature_requests_c_sample.csv"
+# the censuses that may train the English model too (bench/train_request_model.py numbers them after LABEL_SETS:
+# --train-also 25 26); census B2 stays out, to measure
+TRAINING_CENSUSES = [CENSUS_B, CENSUS_D]
 
 
 def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
@@ -375,7 +382,7 @@ def report_requests() -> None:
                       (int(unread.label.sum()), len(unread)), pool["stratum"].value_counts(),
                       census_of_c(c, detector.flags(c["text"].tolist()), census))
 
-    by_strata(HELDOUT21, en_stratum, english, english_pool(), CENSUS_D)
+    by_strata(HELDOUT21, en_stratum, english + [labelled_snippets(C_SAMPLE)], english_pool(), CENSUS_D)
     # held-out 24 (Chinese, the newest fresh Chinese set) by the strata its draw used, weighted the same way
     by_strata(HELDOUT24, zh_stratum, chinese, zh_pool(), CENSUS_ZH_C2)
 

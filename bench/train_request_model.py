@@ -94,7 +94,7 @@ PATTERN_FLOOR = 0.05  # English: a snippet the patterns flag needs only P(reques
 
 def labelled_sets() -> pd.DataFrame:
     frames = []
-    for number, path in enumerate(needs.LABEL_SETS):
+    for number, path in enumerate(needs.LABEL_SETS + needs.TRAINING_CENSUSES):
         frame = needs.labelled_snippets(path)
         frame["set"] = number
         frames.append(frame)
