@@ -469,7 +469,8 @@ _ZH_ASKED = re.compile(r"希望|建议|(?<![希失愿盼渴欲张观])望|要是
 
 def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
     """A Chinese snippet's pattern hit, whether it names a missing part as the drawback, and whether it holds a wish
-    word; all three False for advice to other buyers and the other exclusions (_ZH_ADVICE)."""
+    word that may ask (not one of _ZH_NOT_ASKED's reports); all three False for advice to other buyers and the other
+    exclusions (_ZH_ADVICE)."""
     if _ZH_ADVICE.search(text):
         return False, False, False
     missing = _zh_missing(text)
