@@ -164,10 +164,12 @@ HELDOUT21 = ROOT / "bench" / "labels" / "feature_requests_heldout21.csv"
 # English: every stratum-B flag (P > 0.9) of the English model of sets 1-15 or of its retraining with set 22 on 4,000
 # clothing reviews (pandas .sample(4000, random_state=5) of the shared file), labelled by hand without seeing which
 # model flagged which: precision in stratum B on text neither was tuned on (7 of 138 are in labelled sets); then the
-# 15 further flags of the model retrained with sets 22 and 23 (ids 139-153)
+# 15 further flags of the model retrained with sets 22 and 23 (ids 139-153); trains the English model since the
+# twenty-first session (TRAINING_CENSUSES), so it no longer measures models after it
 CENSUS_B = ROOT / "bench" / "labels" / "feature_requests_census_b.csv"
 # English: every flag of the shipped detector in stratum C of clothing + Amazon fashion once "'d" joined the words it
-# reads for (twenty-first session), 18 snippets, labelled by hand: C's flags over the whole file, counted exactly
+# reads for (twenty-first session), 18 snippets, labelled by hand: C's flags over the whole file, counted exactly; it
+# then trained the English model (TRAINING_CENSUSES), and that model's 7 further flags were added (ids 19-25)
 CENSUS_D = ROOT / "bench" / "labels" / "feature_requests_census_d.csv"
 # Chinese: a random 120 (pandas .sample(120, random_state=2121)) of the then shipped detector's 570 flags in stratum C
 # of online_shopping_10_cats (the detector reads words the draws' strata did not: 有待提高, 就好了, 改进 …), labelled by
@@ -179,7 +181,8 @@ CENSUS_ZH_C = ROOT / "bench" / "labels" / "feature_requests_census_zh_c.csv"
 CENSUS_ZH_C2 = ROOT / "bench" / "labels" / "feature_requests_census_zh_c2.csv"
 # English: every stratum-B flag of the detector before and after the exclusions _EN_NOT_ASKED (twenty-first session)
 # on 4,000 other clothing reviews (pandas .sample(4000, random_state=6) of the shared file), none in a labelled set,
-# labelled by hand from a shuffled list that did not say which detector flagged it: 61 snippets, fresh for both
+# labelled by hand from a shuffled list that did not say which detector flagged it: 61 snippets, fresh for both; then
+# the 16 further flags of the model retrained with censuses B and D (ids 62-77, labelled knowing whose flags they were)
 CENSUS_B2 = ROOT / "bench" / "labels" / "feature_requests_census_b2.csv"
 # English, 200 snippets of stratum B only (--seed 22222 --en-strata 0 200 0 --zh 0), drawn after held-out 21 was
 # scored, to teach the English model what it reads in B: a development set that trains, not a test
@@ -318,7 +321,7 @@ def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tu
 
 def report_requests() -> None:
     """Every labelled set, by the patterns alone and by the shipped detector (bench/train_request_model.py: English
-    model trained on sets 1-20, 22 and 23, Chinese head on sets 1-20; the Chinese patterns' fourteenth revision was
+    model trained on sets 1-20, 22 and 23 and censuses B and D, Chinese head on sets 1-20; the Chinese patterns' fourteenth revision was
     written from sets 1-19, the exclusions of the twenty-first session from a census of stratum C), then held-out 21
     (English) and 24 (Chinese) by stratum, weighted by each stratum's share of all snippets of its language."""
     from core.needs import load_request_detector
@@ -354,7 +357,7 @@ def report_requests() -> None:
                         ("development 21 (held-out 20, Chinese; 0.625/0.769 fresh, by the head of sets 1-19)",
                          HELDOUT20),
                         ("**held-out 21** (English, by strata, unweighted; fresh for the shipped English model, "
-                         "trained on sets 1-20, 22 and 23)", HELDOUT21),
+                         "trained on sets 1-20, 22 and 23 and censuses B and D)", HELDOUT21),
                         ("development 22 (English, stratum B only; trains the English model)", HELDOUT22),
                         ("development 23 (English, stratum B only; trains the English model)", HELDOUT23),
                         ("**held-out 24** (Chinese; fresh for the exclusions of the twenty-first session and the head "

@@ -57,7 +57,9 @@ the head retrained on sets 1-19 (`--chinese-only`). Twentieth session: held-out 
 strata) scored, then the English model retrained alone on sets 1-20 with the stratum-B sets 22 and 23 drawn after it
 (`--hold 21 --train-also 22 23 --english-only`), held-out 21 scored again (bench/RESULTS.md). Twenty-first session:
 held-out 24 (Chinese) drawn and scored fresh, then the Chinese head retrained on sets 1-20 (`--hold 24
---chinese-only`) and held-out 24 scored again (the same flags).
+--chinese-only`) and held-out 24 scored again (the same flags); the English model retrained with censuses B and D as
+well (`--hold 21 --train-also 22 23 24 25 26 --english-only`, 19 min) and scored on held-out 21 and a fresh census of
+stratum B (bench/labels/feature_requests_census_b2.csv).
 """
 from __future__ import annotations
 
