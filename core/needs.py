@@ -621,6 +621,7 @@ _EN_ASK = re.compile(
     r"(?:(?:this|the|that)\s+(?:same\s+)?[a-z]+\s+(?=(?:come\s+out|made|done|offered|in)\b)|it\s+|this\s+|them\s+|"
     r"these\s+|one\s+)?(?:(?:come\s+out|made|done|offered)\s+)?(?:in\s+)?"
     r"|(?:\bwould|['\u2019]d)\s+rather\s+(?:have|get)\s+"
+    r"|(?:\bwould|['\u2019]d)\s+have\s+(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+be\s+|in\s+)?"
     r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|had|came\s+(?:in|with)|"
@@ -631,7 +632,7 @@ _EN_ASK = re.compile(
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
 _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
-                     r"in\s+this|in\s+order|to\s+(?:cover|"
+                     r"in\s+this|in\s+order|with\s+a\s+better|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time)\b")
 _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
