@@ -286,10 +286,12 @@ def census_of_c(pool: pd.DataFrame, flags: np.ndarray, path: Path) -> tuple[floa
 
 
 def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tuple[int, int] | None,
-                  population: pd.Series, census: tuple[float, float, str] | None = None) -> None:
+                  population: pd.Series, censuses: dict[str, tuple[float, float, str]] | None = None) -> None:
     """A set drawn by strata: each stratum's flags, then the sample's plain and population-weighted precision /
     recall; with ``unread`` (requests, snippets of stratum C in every labelled set of the language), recall also with
-    C's request rate taken from them and the shipped detector's flags in C from ``census`` (census_of_c)."""
+    C's request rate taken from them and a method's flags in C from its entry in ``censuses`` (census_of_c; a method
+    without one gets an empty cell)."""
+    censuses = censuses or {}
     shares = population / population.sum()
     print(f"\n| stratum (share of all snippets of this language) | snippets | requests | "
           + " | ".join(f"{name}: flags / right" for name in methods) + " |\n|---|---|---|"
@@ -308,22 +310,22 @@ def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tu
         line = (f"| {name} | {plain['precision']:.3f} / {plain['recall']:.3f} | "
                 f"**{weighted['precision']:.3f} / {weighted['recall']:.3f}** |")
         if unread:
-            # the patterns' flags in C were never counted: their cell is left empty
-            if name == "shipped detector" and census:
-                pooled = weighted_precision_recall(frame, flags, population, rate, census[:2])
+            if name in censuses:
+                pooled = weighted_precision_recall(frame, flags, population, rate, censuses[name][:2])
                 line += f" {pooled['precision']:.3f} / {pooled['recall']:.3f} |"
             else:
                 line += " – |"
         print(line)
-    if census:
+    for census in censuses.values():
         print(f"\n{census[2]}")
 
 
 def report_requests() -> None:
     """Every labelled set, by the patterns alone and by the shipped detector (bench/train_request_model.py: English
-    model trained on sets 1-20, 22 and 23 and censuses B and D, Chinese head on sets 1-20; the Chinese patterns' fourteenth revision was
-    written from sets 1-19, the exclusions of the twenty-first session from a census of stratum C), then held-out 21
-    (English) and 24 (Chinese) by stratum, weighted by each stratum's share of all snippets of its language."""
+    model trained on sets 1-20, 22 and 23 and censuses B and D, Chinese head on sets 1-20; the Chinese patterns'
+    fourteenth revision was written from sets 1-19, the exclusions of the twenty-first session from a census of stratum
+    C), then held-out 21 (English) and 24 (Chinese) by stratum, weighted by each stratum's share of all snippets of its
+    language."""
     from core.needs import load_request_detector
 
     from labels.draw_requests import en_stratum, zh_stratum
@@ -383,7 +385,7 @@ def report_requests() -> None:
         report_strata(frame, {"patterns": frame["text"].map(is_feature_request),
                               "shipped detector": pd.Series(detector.flags(frame["text"].tolist()), index=frame.index)},
                       (int(unread.label.sum()), len(unread)), pool["stratum"].value_counts(),
-                      census_of_c(c, detector.flags(c["text"].tolist()), census))
+                      {"shipped detector": census_of_c(c, detector.flags(c["text"].tolist()), census)})
 
     by_strata(HELDOUT21, en_stratum, english + [labelled_snippets(C_SAMPLE)], english_pool(), CENSUS_D)
     # held-out 24 (Chinese, the newest fresh Chinese set) by the strata its draw used, weighted the same way
@@ -589,9 +591,7 @@ def report_census(models: list[str]) -> None:
     print("| English request model | census | flags | right | precision |\n|---|---|---|---|---|")
     for folder in models:
         model = EncoderHead(folder)
-        floor = model.settings.get("pattern_floor")
-        detector = RequestDetector(model, threshold=float(model.settings.get("threshold", 0.9)),
-                                   pattern_floor=None if floor is None else float(floor))
+        detector = RequestDetector.from_settings(model, settings=model.settings)
         for path, frame in censuses:
             flagged = frame[detector.flags(frame["text"].tolist())]
             right = int(flagged.label.sum())

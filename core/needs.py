@@ -538,6 +538,15 @@ class RequestDetector:
         self.zh_alone = zh_alone
         self.name = "learned" if encoder is not None or zh_head is not None else "rules"
 
+    @classmethod
+    def from_settings(cls, encoder=None, zh_head=None, settings: dict | None = None) -> "RequestDetector":
+        """A detector with the decision settings the English model ships with (its needlens.json)."""
+        settings = settings or {}
+        floor, alone = settings.get("pattern_floor"), settings.get("zh_alone")
+        return cls(encoder, zh_head, threshold=float(settings.get("threshold", 0.5)),
+                   zh_veto=float(settings.get("zh_veto", 0.35)), pattern_floor=None if floor is None else float(floor),
+                   zh_alone=None if alone is None else float(alone))
+
     def flags(self, texts: list[str]) -> np.ndarray:
         out = np.zeros(len(texts), dtype=bool)
         chinese = np.array([bool(_CJK.search(t)) for t in texts], dtype=bool)
@@ -597,12 +606,7 @@ def load_request_detector(kind: str = "learned", models_dir=None) -> RequestDete
     zh_path = (models_dir or MODELS_DIR) / ZH_REQUEST_HEAD
     if zh_path.exists():
         zh_head = LexicalHead(zh_path)
-    floor = settings.get("pattern_floor")
-    alone = settings.get("zh_alone")
-    return RequestDetector(encoder, zh_head, threshold=float(settings.get("threshold", 0.5)),
-                           zh_veto=float(settings.get("zh_veto", 0.35)),
-                           pattern_floor=None if floor is None else float(floor),
-                           zh_alone=None if alone is None else float(alone))
+    return RequestDetector.from_settings(encoder, zh_head, settings)
 
 
 # What a request asks for. English: the words after the cue ("wish it came in | more colors", "please bring back |

@@ -283,6 +283,13 @@ class _FakeEncoder:
         return np.stack([1 - p, p], axis=1)
 
 
+class _SureZhHead:
+    """Stands in for a Chinese head sure that every snippet asks."""
+
+    def logit(self, texts):
+        return np.full(len(texts), 3.0)
+
+
 class _FakeZhHead:
     """Stands in for the Chinese veto: a low logit for wishes about a hotel stay, high otherwise."""
 
@@ -375,15 +382,12 @@ def test_the_chinese_veto_never_drops_a_missing_part_named_as_the_drawback():
 def test_the_chinese_head_flags_alone_a_wish_it_is_sure_of():
     from core.needs import RequestDetector
 
-    class _Sure:
-        def logit(self, texts):
-            return np.full(len(texts), 3.0)
-
     texts = ["自己管不好最好换人", "建议大家不要买", "这个手机很好用", "希望活动多多"]
     assert not any(is_feature_request(t) for t in texts[:3])
     # a wish word and a sure head: flagged without a pattern; advice to buyers and text without a wish word never
-    assert RequestDetector(zh_head=_Sure(), zh_alone=0.6).flags(texts).tolist() == [True, False, False, True]
-    assert RequestDetector(zh_head=_Sure()).flags(texts).tolist() == [False, False, False, is_feature_request(texts[3])]
+    assert RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(texts).tolist() == [True, False, False, True]
+    assert RequestDetector(zh_head=_SureZhHead()).flags(texts).tolist() == [False, False, False,
+                                                                        is_feature_request(texts[3])]
 
 
 def test_rules_detector_is_the_patterns():
@@ -434,12 +438,8 @@ def test_every_wish_planted_in_the_bundled_demo_is_a_request():
 def test_an_improvement_made_a_reply_or_a_problem_gone_is_not_a_wish_the_head_may_flag_alone():
     from core.needs import RequestDetector
 
-    class _Sure:
-        def logit(self, texts):
-            return np.full(len(texts), 3.0)
-
     # seen among the Chinese head's lone flags in a census of stratum C (bench/labels/feature_requests_census_zh_c.csv)
     told = ["早餐有所改善", "我们将在今后的工作中逐步加以改进和提高。", "关机后重开机就好了", "屏幕比K750C更好"]
     asked = ["希望有所改进。", "个头再大点就好了", "改进一下会更好。", "这点希望京东变一下就好了"]
-    flags = RequestDetector(zh_head=_Sure(), zh_alone=0.6).flags(told + asked)
+    flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
     assert flags.tolist() == [False] * 4 + [True] * 4
