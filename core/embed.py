@@ -121,7 +121,8 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        source = int8_model_source(path, None if quantize else False)  # exact int8 sums on every CPU (see below)
+        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
@@ -137,6 +138,76 @@ class OnnxEmbedder:
             if progress:
                 progress(done, len(texts))
         return _normalise_rows(out)
+
+
+# --- int8 that gives one answer on every CPU ------------------------------------------------------------------------
+# ONNX Runtime multiplies dynamically quantised activations (uint8) by int8 weights. On x86 CPUs with VNNI (AVX512-VNNI,
+# AVX-VNNI, AMX) the products are summed exactly; on AVX2 and AVX-512 without VNNI it uses VPMADDUBSW, whose 16-bit
+# pair sums saturate (255 x 127 x 2 > 32767), so the same model and text give other numbers there: on 149 clothing
+# reviews the English request model's logits moved by up to 0.40 (mean 0.02) between a CPU with VNNI and one without
+# (bench/int8_portability.py, the second emulated by `qemu-x86_64 -cpu Haswell`). Stored as uint8 with zero
+# point 128 the same weights are multiplied by the uint8 x uint8 kernel, which widens to 16 bits first and never
+# saturates: on such CPUs the int8 models are converted so on load (lossless: w + 128, zero point 0 + 128), and every
+# CPU computes the same integer sums. NEEDLENS_INT8=native keeps the faster saturating kernel, =exact converts anywhere.
+_EXACT_INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def int8_saturates(cpuinfo: str | None = None, machine: str | None = None) -> bool:
+    """Whether ONNX Runtime's uint8 x int8 kernel can saturate here: an x86 CPU without VNNI. ``cpuinfo``: the text of
+    /proc/cpuinfo (read when not given; where it cannot be read, an x86 CPU is taken to saturate)."""
+    import platform
+
+    if (machine or platform.machine()).lower() not in {"x86_64", "amd64", "i386", "i686", "x86"}:
+        return False  # Arm's int8 dot products (SDOT / UDOT / I8MM) sum exactly
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return True
+    flags = {flag for line in cpuinfo.splitlines() if line.startswith("flags")
+             for flag in line.split(":", 1)[-1].split()}
+    return not (flags & _EXACT_INT8_FLAGS)
+
+
+def exact_int8(model) -> int:
+    """Store an ONNX model's int8 MatMulInteger weights as uint8 with their zero points moved by 128, in place: the
+    same products, summed without saturation on every CPU. Returns how many weights were converted."""
+    from onnx import TensorProto, numpy_helper
+
+    initializers = {i.name: i for i in model.graph.initializer}
+    done: set[str] = set()
+    for node in model.graph.node:
+        if node.op_type != "MatMulInteger" or len(node.input) < 4:
+            continue
+        weight, zero = initializers.get(node.input[1]), initializers.get(node.input[3])
+        if weight is None or zero is None or weight.name in done or weight.data_type != TensorProto.INT8:
+            continue
+        for tensor in (weight, zero):
+            if tensor.data_type == TensorProto.INT8:  # a zero point two weights share is moved once
+                shifted = numpy_helper.to_array(tensor).astype(np.int16) + 128
+                tensor.CopyFrom(numpy_helper.from_array(shifted.astype(np.uint8), tensor.name))
+        done.add(weight.name)
+    return len(done)
+
+
+def int8_model_source(path: str | Path, exact: bool | None = None) -> str | bytes:
+    """What to open an ONNX Runtime session on: the file itself, or the model's bytes with its int8 weights made exact
+    (``exact_int8``). ``NEEDLENS_INT8``: ``auto`` (default) converts where int8 products could saturate on this CPU,
+    ``exact`` always, ``native`` never."""
+    import os
+
+    if exact is None:
+        mode = os.environ.get("NEEDLENS_INT8", "auto").strip().lower()
+        exact = mode == "exact" or (mode != "native" and int8_saturates())
+    if not exact:
+        return str(path)
+    import onnx
+
+    model = onnx.load(str(path))
+    if not exact_int8(model):
+        return str(path)
+    log.info("%s: int8 weights stored as uint8, so this CPU sums their products exactly", path)
+    return model.SerializeToString()
 
 
 def _onnx_cache_dir() -> Path:

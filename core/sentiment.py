@@ -123,6 +123,8 @@ class EncoderHead:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        from .embed import int8_model_source
+
         folder = Path(folder)
         for name in ("tokenizer.json", "model.int8.onnx"):
             if not (folder / name).exists():
@@ -132,8 +134,8 @@ class EncoderHead:
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
-        self.sessions = [ort.InferenceSession(str(folder / "model.int8.onnx"), options,
-                                              providers=["CPUExecutionProvider"])
+        source = int8_model_source(folder / "model.int8.onnx")  # exact int8 sums on every CPU (core/embed.py)
+        self.sessions = [ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
                          for _ in range(workers or max(1, min(4, os.cpu_count() or 1)))]
         self.inputs = [i.name for i in self.sessions[0].get_inputs()]
         self.classes = int(self.sessions[0].get_outputs()[0].shape[-1])  # 3 for sentiment, 2 for requests

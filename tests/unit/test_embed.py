@@ -150,3 +150,78 @@ def test_onnx_export_of_logits_matches_torch_and_leaves_the_model_in_eval_mode(t
     session = ort.InferenceSession(str(tmp_path / "classifier.onnx"))
     got = session.run(None, {i.name: batch[i.name].numpy() for i in session.get_inputs()})[0]
     assert got.shape == (3, 3) and np.allclose(got, expected, atol=1e-4)
+
+
+def _quantised_matmul(tmp_path, weights: np.ndarray):
+    """A one-MatMul ONNX model, quantised as the product quantises its models (int8 weights, per output channel)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, weights.shape[0]])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, weights.shape[1]])],
+                              [numpy_helper.from_array(weights.astype(np.float32), "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, tmp_path / "fp32.onnx")
+    quantize_dynamic(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"), weight_type=QuantType.QInt8,
+                     per_channel=True)
+    return tmp_path / "int8.onnx"
+
+
+def _exact_reference(path, x: np.ndarray) -> np.ndarray:
+    """What the quantised model computes with exact integer sums: x quantised as DynamicQuantizeLinear does, times the
+    stored int8 weights, scaled back."""
+    import onnx
+    from onnx import numpy_helper
+
+    stored = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    weights = next(v for k, v in stored.items() if v.dtype == np.int8 and v.ndim == 2).astype(np.int64)
+    w_scale = next(v for k, v in stored.items() if k.endswith("_scale")).astype(np.float32)
+    low, high = np.float32(min(0.0, x.min())), np.float32(max(0.0, x.max()))
+    scale = np.float32((high - low) / np.float32(255))
+    zero = int(np.clip(np.round(-low / scale), 0, 255))
+    q = np.clip(np.round(x / scale) + zero, 0, 255).astype(np.int64)
+    return ((q - zero) @ weights).astype(np.float32) * (scale * w_scale)
+
+
+def test_int8_models_are_summed_exactly_after_conversion_whatever_the_cpu(tmp_path):
+    """Activations near their maximum times weights at +-127, in pairs of one sign: a VPMADDUBSW pair sum of
+    255 x 127 x 2 saturates at 32767 on x86 without VNNI. Converted, the model gives the exact integer result on any
+    CPU; unconverted it does only where the CPU has VNNI (not asserted: it depends on the machine)."""
+    import onnx
+    import onnxruntime as ort
+
+    from core.embed import exact_int8, int8_model_source
+
+    rng = np.random.default_rng(0)
+    weights = np.sign(rng.normal(size=(64, 8))).repeat(2, axis=0)[:64]  # adjacent rows share a sign
+    weights[:, 0] = 1.0
+    path = _quantised_matmul(tmp_path, weights)
+    x = rng.uniform(0.9, 1.0, size=(5, 64)).astype(np.float32)
+    x[0, 0] = 0.0
+    assert isinstance(int8_model_source(path, exact=False), str)
+    source = int8_model_source(path, exact=True)
+    assert isinstance(source, bytes)
+    model = onnx.load(str(path))
+    assert exact_int8(model) == 1 and exact_int8(model) == 0  # converted once; a second pass finds nothing to do
+    converted = ort.InferenceSession(source, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    reference = _exact_reference(path, x)
+    assert np.abs(reference).max() > 40  # large sums: far past where saturation would clip them
+    np.testing.assert_allclose(converted, reference, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("machine, flags, saturates", [
+    ("x86_64", "fpu sse2 avx avx2 fma", True),  # AVX2 only (Zen 2/3, Haswell-Skylake)
+    ("x86_64", "avx2 avx512f avx512bw", True),  # AVX-512 without VNNI (Skylake-SP)
+    ("x86_64", "avx2 avx512f avx512_vnni", False),
+    ("x86_64", "avx2 avx_vnni", False),
+    ("AMD64", "avx2 amx_int8 amx_tile", False),
+    ("aarch64", "fp asimd", False),
+])
+def test_int8_saturation_is_read_off_the_cpu_flags(machine, flags, saturates):
+    from core.embed import int8_saturates
+
+    cpuinfo = f"processor\t: 0\nflags\t\t: {flags}\nprocessor\t: 1\nflags\t\t: {flags}\n"
+    assert int8_saturates(cpuinfo, machine) is saturates
