@@ -614,7 +614,9 @@ def load_request_detector(kind: str = "learned", models_dir=None) -> RequestDete
 # stripped of fillers. The grouping key is the phrase's content words, singular and sorted, so "more colors", "other
 # colours" and "wish there were more colors" count as one request.
 _EN_ASK = re.compile(
-    r"(?i)\bwish(?:ed|es)?\s*,?\s+(?:is\s+|was\s+)?(?:that\s+)?(?:(?:the|this|that|my)\s+(?!was\b|were\b|had\b|came\b)[a-z]+|it|they|this|"
+    r"(?i)\bwish\s+i\s+could\s+(?:have\s+)?(?:buy|bought|get|gotten|find|found|order|ordered|purchase|purchased)\s+"
+    r"(?:it\s+|this\s+|them\s+|these\s+|one\s+)?(?:in\s+|is\s+(?=more\b))?"
+    r"|\bwish(?:ed|es)?\s*,?\s+(?:is\s+|was\s+)?(?:that\s+)?(?:(?:the|this|that|my)\s+(?!was\b|were\b|had\b|came\b)(?P<subject>[a-z]+)|it|they|this|"
     r"these|there|retailer|[a-z]+\s+would)?\s*"
     r"(?:'d|would|could|also|just|only|really)?\s*(?:have\s+)?(?:were|was|is|had|has|have|(?:came|come|comes)(?:\s+out\s+with)?|made|make|"
     r"offered|offer|carried|carry|stock|sold|would\s+come|be)?\s*(?:in\s+|with\s+|out\s+of\s+)?"
@@ -625,7 +627,7 @@ _EN_ASK = re.compile(
     r"(?:(?:this|the|that)\s+(?:same\s+)?[a-z]+\s+(?=(?:come\s+out|made|done|offered|in)\b)|it\s+|this\s+|them\s+|"
     r"these\s+|one\s+)?(?:(?:come\s+out|made|done|offered)\s+)?(?:in\s+)?"
     r"|(?:\bwould|['\u2019]d)\s+rather\s+(?:have|get)\s+"
-    r"|(?:\bwould|['\u2019]d)\s+have\s+(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+be\s+|in\s+)?"
+    r"|(?:\bwould|['\u2019]d)\s+have\s+(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
     r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|had|came\s+(?:in|with)|"
@@ -636,10 +638,10 @@ _EN_ASK = re.compile(
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
 _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
-                     r"in\s+this|in\s+order|with\s+a\s+better|to\s+(?:cover|"
+                     r"in\s+this|in\s+order|with\s+a\s+better|at\s+(?:this|that|the|such\s+a)\s+price|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time)\b")
-_EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
+_EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|many|either|"
                         r"of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|of\s+the\s+same|"
                         r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|please|retailer|keep\s+making|keep|"
                         r"bring\s+back|every)\s+)+")
@@ -647,6 +649,26 @@ _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|o
                              r"carrying|them|these|it)\b|\bbring\s+(?:it|this|them|these|[a-z]+)?\s*back\b|\bmore\s+like\s+th"
                              r"|\bmore\s+of\s+(?:this|these|the\s+same)")
 _TRAILING = frozenset("the a an at in of on with to for from around through".split())
+# what a shop offers more of ("this only comes in two sizes", "wish they had more than two sizes": more sizes)
+_OPTIONS = {"size": "sizes", "sizes": "sizes", "sizing": "sizes", "color": "colors", "colors": "colors",
+            "colour": "colors", "colours": "colors", "length": "lengths", "lengths": "lengths", "pattern": "patterns",
+            "patterns": "patterns", "print": "prints", "prints": "prints"}
+_ONLY_IN = re.compile(r"(?i)\bonly\s+(?:comes?|came|available|offered|sold|made)\s+(?:in\s+)?(?:one|two|three|four|a\s+few|"
+                      r"\d+|limited)\s+([a-z]+)")
+# a part that could or should be otherwise ("the material could be a little thicker", "quality could be better", "for
+# the price, i'd expect better quality"): the comparative and the part
+_COULD_BE = re.compile(r"(?i)\b(?P<subject>[a-z]+)\s+(?:again\s+|really\s+|definitely\s+|probably\s+)?(?:could|should|needs?\s+to)"
+                       r"\s+(?:have\s+been|be)\s+(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|"
+                       r"so\s+much\s+)?(?P<how>better|[a-z]{3,}er|lined|different)\b"
+                       r"|\bexpect(?:ed)?\s+(?P<expected>(?:better|[a-z]{3,}er)\s+[a-z]+)")
+# a purchase held back for want of something ("i would buy other colors if they were available", "i would have
+# gotten an xxs if they were available")
+_WOULD_BUY_IF = re.compile(r"(?i)\bwould\s+(?:definitely\s+)?(?:have\s+)?(?:buy|bought|order|ordered|purchase|purchased|get|"
+                           r"gotten|tried)\s+(?:it\s+|this\s+|them\s+|one\s+)?(?:in\s+)?(?:an?\s+|the\s+)?"
+                           r"([a-z][a-z\-]*(?:\s+[a-z][a-z\-]*)?)\s+(?:too\s+|also\s+|as\s+well\s+)?if\s+(?:it|they|there|you)\s+")
+# the product itself, not a part of it: "wish the dress was better" asks for nothing nameable
+_GARMENTS = frozenset("dress top shirt sweater skirt pants jeans jacket coat blouse tunic item piece product one thing "
+                      "style design price brand retailer".split())
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
                       "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
@@ -726,9 +748,26 @@ def requested_thing(text: str) -> str:
         words = words[:cut]
         if words and any(w not in _KEY_STOP for w in words):
             return " ".join(words)
-    more = re.search(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered)
-    if more and more.group(1) not in _KEY_STOP:
-        return f"more {more.group(1)}"
+        if words and {"more", "other", "additional", "different", "than"} & set(words) and {"size", "sizes"} & set(words):
+            return "more sizes"  # "more sizes", "more than two sizes": every word a stop word for the key
+        subject = match.group("subject")
+        if words and subject and subject not in _KEY_STOP and subject not in _GARMENTS:
+            return " ".join([*words[:2], subject])  # "wish the fit was | better": better fit
+    only = _ONLY_IN.search(lowered)
+    if only and only.group(1) in _OPTIONS:
+        return f"more {_OPTIONS[only.group(1)]}"
+    would_buy = _WOULD_BUY_IF.search(lowered)
+    if would_buy and any(w not in _KEY_STOP for w in would_buy.group(1).split()):
+        return would_buy.group(1)
+    could = _COULD_BE.search(lowered)
+    if could and could.group("expected"):
+        return could.group("expected")
+    if could and could.group("subject") not in _KEY_STOP and could.group("how") not in {"other", "either", "over"}:
+        subject = could.group("subject")
+        return could.group("how") if subject in _GARMENTS else f"{could.group('how')} {subject}"
+    for more in re.finditer(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered):
+        if more.group(1) not in _KEY_STOP:  # "will order more if more colors become available": the second
+            return f"more {more.group(1)}"
     if _MORE_LIKE_THIS.search(lowered):
         return "more like this"
     return "restock" if re.search(r"\bre-?stock", lowered) else ""
