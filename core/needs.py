@@ -632,8 +632,8 @@ _EN_ASK = re.compile(
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|had|came\s+(?:in|with)|"
     r"would\s+have\s+been|could\s+be)\s+(?:made\s+(?:out\s+)?(?:of|in|with)\s+)?"
-    r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+[a-z]+|retailer|you)?\s*(?:will\s+)?(?:come\s+out\s+with|make|bring\s+back|"
-    r"bring|add|offer|restock|carry|produce|design|do|improve|fix|change)\s+(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
+    r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+[a-z]+|retailer|you)?\s*(?:will\s+|would\s+|can\s+)?(?:come\s+out\s+with|make|"
+    r"bring\s+back|bring|add|offer|restock|carry|produce|design|do|improve|fix|change|get|sell)\s+(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
     r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
@@ -653,8 +653,8 @@ _TRAILING = frozenset("the a an at in of on with to for from around through".spl
 _OPTIONS = {"size": "sizes", "sizes": "sizes", "sizing": "sizes", "color": "colors", "colors": "colors",
             "colour": "colors", "colours": "colors", "length": "lengths", "lengths": "lengths", "pattern": "patterns",
             "patterns": "patterns", "print": "prints", "prints": "prints"}
-_ONLY_IN = re.compile(r"(?i)\bonly\s+(?:comes?|came|available|offered|sold|made)\s+(?:in\s+)?(?:one|two|three|four|a\s+few|"
-                      r"\d+|limited)\s+([a-z]+)")
+_ONLY_IN = re.compile(r"(?i)\bonly\s+(?:(?:comes?|came|available|offered|sold|made)\s+(?:in\s+)?)?(?:one|two|three|four|"
+                      r"a\s+few|\d+|limited)\s+([a-z]+)")
 # a part that could or should be otherwise ("the material could be a little thicker", "quality could be better", "for
 # the price, i'd expect better quality"): the comparative and the part
 _COULD_BE = re.compile(r"(?i)\b(?P<subject>[a-z]+)\s+(?:again\s+|really\s+|definitely\s+|probably\s+)?(?:could|should|needs?\s+to)"

@@ -61,12 +61,15 @@ def test_requested_thing_is_a_short_phrase():
 
 def test_requests_named_by_their_text_before_get_what_they_ask_for():
     """Of 764 labelled English requests, 162 had no name and were listed by their first 30 characters; these forms
-    (twenty-second session) name 23 of them; the only renames drop a leading "either" ("either longer or shorter")."""
+    (twenty-second session) name 26 of them; the only renames drop a leading "either" ("either longer or shorter")."""
     # more of an option: every word was a stop word of the grouping key, or nothing was asked in a wish form
     assert requested_thing("this only comes in two sizes") == "more sizes"
     assert requested_thing("it would be nice if they had more than two sizes.") == "more sizes"
     assert requested_thing("my one reservation is it only comes in one color.") == "more colors"
     assert requested_thing("will order more if more colors become available.") == "more colors"
+    assert requested_thing("my only regret is that there are only 3 colors!") == "more colors"
+    assert requested_thing("it only took two washes to pill") == ""
+    assert requested_thing("hoping they would come out with cuter prints in the future.") == "cuter prints"
     # a wish to have bought it otherwise
     assert requested_thing("i wish i could buy it in the black, too.") == "black"
     assert requested_thing("i wish i could have purchased the petite size.") == "petite size"
