@@ -8,7 +8,8 @@ without (AVX2, AVX-512 without VNNI). This runs the English request model, the E
 bundled MiniLM embedder (int8 ONNX) on the same snippets four ways: on this CPU and on a Haswell (AVX2, no VNNI)
 emulated by `qemu-x86_64 -cpu Haswell` (Debian package qemu-user), each with NEEDLENS_INT8=native (the kernel ONNX
 Runtime picks) and =exact (the weights stored as uint8, core.embed.exact_int8). It prints how far each run is from this
-CPU's exact run, then this CPU's speed with and without the conversion (over --speed snippets). Under qemu-user,
+CPU's exact run, then this CPU's speed with and without the conversion (over --speed snippets), then, under valgrind
+(whose CPU has AVX2 without VNNI), the instructions the conversion costs where it is made. Under qemu-user,
 /proc/cpuinfo is the host's, so the product's automatic choice (NEEDLENS_INT8=auto) is not what is emulated here: the
 two modes are forced.
 """
@@ -32,15 +33,27 @@ import numpy as np  # noqa: E402
 HEADS = ("en_request", "en_clause_sentiment")
 
 
+def first_snippets(n: int) -> list[str]:
+    """The first n snippets of the shared clothing reviews (or the demo's), reading only the rows needed: the workers
+    run under emulation and valgrind, where reading the whole file would take minutes."""
+    import pandas as pd
+
+    from core import datasets
+    from core.text import split_snippets
+
+    path, column = ((datasets.CLOTHING, "Review Text") if datasets.CLOTHING.exists()
+                    else (ROOT / "data" / "demo_reviews.csv", "review_text"))
+    texts = pd.read_csv(path, nrows=4 * n + 20)[column].dropna().tolist()
+    return [s for t in texts for s in split_snippets(t)][:n]
+
+
 def worker(out: str, n: int) -> None:
     """Logits of each head and the embedder's vectors on the first n clothing snippets, with timings, into ``out``."""
-    from gpu_embed import load_snippets
-
     from core.config import BUNDLED_MODEL, MODELS_DIR
     from core.embed import OnnxEmbedder
     from core.sentiment import EncoderHead
 
-    texts = load_snippets(n)
+    texts = first_snippets(n)
     result: dict[str, np.ndarray] = {}
     for name in HEADS:
         head = EncoderHead(MODELS_DIR / name, workers=1)
@@ -53,6 +66,18 @@ def worker(out: str, n: int) -> None:
     result["embedder"] = embedder.embed(texts)
     result["embedder_s"] = np.array(time.perf_counter() - started)
     np.savez(out, **result)
+
+
+def count_instructions(mode: str) -> int:
+    """Instructions the request model runs on 8 clauses under valgrind, whose CPU has AVX2 but no VNNI or AVX-512, so
+    ONNX Runtime takes its AVX2 kernels: callgrind's total for 10 clauses minus that for 2 (start-up cancels)."""
+    totals = []
+    for n in (2, 10):
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+                   "--worker-head", str(n)]
+        done = subprocess.run(command, env=dict(os.environ, NEEDLENS_INT8=mode), capture_output=True, text=True)
+        totals.append(int(done.stderr.split("Collected :")[1].split()[0]))
+    return totals[1] - totals[0]
 
 
 def run(mode: str, n: int, folder: Path, emulate: bool) -> dict[str, np.ndarray]:
@@ -86,9 +111,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=16)
     parser.add_argument("--speed", type=int, default=400, help="snippets for this CPU's timing (0: none)")
     parser.add_argument("--worker")
+    parser.add_argument("--worker-head", type=int)
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker, args.n)
+    if args.worker_head:
+        from core.config import MODELS_DIR
+        from core.sentiment import EncoderHead
+
+        head = EncoderHead(MODELS_DIR / HEADS[0], workers=1)
+        return head._logits(head.sessions[0], head.tokenizer.encode_batch(first_snippets(args.worker_head)))
     print(f"this CPU: {'no VNNI, int8 products can saturate' if int8_saturates() else 'VNNI, int8 products exact'}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -105,6 +137,10 @@ def main() -> None:
             for key in (*HEADS, "embedder"):
                 native, exact = float(timed["native"][f"{key}_s"]), float(timed["exact"][f"{key}_s"])
                 print(f"- {key}: {native:.2f} -> {exact:.2f} ({exact / native:.2f}x)")
+        if shutil.which("valgrind"):
+            native, exact = count_instructions("native"), count_instructions("exact")
+            print(f"\nAVX2 without VNNI (valgrind's CPU), request model, 8 clauses: {native:,} -> {exact:,} instructions "
+                  f"({exact / native:.2f}x)")
 
 
 if __name__ == "__main__":
