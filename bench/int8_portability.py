@@ -92,8 +92,8 @@ def run(mode: str, n: int, folder: Path, emulate: bool) -> dict[str, np.ndarray]
 
 def compare(runs: dict[str, dict[str, np.ndarray]], n: int) -> None:
     reference = runs["this CPU, exact"]
-    print(f"\n| run ({n} clothing snippets) | request logits: max / mean abs diff | clause sentiment logits: max / mean "
-          "| embedder: min / mean cosine |\n|---|---|---|---|")
+    print(f"\n| run ({n} clothing snippets) | request logits: max / mean abs diff "
+          "| clause sentiment logits: max / mean | embedder: min / mean cosine |\n|---|---|---|---|")
     for name, result in runs.items():
         cells = []
         for head in HEADS:
@@ -133,14 +133,15 @@ def main() -> None:
         compare(runs, args.n)
         if args.speed:
             timed = {mode: run(mode, args.speed, folder, False) for mode in ("native", "exact", "native", "exact")}
-            print(f"\nthis CPU, {args.speed} snippets, one thread (the second run of each mode): seconds, native -> exact")
+            print(f"\nthis CPU, {args.speed} snippets, one thread (the second run of each mode): seconds, "
+                  "native -> exact")
             for key in (*HEADS, "embedder"):
                 native, exact = float(timed["native"][f"{key}_s"]), float(timed["exact"][f"{key}_s"])
                 print(f"- {key}: {native:.2f} -> {exact:.2f} ({exact / native:.2f}x)")
         if shutil.which("valgrind"):
             native, exact = count_instructions("native"), count_instructions("exact")
-            print(f"\nAVX2 without VNNI (valgrind's CPU), request model, 8 clauses: {native:,} -> {exact:,} instructions "
-                  f"({exact / native:.2f}x)")
+            print(f"\nAVX2 without VNNI (valgrind's CPU), request model, 8 clauses: {native:,} -> {exact:,} "
+                  f"instructions ({exact / native:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -632,8 +632,10 @@ _EN_ASK = re.compile(
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|had|came\s+(?:in|with)|"
     r"would\s+have\s+been|could\s+be)\s+(?:made\s+(?:out\s+)?(?:of|in|with)\s+)?"
-    r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+[a-z]+|retailer|you)?\s*(?:will\s+|would\s+|can\s+)?(?:come\s+out\s+with|make|"
-    r"bring\s+back|bring|add|offer|restock|carry|produce|design|do|improve|fix|change|get|sell)\s+(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
+    r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+[a-z]+|retailer|you)?\s*(?:will\s+|would\s+|can\s+)?"
+    r"(?:come\s+out\s+with|make|bring\s+back|bring|add|offer|restock|carry|produce|design|do|improve|fix|change|"
+    r"get|sell)\s+"
+    r"(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
     r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
@@ -641,8 +643,9 @@ _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|th
                      r"in\s+this|in\s+order|with\s+a\s+better|at\s+(?:this|that|the|such\s+a)\s+price|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time)\b")
-_EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|many|either|"
-                        r"of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|of\s+the\s+same|"
+_EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
+                        r"many|either|of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|"
+                        r"of\s+the\s+same|"
                         r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|please|retailer|keep\s+making|keep|"
                         r"bring\s+back|every)\s+)+")
 _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|offer)\s+more\b|\bkeep\s+(?:making|selling|"
@@ -653,19 +656,22 @@ _TRAILING = frozenset("the a an at in of on with to for from around through".spl
 _OPTIONS = {"size": "sizes", "sizes": "sizes", "sizing": "sizes", "color": "colors", "colors": "colors",
             "colour": "colors", "colours": "colors", "length": "lengths", "lengths": "lengths", "pattern": "patterns",
             "patterns": "patterns", "print": "prints", "prints": "prints"}
-_ONLY_IN = re.compile(r"(?i)\bonly\s+(?:(?:comes?|came|available|offered|sold|made)\s+(?:in\s+)?)?(?:one|two|three|four|"
-                      r"a\s+few|\d+|limited)\s+([a-z]+)")
+_ONLY_IN = re.compile(r"(?i)\bonly\s+(?:(?:comes?|came|available|offered|sold|made)\s+(?:in\s+)?)?"
+                      r"(?:one|two|three|four|a\s+few|\d+|limited)\s+([a-z]+)")
 # a part that could or should be otherwise ("the material could be a little thicker", "quality could be better", "for
 # the price, i'd expect better quality"): the comparative and the part
-_COULD_BE = re.compile(r"(?i)\b(?P<subject>[a-z]+)\s+(?:again\s+|really\s+|definitely\s+|probably\s+)?(?:could|should|needs?\s+to)"
-                       r"\s+(?:have\s+been|be)\s+(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|"
-                       r"so\s+much\s+)?(?P<how>better|[a-z]{3,}er|lined|different)\b"
+_COULD_BE = re.compile(r"(?i)\b(?P<subject>[a-z]+)\s+(?:again\s+|really\s+|definitely\s+|probably\s+)?"
+                       r"(?:could|should|needs?\s+to)\s+(?:have\s+been|be)\s+"
+                       r"(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|so\s+much\s+)?"
+                       r"(?P<how>better|[a-z]{3,}er|lined|different)\b"
                        r"|\bexpect(?:ed)?\s+(?P<expected>(?:better|[a-z]{3,}er)\s+[a-z]+)")
 # a purchase held back for want of something ("i would buy other colors if they were available", "i would have
 # gotten an xxs if they were available")
-_WOULD_BUY_IF = re.compile(r"(?i)\bwould\s+(?:definitely\s+)?(?:have\s+)?(?:buy|bought|order|ordered|purchase|purchased|get|"
-                           r"gotten|tried)\s+(?:it\s+|this\s+|them\s+|one\s+)?(?:in\s+)?(?:an?\s+|the\s+)?"
-                           r"([a-z][a-z\-]*(?:\s+[a-z][a-z\-]*)?)\s+(?:too\s+|also\s+|as\s+well\s+)?if\s+(?:it|they|there|you)\s+")
+_WOULD_BUY_IF = re.compile(r"(?i)\bwould\s+(?:definitely\s+)?(?:have\s+)?(?:buy|bought|order|ordered|purchase|"
+                           r"purchased|get|gotten|tried)\s+(?:it\s+|this\s+|them\s+|one\s+)?(?:in\s+)?"
+                           r"(?:an?\s+|the\s+)?"
+                           r"([a-z][a-z\-]*(?:\s+[a-z][a-z\-]*)?)\s+(?:too\s+|also\s+|as\s+well\s+)?"
+                           r"if\s+(?:it|they|there|you)\s+")
 # the product itself, not a part of it: "wish the dress was better" asks for nothing nameable
 _GARMENTS = frozenset("dress top shirt sweater skirt pants jeans jacket coat blouse tunic item piece product one thing "
                       "style design price brand retailer".split())
@@ -748,7 +754,8 @@ def requested_thing(text: str) -> str:
         words = words[:cut]
         if words and any(w not in _KEY_STOP for w in words):
             return " ".join(words)
-        if words and {"more", "other", "additional", "different", "than"} & set(words) and {"size", "sizes"} & set(words):
+        if words and {"more", "other", "additional", "different", "than"} & set(words) and {"size", "sizes"} & set(
+                words):
             return "more sizes"  # "more sizes", "more than two sizes": every word a stop word for the key
         subject = match.group("subject")
         if words and subject and subject not in _KEY_STOP and subject not in _GARMENTS:
