@@ -20,15 +20,19 @@ import pandas as pd  # noqa: E402
 
 
 def load_snippets(limit: int) -> list[str]:
+    """The first ``limit`` snippets of the shared clothing reviews (the demo's without them), repeated when there are
+    fewer; reviews are read in chunks only until there are enough (bench/int8_portability.py runs this emulated)."""
     from core import datasets
     from core.text import split_snippets
 
     root = Path(__file__).resolve().parent.parent
-    if datasets.CLOTHING.exists():
-        texts = pd.read_csv(datasets.CLOTHING)["Review Text"].dropna().tolist()
-    else:
-        texts = pd.read_csv(root / "data" / "demo_reviews.csv")["review_text"].tolist()
-    snippets = [s for t in texts for s in split_snippets(t)]
+    path, column = ((datasets.CLOTHING, "Review Text") if datasets.CLOTHING.exists()
+                    else (root / "data" / "demo_reviews.csv", "review_text"))
+    snippets: list[str] = []
+    for chunk in pd.read_csv(path, usecols=[column], chunksize=1000):
+        snippets += [s for t in chunk[column].dropna() for s in split_snippets(t)]
+        if len(snippets) >= limit:
+            break
     return (snippets * (limit // max(len(snippets), 1) + 1))[:limit]
 
 

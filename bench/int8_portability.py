@@ -33,27 +33,15 @@ import numpy as np  # noqa: E402
 HEADS = ("en_request", "en_clause_sentiment")
 
 
-def first_snippets(n: int) -> list[str]:
-    """The first n snippets of the shared clothing reviews (or the demo's), reading only the rows needed: the workers
-    run under emulation and valgrind, where reading the whole file would take minutes."""
-    import pandas as pd
-
-    from core import datasets
-    from core.text import split_snippets
-
-    path, column = ((datasets.CLOTHING, "Review Text") if datasets.CLOTHING.exists()
-                    else (ROOT / "data" / "demo_reviews.csv", "review_text"))
-    texts = pd.read_csv(path, nrows=4 * n + 20)[column].dropna().tolist()
-    return [s for t in texts for s in split_snippets(t)][:n]
-
-
 def worker(out: str, n: int) -> None:
     """Logits of each head and the embedder's vectors on the first n clothing snippets, with timings, into ``out``."""
+    from gpu_embed import load_snippets
+
     from core.config import BUNDLED_MODEL, MODELS_DIR
     from core.embed import OnnxEmbedder
     from core.sentiment import EncoderHead
 
-    texts = first_snippets(n)
+    texts = load_snippets(n)
     result: dict[str, np.ndarray] = {}
     for name in HEADS:
         head = EncoderHead(MODELS_DIR / name, workers=1)
@@ -116,11 +104,13 @@ def main() -> None:
     if args.worker:
         return worker(args.worker, args.n)
     if args.worker_head:
+        from gpu_embed import load_snippets
+
         from core.config import MODELS_DIR
         from core.sentiment import EncoderHead
 
         head = EncoderHead(MODELS_DIR / HEADS[0], workers=1)
-        return head._logits(head.sessions[0], head.tokenizer.encode_batch(first_snippets(args.worker_head)))
+        return head._logits(head.sessions[0], head.tokenizer.encode_batch(load_snippets(args.worker_head)))
     print(f"this CPU: {'no VNNI, int8 products can saturate' if int8_saturates() else 'VNNI, int8 products exact'}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
