@@ -662,7 +662,7 @@ _ONLY_IN = re.compile(r"(?i)\bonly\s+(?:(?:comes?|came|available|offered|sold|ma
 # the price, i'd expect better quality"): the comparative and the part
 _COULD_BE = re.compile(r"(?i)\b(?P<subject>[a-z]+)\s+(?:again\s+|really\s+|definitely\s+|probably\s+)?"
                        r"(?:could|should|needs?\s+to)\s+(?:have\s+been|be)\s+"
-                       r"(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|so\s+much\s+)?"
+                       r"(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|so\s+much\s+|rather\s+)?"
                        r"(?P<how>better|[a-z]{3,}er|lined|different)\b"
                        r"|\bexpect(?:ed)?\s+(?P<expected>(?:better|[a-z]{3,}er)\s+[a-z]+)")
 # a purchase held back for want of something ("i would buy other colors if they were available", "i would have
@@ -672,8 +672,9 @@ _WOULD_BUY_IF = re.compile(r"(?i)\bwould\s+(?:definitely\s+)?(?:have\s+)?(?:buy|
                            r"(?:an?\s+|the\s+)?"
                            r"([a-z][a-z\-]*(?:\s+[a-z][a-z\-]*)?)\s+(?:too\s+|also\s+|as\s+well\s+)?"
                            r"if\s+(?:it|they|there|you)\s+")
+_NOT_COMPARATIVE = frozenset("other either never under after rather ever whether another".split())
 # the product itself, not a part of it: "wish the dress was better" asks for nothing nameable
-_GARMENTS = frozenset("dress top shirt sweater skirt pants jeans jacket coat blouse tunic item piece product one thing "
+_THE_PRODUCT = frozenset("dress top shirt sweater skirt pants jeans jacket coat blouse tunic item piece product one thing "
                       "style design price brand retailer".split())
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
@@ -739,9 +740,10 @@ def requested_thing(text: str) -> str:
         match = _ZH_OBJECT.search(text) or _ZH_LACKED.search(text)
         if match:
             return _zh_thing(match.group(1))
-        should = _ZH_SHOULD.search(text)
-        thing = _zh_thing(should.group(1)) if should else ""
-        return _zh_subject(text) or (thing if len(thing) >= 2 else "")  # "应该换了": 换 says too little
+        subject = _zh_subject(text)
+        should = None if subject else _ZH_SHOULD.search(text)
+        thing = _zh_thing(should.group(1)) if should else subject
+        return thing if len(thing) >= 2 else ""  # "应该换了": 换 says too little
     lowered = re.sub(r"[\"*“”]", "", text.lower())
     for match in _EN_ASK.finditer(lowered):
         rest = lowered[match.end():]
@@ -764,11 +766,11 @@ def requested_thing(text: str) -> str:
         words = words[:cut]
         if words and any(w not in _KEY_STOP for w in words):
             return " ".join(words)
-        if words and {"more", "other", "additional", "different", "than"} & set(words) and {"size", "sizes"} & set(
-                words):
+        said = set(words)
+        if {"more", "other", "additional", "different", "than"} & said and {"size", "sizes"} & said:
             return "more sizes"  # "more sizes", "more than two sizes": every word a stop word for the key
         subject = match.group("subject")
-        if words and subject and subject not in _KEY_STOP and subject not in _GARMENTS:
+        if words and subject and subject not in _KEY_STOP and subject not in _THE_PRODUCT:
             return " ".join([*words[:2], subject])  # "wish the fit was | better": better fit
     only = _ONLY_IN.search(lowered)
     if only and only.group(1) in _OPTIONS:
@@ -779,9 +781,9 @@ def requested_thing(text: str) -> str:
     could = _COULD_BE.search(lowered)
     if could and could.group("expected"):
         return could.group("expected")
-    if could and could.group("subject") not in _KEY_STOP and could.group("how") not in {"other", "either", "over"}:
+    if could and could.group("subject") not in _KEY_STOP and could.group("how") not in _NOT_COMPARATIVE:
         subject = could.group("subject")
-        return could.group("how") if subject in _GARMENTS else f"{could.group('how')} {subject}"
+        return could.group("how") if subject in _THE_PRODUCT else f"{could.group('how')} {subject}"
     for more in re.finditer(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered):
         if more.group(1) not in _KEY_STOP:  # "will order more if more colors become available": the second
             return f"more {more.group(1)}"

@@ -77,6 +77,8 @@ def test_requests_named_by_their_text_before_get_what_they_ask_for():
     # a part, and how it should be
     assert requested_thing("just wish the fit was better.") == "better fit"
     assert requested_thing("the material could be a little thicker") == "thicker material"
+    assert requested_thing("the hem could be rather shorter") == "shorter hem"
+    assert requested_thing("it should never be worn without a slip") == ""  # "-er" but no comparative
     assert requested_thing("as others have mentioned, the quality could be slightly better") == "better quality"
     assert requested_thing("for the price, i'd expect better quality.") == "better quality"
     assert requested_thing("lastly it is not lined, what a bummer, at least the skirt could be lined.") == "lined"
