@@ -374,8 +374,12 @@ _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|(?<!功)能
 _ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不配|不送)" + _ZH_NOT_OWN +
                          # fourth revision: a missing part as the one drawback ("就是没有耳机")
                          r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)[^。！？，,]{0,4}(?:没有|没|少了|缺少?|不带|不含)"
-                         # (not "就是没的说" / "没话说", praise; "没法", cannot; "没啥", "没人", "缺陷": twenty-first session)
-                         r"(?!有?(?:坚持|看|用|发现|收到|想到|注意|来|买|吃|想|去|盖|的说|话说|啥|什么|人)|法|发|陷)"
+                         # (not "就是没的说" / "没话说", praise; "没法", cannot; "没啥", "没人", "缺陷": twenty-first session;
+                         # not a gift that did not come, a goal or a discount missed, one's own sleep, wearing or money,
+                         # "没哪个", "少了点", a comparison "没超市买的好", nor a virtue "不含硅": twenty-third session, from
+                         # both censuses of stratum C)
+                         r"(?!有?(?:坚持|看|用|发现|收到|想到|注意|来|买|吃|想|去|盖|的说|话说|啥|什么|人|送|达到|能|睡|穿|"
+                         r"优惠|哪|办法|钱|记住|整平)|法|发|陷|了?(?:一)?[点些]|[^。！？，,]{1,6}(?<!不)(?:好|快)[。！!~]?$|[硅酒精])"
                          r"[^。！？，,]{1,8}[。！!~]?$"
                          # fifth and seventh revisions: "没有耳机不好", "可惜的是:我同事房间没有网线口"
                          r"|没有[^。！？，,]{1,6}(?:不好|是缺点|是个缺点|是遗憾|很遗憾|挺遗憾|不方便)"
@@ -384,7 +388,7 @@ _ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不�
                          r"|可惜[^。！？]{0,12}(?:缺货|断货|没货)"
                          # twelfth revision: "不足之处是没有健身房"
                          r"|(?:不足|缺点|缺陷|遗憾)(?:之处|的地方)?(?:的是|是|就是|在于|[:：])[^。！？，,没缺]{0,4}"
-                         r"(?:没有|没(?!有)|缺少|缺(?!少)|不带|不支持)(?!什么|啥|发现|找到|明显|太大|缺点|不足|[。！!，,]|$)")
+                         r"(?:没有|没(?!有)|缺少|缺(?!少)|不带|不支持)(?!什么|啥|发现|找到|明显|太大|缺点|不足|看到|记住|赶上|[。！!，,]|$)")
 # fourteenth revision (nineteenth session, from held-out 19's two advice misses, before held-out 20 was drawn): advice
 # to people "建议……的客人" is not an ask unless something is to be given to them ("建议以后可以给开车的客人一个提醒"),
 # and a hope about a person is not one unless it is for a work of theirs ("希望她再写出更好的书")
@@ -405,7 +409,7 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         r"|建议(?![^。！？]{0,12}[给为向替帮])[^。！？]{0,12}(?:的朋友|的人|的顾客|的客人)|建议(?:不要|别|不)(?=[^。！？]{0,3}(?:买|购|订|住|入住|选|考虑|去))"
                         r"|建议(?:您|通过|打|拨打|联系|找|咨询)|建议(?:要|提前|大家)?[^。！？]{0,2}(?:入住|预定|预订|订房)"
                         r"|(?:您|你)[^。！？]{0,10}(?:我们|本)(?:的)?(?:酒店|店|宾馆)|希望能有(?:更)?多的?人"
-                        r"|(?:本来|原本|原来)希望"
+                        r"|(?:本来|原本|原来)[希期]望"
                         r"|希望[^。！？]{0,12}(?:解决|处理)(?:这个|此|我的)?问题"
                         r"|希望[^。！？]{0,8}(?:改善|缓解|减轻)[^。！？]{0,6}(?:情况|症状|皮肤|头发|脱发|睡眠|身体)"
                         r"|(?:如果|要是)[^。！？]{0,6}(?:认真|仔细|好好)"
@@ -454,6 +458,7 @@ def _zh_missing(text: str) -> bool:
 # the Chinese wish, suggestion, counterfactual and regret words a snippet needs before the Chinese head may flag it
 # alone (written in the twelfth session, before any figure with it was read)
 _ZH_ANY_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善")
+_ZH_STRONG_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|改进|改善")  # all but the lone ones
 
 
 # Where a wish word the head may read alone reports an improvement already made, is a seller's reply, says a problem
@@ -466,6 +471,28 @@ _ZH_NOT_ASKED = re.compile(r"有所(?:改善|改进|提高|提升|好转)|有了
                            r"|我们(?:将|会|已|正在|一定)|(?:后|了|一会儿?|一下)[^。！？，,]{0,4}就好了|比[^。！？，,]{1,10}更好")
 _ZH_ASKED = re.compile(r"希望|建议|(?<![希失愿盼渴欲张观])望|要是|如果|能不能|可不可以")
 
+# "……就好了" and "……更好" alone ask only when their clause names a change: more or less of something, a part to add or
+# swap, a price ("再薄一点就好了", "标配2G就好了", "能便宜点就更好了", "处理器换t6400更好", "99元更好了"); not a fix that
+# worked, a feeling, a regret about oneself or a plain comparison ("重启一下就好了", "她高兴就好了", "早看到这本书就好了",
+# "人更好", "更好吃些", "可以更好的起到保护的功效"). Written in the twenty-third session from both censuses of stratum C
+# (bench/labels/feature_requests_census_zh_c*.csv): 64 of the head's 113 lone flags there asked nothing, 57 of them so.
+_ZH_LONE_CUE = re.compile(r"就好了|更好")
+_ZH_CHANGE_NAMED = re.compile(r"再|(?<!可)能|可以|若|如|要是|假如|换(?:成|个|为|用|上|掉|[A-Za-z0-9])|改成|改为|改进|改善|完善|努力|送|附|配|加|给个|有|是|"
+                              r"点|些|便宜|优惠|降|价格|把|让|差不多|\d+元")
+_ZH_NO_CHANGE = re.compile(r"喜欢|高兴|开心|知道|满意|自己(?:有|去|买|开)|重启|马上|过两天|早[^。！？，,]{0,2}(?:看到|知道|买)|星|"
+                           r"更好[的地吃用听看玩]|^(?!.*把).*做[得的]更好")
+_ZH_CLAUSE_END = re.compile(r"[。！？!?;；，,~\s]")
+
+
+def _zh_lone_cue_asks(text: str) -> bool:
+    """Whether a lone "就好了" / "更好" in the snippet names a change (_ZH_CHANGE_NAMED) in its own clause."""
+    for match in _ZH_LONE_CUE.finditer(text):
+        start = max((m.end() for m in _ZH_CLAUSE_END.finditer(text, 0, match.start())), default=0)
+        clause = text[start:match.end() + 1]
+        if _ZH_CHANGE_NAMED.search(text[start:match.start()]) and not _ZH_NO_CHANGE.search(clause):
+            return True
+    return False
+
 
 def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
     """A Chinese snippet's pattern hit, whether it names a missing part as the drawback, and whether it holds a wish
@@ -476,6 +503,8 @@ def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
     missing = _zh_missing(text)
     hit = missing or bool(_ZH_CONDITIONAL.search(text) or _ZH_WISH.search(text))
     cue = bool(_ZH_ANY_CUE.search(text)) and not (_ZH_NOT_ASKED.search(text) and not _ZH_ASKED.search(text))
+    if cue and not _ZH_STRONG_CUE.search(text):
+        cue = _zh_lone_cue_asks(text)
     return hit, missing, cue
 
 

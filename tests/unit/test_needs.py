@@ -483,3 +483,25 @@ def test_an_improvement_made_a_reply_or_a_problem_gone_is_not_a_wish_the_head_ma
     asked = ["希望有所改进。", "个头再大点就好了", "改进一下会更好。", "这点希望京东变一下就好了"]
     flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
     assert flags.tolist() == [False] * 4 + [True] * 4
+
+
+def test_a_lone_jiu_hao_le_or_geng_hao_asks_only_when_its_clause_names_a_change():
+    from core.needs import RequestDetector
+
+    # from both censuses of stratum C (bench/labels/feature_requests_census_zh_c*.csv): a fix that worked, a feeling,
+    # one's own regret, a plain comparison or an adverb is no ask; more or less of something, a part, a price is
+    told = ["重启一下或者待机状态下几分钟就好了~", "她高兴就好了.", "早看到这本书就好了! ! !", "人更好!", "更好吃些。",
+            "可以更好的起到保护的功效。", "可能会更好。", "感觉可以做得更好的。"]
+    asked = ["再薄一点就好了", "标配2G就好了", "能便宜点就更好了", "处理器换t6400更好", "99元更好了", "把京东物流做得更好更快",
+             "如能按自己需要随意增加就更好了。"]
+    flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
+    assert flags.tolist() == [False] * len(told) + [True] * len(asked)
+
+
+def test_a_missing_gift_a_lesser_amount_or_ones_own_lack_is_not_the_drawback_frame():
+    from core.needs import RequestDetector
+
+    told = ["就是什么也没送", "就是护发素少了点。", "就是没睡好。", "就是不含硅!", "就是觉得反应没手机快", "就是没优惠"]
+    asked = ["就是没耳机", "只是没热水", "就是携程不含早餐不好", "就是冰箱里面没东西可消费。"]
+    flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
+    assert flags.tolist() == [False] * len(told) + [True] * len(asked)
