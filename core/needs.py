@@ -305,7 +305,7 @@ _ZH_CONDITIONAL = re.compile(
     r"|(?:如果|要是)[^。！？，]{0,10}(?:(?<!可)能|可以)(?:再|多|把|加|配|送|带|有|换|改|升级|便宜|降|少|大|小|长|轻|薄|提升|提高|增加|支持)"
     r"|(?:如果|要是)[^。！？，]{0,6}(?:价格|价钱|房价|售价)(?:能|可以|再)?(?:低|少|便宜|降)"
     r"|(?:如果|要是)[^。！？，]{0,12}(?:达到|换成|改成|配上|带有|有这么)")
-_ZH_NOT_OWN = r"(?!.{0,3}(?:买|抢|赶|早|看|吃|去|住|给|负分|零分))"  # "可惜没买到", "可惜没有负分": one's own luck
+_ZH_NOT_OWN = r"(?!.{0,3}(?:买|抢|赶|早|看|吃|去|住|给|负分|零分|享受))"  # "可惜没买到", "可惜没有负分": one's own luck
 _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|(?<!功)能不能|可不可以|盼望|恳请|(?<![希失愿盼渴欲张观])望)[^。！？!?]{0,20}?"
                       + _ZH_CHANGE +
                       r"|(?:希望|建议|期望|恳请|(?<![希失愿盼渴欲张观])望)[^。！？!?]{0,6}" + _ZH_AGENT +
@@ -379,7 +379,7 @@ _ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不�
                          # "没哪个", "少了点", a comparison "没超市买的好", nor a virtue "不含硅": twenty-third session, from
                          # both censuses of stratum C)
                          r"(?!有?(?:坚持|看|用|发现|收到|想到|注意|来|买|吃|想|去|盖|的说|话说|啥|什么|人|送|达到|能|睡|穿|"
-                         r"优惠|哪|办法|钱|记住|整平)|法|发|陷|了?(?:一)?[点些]|[^。！？，,]{1,6}(?<!不)(?:好|快)[。！!~]?$|[硅酒精])"
+                         r"优惠|哪|办法|钱|记住|整平|一个|一点|坏|东西送|发票|解决|好好)|有[。！!~]?$|法|发|陷|了?(?:一)?[点些]|[^。！？，,]{1,6}(?<!不)(?:好|快)[。！!~]?$|[硅酒精])"
                          r"[^。！？，,]{1,8}[。！!~]?$"
                          # fifth and seventh revisions: "没有耳机不好", "可惜的是:我同事房间没有网线口"
                          r"|没有[^。！？，,]{1,6}(?:不好|是缺点|是个缺点|是遗憾|很遗憾|挺遗憾|不方便)"
@@ -388,7 +388,8 @@ _ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不�
                          r"|可惜[^。！？]{0,12}(?:缺货|断货|没货)"
                          # twelfth revision: "不足之处是没有健身房"
                          r"|(?:不足|缺点|缺陷|遗憾)(?:之处|的地方)?(?:的是|是|就是|在于|[:：])[^。！？，,没缺]{0,4}"
-                         r"(?:没有|没(?!有)|缺少|缺(?!少)|不带|不支持)(?!什么|啥|发现|找到|明显|太大|缺点|不足|看到|记住|赶上|[。！!，,]|$)")
+                         r"(?:没有|没(?!有)|缺少|缺(?!少)|不带|不支持)(?!什么|啥|发现|找到|明显|太大|缺点|不足|看到|记住|赶上|想象|宣传|那么|这么|"
+                         r"[。！!，,]|$)")
 # fourteenth revision (nineteenth session, from held-out 19's two advice misses, before held-out 20 was drawn): advice
 # to people "建议……的客人" is not an ask unless something is to be given to them ("建议以后可以给开车的客人一个提醒"),
 # and a hope about a person is not one unless it is for a work of theirs ("希望她再写出更好的书")
@@ -434,7 +435,13 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         # own order, advice to own one or to other travellers, hoping one's own unit has no fault
                         r"|希望没有下次|希望下次(?:还|再)?能(?:吃|喝|用|玩)|(?:如果|要是)能退|建议(?:拥有|人手)"
                         r"|建议[^。！？]{0,4}(?:旅友|驴友|游客|买家|顾客|消费者)(?!的)|希望[^。！？]{0,8}不要有(?:什么)?(?:毛病|问题|故障)"
-                        r"|(?:满怀|抱着|怀着)希望")
+                        r"|(?:满怀|抱着|怀着)希望"
+                        # twenty-third session (fresh censuses of the detector's flags in strata A and N): asking for a
+                        # reply, paying more oneself, advice not to or to fellow buyers ("建议要装xp的兄弟慎重考虑"),
+                        # wishes that the seller keep going or work together again
+                        r"|希望[^。！？]{0,4}回复|(?:如果|要是)[^。！？]{0,4}(?:多出|多花|多付|加)[^。！？]{0,4}钱|不建议"
+                        r"|建议[^。！？]{0,10}最好(?:别|不要)用|建议[^。！？]{0,6}(?:兄弟|姐妹)|慎重考虑"
+                        r"|希望[^。！？]{0,6}(?:继续(?:努力|保持|加油|得到)|保持(?:下去)?(?:[。！!~]|$))|希望[^。！？]{0,4}合作")
 
 
 # thirteenth revision (the labelled sets' numbered drawback lists): an item of a numbered list that names a missing
@@ -444,8 +451,9 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
 _ZH_LIST_MARK = r"(?:(?:\d{1,2}|[一二三四五六七八九十])\s*[、.．)）]|首先|其次|再次|第[一二三四五六七八九十][、,，:：])"
 _ZH_LIST_ITEM = re.compile(r"(?:^|(?<=[\s;；。，,！!~]))" + _ZH_LIST_MARK + r"\s*([^。！？!?;；\n]*?)(?=\s*" + _ZH_LIST_MARK
                            + r"|[。！？!?;；\n]|$)")
-_ZH_LISTED_LACK = re.compile(r"^(?![我他她你])[^，,:：]{0,8}?(?:没有|缺少|缺乏|不带|不配)"
-                             r"(?!什么|充分|及时|完全|那么|这么|发现|想到|看到|注意|打开|调|问题|毛病|以上|坏|破|损|异味|色差|瑕疵|划痕)"
+_ZH_LISTED_LACK = re.compile(r"^(?![我他她你])(?![^，,:：]{0,12}发票)[^，,:：]{0,8}?(?:没有|缺少|缺乏|不带|不配)"
+                             r"(?!什么|充分|及时|完全|那么|这么|发现|想到|看到|注意|打开|调|问题|毛病|以上|坏|破|损|异味|色差|瑕疵|划痕|"
+                             r"(?:服务)?意识)"
                              r"(?![^，,]{0,12}(?:那么|这么|那样|想象|宣传|说的|描述|好看|漂亮|清楚|好用))")
 
 
@@ -469,6 +477,9 @@ _ZH_STRONG_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不�
 _ZH_NOT_ASKED = re.compile(r"有所(?:改善|改进|提高|提升|好转)|有了[^。！？，,]{0,2}(?:改进|改善|提高|提升)|(?:改进|改善|提高|提升)了(?!吧|吗|呢)"
                            r"|较大(?:的)?(?:改进|改善|提高)|更加改善|已(?:经)?[^。！？，,]{0,6}(?:改进|改善|提高)|责成"
                            r"|我们(?:将|会|已|正在|一定)|(?:后|了|一会儿?|一下)[^。！？，,]{0,4}就好了|比[^。！？，,]{1,10}更好")
+# "应该" as "probably" ("应该能管一年吧", "质量……应该全优秀的"), or said to the reader or of ourselves ("您应该与酒店进行联系"),
+# where it is the only wish word: twenty-third session, from a fresh census of the detector's flags in stratum A
+_ZH_PROBABLY = re.compile(r"应该(?:能|会|算|全|挺|比较|很|不错|可以|没)|(?:我们|您|你(?!们))[^。！？，,]{0,4}应该")
 _ZH_ASKED = re.compile(r"希望|建议|(?<![希失愿盼渴欲张观])望|要是|如果|能不能|可不可以")
 
 # "……就好了" and "……更好" alone ask only when their clause names a change: more or less of something, a part to add or
@@ -505,6 +516,8 @@ def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
     cue = bool(_ZH_ANY_CUE.search(text)) and not (_ZH_NOT_ASKED.search(text) and not _ZH_ASKED.search(text))
     if cue and not _ZH_STRONG_CUE.search(text):
         cue = _zh_lone_cue_asks(text)
+    elif cue and _ZH_PROBABLY.search(text) and not _ZH_STRONG_CUE.search(text.replace("应该", "")):
+        cue = False
     return hit, missing, cue
 
 
