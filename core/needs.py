@@ -489,7 +489,7 @@ _ZH_ASKED = re.compile(r"希望|建议|(?<![希失愿盼渴欲张观])望|要是
 # (bench/labels/feature_requests_census_zh_c*.csv): 64 of the head's 113 lone flags there asked nothing, 57 of them so.
 _ZH_LONE_CUE = re.compile(r"就好了|更好")
 _ZH_CHANGE_NAMED = re.compile(r"再|(?<!可)能|可以|若|如|要是|假如|换(?:成|个|为|用|上|掉|[A-Za-z0-9])|改成|改为|改进|改善|完善|努力|送|附|配|加|给个|有|是|"
-                              r"点|些|便宜|优惠|降|价格|把|让|差不多|\d+元")
+                              r"点|些|便宜|优惠|降|价格|把|让|差不多|\d+元|[A-Za-z]+[A-Za-z0-9]|[0-9]+[A-Za-z]")  # a model or spec: "LED屏幕就好了"
 _ZH_NO_CHANGE = re.compile(r"喜欢|高兴|开心|知道|满意|自己(?:有|去|买|开)|重启|马上|过两天|早[^。！？，,]{0,2}(?:看到|知道|买)|星|"
                            r"更好[的地吃用听看玩]|^(?!.*把).*做[得的]更好")
 _ZH_CLAUSE_END = re.compile(r"[。！？!?;；，,~\s]")

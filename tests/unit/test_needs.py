@@ -491,9 +491,9 @@ def test_a_lone_jiu_hao_le_or_geng_hao_asks_only_when_its_clause_names_a_change(
     # from both censuses of stratum C (bench/labels/feature_requests_census_zh_c*.csv): a fix that worked, a feeling,
     # one's own regret, a plain comparison or an adverb is no ask; more or less of something, a part, a price is
     told = ["重启一下或者待机状态下几分钟就好了~", "她高兴就好了.", "早看到这本书就好了! ! !", "人更好!", "更好吃些。",
-            "可以更好的起到保护的功效。", "可能会更好。", "感觉可以做得更好的。"]
+            "可以更好的起到保护的功效。", "可能会更好。", "感觉可以做得更好的。", "他的作品90年后的更好些。"]
     asked = ["再薄一点就好了", "标配2G就好了", "能便宜点就更好了", "处理器换t6400更好", "99元更好了", "把京东物流做得更好更快",
-             "如能按自己需要随意增加就更好了。"]
+             "如能按自己需要随意增加就更好了。", "LED屏幕就好了", "内存2G就好了"]
     flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
     assert flags.tolist() == [False] * len(told) + [True] * len(asked)
 
