@@ -196,8 +196,9 @@ CENSUS_EN_A = ROOT / "bench" / "labels" / "feature_requests_census_en_a.csv"
 # of the new detector in stratum C that neither census had labelled, labelled by hand after the rules were committed
 # (249d7c6): their precision estimates that of the flags not in the earlier censuses
 CENSUS_ZH_C3 = ROOT / "bench" / "labels" / "feature_requests_census_zh_c3.csv"
-# Chinese: every flag a model or spec name as the change ("LED屏幕就好了", "内存2G就好了") added in stratum C, once the
-# three censuses above were labelled (the whole file's 6, 1 of them already in census 1), labelled by hand: counted exactly
+# Chinese: every flag a model or spec name as the change ("LED屏幕就好了", "内存2G就好了") added in stratum C once the
+# three censuses above were labelled (the whole file's 6, 1 of them already in census 1), labelled by hand: counted
+# exactly
 CENSUS_ZH_C4 = ROOT / "bench" / "labels" / "feature_requests_census_zh_c4.csv"
 # English: every stratum-B flag of the detector before and after the exclusions _EN_NOT_ASKED (twenty-first session)
 # on 4,000 other clothing reviews (pandas .sample(4000, random_state=6) of the shared file), none in a labelled set,
@@ -371,7 +372,7 @@ def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tu
 
 def by_flag(frame: pd.DataFrame, flagged: pd.Series, pool: pd.DataFrame, pool_flags: np.ndarray,
             c_census: tuple[float, float], c_quiet: tuple[int, int],
-            more_flags: dict[str, pd.DataFrame] | None = None, exact: pd.Series | None = None) -> dict:
+            more_flags: dict[str, list[pd.DataFrame]] | None = None, exact: pd.Series | None = None) -> dict:
     """Precision and recall over a whole file, each stratum split by the detector's own flag, which is known for every
     snippet of the pool: a stratum's flags are counted exactly and multiplied by the precision of its labelled fresh
     flags (the set's, and ``more_flags``' labelled flags of the same detector there); its unflagged snippets by the
@@ -383,7 +384,8 @@ def by_flag(frame: pd.DataFrame, flagged: pd.Series, pool: pd.DataFrame, pool_fl
     Prints one row per stratum."""
     right = wrong = missed = 0.0
     print("\n| stratum | snippets in the file | flags in the file | precision of its labelled fresh flags | "
-          "requests among its labelled unflagged snippets | right flags | missed requests |\n|---|---|---|---|---|---|---|")
+          "requests among its labelled unflagged snippets | right flags | missed requests |\n"
+          "|---|---|---|---|---|---|---|")
     for name in sorted(pool["stratum"].unique()):
         in_pool = (pool["stratum"] == name).to_numpy()
         flags, quiet = int(pool_flags[in_pool].sum()), int((~pool_flags[in_pool]).sum())
@@ -400,12 +402,14 @@ def by_flag(frame: pd.DataFrame, flagged: pd.Series, pool: pd.DataFrame, pool_fl
             counted = pool.loc[in_pool & pool_flags, "sha1"].map(exact if exact is not None else {}).dropna()
             r = float(counted.sum()) + (flags - len(counted)) * precision
             w = len(counted) - float(counted.sum()) + (flags - len(counted)) * (1 - precision)
-            cell = f"{hits} / {n} = {precision:.3f}" + (f" ({len(counted)} counted as labelled)" if len(counted) else "")
+            cell = f"{hits} / {n} = {precision:.3f}"
+            cell += f" ({len(counted)} counted as labelled)" if len(counted) else ""
             unflagged = part[~flagged[part.index]]
             rate_hits, rate_n = int(unflagged["label"].sum()), len(unflagged)
         miss = quiet * rate_hits / max(rate_n, 1)
         right, wrong, missed = right + r, wrong + w, missed + miss
-        print(f"| {name} | {int(in_pool.sum()):,} | {flags:,} | {cell} | {rate_hits} / {rate_n} | {r:.0f} | {miss:.0f} |")
+        print(f"| {name} | {int(in_pool.sum()):,} | {flags:,} | {cell} | {rate_hits} / {rate_n} | {r:.0f} "
+              f"| {miss:.0f} |")
     result = {"precision": right / max(right + wrong, 1e-9), "recall": right / max(right + missed, 1e-9)}
     print(f"\nshipped detector over the whole file, each stratum split by its flag: **P {result['precision']:.3f} / "
           f"R {result['recall']:.3f}** ({right:.0f} right of {right + wrong:.0f} flags, {missed:.0f} requests missed)")
