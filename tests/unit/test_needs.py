@@ -108,7 +108,7 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     # ("携程以后提供另外两种房型"), and each bare ask to improve was a group of its own (改进 / 酒店改进一下 / 改善)
     assert requested_thing("就是没有耳机") == requested_thing("可惜不带耳机。") == "耳机"
     assert requested_thing("4、浴室没有垫地的毛巾。") == "垫地的毛巾"
-    assert requested_thing("没有系统这个不好") == "系统"
+    assert requested_thing("没有系统这个不好") == "系统与驱动"  # the common asks by what they are about
     assert requested_thing("建议厂家提供贴膜") == requested_thing("要是能配个贴膜就好了") == "贴膜"
     assert requested_thing("建议携程以后提供另外两种房型") == "另外两种房型"
     assert requested_thing("建议酒店加强一下隔音措施。") == "隔音措施"
@@ -126,9 +126,20 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert requested_thing("如果有送机服务就更好了") == "送机服务"
     assert requested_thing("如果配个保护套还更好。") == "保护套"
     # what is to be improved, named before the verb (each was a group of its own, named by its text)
-    assert requested_thing("但是服务员的水准确实有待提高") == "服务员的水准"
+    assert requested_thing("但是服务员的水准确实有待提高") == "服务与员工"
     assert requested_thing("早餐也有待改善") == requested_thing("早餐需要改进。") == "早餐"
     assert {requested_thing(t) for t in ("有待改进。", "各方面都有待改善!", "虽然有待改进的地方还有很多。")} == {"改进"}
+    # a "……就好了" wish is named by its clause (126 of 881 labelled Chinese requests had no name; 68 now)
+    assert requested_thing("个头再大点就好了") == "个头再大点"
+    assert requested_thing("显存是DDR3就好了") == "显存是DDR3"
+    assert requested_thing("续航时间短 有6芯电池就好了 散热差了点") == "电池续航"
+    # the asks a Chinese shop hears most are one request however they are worded, a named service stays itself
+    price = ("希望以后价格再优惠点", "能便宜点就更好了", "希望京东多点促销活动", "如果价格低一些就更好了。", "要是长住可以多打折就好了。")
+    assert {requested_thing(t) for t in price} == {"价格与优惠"}
+    assert requested_thing("希望卖家改进快递包装。") == "包装"
+    assert requested_thing("希望换家快递") == requested_thing("建议以后发货速度要快一点") == "物流与发货"
+    assert requested_thing("如果有送机服务就更好了") == "送机服务"
+    assert requested_thing("但是希望酒店的预订系统能够改进。") == "酒店的预订系统能够改进"
 
 
 def test_request_phrases_group_by_content_not_wording():
