@@ -421,7 +421,9 @@ def report_requests() -> None:
     model trained on sets 1-20, 22 and 23 and censuses B and D, Chinese head on sets 1-20; the Chinese patterns'
     fourteenth revision was written from sets 1-19, the exclusions of the twenty-first session from a census of stratum
     C), then held-out 21 (English) and 24 (Chinese) by stratum, weighted by each stratum's share of all snippets of its
-    language."""
+    language, and once more with every stratum split by the detector's own flag (by_flag: its flags counted over the
+    whole file, their precision from censuses of fresh flags; the twenty-third session's Chinese rules were written
+    from censuses ZH C, C2, A and N, which count as labelled there)."""
     from core.needs import load_request_detector
 
     from labels.draw_requests import en_stratum, zh_stratum
