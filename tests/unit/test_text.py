@@ -57,3 +57,12 @@ def test_jieba_tokens_are_words_not_characters_or_stopwords():
     tokens = tokenize_zh("这个充电宝的性价比很高，但是续航有点短")
     assert "性价比" in tokens and "续航" in tokens
     assert all(len(t) >= 2 for t in tokens) and "但是" not in tokens
+
+
+def test_chinese_hedges_and_pointers_are_no_label_words():
+    from core.text import tokenize_zh
+
+    # they named Chinese themes ("算是 / 还行 / 一点点", "此书 / 书中 / 作者") on online_shopping_10_cats reviews
+    words = tokenize_zh("总的来说算是还行吧，此书书中有一点点小问题，作者的文字很好")
+    assert not {"总的来说", "算是", "还行", "此书", "书中", "一点点"} & set(words)
+    assert {"作者", "文字"} <= set(words)
