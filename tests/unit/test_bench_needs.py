@@ -43,3 +43,13 @@ def test_by_flag_gives_the_true_figures_when_the_samples_are_the_whole_pool(caps
     exact = pool.set_index("sha1").loc[["a0", "a1", "a2", "a3", "a4"], "label"]
     result = needs.by_flag(unflagged_only, flagged[unflagged_only.index], pool, flags, (1.0, 1.0), (1, 18), exact=exact)
     assert result["precision"] == pytest.approx(5 / 7)
+
+
+def test_by_flag_takes_more_unflagged_labels_for_the_miss_rate():
+    pool, flags = _pool()
+    frame = pool[pool.stratum == "A"]
+    flagged = pd.Series(flags[: len(frame)], index=frame.index)
+    # five more labelled unflagged A snippets without a request: the rate falls from 1 / 5 to 1 / 10
+    quiet = {"A": [pd.DataFrame({"label": [0] * 5})]}
+    result = needs.by_flag(frame, flagged, pool, flags, (1.0, 1.0), (1, 18), more_quiet=quiet)
+    assert result["recall"] == pytest.approx(5 / 6.5)
