@@ -528,3 +528,15 @@ def test_probably_advice_to_fellow_buyers_and_a_missing_invoice_are_not_asks():
              "就是冰箱里面没东西可消费。", "2、S282没有数据线", "还有早餐应该更丰富些。"]
     flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
     assert flags.tolist() == [False] * len(told) + [True] * len(asked)
+
+
+def test_nothing_bad_ones_own_hair_or_order_and_a_hotels_reply_are_not_asks():
+    from core.needs import RequestDetector
+
+    # from the second fresh censuses of Chinese strata A and N (bench/labels/feature_requests_census_zh_{a2,n2}.csv)
+    told = ["没有什么不好的味道。", "没有一个不好的。", "没有车的人很不方便住这儿", "1.接电源没有几分钟", "4.待机时间没有网上写的长",
+            "应该有变质可能", "希望多长点头发!", "希望酒店能够传真给我住宿明细单", "希望诸位会员空闲之时多多给我们宾馆提出建议和评价。",
+            "希望下次还能有机会住这里", "建议坚持要求酒店东翼房间。"]
+    asked = ["希望也能给我送赠品", "没有早餐不方便", "2、没有蓝牙", "希望京东多点促销活动"]
+    flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
+    assert flags.tolist() == [False] * len(told) + [True] * len(asked)
