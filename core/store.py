@@ -1037,9 +1037,12 @@ class Store:
             FROM facts f GROUP BY 1 ORDER BY 2 DESC, 1""", params)
 
     def request_snippets(self, filters=None) -> pd.DataFrame:
+        """The snippets flagged as requests, with their review's product and date and their theme as a PM sees it."""
         where, params = self.review_filter(filters, "r")
         return self.query_df(f"""SELECT sn.dataset_id, sn.snippet_id, sn.text_hash, sn.text, sn.lang, r.product,
-                   r.review_id, r.date FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
+                   r.review_id, r.date, et.label AS theme FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
+                   LEFT JOIN ({self.EFFECTIVE_THEMES}) et
+                          ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id AND NOT et.hidden
             WHERE sn.is_request AND {where} ORDER BY sn.dataset_id, sn.snippet_id""", params)
 
     def theme_mentions(self, filters=None) -> pd.DataFrame:

@@ -57,6 +57,18 @@ def test_feature_requests_are_grouped_with_counts(analysed):
     assert any("usb-c" in f or "carrying case" in f or "容量" in f for f in requests["feature"])
 
 
+def test_request_snippets_carry_their_theme_as_the_pm_renamed_it(analysed):
+    requests = analysed.request_snippets()
+    themed = requests.dropna(subset=["theme"])
+    assert len(themed) > 0.5 * len(requests)
+    row = analysed.query_df("SELECT dataset_id, theme_id FROM snippets WHERE snippet_id = ? AND dataset_id = ?",
+                            [int(themed["snippet_id"].iloc[0]), int(themed["dataset_id"].iloc[0])]).iloc[0]
+    analysed.edit_theme(int(row.dataset_id), int(row.theme_id), label="renamed by the PM")
+    again = analysed.request_snippets().set_index(["dataset_id", "snippet_id"])
+    key = (int(themed["dataset_id"].iloc[0]), int(themed["snippet_id"].iloc[0]))
+    assert again.loc[key, "theme"] == "renamed by the PM"
+
+
 def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
     ranked = backlog(analysed)
     for column in ("need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"):

@@ -540,3 +540,16 @@ def test_nothing_bad_ones_own_hair_or_order_and_a_hotels_reply_are_not_asks():
     asked = ["希望也能给我送赠品", "没有早餐不方便", "2、没有蓝牙", "希望京东多点促销活动"]
     flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
     assert flags.tolist() == [False] * len(told) + [True] * len(asked)
+
+
+def test_a_bare_ask_to_improve_is_grouped_by_its_theme():
+    from core.needs import group_requests
+
+    frame = pd.DataFrame({"text": ["希望酒店能改进", "需要改进。", "有待改进", "希望以后价格再优惠点"],
+                          "lang": "zh", "product": "", "review_id": ["1", "2", "3", "4"],
+                          "theme": ["入住 / 房间 / 酒店", "电池 / 屏幕", "入住 / 房间 / 酒店", "入住 / 房间 / 酒店"]})
+    groups = group_requests(frame).set_index("feature")["requests"].to_dict()
+    assert groups == {"改进 · 入住 / 房间 / 酒店": 2, "改进 · 电池 / 屏幕": 1, "价格与优惠": 1}
+    # without themes (or an unthemed snippet) the bare ask stays one group
+    plain = group_requests(frame.drop(columns="theme")).set_index("feature")["requests"].to_dict()
+    assert plain == {"改进": 3, "价格与优惠": 1}
