@@ -307,6 +307,11 @@ def weighted_precision_recall(frame: pd.DataFrame, predicted: pd.Series, populat
     return {"precision": tp / max(tp + fp, 1e-9), "recall": tp / max(tp + fn, 1e-9)}
 
 
+def census_labels(paths) -> pd.Series:
+    """sha1 -> label over census files (the first label of a snippet held by several)."""
+    return pd.concat([pd.read_csv(p) for p in paths]).drop_duplicates("sha1").set_index("sha1")["label"]
+
+
 def census_of_c(pool: pd.DataFrame, flags: np.ndarray, path: Path, exact: tuple[Path, ...] = ()
                 ) -> tuple[float, float, str]:
     """The detector's flags in stratum C over a whole pool, split into right and wrong by a census file (every flag
@@ -314,8 +319,7 @@ def census_of_c(pool: pd.DataFrame, flags: np.ndarray, path: Path, exact: tuple[
     ``exact`` file (an earlier census the rules were then written from) are counted as labelled, and the census
     file's precision stands for the others only, from which it was drawn."""
     flagged = pool[flags & (pool["stratum"] == "C").to_numpy()]
-    counted = (pd.concat([pd.read_csv(p) for p in exact]).drop_duplicates("sha1").set_index("sha1")["label"]
-               if exact else pd.Series(dtype=float))
+    counted = census_labels(exact) if exact else pd.Series(dtype=float)
     in_exact = flagged["sha1"].isin(counted.index)
     exact_labels, rest = flagged.loc[in_exact, "sha1"].map(counted).astype(float), flagged[~in_exact]
     labels = pd.read_csv(path).set_index("sha1")["label"]
@@ -498,22 +502,20 @@ def report_requests() -> None:
         report_strata(frame, {"patterns": frame["text"].map(is_feature_request), "shipped detector": shipped},
                       (int(unread.label.sum()), len(unread)), pool["stratum"].value_counts(),
                       {"shipped detector": c_census}, {"shipped detector": (int(quiet.label.sum()), len(quiet))})
-        more = {}
-        for extra in more_flags:
-            extra = extra.reset_index(drop=True)
-            extra = extra[detector.flags(extra["text"].tolist())]
-            for name, part in extra.groupby(stratum(extra["text"]).to_numpy()):
-                more.setdefault(name, []).append(part)
-        known = (pd.concat([pd.read_csv(p) for p in exact_flags]).drop_duplicates("sha1").set_index("sha1")["label"]
-                 if exact_flags else None)
-        silent = {}
-        for extra in more_quiet:
-            extra = extra.reset_index(drop=True)
-            extra = extra[~detector.flags(extra["text"].tolist())]  # drawn unflagged: still so unless the detector moved
-            for name, part in extra.groupby(stratum(extra["text"]).to_numpy()):
-                silent.setdefault(name, []).append(part)
-        by_flag(frame, shipped, pool, pool_flags, c_census[:2], (int(quiet.label.sum()), len(quiet)), more, known,
-                silent)
+        def per_stratum(frames: tuple[pd.DataFrame, ...], flagged: bool) -> dict[str, list[pd.DataFrame]]:
+            """The labelled snippets the detector flags (or leaves: drawn unflagged, still so unless it moved), by
+            stratum."""
+            out: dict[str, list[pd.DataFrame]] = {}
+            for extra in frames:
+                extra = extra.reset_index(drop=True)
+                extra = extra[detector.flags(extra["text"].tolist()) == flagged]
+                for name, part in extra.groupby(stratum(extra["text"]).to_numpy()):
+                    out.setdefault(name, []).append(part)
+            return out
+
+        by_flag(frame, shipped, pool, pool_flags, c_census[:2], (int(quiet.label.sum()), len(quiet)),
+                per_stratum(more_flags, True), census_labels(exact_flags) if exact_flags else None,
+                per_stratum(more_quiet, False))
 
     # census B2 labels every stratum-B flag of the shipped English model on 4,000 clothing reviews it never trained on
     by_strata(HELDOUT21, en_stratum, english + [labelled_snippets(C_SAMPLE)], english_pool(), CENSUS_D,

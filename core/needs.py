@@ -474,8 +474,8 @@ def _zh_missing(text: str) -> bool:
 
 # the Chinese wish, suggestion, counterfactual and regret words a snippet needs before the Chinese head may flag it
 # alone (written in the twelfth session, before any figure with it was read)
-_ZH_ANY_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|就好了|更好|改进|改善")
 _ZH_STRONG_CUE = re.compile(r"希望|建议|要是|如果|最好|期待|能不能|可不可以|可惜|应该|改进|改善")  # all but the lone ones
+_ZH_ANY_CUE = re.compile(_ZH_STRONG_CUE.pattern + r"|就好了|更好")
 
 
 # Where a wish word the head may read alone reports an improvement already made, is a seller's reply, says a problem
