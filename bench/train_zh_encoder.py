@@ -3,6 +3,7 @@ cloze task (two halves of one review should be nearer each other than to the hal
 
     python bench/train_zh_encoder.py --choose        # settings scored on the validation rows only
     python bench/train_zh_encoder.py                 # train the chosen settings, save, score the held-out rows once
+    python bench/train_zh_encoder.py --content       # the shipped encoder with phrasing n-grams left out (content_keep)
 
 No labels are read for training: the texts are online_shopping_10_cats' training rows (core.datasets.split_of ==
 "train"); settings are chosen by k-means NMI against the categories on the validation rows, and the held-out rows
@@ -38,6 +39,8 @@ from core.themes import DeflatedReducer, NoReducer  # noqa: E402
 
 LSA = MODELS_DIR / "zh_char_lsa.npz"
 OUT = MODELS_DIR / "zh_char_ice.npz"
+CONTENT = MODELS_DIR / "zh_char_content.npz"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，。！？；、,.!?;~～\s]+")
 
 
@@ -94,6 +97,43 @@ def train(texts: list[str], lsa: CharLsaEmbedder, epochs: int, lr: float, temper
             total += float(loss.detach()) * len(rows)
         log(f"  epoch {epoch + 1}: loss {total / len(texts):.3f} ({time.perf_counter() - started:.0f}s)")
     return weight.detach().numpy().T.copy()  # (dim, features), LSA's layout
+
+
+def content_keep(vocabulary, texts: list[str], inside: float = 0.6) -> np.ndarray:
+    """1 for the n-grams that say what a snippet is about, 0 for those that only say how it is phrased: n-grams of
+    punctuation, digits or spaces alone ("! !", "…", "1、"), the Chinese stop words themselves (比较, 非常, 就是, 有点;
+    core.text.ZH_STOPWORDS), and single characters found inside a stop word in at least ``inside`` of their
+    occurrences in ``texts`` (较 of 比较, 非 of 非常, 么 of 什么). Without them, hotel reviews clustered into "比较 …",
+    "非常 …", "……" and "! ! !" themes beside breakfast and noise."""
+    import collections
+
+    from core.text import ZH_STOPWORDS
+
+    stops = {w for w in ZH_STOPWORDS if _CJK.search(w)}
+    corpus = "\n".join(texts)
+    chars = collections.Counter(corpus)
+    in_stop = collections.Counter()
+    for word in stops:
+        if len(word) >= 2:
+            hits = corpus.count(word)
+            for c in word:
+                in_stop[c] += hits
+    keep = np.ones(len(vocabulary), dtype=np.uint8)
+    for i, gram in enumerate(str(g) for g in vocabulary):
+        if not _CJK.search(gram) and not re.search(r"[A-Za-z]", gram):
+            keep[i] = 0
+        elif gram in stops:
+            keep[i] = 0
+        elif len(gram) == 1 and chars[gram] and in_stop[gram] / chars[gram] >= inside:
+            keep[i] = 0
+    return keep
+
+
+def content_model(base: Path, keep: np.ndarray) -> CharLsaEmbedder:
+    out = CharLsaEmbedder(base)
+    out.components = out.components * keep[None, :].astype(np.float32)
+    out.name = f"zh-char-lsa:{CONTENT.stem}"
+    return out
 
 
 def nmi(vectors: np.ndarray, cats, seeds=(0, 1, 2)) -> list[float]:
@@ -158,6 +198,9 @@ def score(name: str, embedder: CharLsaEmbedder, rows, demo: bool = False) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--choose", action="store_true", help="score a grid of settings on the validation rows")
+    parser.add_argument("--content", action="store_true",
+                        help="leave phrasing n-grams out of the shipped encoder (content_keep): score the thresholds on "
+                             "the validation rows, write core/models/zh_char_content.npz, score the held-out rows once")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.01, help="Adam step, relative to the mean feature-row norm")
     parser.add_argument("--temperature", type=float, default=0.1)
@@ -170,6 +213,22 @@ def main() -> None:
     texts = train_rows.text.tolist()
     header = ("| {} | NMI (stored vectors) | NMI (theme space) | theme space per seed | demo: need themes vs planted "
               "needs (NMI) |\n|---|---|---|---|---|")
+    if args.content:
+        vocabulary = np.load(OUT, allow_pickle=False)["vocabulary"]
+        print(header.format(f"encoder ({len(validation)} validation rows)"))
+        score("zh-char-ice (all n-grams)", CharLsaEmbedder(OUT), validation, demo=True)
+        for inside in (0.4, 0.6, 0.8, 2.0):
+            keep = content_keep(vocabulary, texts, inside)
+            what = ("punctuation / digit n-grams and stop words left out" if inside > 1 else
+                    f"and characters inside a stop word in >= {inside:.0%} of their uses ({int((keep == 0).sum())} left out)")
+            score(what, content_model(OUT, keep), validation, demo=True)
+        keep = content_keep(vocabulary, texts)
+        np.savez_compressed(CONTENT, base=np.array(OUT.name), keep=keep)
+        print(f"wrote {CONTENT} ({int((keep == 0).sum())} of {len(keep)} n-grams left out)")
+        print(header.format(f"encoder ({len(test)} held-out rows)"))
+        score("zh-char-ice (all n-grams)", CharLsaEmbedder(OUT), test, demo=True)
+        score("zh-char-content (shipped)", CharLsaEmbedder(CONTENT), test, demo=True)
+        return
     if args.choose:
         print(f"{len(texts)} training texts; scored on {len(validation)} validation rows (k-means k=10, 3 seeds)")
         print(header.format("encoder (validation rows)"))

@@ -319,13 +319,21 @@ def _load_sentence_transformer(model: str, device: str):
 
 class CharLsaEmbedder:
     """Chinese character n-gram TF-IDF -> a linear projection (truncated SVD, or its self-supervised fine-tuning),
-    fitted offline and stored as plain arrays (no pickle)."""
+    fitted offline and stored as plain arrays (no pickle). A file holding ``base`` (another such file's name, in the
+    same folder) and ``keep`` (a 0/1 weight per n-gram) is that model with the n-grams of weight 0 left out of the
+    projection (their TF-IDF, which the sentiment head reads, is unchanged)."""
 
     def __init__(self, path: str | Path) -> None:
         data = np.load(path, allow_pickle=False)
+        keep = None
+        if "base" in data:  # a derived model: another file's projection with some n-gram features left out
+            keep = data["keep"].astype(np.float32)
+            data = np.load(Path(path).parent / str(data["base"]), allow_pickle=False)
         self.vocabulary = {str(g): i for i, g in enumerate(data["vocabulary"])}
         self.idf = data["idf"].astype(np.float32)
         self.components = data["components"].astype(np.float32)  # (dim, n_features)
+        if keep is not None:
+            self.components *= keep[None, :]
         self.ngram = tuple(int(n) for n in data["ngram_range"])
         self.name = f"zh-char-lsa:{Path(path).stem}"
         self.dim = int(self.components.shape[0])

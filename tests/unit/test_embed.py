@@ -225,3 +225,21 @@ def test_int8_saturation_is_read_off_the_cpu_flags(machine, flags, saturates):
 
     cpuinfo = f"processor\t: 0\nflags\t\t: {flags}\nprocessor\t: 1\nflags\t\t: {flags}\n"
     assert int8_saturates(cpuinfo, machine) is saturates
+
+
+def test_a_derived_chinese_model_leaves_its_phrasing_ngrams_out_of_the_vectors_only(tmp_path):
+    from core.embed import CharLsaEmbedder
+
+    vocabulary = np.array(["服", "务", "服务", "早", "餐", "早餐", "!", "非常"])
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "base.npz", vocabulary=vocabulary, idf=np.ones(len(vocabulary), np.float32),
+             components=rng.standard_normal((4, len(vocabulary))).astype(np.float16), ngram_range=np.array([1, 2]))
+    keep = np.array([1, 1, 1, 1, 1, 1, 0, 0], dtype=np.uint8)
+    np.savez(tmp_path / "content.npz", base=np.array("base.npz"), keep=keep)
+    base, content = CharLsaEmbedder(tmp_path / "base.npz"), CharLsaEmbedder(tmp_path / "content.npz")
+    assert content.name == "zh-char-lsa:content" != base.name  # its own cache key: vectors are never mixed
+    plain, loud = content.embed(["服务", "非常服务!"])
+    np.testing.assert_allclose(plain, loud, atol=1e-6)  # "非常 … !" says how, not what: the same vector
+    assert not np.allclose(*base.embed(["服务", "非常服务!"]), atol=1e-3)
+    assert content.embed(["早餐"])[0] @ plain < 0.999  # the other n-grams still tell snippets apart
+    assert (content.tfidf(["非常服务!"]) != base.tfidf(["非常服务!"])).nnz == 0  # the sentiment head's input unchanged
