@@ -55,6 +55,12 @@ class ThemeSettings:
     representatives: int = 5
     min_snippets_per_theme: int = 8
     assign_min_similarity: float = 0.15
+    # A language with a sliver of a dataset's snippets (fewer than stray_snippets and under stray_share of them: the
+    # 36 English snippets of 6,000 Chinese reviews, "all rights reserved", "ctrip.com", model numbers) gets no themes
+    # of its own; its snippets stay unassigned. Themes of 10-20 such snippets told a PM nothing and pushed the
+    # theme map's real themes into a corner.
+    stray_snippets: int = 200
+    stray_share: float = 0.01
     # Cluster on what people talk about, not how they feel: remove the sentiment model's direction(s) from the
     # vectors before clustering (themes are scored for sentiment separately).
     ignore_sentiment: bool = True

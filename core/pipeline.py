@@ -393,6 +393,8 @@ class Pipeline:
         theme_ids = np.full(len(snippets), -1, dtype=np.int64)
         similarity = np.zeros(len(snippets), dtype=np.float32)
         for route, positions in route_positions(snippets):
+            if self.stray_route(len(positions), len(snippets)):
+                continue
             ids, similarity[positions], themes = self.cluster_route(TextColumn(snippets["text"].iloc[positions]),
                                                                     vectors[route], route, dataset_id, next_id)
             theme_ids[positions] = ids
@@ -434,6 +436,12 @@ class Pipeline:
         clock.end()
         return pd.DataFrame({"dataset_id": dataset_id, "snippet_id": snippets["snippet_id"].to_numpy(),
                              "label": labels_from_scores(scores, band), "score": scores})
+
+    def stray_route(self, route_snippets: int, all_snippets: int) -> bool:
+        """Whether a language route has too small a sliver of the dataset's snippets for themes of its own
+        (ThemeSettings.stray_snippets / stray_share); its snippets stay unassigned."""
+        settings = self.settings.themes
+        return route_snippets < settings.stray_snippets and route_snippets < settings.stray_share * all_snippets
 
     def cluster_route(self, texts: list[str], vectors: np.ndarray, route: str, dataset_id: int,
                       first_id: int) -> tuple[np.ndarray, np.ndarray, list[dict]]:

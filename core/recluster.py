@@ -40,6 +40,8 @@ def preview(pipeline, dataset_id: int) -> Proposal:
     similarity = np.zeros(len(snippets), dtype=np.float32)
     records, next_id = [], 1
     for route, positions in route_positions(snippets):  # as the pipeline's theme stage: no groupby copy of the frame
+        if pipeline.stray_route(len(positions), len(snippets)):
+            continue
         compact = len(positions) > pipeline.settings.embed.compact_above
         vectors = pipeline.cached(route).embed(  # from the cache: nothing is re-embedded
             snippets["text"].iloc[positions], dtype=np.float16 if compact else np.float32,

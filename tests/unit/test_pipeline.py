@@ -146,3 +146,35 @@ def test_main_theme_is_the_most_frequent_then_the_closest():
     got = main_themes(review_no, theme, sim, 402)
     assert got.dtype == "Int32" and pd.isna(got[401]) and pd.isna(got[400])
     assert pd.Series(got).fillna(-1).tolist() == expected.fillna(-1).astype(int).tolist()
+
+
+def test_a_language_with_a_sliver_of_the_snippets_gets_no_themes_of_its_own(tmp_path, settings, fake_models):
+    # 6,000 Chinese reviews held 36 English snippets ("all rights reserved", "ctrip.com", model numbers): three English
+    # themes of 10-15 snippets each, on the theme map far from every real theme
+    import csv
+
+    from helpers import EN_LINES, ZH_LINES
+
+    from core import recluster
+
+    path = tmp_path / "zh.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review_id", "rating", "review_text"])
+        for i in range(400):
+            writer.writerow([i, 4, ZH_LINES[i % len(ZH_LINES)] + ZH_LINES[(i * 3 + 1) % len(ZH_LINES)]])
+        writer.writerow([400, 5, EN_LINES[0]])
+        writer.writerow([401, 5, EN_LINES[1]])
+    store, _ = _run(settings, fake_models, path)
+    themes = store.query_df("SELECT lang FROM themes")
+    assert len(themes) >= 2 and set(themes["lang"]) == {"zh"}
+    english = store.query_df("SELECT theme_id FROM snippets WHERE lang = 'en'")
+    assert len(english) >= 2 and english["theme_id"].isna().all()
+    pipeline = Pipeline(settings, store, embedders=fake_models["embedders"], sentiment=fake_models["sentiment"])
+    proposal = recluster.preview(pipeline, int(store.datasets()["dataset_id"].iloc[0]))
+    assert set(proposal.themes["lang"]) == {"zh"}
+
+    # the same two English reviews in a file that is a quarter English are themed as usual
+    store2, _ = _run(settings.with_db(tmp_path / "mixed.duckdb"), fake_models,
+                     write_reviews(tmp_path / "mixed.csv", 80, zh=True))
+    assert set(store2.query_df("SELECT lang FROM themes")["lang"]) == {"en", "zh"}
