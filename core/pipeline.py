@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .chunks import TextColumn, best_match, normalise_rows, release_memory, route_positions, row_slices
-from .config import Settings
+from .config import ZH_MAP_SHIFT, Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
@@ -453,7 +453,7 @@ class Pipeline:
         records = []
         if result.themes:
             xy = theme_map(np.stack([t["centroid"] for t in result.themes]), self.settings.themes.seed)
-            xy[:, 0] += 2.6 * (route == "zh")  # the two languages' maps side by side, not mixed
+            xy[:, 0] += ZH_MAP_SHIFT * (route == "zh")  # the two languages' maps side by side, not mixed
             for theme, (x, y) in zip(result.themes, xy):
                 records.append({"dataset_id": dataset_id, "theme_id": theme["index"] + first_id, "lang": route,
                                 "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],

@@ -155,11 +155,15 @@ def test_theme_map_spans_both_languages_themes():
         return pd.DataFrame({"x": xs, "y": [0.0] * len(xs), "label": [f"t{i}" for i in range(len(xs))],
                              "snippets": [10] * len(xs), "sentiment": [0.1] * len(xs), "negative_share": [0.2] * len(xs)})
 
-    for xs, wider in (([-1.0, 0.2, 1.0], False), ([-1.0, 1.0, 1.6, 3.6], True)):
+    for xs, wider in (([-1.0, 0.2, 1.0], False), ([-1.0, 1.0, 1.6, 3.6], True), ([1.6, 2.4, 3.6], False)):
         spec = theme_map(frame(xs)).to_dict()
         low, high = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
         assert low < min(xs) and high > max(xs)
         assert (spec["width"] > 640) == wider
+        # a map of one language spans that language only: Chinese hotel reviews' themes filled the right half alone
+        assert high - low < 2.7 or wider
+    with_lang = frame([1.6, 2.4, 3.6]).assign(lang="zh")
+    assert theme_map(with_lang).to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"][0] > 1
 
 
 def test_heatmap_cells_with_too_few_mentions_are_grey_not_red():

@@ -239,5 +239,11 @@ def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(a
         types = analysed.theme_need_types()
         return types.loc[types["theme_id"] == theme, "need_type"].iloc[0]
 
-    assert pd.isna(typed(0.03)) and pd.isna(typed(0.07))  # no type: the backlog shows "other"
+    from core import latent
+
     assert typed(0.12) == typed(0.2) == "service/returns"
+    assert pd.isna(typed(0.03)) and pd.isna(typed(0.07))  # no type: the backlog shows "other"
+    label = analysed.scalar("SELECT label FROM themes WHERE theme_id = ?", [int(theme)])
+    ranked = latent.backlog(analysed)  # beside typed themes: not NaN, which the page showed as "None"
+    assert ranked.loc[ranked["need"] == label, "need_type"].tolist() == ["other"]
+    assert ranked["need_type"].map(lambda t: isinstance(t, str)).all()
