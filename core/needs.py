@@ -735,7 +735,8 @@ _THE_PRODUCT = frozenset("dress top shirt sweater skirt pants jeans jacket coat 
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
                       "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
-_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待)(?:能够|能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*(?:一个|个|一款|款|点)?"
+_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待|(?<![希失愿盼渴欲张观])望)(?:能够|能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*"
+                        r"(?:一个|个|一款|款|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # the missing part of a drawback ("就是没有耳机", "4、浴室没有垫地的毛巾", "没有早餐不方便"), read when no wish form is
 _ZH_LACKED = re.compile(r"(?:没有|缺少|缺乏|不带|不配|不支持)(?:附赠|附带|配备|配|提供|安置|带)?(?:一个|个|一款|款)?"
@@ -751,7 +752,8 @@ _ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|�
                            r"(?:网|方面)?(?!的))?(?:(?:能够|能|可以|以后|今后|后续|下次|再|应该|应|也|还|真正|赶紧|尽快|直接)+)?",
                            re.IGNORECASE)
 # asks to improve, with or without what to improve ("希望以后可以改善", "改善一下通风", "提高服务质量")
-_ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再)?(?:予以|加以|有所)?(?:改进|改善|改正|优化|提高|加强|提升|完善)(?:一下|改进)?")
+_ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再|继续|不断|尽快|持续|积极|认真)?(?:予以|加以|有所)?(?:改进|改善|改正|优化|提高|加强|提升|完善)"
+                         r"(?:一下|改进)?")
 # verbs of giving or adding before the thing given ("提供贴膜", "送个壳", "增加预约功能")
 _ZH_GIVE = re.compile(r"^(?:提供|增加|增设|加上|加个|配上|配个|附送|附赠|赠送|送个|出个|推出个|推出)")  # not 送: 送机服务
 
@@ -781,7 +783,7 @@ def _zh_thing(phrase: str) -> str:
     improve = _ZH_IMPROVE.match(stripped)
     if improve:
         rest = stripped[improve.end():].strip("的了吧一下")
-        return rest if len(rest) >= 2 else "改进"
+        return rest if len(rest) >= 2 and not _ZH_IMPROVE.match(rest) else "改进"  # "好好改善改善": 改进
     given = _ZH_GIVE.sub("", stripped, count=1)
     thing = given if len(given) >= 2 else stripped if len(stripped) >= 2 else thing
     # "希望下次能出保温功能的版本" asks for the same thing as "希望有保温功能": a version with it
@@ -833,6 +835,10 @@ def requested_thing(text: str) -> str:
         thing = _zh_thing(should.group(1)) if should else subject
         if len(thing) < 2:
             thing = _zh_wished(text)
+        bare = _ZH_ADDRESSEE.sub("", text.strip(" 。！!.，,~"), count=1)
+        if len(thing) < 2 and _ZH_IMPROVE.match(bare):  # an ask to improve with no wish word: "酒店改进一下"
+            thing = _zh_thing(bare)
+            thing = thing if len(thing) <= 4 else "改进"  # "下次改进包装": 包装; "改进之后便是完美": 改进
         return _zh_concept(thing) if len(thing) >= 2 else ""  # "应该换了": 换 says too little
     lowered = re.sub(r"[\"*“”]", "", text.lower())
     for match in _EN_ASK.finditer(lowered):

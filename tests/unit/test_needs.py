@@ -121,6 +121,12 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert requested_thing("就是电视好象应该换了!") == ""
     assert {requested_thing(t) for t in ("希望以后改进", "强烈建议酒店改进一下.", "希望以后可以改善。", "希望能好好改进",
                                          "希望酒店能予以改进。")} == {"改进"}
+    # twenty-fourth session, hotel reviews: 望 alone as the wish word, "继续 / 积极 改进", and asks with no wish word
+    # were each a group of one ("望能改进。", "继续改进", "酒店改进一下")
+    assert {requested_thing(t) for t in ("望能改进。", "希望继续改进。", "酒店改进一下", "好好改善改善。", "赶紧改善吧~",
+                                         "还望酒店今后积极改进..", "改进之后便是完美! !")} == {"改进"}
+    assert requested_thing("下次改进包装") == "包装" and requested_thing("望能够提高工作效率。") == "工作效率"
+    assert requested_thing("失望透顶") == requested_thing("观望中") == ""
     # not stripped: a possessive addressee, a verb that is part of the thing, a wish with no cue to strip
     assert requested_thing("但是希望酒店的预订系统能够改进。") == "酒店的预订系统能够改进"
     assert requested_thing("如果有送机服务就更好了") == "送机服务"
