@@ -42,12 +42,13 @@ GENERIC_PRAISE = {
                     "impressed recommend recommended highly favorite favourite favorites best compliments obsessed thrilled "
                     "delighted super outstanding superb incredible".split()),
     "zh": frozenset("好 很好 不错 挺好 满意 很满意 非常满意 喜欢 很喜欢 推荐 值得 好评 五星 完美 棒 很棒 赞 给力 超值 满分 惊喜 "
-                    "开心 点赞 好用".split()),
+                    "开心 点赞 好用 挺不错 很不错 还不错 真不错 非常好 比较满意 蛮好".split()),
 }
 GENERIC_COMPLAINT = {
     "en": frozenset("disappointed disappointing disappointment unhappy sad terrible horrible awful bad worst poor hate "
                     "hated regret unfortunately sadly upset frustrated meh bummed dissatisfied".split()),
-    "zh": frozenset("失望 很失望 差 很差 太差 差评 垃圾 后悔 郁闷 无语 生气 坑 上当 恶心 糟糕 不满".split()),
+    "zh": frozenset("失望 很失望 差 很差 太差 差评 垃圾 后悔 郁闷 无语 生气 坑 上当 恶心 糟糕 不满 最差 极差 超差 差劲 差差 "
+                    "非常差 太失望".split()),
 }
 GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall", "reviews"
     "en": frozenset("right feel felt feels overall honestly expected expectations reviews review reviewer reviewers "
