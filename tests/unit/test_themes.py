@@ -122,3 +122,41 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     # 3,000 hotel reviews: "最差 / 极差 / 出差" was a need theme ("差!差!差!", "非常非常差")
     assert theme_label(["最差", "极差", "出差"], ["最差", "很差", "极差", "太差", "出差", "差差"], "zh") == "总体差评（最差 / 极差）"
     assert theme_label(["挺不错", "实惠", "速度"], ["挺不错", "很不错", "还不错", "实惠", "速度"], "zh").startswith("总体好评")
+
+
+def test_a_catch_all_theme_is_named_for_what_it_is_and_left_out_of_the_backlog():
+    # 3,000 hotel reviews: 3,749 unrelated clauses made one theme, "后来 / 情况 / 对面", first among the opportunities
+    import pandas as pd
+
+    from core.insights import actionable
+    from core.themes import is_general_opinion
+
+    rng = np.random.default_rng(1)
+    words = ["早餐", "隔音", "前台", "价格", "停车", "其他"]
+    texts, vecs, truth = [], [], []
+    for g, word in enumerate(words):
+        for i in range(60):
+            v = np.zeros(16)
+            if g < 5:  # five needs, each tight around its own axis
+                v[g] = 1
+                v += rng.normal(0, 0.05, 16)
+            else:  # the catch-all: a weak common direction under much noise
+                v[5] = 1
+                v += rng.normal(0, 0.8, 16)
+            texts.append(f"{word}第{i}次" if g < 5 else f"{''.join(rng.choice(list('就在对面一直解释脚垫污渍'), 4))}")
+            vecs.append(v)
+            truth.append(g)
+
+    class Known:
+        def fit_predict(self, _):
+            return np.array(truth)
+
+    vectors = _unit(np.array(vecs, dtype=np.float32))
+    result = find_themes(texts, vectors, "zh", lambda w: _unit(rng.normal(size=(len(w), 16))),
+                         ThemeSettings(min_themes=2, max_themes=8, assign_min_similarity=0.0), clusterer=Known())
+    labels = {t["label"]: t["coherence"] for t in result.themes}
+    catch_all = [label for label in labels if label.startswith("其他话题")]
+    assert len(catch_all) == 1 and is_general_opinion(catch_all[0]), labels
+    assert sum(not is_general_opinion(label) for label in labels) == 5  # the needs keep their names
+    themes = pd.DataFrame({"label": list(labels)})
+    assert list(actionable(themes)["label"]) == [label for label in labels if label not in catch_all]
