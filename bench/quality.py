@@ -289,7 +289,7 @@ def chinese_table() -> None:
     zh = datasets.zh_shopping()
     test = zh[zh.test]
     print(f"\n| Chinese representation (k-means k=10, {len(test)} held-out rows, 3 seeds) | NMI mean | NMI per seed |\n|---|---|---|")
-    for model, name in ((BUNDLED_ZH_MODEL, "NeedLens zh-char-content, the default (zh-char-ice without phrasing n-grams)"),
+    for model, name in ((BUNDLED_ZH_MODEL, "NeedLens zh-char-content, the default (zh-char-ice, phrasing left out)"),
                         (BUNDLED_ZH_ICE, "zh-char-ice (LSA fine-tuned by inverse cloze; the default before)"),
                         (BUNDLED_ZH_LSA, "zh-char-lsa (the LSA it began from)")):
         embedder = load_embedder(model)

@@ -199,8 +199,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--choose", action="store_true", help="score a grid of settings on the validation rows")
     parser.add_argument("--content", action="store_true",
-                        help="leave phrasing n-grams out of the shipped encoder (content_keep): score the thresholds on "
-                             "the validation rows, write core/models/zh_char_content.npz, score the held-out rows once")
+                        help="leave phrasing n-grams out of the shipped encoder (content_keep): score the thresholds "
+                             "on the validation rows, write core/models/zh_char_content.npz, score the held-out rows once")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.01, help="Adam step, relative to the mean feature-row norm")
     parser.add_argument("--temperature", type=float, default=0.1)
@@ -219,8 +219,9 @@ def main() -> None:
         score("zh-char-ice (all n-grams)", CharLsaEmbedder(OUT), validation, demo=True)
         for inside in (0.4, 0.6, 0.8, 2.0):
             keep = content_keep(vocabulary, texts, inside)
+            out = int((keep == 0).sum())
             what = ("punctuation / digit n-grams and stop words left out" if inside > 1 else
-                    f"and characters inside a stop word in >= {inside:.0%} of their uses ({int((keep == 0).sum())} left out)")
+                    f"and characters inside a stop word in >= {inside:.0%} of their uses ({out} left out)")
             score(what, content_model(OUT, keep), validation, demo=True)
         keep = content_keep(vocabulary, texts)
         np.savez_compressed(CONTENT, base=np.array(OUT.name), keep=keep)
