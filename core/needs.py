@@ -735,7 +735,7 @@ _THE_PRODUCT = frozenset("dress top shirt sweater skirt pants jeans jacket coat 
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
                       "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
-_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待|(?<![希失愿盼渴欲张观])望)(?:能够|能|可以|有|增加|加|出|再|下次|以后|厂家|商家|卖家)*"
+_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待|(?<![希失愿盼渴欲张观])望)(?:能够|能|可以|有|增加|加(?!强|以)|出|再|下次|以后|厂家|商家|卖家)*"
                         r"(?:一个|个|一款|款|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # the missing part of a drawback ("就是没有耳机", "4、浴室没有垫地的毛巾", "没有早餐不方便"), read when no wish form is

@@ -126,6 +126,9 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert {requested_thing(t) for t in ("望能改进。", "希望继续改进。", "酒店改进一下", "好好改善改善。", "赶紧改善吧~",
                                          "还望酒店今后积极改进..", "改进之后便是完美! !")} == {"改进"}
     assert requested_thing("下次改进包装") == "包装" and requested_thing("望能够提高工作效率。") == "工作效率"
+    # 加 of 加强 / 加以 is not "add": "强一点", "以改善" and "强房间灭蚊" were names
+    assert requested_thing("希望能加强一点") == requested_thing("希望能加以改善。") == "改进"
+    assert requested_thing("建议加强房间灭蚊") == "房间灭蚊" and requested_thing("希望加个耳机") == "耳机"
     assert requested_thing("失望透顶") == requested_thing("观望中") == ""
     # not stripped: a possessive addressee, a verb that is part of the thing, a wish with no cue to strip
     assert requested_thing("但是希望酒店的预订系统能够改进。") == "酒店的预订系统能够改进"
