@@ -129,13 +129,6 @@ def content_keep(vocabulary, texts: list[str], inside: float = 0.6) -> np.ndarra
     return keep
 
 
-def content_model(base: Path, keep: np.ndarray) -> CharLsaEmbedder:
-    out = CharLsaEmbedder(base)
-    out.components = out.components * keep[None, :].astype(np.float32)
-    out.name = f"zh-char-lsa:{CONTENT.stem}"
-    return out
-
-
 def nmi(vectors: np.ndarray, cats, seeds=(0, 1, 2)) -> list[float]:
     return [normalized_mutual_info_score(cats, KMeans(10, n_init=4, random_state=s).fit_predict(vectors)) for s in seeds]
 
@@ -214,15 +207,16 @@ def main() -> None:
     header = ("| {} | NMI (stored vectors) | NMI (theme space) | theme space per seed | demo: need themes vs planted "
               "needs (NMI) |\n|---|---|---|---|---|")
     if args.content:
+        ice = CharLsaEmbedder(OUT)
         vocabulary = np.load(OUT, allow_pickle=False)["vocabulary"]
         print(header.format(f"encoder ({len(validation)} validation rows)"))
-        score("zh-char-ice (all n-grams)", CharLsaEmbedder(OUT), validation, demo=True)
+        score("zh-char-ice (all n-grams)", ice, validation, demo=True)
         for inside in (0.4, 0.6, 0.8, 2.0):
             keep = content_keep(vocabulary, texts, inside)
             out = int((keep == 0).sum())
             what = ("punctuation / digit n-grams and stop words left out" if inside > 1 else
                     f"and characters inside a stop word in >= {inside:.0%} of their uses ({out} left out)")
-            score(what, content_model(OUT, keep), validation, demo=True)
+            score(what, encoder_with(ice, ice.components * keep[None, :]), validation, demo=True)
         keep = content_keep(vocabulary, texts)
         np.savez_compressed(CONTENT, base=np.array(OUT.name), keep=keep)
         print(f"wrote {CONTENT} ({int((keep == 0).sum())} of {len(keep)} n-grams left out)")

@@ -835,9 +835,8 @@ def requested_thing(text: str) -> str:
         thing = _zh_thing(should.group(1)) if should else subject
         if len(thing) < 2:
             thing = _zh_wished(text)
-        bare = _ZH_ADDRESSEE.sub("", text.strip(" 。！!.，,~"), count=1)
-        if len(thing) < 2 and _ZH_IMPROVE.match(bare):  # an ask to improve with no wish word: "酒店改进一下"
-            thing = _zh_thing(bare)
+        if len(thing) < 2 and _ZH_IMPROVE.match(_ZH_ADDRESSEE.sub("", text.strip(" 。！!.，,~"), count=1)):
+            thing = _zh_thing(text.strip(" 。！!.，,~"))  # an ask to improve with no wish word: "酒店改进一下"
             thing = thing if len(thing) <= 4 else "改进"  # "下次改进包装": 包装; "改进之后便是完美": 改进
         return _zh_concept(thing) if len(thing) >= 2 else ""  # "应该换了": 换 says too little
     lowered = re.sub(r"[\"*“”]", "", text.lower())

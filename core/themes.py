@@ -329,13 +329,12 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
 
 
 def _name_catch_alls(themes: list[dict], labels: np.ndarray, similarity: np.ndarray, lang: str) -> None:
-    """Rename, in place, the themes whose snippets are far less close to their centre than the median theme's
-    (CATCH_ALL_COHERENCE): "Miscellaneous (a / b)", "其他话题（a / b）". Needs five themes to know the median."""
-    if len(themes) < 5:
-        return
+    """Record each theme's coherence (its snippets' mean similarity to its centre) and rename, in place, those far
+    less coherent than the median theme (CATCH_ALL_COHERENCE): "Miscellaneous (a / b)", "其他话题（a / b）". Needs
+    five themes to know the median."""
     counts = np.maximum(np.bincount(labels, minlength=len(themes)), 1)
     coherence = np.bincount(labels, weights=similarity.astype(np.float64), minlength=len(themes)) / counts
-    line = CATCH_ALL_COHERENCE * float(np.median(coherence[:len(themes)]))
+    line = CATCH_ALL_COHERENCE * float(np.median(coherence)) if len(themes) >= 5 else -1.0
     route = _route(lang)
     for theme in themes:
         theme["coherence"] = float(coherence[theme["index"]])
