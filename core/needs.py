@@ -922,7 +922,10 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
     codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
     frame = snippets.assign(thing=np.array([requested_thing(t) for t in distinct], dtype=object)[codes])
     if "theme" in frame:  # a bare ask to improve says what about by its theme: "改进 · 入住 / 房间 / 酒店"
+        from .themes import is_general_opinion  # general-opinion and catch-all themes say what about nothing
+
         bare = frame["thing"].isin(BARE_ASKS) & frame["theme"].notna()
+        bare &= ~frame["theme"].isin([t for t in frame["theme"].dropna().unique() if is_general_opinion(t)])
         frame.loc[bare, "thing"] = frame.loc[bare, "thing"] + " · " + frame.loc[bare, "theme"].astype(str)
     frame["thing"] = frame["thing"].where(frame["thing"] != "", frame["text"].str[:30])
     thing_codes, things = pd.factorize(frame["thing"], use_na_sentinel=False)  # ~100k requests at 1M reviews, a few thousand phrases

@@ -562,3 +562,6 @@ def test_a_bare_ask_to_improve_is_grouped_by_its_theme():
     # without themes (or an unthemed snippet) the bare ask stays one group
     plain = group_requests(frame.drop(columns="theme")).set_index("feature")["requests"].to_dict()
     assert plain == {"改进": 3, "价格与优惠": 1}
+    # a catch-all or general-opinion theme says what about nothing: "改进 · 其他话题（后来 / 情况）" was a group
+    vague = frame.assign(theme=["其他话题（后来 / 情况）", "总体差评（最差 / 很差）", None, "入住 / 房间 / 酒店"])
+    assert group_requests(vague).set_index("feature")["requests"].to_dict() == {"改进": 3, "价格与优惠": 1}
