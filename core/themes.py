@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 import numpy as np
+import snowballstemmer
 from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -22,6 +23,7 @@ from .config import ThemeSettings
 from .text import ZH_STOPWORDS, tokenize_zh
 
 log = logging.getLogger(__name__)
+_STEMMER = snowballstemmer.stemmer("english")
 
 # Words that say nothing about a need in e-commerce reviews, on top of the usual stop words.
 REVIEW_STOPWORDS = frozenset(
@@ -29,7 +31,10 @@ REVIEW_STOPWORDS = frozenset(
     "item product thing things one would could will much many lot little bit even still though well way make made "
     "like love loved great good nice bad ok okay pretty definitely absolutely think thought know say said did does "
     "it's i'm i've i'd don't didn't doesn't isn't wasn't won't can't couldn't that's there's they're you're "
-    "usually actually probably maybe try tried want wanted need needed use used wear".split()
+    "usually actually probably maybe try tried want wanted need needed use used wear "
+    # contractions the tokenizer keeps whole ("they'll" was a label on Amazon fashion reviews) and "ones"
+    "i'll you'll he'll she'll it'll we'll they'll we're we've they've you've he's she's it'd you'd he'd she'd we'd "
+    "they'd what's who's let's aren't weren't hasn't haven't hadn't wouldn't shouldn't ones".split()
 )
 EN_STOPWORDS = sorted(ENGLISH_STOP_WORDS | REVIEW_STOPWORDS)
 
@@ -227,7 +232,13 @@ def make_vectorizer(lang: str, min_df: int = 1, ngram_range: tuple[int, int] = (
         return CountVectorizer(tokenizer=tokenize_zh, token_pattern=None, lowercase=False, min_df=min_df,
                                stop_words=sorted(ZH_STOPWORDS), vocabulary=vocabulary)
     return CountVectorizer(ngram_range=ngram_range, stop_words=EN_STOPWORDS, min_df=min_df, vocabulary=vocabulary,
-                           token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b")
+                           token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b", preprocessor=_plain_apostrophes)
+
+
+def _plain_apostrophes(text: str) -> str:
+    """Lower case, with a typographic apostrophe read as a plain one ("they’ll" is the stop word "they'll", not
+    "they" and "ll")."""
+    return text.lower().replace("\u2019", "'")
 
 
 def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top_n: int = 15,
@@ -261,17 +272,28 @@ def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top
     return [[words[i] for i in np.argsort(-row)[:top_n] if row[i] > 0] for row in scores]
 
 
+def _stems(term: str) -> list[str]:
+    """The term's words by their English stems ('dresses', 'dressed' -> 'dress'; 'perfectly' -> 'perfect'); words in
+    other scripts (jieba's Chinese words) are kept as they are."""
+    return [_STEMMER.stemWord(w) if w.isascii() else w for w in term.lower().split()]
+
+
 def distinct_terms(terms: list[str]) -> list[str]:
-    """Drop a term whose words are a subset or superset of an earlier one ('weeks used' after 'used weeks')."""
-    kept: list[str] = []
+    """Drop a term whose words, by their stems, are a subset or superset of an earlier one's: 'weeks used' after
+    'used weeks', 'dresses' and 'dressed' after 'dress', 'fits perfectly' after 'fit perfectly'. On shared clothing
+    reviews such forms took two of a label's three places ("dress / dresses / dressed")."""
+    kept: list[set[str]] = []
+    out: list[str] = []
     for term in terms:
-        words = set(term.split())
-        if len(words) < len(term.split()):
+        stems = _stems(term)
+        words = set(stems)
+        if len(words) < len(stems):
             continue  # 'sturdy sturdy'
-        if any(words <= set(k.split()) or set(k.split()) <= words for k in kept):
+        if any(words <= k or k <= words for k in kept):
             continue
-        kept.append(term)
-    return kept
+        kept.append(words)
+        out.append(term)
+    return out
 
 
 def mmr_select(centroid: np.ndarray, candidate_vectors: np.ndarray, candidates: list[str], top_n: int,

@@ -48,6 +48,25 @@ def test_distinct_terms_drops_reordered_and_repeated_words():
     assert distinct_terms(["used weeks", "weeks used", "sturdy sturdy", "weeks", "battery life"]) == ["used weeks", "battery life"]
 
 
+def test_distinct_terms_reads_words_by_their_stems():
+    # Labels seen on shared clothing and Amazon fashion reviews: "dress / dresses / dressed", "shoe / shoes / nike",
+    # "fit perfectly / fits perfectly / fit perfect", "washing / wash / washed".
+    assert distinct_terms(["dress", "dresses", "dressed", "skirt"]) == ["dress", "skirt"]
+    assert distinct_terms(["shoe", "shoes", "nike"]) == ["shoe", "nike"]
+    assert distinct_terms(["fit perfectly", "fits perfectly", "fit perfect", "fit flattering"]) == ["fit perfectly", "fit flattering"]
+    assert distinct_terms(["washing", "wash", "washed", "dry clean"]) == ["washing", "dry clean"]
+    assert distinct_terms(["lasts week", "battery life", "weeks"]) == ["lasts week", "battery life"]
+    assert distinct_terms(["sleeves", "sleeveless", "short sleeves"]) == ["sleeves", "sleeveless"]
+    assert distinct_terms(["尺码", "尺码偏小", "物流"]) == ["尺码", "尺码偏小", "物流"]
+
+
+def test_contractions_are_stop_words_for_labels_whatever_the_apostrophe():
+    texts = ["they'll love these ones", "they\u2019ll love the arch support", "arch support is great", "arch support"]
+    top = class_tfidf(texts, np.array([0, 0, 0, 1]), 2, "en")
+    words = {w for terms in top for term in terms for w in term.split()}
+    assert "arch" in words and not words & {"they'll", "they", "ll", "ones"}
+
+
 def test_find_themes_labels_in_the_data_language():
     rng = np.random.default_rng(0)
     groups = {"尺码偏小": 0, "物流很慢": 1, "性价比很高": 2}
