@@ -63,6 +63,15 @@ GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall"
 GENERAL_LABEL = {"en": {"praise": "General praise", "complaints": "General complaints", "mixed": "General impressions",
                         "misc": "Miscellaneous"},
                  "zh": {"praise": "总体好评", "complaints": "总体差评", "mixed": "总体感受", "misc": "其他话题"}}
+# Words of asking ("I wish it had", "please add", "would be great if it came with", "希望增加"): a theme with three of
+# them among its ten most distinctive terms groups wishes by how they are phrased, and is named for that, with what
+# is wished for ("Wishes (free version / auto shut)"): the demo's wish theme read "needs / wish / free version". No
+# theme of shared clothing, Amazon fashion, hotel or mixed Chinese reviews has even one of them among its ten.
+ASKING_WORDS = {
+    "en": frozenset("wish wishes wished hope hoping needs add adding came come comes".split()),
+    "zh": frozenset("希望 建议 增加 改进 就好了 能否".split()),
+}
+WISHES_LABEL = {"en": "Wishes", "zh": "希望与建议"}
 # A theme whose snippets sit, on average, less than this share as close to its centre as the median theme's do is a
 # catch-all, not a need. On 3,000 hotel reviews, a theme of 3,749 unrelated clauses ("脚垫有污渍", "就在银河对面", "一直在
 # 解释") was at 0.34 of the median (next lowest 0.69), labelled "后来 / 情况 / 对面" and ranked first among the
@@ -95,6 +104,13 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
     its words ("General praise (gorgeous / lovely)", "总体好评（不错 / 满意）")."""
     route = _route(lang)
     head = candidates[:10]
+    asking = [w for w in ranked + candidates if any(p in ASKING_WORDS[route] for p in w.split())]
+    if sum(w in asking for w in head) >= 3:
+        wished = [w for w in ranked if w not in asking and not is_generic(w, lang)][:2]
+        name = WISHES_LABEL[route]
+        if not wished:
+            return name
+        return f"{name}（{' / '.join(wished)}）" if route == "zh" else f"{name} ({' / '.join(wished)})"
     generic_share = sum(is_generic(w, lang) for w in head) / max(len(head), 1)
     specific = [w for w in ranked if not is_generic(w, lang)]
     if specific and generic_share < 0.5:

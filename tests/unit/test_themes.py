@@ -3,7 +3,8 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from core.config import ThemeSettings
-from core.themes import AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes, is_generic, theme_label
+from core.themes import (AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes, is_general_opinion,
+                         is_generic, theme_label)
 
 
 def _unit(x):
@@ -141,6 +142,17 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     # 3,000 hotel reviews: "最差 / 极差 / 出差" was a need theme ("差!差!差!", "非常非常差")
     assert theme_label(["最差", "极差", "出差"], ["最差", "很差", "极差", "太差", "出差", "差差"], "zh") == "总体差评（最差 / 极差）"
     assert theme_label(["挺不错", "实惠", "速度"], ["挺不错", "很不错", "还不错", "实惠", "速度"], "zh").startswith("总体好评")
+
+
+def test_a_theme_of_wishes_is_named_for_them_and_what_is_wished_for():
+    # the demo's wish theme ("I wish it had a ...", "Please add a ...", "Would be great if it came with a ...")
+    ranked = ["needs", "wish", "free version", "auto shut", "timer auto", "fragrance free"]
+    candidates = ["version", "wish", "came", "needs", "add", "come", "fragrance free", "fragrance", "free", "free version"]
+    assert theme_label(ranked, candidates, "en") == "Wishes (free version / auto shut)"
+    assert theme_label(["希望", "预约", "保温功能"], ["希望", "建议", "增加", "预约", "保温功能"], "zh") == "希望与建议（预约 / 保温功能）"
+    # one asking word among a theme's terms does not make it a theme of wishes
+    assert theme_label(["colors", "green", "came"], ["colors", "green", "came", "blue", "pink"], "en") == "colors / green / came"
+    assert not is_general_opinion("Wishes (free version / auto shut)")  # asks are needs: the backlog keeps them
 
 
 def test_a_catch_all_theme_is_named_for_what_it_is_and_left_out_of_the_backlog():
