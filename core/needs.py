@@ -882,9 +882,89 @@ def requested_thing(text: str) -> str:
     for more in re.finditer(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered):
         if more.group(1) not in _KEY_STOP:  # "will order more if more colors become available": the second
             return f"more {more.group(1)}"
-    if _MORE_LIKE_THIS.search(lowered):
+    if _MORE_LIKE_THIS.search(lowered) or _AGAIN.search(lowered):
         return "more like this"
-    return "restock" if re.search(r"\bre-?stock", lowered) else ""
+    if _STOCK.search(lowered):
+        return "restock"
+    return _en_unframed(lowered)
+
+
+# Asks read only when no form above names anything (825 labelled English requests: 143 had no name, and the request
+# list showed the snippet's first 30 characters for them).
+# the same again ("please make again", "hope to see this top come back", "will you be bringing it back")
+_AGAIN = re.compile(r"(?i)\bmake\s+(?:it\s+|this\s+|them\s+|these\s+)?again\b|\bremake\b|\bcome\s+back\b"
+                    r"|\bbringing\s+(?:it\s+|this\s+|them\s+|these\s+)?back\b")
+# a size or colour sold out ("hoping they are replenished back in stock", "if size medium were not out of stock")
+_STOCK = re.compile(r"(?i)\bre-?stock|\breplenish|\b(?:back\s+|out\s+of\s+|in\s+)stock\b")
+# what would be good: "white or beige would be great", "another inch in the zipper would be nice!"
+_WOULD_BE_GOOD = re.compile(r"(?i)(?P<thing>[a-z][a-z/\- ]*?)\s+would\s+"
+                            r"(?:probably\s+|definitely\s+|really\s+|also\s+)?"
+                            r"(?:be|have\s+been|make\s+it)\s+(?:so\s+|really\s+|very\s+|a\s+|an\s+|much\s+)?"
+                            r"(?:great|nice|nicer|perfect|awesome|better|ideal|helpful|lovely|amazing|incredible|"
+                            r"fun|fair|good|welcome|classier|perfection)\b")
+# what the product would be good in or with: "would be really cute in a thicker material", "this would be a lovely
+# dress in a better quality fabric", "this dress would have been so much better fully lined"
+_WOULD_BE_IN = re.compile(r"(?i)\bwould\s+(?:be|have\s+been|look)\s+(?:(?:so|much|really|very|even|a|an|lot|more)\s+)*"
+                          r"(?:[a-z]+\s+){0,2}?(?:(?:in|with)\s+(?:a\s+|an\s+|the\s+)?(?P<in>[a-z][a-z\- ]+)"
+                          r"|(?:better|nicer)\s+(?P<how>(?:fully\s+)?[a-z]+ed)\b)")
+# a change the reviewer would have kept it for: "if the sleeves had not been so tight i would have kept the petite",
+# "had it been made out of cotton would have definitely kept it!", "if sleeves were slimmer it would look like ..."
+_HAD_IT_BEEN = re.compile(r"(?i)\b(?:if\s+(?:only\s+)?(?P<subject>it|they|this|these|(?:the|this|that|my)?\s*[a-z]+)\s+"
+                          r"(?:had\s+(?P<neg1>not\s+)?been|(?:were|was)(?P<neg2>\s*n['\u2019]t|\s+not)?|"
+                          r"had\s+come\s+in)"
+                          r"|had\s+(?P<subject2>it|they|(?:the|this|that)\s+[a-z]+)\s+been)\s+(?P<rest>[a-z][a-z\- ]*)")
+# what the maker should have done: "they should recreate this in a heavy fabric", "they should've done an extra
+# reinforcing stitch on the trim"
+_SHOULD_HAVE = re.compile(r"(?i)\bshould(?:['\u2019]ve|\s+have)?\s+"
+                          r"(?:recreate|redo|remake|make|made|done|do|use|used|add|added|offer|offered|put|include|"
+                          r"included)\s+(?:it\s+|this\s+|them\s+|these\s+)?(?:in\s+)?"
+                          r"(?P<thing>[a-z][a-z\- ]+)")
+
+
+_PRONOUNS = frozenset("this it that these they them those one".split())
+
+
+def _en_words(phrase: str, words: int = 4) -> str:
+    """The first few words of a phrase cut where it ends (_EN_END, "would", "rather than"), lead filler dropped; ''
+    when only stop words."""
+    phrase = re.split(r"\s(?:would|could|should|will|rather|or\s+(?:a|an|the|if|something))\b", " " + phrase.strip(),
+                      maxsplit=1)[0]
+    phrase = _EN_FILLER.sub("", _EN_END.split(phrase, maxsplit=1)[0].strip()).strip(" -")
+    kept = phrase.split()[:words]
+    while kept and kept[-1] in _TRAILING:
+        kept.pop()
+    return " ".join(kept) if any(w not in _KEY_STOP for w in kept) else ""
+
+
+def _en_unframed(lowered: str) -> str:
+    """An English ask in a form the cue frames above do not read ('' when none)."""
+    for clause in re.split(r"[.!?;:,()]+|\s-\s|--", lowered):
+        good = _WOULD_BE_GOOD.search(clause)
+        if good:  # the words before "would be ...", after the last word that starts the thing's clause
+            before = re.split(r"\b(?:that|but|and|think|maybe|even|so|then|also|if|i|it)\b", good.group("thing"))[-1]
+            if _en_words(before, 5) and before.split()[-1] not in _PRONOUNS:  # "i bet this would be perfect"
+                return _en_words(before, 5)
+        had = _HAD_IT_BEEN.search(clause)
+        if had and not re.match(r"(?:as|like)\b", had.group("rest")):  # "if it had been as in the pic"
+            subject = (had.group("subject") or had.group("subject2") or "").split()[-1]
+            degree = r"so|as|too|more|completely|very|quite|that|darn|really|super|way|overly|a\s+(?:little|bit|tad)|slightly"
+            rest = re.sub(rf"^(?:(?:{degree})\s+)+", "", had.group("rest"))
+            if rest.startswith("available") and subject not in _KEY_STOP | _THE_PRODUCT:
+                return subject  # "if the 00 was available"
+            bare = _en_words(rest)
+            if bare:
+                one_word = len(bare.split()) == 1
+                thing = (("less " if one_word else "no ") + bare) if had.group("neg1") or had.group("neg2") else bare
+                if one_word and subject not in _KEY_STOP | _THE_PRODUCT and subject not in bare:
+                    thing = f"{thing} {subject}"  # "if sleeves were slimmer": slimmer sleeves
+                return thing
+        within = _WOULD_BE_IN.search(clause)
+        if within and _en_words(within.group("in") or within.group("how") or ""):
+            return _en_words(within.group("in") or within.group("how"))
+        should = _SHOULD_HAVE.search(clause)
+        if should and _en_words(should.group("thing")):
+            return _en_words(should.group("thing"))
+    return ""
 
 
 def _singular(word: str) -> str:

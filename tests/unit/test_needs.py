@@ -91,6 +91,35 @@ def test_requests_named_by_their_text_before_get_what_they_ask_for():
     assert requested_thing("i wish the dress was better") == ""
 
 
+def test_asks_outside_the_cue_frames_are_named_by_what_they_ask_for():
+    """Of 825 labelled English requests, 143 had no name (twenty-fifth session); these forms name 36 of them and
+    rename none."""
+    # what would be good
+    assert requested_thing("white or beige would be great.") == "white or beige"
+    assert requested_thing("another inch in the zipper would be nice!") == "another inch in the zipper"
+    assert requested_thing("but a petite would probably be great.") == "petite"
+    assert requested_thing("i bet this would be perfect") == ""  # the product itself
+    # what it would be good in
+    assert requested_thing("would be really cute in a thicker material.") == "thicker material"
+    assert requested_thing("this would be a lovely dress in a better quality fabric.") == "better quality fabric"
+    assert requested_thing("this dress would have been so much better fully lined.") == "fully lined"
+    # what the reviewer would have kept it for
+    assert requested_thing("if the sleeves had not been so tight i would have kept the petite 0.") == "less tight sleeves"
+    assert requested_thing("had it been made out of cotton would have definitely kept it!") == "cotton"
+    assert requested_thing("if sleeves were slimmer it would look like a cute oversized style") == "slimmer sleeves"
+    assert requested_thing("it wouldn't be so bad if there weren't pleats in the front.") == "no pleats in the front"
+    assert requested_thing("maybe if there were free shipping i would have reordered") == "free shipping"
+    assert requested_thing("all would have been ok if the top wasn't so darn short.") == "less short"
+    assert requested_thing("i think my fit problem would be solved if petite was available.") == "petite"
+    assert requested_thing("if it had been as in the pic i wld have kept it.") == ""
+    # what the maker should have done; sold out; the same again
+    assert requested_thing("they should've done an extra reinforcing stitch on the trim.") == "extra reinforcing stitch"
+    assert requested_thing("i'm hoping they are replenished back in stock so i can get the proper size.") == "restock"
+    assert requested_thing("if size medium were not out of stock in the blue color i would have bought it") == "restock"
+    assert requested_thing("i really hope to see this top come back again later!") == "more like this"
+    assert requested_thing("please make again") == "more like this"
+
+
 def test_chinese_snippets_are_typed_by_the_description_words_they_hold():
     from core.needs import DEFAULT_TAXONOMY, lexical_need_types
 
