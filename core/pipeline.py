@@ -23,11 +23,12 @@ import pandas as pd
 from .chunks import TextColumn, best_match, normalise_rows, release_memory, route_positions, row_slices
 from .config import ZH_MAP_SHIFT, Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
-from .errors import InputError, NeedLensError
+from .errors import InputError, ModelError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
 from .keywords import review_keyword_arrays
 from .needs import DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector, taxonomy_from_frame
-from .sentiment import DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up
+from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up,
+                        usable_titles, with_titles)
 from .store import Store
 from .text import detect_language, split_snippets, text_hash
 from .themes import cluster_means, find_themes, theme_map
@@ -532,6 +533,10 @@ class Pipeline:
             documents = pd.Series(np.concatenate(parts or [np.zeros(0)]))
             if hasattr(model, "document_weights"):
                 weights = pd.Series(model.document_weights(reviews["lang"].tolist()))
+        titles = self._title_scores(reviews, model)
+        if titles is not None:  # a review's title counts as one more of its statements (sentiment.with_titles)
+            counts = np.bincount(per_snippet["review_id"].to_numpy(), minlength=len(reviews))
+            documents, weights = with_titles(documents, weights, titles, counts)
         review_sentiment = roll_up(per_snippet, self.settings.sentiment.neutral_band, documents,
                                    weights).set_index("review_id")
         kept = {}  # stored, so that calibration re-rolls the reviews the same way (Store.review_documents)
@@ -552,6 +557,30 @@ class Pipeline:
         clock.tick(len(reviews), len(reviews), force=True)
         clock.end()
         return reviews
+
+    def _title_scores(self, reviews: pd.DataFrame, model: SentimentModel) -> np.ndarray | None:
+        """Each review's title scored as a snippet is (NaN where it has none, or only a marketplace's "Five Stars");
+        None when no review has one. Each distinct title once, in its review's language route."""
+        if "title" not in reviews.columns:
+            return None
+        usable = usable_titles(reviews["title"])
+        if not usable.any():
+            return None
+        out = np.full(len(reviews), np.nan, dtype=np.float64)
+        titles = reviews["title"].to_numpy(dtype=object)
+        routes = np.where(reviews["lang"].to_numpy(dtype=object) == "zh", "zh", "en")
+        for route in ("en", "zh"):
+            rows = np.flatnonzero(usable & (routes == route))
+            if not len(rows):
+                continue
+            distinct, codes = np.unique(titles[rows].astype(str), return_inverse=True)
+            texts = distinct.tolist()
+            try:  # the bundled clause classifier reads text; a model on the embeddings needs their vectors
+                scores = model.score(texts, [route] * len(texts), None)
+            except ModelError:
+                scores = model.score(texts, [route] * len(texts), self.cached(route).embed(texts))
+            out[rows] = np.asarray(scores, dtype=np.float64)[codes]
+        return out
 
     # --- search analysis ---------------------------------------------------------------------------------------
 

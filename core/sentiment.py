@@ -361,6 +361,38 @@ def labels_from_scores(scores: np.ndarray, neutral_band: float = 0.35) -> np.nda
 
 DOCUMENT_WEIGHT = 0.7
 
+# Titles a marketplace writes for a review left without one ("Five Stars", "One Star"): the stars again, not words.
+_STAR_SUMMARY = re.compile(r"(?i)^\s*(?:one|two|three|four|five|[1-5])\s+stars?\s*[.!]*\s*$")
+
+
+def usable_titles(titles: pd.Series) -> np.ndarray:
+    """Whether each review title is the reviewer's own words (not empty, not a marketplace's star summary)."""
+    text = titles.fillna("").astype(str).str.strip()
+    return ((text != "") & ~text.str.match(_STAR_SUMMARY)).to_numpy()
+
+
+def with_titles(documents: pd.Series | None, weights: float | pd.Series, titles: np.ndarray,
+                snippet_counts: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Fold each review's title score into its whole-review score and weight, so ``roll_up`` reads the title as one
+    more of the review's statements: score = w x document + (1 - w) x (sum of snippet scores + title) / (n + 1).
+
+    A headline ("Runs very small", "Pretty, but not for me", "Love it!") is the reviewer's own verdict; on held-out
+    clothing reviews that have one (88%) it moved balanced accuracy against the stars from 0.917 to 0.936 on
+    validation rows and 0.903 to 0.916 on test rows (bench/quality.py). Arrays are aligned with the reviews
+    (positions 0..n-1); ``titles`` is NaN where a review has no usable title. The pair stays what the store keeps
+    as a review's document score and weight, so adapting to the stars re-rolls reviews the same way."""
+    size = len(titles)
+    doc = documents.to_numpy(dtype=np.float64) if documents is not None else np.full(size, np.nan)
+    w = weights.to_numpy(dtype=np.float64) if isinstance(weights, pd.Series) else np.full(size, float(weights))
+    w = np.where(np.isnan(doc), 0.0, np.nan_to_num(w))
+    title = np.asarray(titles, dtype=np.float64)
+    has_title = ~np.isnan(title)
+    n = np.asarray(snippet_counts, dtype=np.float64)
+    weight = np.where(has_title, 1.0 - (1.0 - w) * n / (n + 1.0), w)
+    folded = (w * np.nan_to_num(doc) + (1.0 - w) * np.nan_to_num(title) / (n + 1.0)) / np.maximum(weight, 1e-12)
+    score = np.where(has_title, folded, doc)
+    return pd.Series(score), pd.Series(np.where(np.isnan(score), np.nan, weight))
+
 
 def roll_up(snippets: pd.DataFrame, neutral_band: float = 0.35, documents: pd.Series | None = None,
             document_weight: float | pd.Series = DOCUMENT_WEIGHT) -> pd.DataFrame:

@@ -135,3 +135,24 @@ def test_undo_re_rolls_reviews_with_the_whole_review_scores_the_analysis_blended
     assert np.allclose(after.sentiment_score, analysed.sentiment_score, atol=1e-6)  # not the snippet mean alone
     assert (after.sentiment == analysed.sentiment).all()
     store.close()
+
+
+def test_a_review_title_is_read_and_undo_keeps_it_in_the_roll_up(tmp_path, settings, fake_models):
+    path = tmp_path / "t.csv"
+    pd.DataFrame([{"review_id": f"{i:04d}", "rating": 5 if i % 2 else 2,
+                   "title": ["Five Stars", "terrible and broken"][i % 2] if i % 4 < 2 else "",
+                   "review_text": f"Nice fabric and a good cut. Order {i % 13} came in {['red', 'blue'][i % 2]}."}
+                  for i in range(120)]).to_csv(path, index=False)
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(Source("t.csv", path=path))
+    analysed = store.query_df("SELECT review_id, title, sentiment_score, document_score, document_weight FROM reviews "
+                              "ORDER BY review_id")
+    titled = analysed.title == "terrible and broken"
+    # the complaint in the title pulls its reviews' scores down; a star summary and no title change nothing
+    assert analysed.document_score[titled].notna().all() and analysed.document_score[~titled].isna().all()
+    assert (analysed.sentiment_score[titled].max() < analysed.sentiment_score[~titled].min())
+    calibrate_dataset(store, 1)
+    undo_calibration(store, 1)
+    after = store.query_df("SELECT sentiment_score FROM reviews ORDER BY review_id")
+    assert np.allclose(after.sentiment_score, analysed.sentiment_score, atol=1e-6)
+    store.close()

@@ -4,7 +4,7 @@ import pytest
 
 from core.errors import ModelError
 
-from core.sentiment import label_distribution_score, labels_from_scores, roll_up
+from core.sentiment import label_distribution_score, labels_from_scores, roll_up, usable_titles, with_titles
 
 
 def test_mixed_review_is_neutral_not_positive():
@@ -25,6 +25,27 @@ def test_whole_review_scores_blend_at_their_weight_but_a_mixed_review_stays_neut
     assert out.loc["m", "score"] > 0.35 and bool(out.loc["m", "mixed"]) and out.loc["m", "label"] == "neutral"
     single = roll_up(snippets, documents=documents, document_weight=0.0).set_index("review_id")
     assert single.loc["a", "score"] == pytest.approx(0.15)
+
+
+def test_a_title_counts_as_one_more_statement_of_its_review():
+    snippets = pd.DataFrame({"review_id": [0, 0, 1, 2, 2, 3], "score": [0.9, 0.8, -0.9, 0.6, 0.2, 0.5]})
+    titles = np.array([-0.9, np.nan, 0.9, 0.7])  # "Runs very small" over two happy snippets; none; ...
+    documents = pd.Series([np.nan, np.nan, np.nan, 0.1])  # review 3 also has a whole-review score at weight 0.5
+    folded, weights = with_titles(documents, pd.Series([0.5, 0.5, 0.5, 0.5]), titles, np.array([2, 1, 2, 1]))
+    out = roll_up(snippets, documents=folded, document_weight=weights).set_index("review_id")
+    assert out.loc[0, "score"] == pytest.approx((0.9 + 0.8 - 0.9) / 3)
+    assert out.loc[1, "score"] == pytest.approx(-0.9)  # no title, no document: the snippets alone
+    assert out.loc[2, "score"] == pytest.approx((0.6 + 0.2 + 0.9) / 3)
+    assert out.loc[3, "score"] == pytest.approx(0.5 * 0.1 + 0.5 * (0.5 + 0.7) / 2)
+    assert np.isnan(folded[1]) and np.isnan(weights[1])
+    # without titles the pair is what it was
+    same, kept = with_titles(documents, 0.5, np.full(4, np.nan), np.array([2, 1, 2, 1]))
+    assert same.isna().tolist() == [True, True, True, False] and kept[3] == 0.5
+
+
+def test_a_marketplaces_star_summary_is_not_a_title():
+    titles = pd.Series(["Five Stars", "one star", "4 Stars!", "Runs small", "", None, "Five stars for the fabric"])
+    assert usable_titles(titles).tolist() == [False, False, False, True, False, False, True]
 
 
 def test_neutral_band():
