@@ -114,7 +114,10 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
     generic_share = sum(is_generic(w, lang) for w in head) / max(len(head), 1)
     specific = [w for w in ranked if not is_generic(w, lang)]
     if specific and generic_share < 0.5:
-        return " / ".join(specific[:top_n])
+        # too few property words among the ranked keywords (they leaned to verdicts: "recommend / glad / worth /
+        # retailer"): the theme's next most distinctive ones fill the label ("worth / retailer / sale")
+        more = [w for w in candidates if not is_generic(w, lang)] if len(specific) < top_n else []
+        return " / ".join(distinct_terms(specific + more)[:top_n])
     praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
     tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"

@@ -130,7 +130,7 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
         "fabric / lining / seams"
     # attribute words that carry sentiment are needs, not verdicts
     assert theme_label(["soft comfortable", "fabric soft"], ["soft comfortable", "fabric soft", "comfy"], "en") == \
-        "soft comfortable / fabric soft"
+        "soft comfortable / fabric soft / comfy"
     # mostly verdicts: a general-opinion theme, its tone from the words, two of them shown (filler words are not)
     praise = ["gorgeous", "lovely", "looks", "highly recommend", "compliments", "beautiful", "stunning", "dress"]
     assert theme_label(praise[:4], praise, "en") == "General praise (gorgeous / lovely)"
@@ -142,6 +142,10 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     # 3,000 hotel reviews: "最差 / 极差 / 出差" was a need theme ("差!差!差!", "非常非常差")
     assert theme_label(["最差", "极差", "出差"], ["最差", "很差", "极差", "太差", "出差", "差差"], "zh") == "总体差评（最差 / 极差）"
     assert theme_label(["挺不错", "实惠", "速度"], ["挺不错", "很不错", "还不错", "实惠", "速度"], "zh").startswith("总体好评")
+    # ranked keywords that lean to verdicts leave a short label: the most distinctive property words fill it
+    ranked = ["recommend", "glad", "disappointed", "worth", "retailer", "highly"]
+    candidates = ["sale", "price", "return", "store", "recommend", "worth", "retailer", "going", "online", "returning"]
+    assert theme_label(ranked, candidates, "en") == "worth / retailer / sale"
 
 
 def test_a_theme_of_wishes_is_named_for_them_and_what_is_wished_for():
