@@ -851,7 +851,8 @@ def requested_thing(text: str) -> str:
         rest = _EN_END.split(" " + rest, maxsplit=1)[0].strip()
         # "had come in | a little at the waist", "needs | to go higher up": the degree and the bare verb say nothing
         rest = re.sub(r"^to\s+(?:go|be|get)\s+", "",
-                      re.sub(r"\b(?:a\s+(?:little|tad)(?:\s+bit)?|a\s+bit|slightly)(?:\s+|$)", "", rest))
+                      re.sub(r"\b(?:a\s+(?:little|tad)(?:\s+bit)?|a\s+bit|slightly|"
+                             r"(?:a\s+)?(?:smidge|touch|hair)(?=\s+(?:more|less|[a-z]+er)\b))(?:\s+|$)", "", rest))
         rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
         words = rest.replace("/", " / ").split("/")[0].split()  # "colors/patterns": the first
         words = [w for w in words if w not in {"please", "retailer"}]

@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 # heatmap shows the themes customers complain about; 6: top complaints and praise quote the themes with the most
 # such mentions first; 7: a backlog need takes a type from 10% of its snippets, and an untyped one reads "other";
 # 8: a bare ask to improve is not grouped under a general-opinion or catch-all theme; 9: English asks outside the cue
-# frames are named: "white or beige would be great", "if the sleeves had not been so tight", "back in stock")
-FORMAT = 9
+# frames are named: "white or beige would be great", "if the sleeves had not been so tight", "back in stock"; 10: "a
+# smidge / touch / hair longer" asks for "longer")
+FORMAT = 10
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

@@ -52,6 +52,8 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("i would love this dress in black") == "black"
     # named "come in a little" and "to go higher up" on 4,000 clothing reviews
     assert requested_thing("i wish it had come in a little at the waist to be more flattering.") == "come in at the waist"
+    assert requested_thing("though wish it was a touch longer") == "longer"  # a smidge, a touch, a hair: degrees
+    assert requested_thing("i wish it had a touch of lace") == "touch of lace"
     assert requested_thing("it needs to go higher up in order to help you put it on.") == "higher up"
     # named by their first 30 characters, and "pattern back with a better", on the same reviews
     assert requested_thing('i would have preferred the 39" inseam') == "39 inseam"
