@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .sentiment import labels_from_scores, roll_up
+from .sentiment import STAR_SUMMARY_PATTERN, labels_from_scores, roll_up
 
 MIN_POLAR = 40  # fewer clearly-rated reviews than this: no verdict, no adaptation
 MIN_GAIN = 0.005  # adapt only when cross-validated balanced accuracy rises by at least this much
@@ -36,6 +36,12 @@ def weak_labels(ratings: pd.Series) -> pd.Series:
 def _balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:
     recalls = [np.mean(predicted[truth == c] == c) for c in (0, 1) if (truth == c).any()]
     return float(np.mean(recalls)) if recalls else float("nan")
+
+
+def titles_read(store, dataset_id: int) -> int:
+    """How many of a dataset's reviews had their title read as one more statement of the review (sentiment.with_titles:
+    every title but a marketplace's "Five Stars")."""
+    return store.titled_reviews(dataset_id, STAR_SUMMARY_PATTERN)
 
 
 def star_agreement(reviews: pd.DataFrame) -> dict:
@@ -167,7 +173,7 @@ def agreement_by_dataset(store) -> dict[int, dict]:
             continue
         figures = star_agreement(store.rated_reviews(int(row.dataset_id)))
         if figures["agreement"] is not None:
-            out[int(row.dataset_id)] = figures
+            out[int(row.dataset_id)] = {**figures, "titles_read": titles_read(store, int(row.dataset_id))}
     return out
 
 

@@ -1187,6 +1187,11 @@ class Store:
         return self.query_df("SELECT review_id, text, lang, rating, sentiment, sentiment_score FROM reviews "
                              "WHERE dataset_id = ? ORDER BY row_no", [dataset_id])
 
+    def titled_reviews(self, dataset_id: int, star_summary: str) -> int:
+        """How many reviews of one dataset have a title other than a marketplace's star summary (a regex)."""
+        return int(self.scalar("SELECT count(*) FROM reviews WHERE dataset_id = ? AND trim(coalesce(title, '')) <> '' "
+                               "AND NOT regexp_matches(trim(title), ?)", [dataset_id, star_summary]) or 0)
+
     def star_scores(self, dataset_id: int) -> pd.DataFrame:
         """Rating and sentiment of every review of one dataset, without the text (star agreement on the Data page)."""
         return self.query_df("SELECT rating, sentiment_score, sentiment FROM reviews WHERE dataset_id = ?", [dataset_id])

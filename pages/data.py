@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import recluster
-from core.calibrate import calibrate_dataset, star_agreement, undo_calibration
+from core.calibrate import calibrate_dataset, star_agreement, titles_read, undo_calibration
 from core.config import ROOT
 from core.errors import NeedLensError
 from core.export import table_csv
@@ -130,8 +130,10 @@ def stars_section(dataset_id: int) -> None:
         return
     history = store.calibrations(dataset_id)
     adapted = not history.empty and bool(history.applied.iloc[-1])
+    titled = ui.load_static("titles", lambda: titles_read(store, dataset_id), store.data_version(), dataset_id)
     st.caption(f"Sentiment agrees with star ratings on **{figures['agreement']:.0%}** of {figures['polar_reviews']:,} "
                f"reviews with clear stars (4-5 vs 1-2; balanced accuracy {figures['balanced_accuracy']:.0%})"
+               + (f" · {titled:,} review titles read as part of their review's sentiment" if titled else "")
                + (" · adapted to these stars" if adapted else ""))
     band = ui.settings().sentiment.neutral_band
     left, right = st.columns([2, 1])

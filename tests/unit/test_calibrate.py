@@ -7,7 +7,8 @@ import pytest
 
 from helpers import LexiconSentiment, write_reviews
 from core.__main__ import main
-from core.calibrate import calibrate_dataset, fit_adaptation, star_agreement, undo_calibration, weak_labels
+from core.calibrate import (calibrate_dataset, fit_adaptation, star_agreement, titles_read, undo_calibration,
+                            weak_labels)
 from core.pipeline import Pipeline, Source
 from core.store import Store
 
@@ -96,6 +97,7 @@ def test_cli_summary_reports_star_agreement_and_calibrate_check_only_changes_not
     assert main(["summary", "--db", db, "--json"]) == 0
     agreement = json.loads(capsys.readouterr().out)["star_agreement"]["1"]
     assert agreement["polar_reviews"] == 240 and 0 < agreement["agreement"] < 1
+    assert agreement["titles_read"] == 0  # the file has no title column
     assert main(["calibrate", "--db", db, "--check-only"]) == 0
     check = json.loads(capsys.readouterr().out)
     assert check["helps"] and not check["applied"]
@@ -148,6 +150,7 @@ def test_a_review_title_is_read_and_undo_keeps_it_in_the_roll_up(tmp_path, setti
     analysed = store.query_df("SELECT review_id, title, sentiment_score, document_score, document_weight FROM reviews "
                               "ORDER BY review_id")
     titled = analysed.title == "terrible and broken"
+    assert titles_read(store, 1) == int(titled.sum()) == 30  # "Five Stars" and no title are not read
     # the complaint in the title pulls its reviews' scores down; a star summary and no title change nothing
     assert analysed.document_score[titled].notna().all() and analysed.document_score[~titled].isna().all()
     assert (analysed.sentiment_score[titled].max() < analysed.sentiment_score[~titled].min())
