@@ -8,6 +8,7 @@ c-TF-IDF candidates re-ranked with KeyBERT's MMR against the theme centroid.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -23,7 +24,7 @@ from .config import ThemeSettings
 from .text import ZH_STOPWORDS, tokenize_zh
 
 log = logging.getLogger(__name__)
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMERS = threading.local()  # a Snowball stemmer keeps the word it works on: one per thread (analyses, previews)
 
 # Words that say nothing about a need in e-commerce reviews, on top of the usual stop words.
 REVIEW_STOPWORDS = frozenset(
@@ -299,7 +300,10 @@ def class_tfidf(texts: list[str], assignment: np.ndarray, k: int, lang: str, top
 def _stems(term: str) -> list[str]:
     """The term's words by their English stems ('dresses', 'dressed' -> 'dress'; 'perfectly' -> 'perfect'); words in
     other scripts (jieba's Chinese words) are kept as they are."""
-    return [_STEMMER.stemWord(w) if w.isascii() else w for w in term.lower().split()]
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return [stemmer.stemWord(w) if w.isascii() else w for w in term.lower().split()]
 
 
 def distinct_terms(terms: list[str]) -> list[str]:
