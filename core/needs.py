@@ -923,6 +923,9 @@ _SHOULD_HAVE = re.compile(r"(?i)\bshould(?:['\u2019]ve|\s+have)?\s+"
 
 
 _PRONOUNS = frozenset("this it that these they them those one".split())
+# how much, before what would have been otherwise ("had not been so tight", "wasn't so darn short")
+_DEGREE = re.compile(r"^(?:(?:so|as|too|more|completely|very|quite|that|darn|really|super|way|overly|"
+                     r"a\s+(?:little|bit|tad)|slightly)\s+)+")
 
 
 def _en_words(phrase: str, words: int = 4) -> str:
@@ -943,13 +946,13 @@ def _en_unframed(lowered: str) -> str:
         good = _WOULD_BE_GOOD.search(clause)
         if good:  # the words before "would be ...", after the last word that starts the thing's clause
             before = re.split(r"\b(?:that|but|and|think|maybe|even|so|then|also|if|i|it)\b", good.group("thing"))[-1]
-            if _en_words(before, 5) and before.split()[-1] not in _PRONOUNS:  # "i bet this would be perfect"
-                return _en_words(before, 5)
+            thing = _en_words(before, 5)
+            if thing and before.split()[-1] not in _PRONOUNS:  # "i bet this would be perfect"
+                return thing
         had = _HAD_IT_BEEN.search(clause)
         if had and not re.match(r"(?:as|like)\b", had.group("rest")):  # "if it had been as in the pic"
             subject = (had.group("subject") or had.group("subject2") or "").split()[-1]
-            degree = r"so|as|too|more|completely|very|quite|that|darn|really|super|way|overly|a\s+(?:little|bit|tad)|slightly"
-            rest = re.sub(rf"^(?:(?:{degree})\s+)+", "", had.group("rest"))
+            rest = _DEGREE.sub("", had.group("rest"))
             if rest.startswith("available") and subject not in _KEY_STOP | _THE_PRODUCT:
                 return subject  # "if the 00 was available"
             bare = _en_words(rest)
@@ -960,11 +963,13 @@ def _en_unframed(lowered: str) -> str:
                     thing = f"{thing} {subject}"  # "if sleeves were slimmer": slimmer sleeves
                 return thing
         within = _WOULD_BE_IN.search(clause)
-        if within and _en_words(within.group("in") or within.group("how") or ""):
-            return _en_words(within.group("in") or within.group("how"))
+        thing = _en_words(within.group("in") or within.group("how") or "") if within else ""
+        if thing:
+            return thing
         should = _SHOULD_HAVE.search(clause)
-        if should and _en_words(should.group("thing")):
-            return _en_words(should.group("thing"))
+        thing = _en_words(should.group("thing")) if should else ""
+        if thing:
+            return thing
     return ""
 
 
