@@ -107,11 +107,7 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
     head = candidates[:10]
     asking = [w for w in ranked + candidates if any(p in ASKING_WORDS[route] for p in w.split())]
     if sum(w in asking for w in head) >= 3:
-        wished = [w for w in ranked if w not in asking and not is_generic(w, lang)][:2]
-        name = WISHES_LABEL[route]
-        if not wished:
-            return name
-        return f"{name}（{' / '.join(wished)}）" if route == "zh" else f"{name} ({' / '.join(wished)})"
+        return _named(WISHES_LABEL[route], [w for w in ranked if w not in asking and not is_generic(w, lang)][:2], route)
     generic_share = sum(is_generic(w, lang) for w in head) / max(len(head), 1)
     specific = [w for w in ranked if not is_generic(w, lang)]
     if specific and generic_share < 0.5:
@@ -128,7 +124,11 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
     tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
     words = [w for w in ranked if is_generic(w, lang) and w.split()[0] not in GENERIC_FILLER[route]][:2]
-    name = GENERAL_LABEL[route][tone]
+    return _named(GENERAL_LABEL[route][tone], words, route)
+
+
+def _named(name: str, words: list[str], route: str) -> str:
+    """A kind of theme named with a few of its words: "General praise (gorgeous / lovely)", "总体好评（满意 / 喜欢）"."""
     if not words:
         return name
     return f"{name}（{' / '.join(words)}）" if route == "zh" else f"{name} ({' / '.join(words)})"
@@ -389,9 +389,7 @@ def _name_catch_alls(themes: list[dict], labels: np.ndarray, similarity: np.ndar
     for theme in themes:
         theme["coherence"] = float(coherence[theme["index"]])
         if theme["coherence"] < line and not is_general_opinion(theme["label"]):
-            words = " / ".join(theme["keywords"][:2])
-            name = GENERAL_LABEL[route]["misc"]
-            theme["label"] = (f"{name}（{words}）" if route == "zh" else f"{name} ({words})") if words else name
+            theme["label"] = _named(GENERAL_LABEL[route]["misc"], theme["keywords"][:2], route)
 
 
 def _row_similarity(vectors: np.ndarray, centroids: np.ndarray, labels: np.ndarray, chunk: int = 200_000) -> np.ndarray:
