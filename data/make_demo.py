@@ -8,6 +8,7 @@ Planted needs, each with a known share so tests and demos can check that NeedLen
 - 性价比 / value for money (all);                        - shipping damage, spiking in the last 3 weeks;
 - wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics);
 - searches for a USB-C power bank (a need the catalogue does not serve) rising in the last 4 weeks.
+English reviews have a title, as a marketplace export does (a headline, a verdict, a star summary, or none).
 """
 from __future__ import annotations
 
@@ -185,8 +186,43 @@ def _rating(rng: random.Random, polarity: list[float]) -> float:
     return float(min(5, max(1, round(base))))
 
 
+# Review titles, as an English marketplace export has them: the reviewer's headline about the need they wrote about
+# first (in the same polarity), or a verdict that follows the stars, or none; a few are the marketplace's own star
+# summary ("Five Stars"), which NeedLens does not read. Chinese marketplaces have no review title.
+EN_TITLES = {
+    "battery": (["Battery dies too fast", "Poor battery life"], ["Great battery life", "Lasts for days"]),
+    "sizing": (["Runs small", "Order a size up"], ["True to size", "Perfect fit"]),
+    "value": (["Overpriced", "Not worth the money"], ["Great value", "Worth it"]),
+    "shipping": (["Arrived damaged", "Terrible packaging"], ["Fast delivery", "Well packaged"]),
+    "ease": (["Frustrating to use", "Hard to set up"], ["So easy to use", "Simple and handy"]),
+    "quality": (["Fell apart quickly", "Cheaply made"], ["Built to last", "Solid quality"]),
+    "look": (["Not like the photos", "Looks cheap"], ["Beautiful", "Looks great"]),
+}
+VERDICTS = {5: ["Love it!", "Excellent", "Highly recommend"], 4: ["Very good", "Happy with it"],
+            3: ["It's okay", "Mixed feelings"], 2: ["Disappointed", "Not great"], 1: ["Waste of money", "Do not buy"]}
+STAR_SUMMARIES = {1: "One Star", 2: "Two Stars", 3: "Three Stars", 4: "Four Stars", 5: "Five Stars"}
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    return re.compile(re.escape(template).replace(re.escape("{n}"), r"\d+"))
+
+
+def english_title(rng: random.Random, text: str, rating: int, need: str) -> str:
+    """A headline for an English review whose first need sentence is about ``need``."""
+    draw = rng.random()
+    if draw < 0.15:
+        return ""
+    if draw < 0.18:
+        return STAR_SUMMARIES[rating]
+    if draw < 0.60:
+        negative = any(_template_pattern(t).search(text) for t in EN_NEEDS[need][1])
+        return rng.choice(EN_TITLES[need][0 if negative else 1])
+    return rng.choice(VERDICTS[rating])
+
+
 def make_reviews(rng: random.Random, n_en: int = 2000, n_zh: int = 500) -> list[dict]:
     rows = []
+    titles = random.Random(SEED + 2)  # its own generator: the reviews are the same with or without titles
     for i in range(n_en + n_zh):
         zh = i >= n_en
         catalogue = ZH_CATALOGUE if zh else CATALOGUE
@@ -195,7 +231,8 @@ def make_reviews(rng: random.Random, n_en: int = 2000, n_zh: int = 500) -> list[
         text, rating, need = (chinese_review if zh else english_review)(rng, category, product)
         rows.append({"review_id": f"R{i + 1:05d}", "product": product, "category": category,
                      "rating": int(rating), "date": _day(rng, need).strftime("%Y-%m-%d"),
-                     "user_id": f"U{rng.randint(1, 900):04d}", "review_text": text})
+                     "user_id": f"U{rng.randint(1, 900):04d}",
+                     "title": "" if zh else english_title(titles, text, int(rating), need), "review_text": text})
     rng.shuffle(rows)
     return rows
 

@@ -1,6 +1,9 @@
 """Every page on the demo workspace, through Streamlit's AppTest (no browser)."""
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from core.sentiment import usable_titles
 
 from helpers import ROOT, open_in_app
 
@@ -134,7 +137,11 @@ def test_data_page_checks_sentiment_against_stars_and_adapts_it(workspace):
     at = open_page("data")
     caption = next(c.value for c in at.caption if "agrees with star ratings" in c.value)
     assert "reviews with clear stars" in caption
-    assert "titles" not in caption  # the demo file has no title column
+    # the demo's English reviews have titles; empty ones and star summaries ("Five Stars") are not read
+    demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str, keep_default_na=False)
+    titled = int(usable_titles(demo["title"]).sum())
+    assert 1000 < titled < (demo["title"] != "").sum(), titled
+    assert f"{titled:,} review titles read as part of their review's sentiment" in caption
     at.button(key="cal_1").click().run()
     assert not at.exception
     assert any("Adapted: cross-validated balanced accuracy" in s.value for s in at.success), [s.value for s in at.success]
@@ -320,17 +327,16 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
     assert not at.exception
     assert len(at.dataframe[0].value) == 100
     assert any("Showing the first 100 of" in c.value and "downloads contain all" in c.value for c in at.caption)
-    # a PM reads the review, its sentiment and its theme first; the demo has no titles, so no empty Title column
+    # a PM reads the review, its title (the demo's English reviews have one), its sentiment and its theme first
     shown = list(at.dataframe[0].proto.column_order)
-    assert shown[:5] == ["text", "sentiment", "sentiment_score", "mixed", "theme_label"] and "title" not in shown
+    assert shown[:6] == ["text", "title", "sentiment", "sentiment_score", "mixed", "theme_label"]
     assert "title" in at.dataframe[0].value.columns  # the data (and the downloads) keep every column
 
 
 def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypatch):
     """An export with text and a category only (as online_shopping_10_cats): no rating filter to move, no empty
-    rating column, no Trend column of dashes, no growth in the opportunity score, and the Emerging issues tab says it
-    needs dates instead of "nothing is rising"."""
-    import pandas as pd
+    rating column, no Trend column of dashes, no growth in the opportunity score, the Emerging issues tab says it
+    needs dates instead of "nothing is rising", and no empty Title column."""
     import streamlit as st
 
     from core.config import Settings
@@ -360,4 +366,7 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert (themes.value["trend"] == "–").all() and "trend" not in list(themes.proto.column_order)  # no dates
     at = open_page("needs", {"needs_tab": "Emerging issues"})
     assert not at.exception and "need a date column" in at.info[0].value and not at.slider
+    at = open_page("report")  # no title column in the file: no empty Title column on the page
+    shown = list(at.dataframe[0].proto.column_order)
+    assert not at.exception and shown[:4] == ["text", "sentiment", "sentiment_score", "mixed"] and "title" not in shown
     st.cache_resource.clear()
