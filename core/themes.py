@@ -116,10 +116,10 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
             # the ranked keywords are mostly verdicts ("recommend / glad / disappointed / worth / retailer /
             # highly"): the centre is a tone, and the theme's distinctive terms say what it is about ("sale / price /
             # return", 2,009 snippets of 3,000 clothing reviews labelled "worth / retailer" before)
-            return " / ".join(distinct_terms(distinctive)[:top_n])
+            return " / ".join(label_terms(distinctive, top_n))
         # too few property words among the ranked keywords: the theme's distinctive ones fill the label
         more = distinctive if len(specific) < top_n else []
-        return " / ".join(distinct_terms(specific + more)[:top_n])
+        return " / ".join(label_terms(specific + more + distinctive, top_n))
     praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
     tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
@@ -321,6 +321,25 @@ def distinct_terms(terms: list[str]) -> list[str]:
             continue
         kept.append(words)
         out.append(term)
+    return out
+
+
+def label_terms(terms: list[str], top_n: int = 3) -> list[str]:
+    """A label's terms: distinct ones (``distinct_terms``), none of whose words is already in two of the label's
+    terms. A theme's phrases often share their head word ("super comfortable / comfortable looks / cute comfortable",
+    "quickly packaged / delivery packaging / packaging solid"); the third place then goes to a term that says
+    something new."""
+    used: dict[str, int] = {}
+    out: list[str] = []
+    for term in distinct_terms(terms):
+        stems = set(_stems(term))
+        if any(used.get(stem, 0) >= 2 for stem in stems):
+            continue
+        out.append(term)
+        for stem in stems:
+            used[stem] = used.get(stem, 0) + 1
+        if len(out) == top_n:
+            break
     return out
 
 

@@ -4,7 +4,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from core.config import ThemeSettings
 from core.themes import (AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes, is_general_opinion,
-                         is_generic, theme_label)
+                         is_generic, label_terms, theme_label)
 
 
 def _unit(x):
@@ -59,6 +59,22 @@ def test_distinct_terms_reads_words_by_their_stems():
     assert distinct_terms(["lasts week", "battery life", "weeks"]) == ["lasts week", "battery life"]
     assert distinct_terms(["sleeves", "sleeveless", "short sleeves"]) == ["sleeves", "sleeveless"]
     assert distinct_terms(["尺码", "尺码偏小", "物流"]) == ["尺码", "尺码偏小", "物流"]
+
+
+def test_a_label_says_a_word_at_most_twice():
+    # Labels seen on Amazon fashion, shared clothing and the demo before the rule
+    assert label_terms(["light comfortable", "super comfortable", "lightweight comfortable", "super comfy"]) == [
+        "light comfortable", "super comfortable", "super comfy"]
+    assert label_terms(["quickly packaged", "delivery packaging", "packaging solid", "fast delivery"]) == [
+        "quickly packaged", "delivery packaging", "fast delivery"]
+    assert label_terms(["runs large", "runs small", "shorter"]) == ["runs large", "runs small", "shorter"]
+    assert label_terms(["dress", "dresses", "skirt", "worn"], top_n=2) == ["dress", "skirt"]  # still distinct terms
+    assert label_terms(["fit perfectly", "fit flattering", "fit tts"]) == ["fit perfectly", "fit flattering"]
+
+
+def test_theme_label_fills_the_place_a_repeated_word_leaves_from_the_distinctive_terms():
+    ranked = ["shirt cute", "tee shirt", "shirt comfortable", "shirt online"]
+    assert theme_label(ranked, ["shirt", "tee", "blouse", "cute"], "en") == "shirt cute / tee shirt / blouse"
 
 
 def test_contractions_are_stop_words_for_labels_whatever_the_apostrophe():
