@@ -4,6 +4,7 @@ cloze task (two halves of one review should be nearer each other than to the hal
     python bench/train_zh_encoder.py --choose        # settings scored on the validation rows only
     python bench/train_zh_encoder.py                 # train the chosen settings, save, score the held-out rows once
     python bench/train_zh_encoder.py --content       # the shipped encoder with phrasing n-grams left out (content_keep)
+    python bench/train_zh_encoder.py --words         # jieba words beside those characters (the default since then)
 
 No labels are read for training: the texts are online_shopping_10_cats' training rows (core.datasets.split_of ==
 "train"); settings are chosen by k-means NMI against the categories on the validation rows, and the held-out rows
@@ -40,6 +41,8 @@ from core.themes import DeflatedReducer, NoReducer  # noqa: E402
 LSA = MODELS_DIR / "zh_char_lsa.npz"
 OUT = MODELS_DIR / "zh_char_ice.npz"
 CONTENT = MODELS_DIR / "zh_char_content.npz"
+WORDS = MODELS_DIR / "zh_char_word.npz"
+WORD_DIMS = 128
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，。！？；、,.!?;~～\s]+")
 
@@ -143,7 +146,8 @@ def encoder_with(lsa: CharLsaEmbedder, components: np.ndarray) -> CharLsaEmbedde
     out = CharLsaEmbedder.__new__(CharLsaEmbedder)
     out.__dict__.update(lsa.__dict__)
     out.components = components.astype(np.float32)
-    out.dim = int(components.shape[0])
+    out.dim = out.char_dim = int(components.shape[0])
+    out.word_components = None
     out.name = f"zh-char-lsa:{OUT.stem}"
     return out
 
@@ -188,12 +192,122 @@ def score(name: str, embedder: CharLsaEmbedder, rows, demo: bool = False) -> tup
     return float(np.mean(plain)), float(np.mean(themed))
 
 
+def train_words(texts: list[str], dims: int = WORD_DIMS) -> dict[str, np.ndarray]:
+    """The word view: TF-IDF of the training texts' jieba words (core.text.tokenize_zh: no stop words, no single
+    characters; in at least 3 texts) and its truncated SVD. No label is read."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from core.text import tokenize_zh
+
+    vectorizer = TfidfVectorizer(analyzer=lambda text: tokenize_zh(text.lower()), sublinear_tf=True, min_df=3)
+    matrix = vectorizer.fit_transform(texts)
+    svd = TruncatedSVD(dims, random_state=0).fit(matrix)
+    words = np.array(vectorizer.get_feature_names_out(), dtype=str)
+    return {"word_vocabulary": words, "word_idf": vectorizer.idf_.astype(np.float32),
+            "word_components": svd.components_.astype(np.float16)}  # half the file; cosines move < 1e-3
+
+
+def with_word_weight(embedder: CharLsaEmbedder, weight: float) -> CharLsaEmbedder:
+    out = CharLsaEmbedder.__new__(CharLsaEmbedder)
+    out.__dict__.update(embedder.__dict__)
+    out.word_weight = weight
+    return out
+
+
+def zh_snippets(texts) -> list[str]:
+    from core.text import normalise, split_snippets
+
+    return list(dict.fromkeys(s for t in texts for s in split_snippets(normalise(str(t)), "zh")))
+
+
+def need_type_nmi(embedder: CharLsaEmbedder, pool: list[str], seeds=(42, 1, 7)) -> list[float]:
+    """NMI between need themes and the hand-labelled need types (bench/labels/need_types_*.csv, Chinese rows, each
+    snippet's first type) of the labelled snippets, clustered among ``pool`` as a PM's file would be."""
+    from core.config import ThemeSettings
+    from core.themes import find_themes
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from needs import zh_pool
+
+    labels = pd.concat([pd.read_csv(f) for f in sorted((Path(__file__).parent / "labels").glob("need_types_*.csv"))])
+    labels = labels[labels.lang == "zh"].drop_duplicates("sha1").merge(zh_pool()[["sha1", "text"]], on="sha1")
+    texts = list(dict.fromkeys(pool + labels.text.tolist()))
+    rows = pd.Index(texts).get_indexer(labels.text)
+    gold = labels.label.str.split("|").str[0].to_numpy()
+    vectors = embedder.embed(texts)
+    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
+    out = []
+    for seed in seeds:
+        assignment = find_themes(texts, vectors, "zh", embedder.embed, ThemeSettings(seed=seed),
+                                 ignore_directions=direction).assignment
+        out.append(float(normalized_mutual_info_score(gold, assignment[rows])))
+    return out
+
+
+def single_character_themes(embedder: CharLsaEmbedder, texts: list[str]) -> tuple[int, int, float]:
+    """Themes whose label terms share a character and no two-character word ("最好 / 只好 / 更好"), and the share of
+    snippets they hold: groups by a common character, not by a need."""
+    from core.config import ThemeSettings
+    from core.themes import find_themes
+
+    vectors = embedder.embed(texts)
+    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
+    result = find_themes(texts, vectors, "zh", embedder.embed, ThemeSettings(), ignore_directions=direction)
+    sizes = np.bincount(result.assignment[result.assignment >= 0], minlength=len(result.themes))
+    flagged = 0
+    held = 0
+    for size, theme in zip(sizes, result.themes):
+        terms = [set(t) for t in re.findall(r"[\u4e00-\u9fff]+", theme["label"])]
+        pairs = [{t[i:i + 2] for i in range(len(t) - 1)} for t in re.findall(r"[\u4e00-\u9fff]+", theme["label"])]
+        if len(terms) >= 2 and set.intersection(*terms) and not set.intersection(*pairs):
+            flagged += 1
+            held += int(size)
+    return len(result.themes), flagged, held / max(int(sizes.sum()), 1)
+
+
+def score_words(name: str, embedder: CharLsaEmbedder, rows, pool: list[str], hotel: list[str]) -> None:
+    vectors = embedder.embed(rows.text.tolist())
+    themed = nmi(theme_space(embedder, vectors), rows.cat)
+    types = need_type_nmi(embedder, pool)
+    mixed_themes, hotel_themes = single_character_themes(embedder, pool), single_character_themes(embedder, hotel)
+    print(f"| {name} | {np.mean(themed):.3f} | {demo_need_nmi(embedder):.3f} | {np.mean(types):.3f} "
+          f"({', '.join(f'{t:.3f}' for t in types)}) | {mixed_themes[1]} of {mixed_themes[0]} ({mixed_themes[2]:.0%}) | "
+          f"{hotel_themes[1]} of {hotel_themes[0]} ({hotel_themes[2]:.0%}) |", flush=True)
+
+
+def words_main(df: pd.DataFrame, train_rows, validation, test) -> None:
+    """--words: fit the word view on the training rows, write core/models/zh_char_word.npz (the content encoder's
+    characters + words at weight 1, the two views weighed alike; 0.75 and 1.25 are printed beside it on the validation
+    rows), score the held-out rows once."""
+    started = time.time()
+    view = train_words(train_rows.text.tolist())
+    np.savez_compressed(WORDS, base=np.array(CONTENT.name), word_weight=np.array(1.0, dtype=np.float32), **view)
+    print(f"wrote {WORDS} ({len(view['word_vocabulary']):,} words x {WORD_DIMS} dims, {time.time() - started:.0f} s)")
+    hotel = zh_snippets(df[df.cat == "酒店"].sample(3000, random_state=3).text)
+    header = ("| {} | category NMI (theme space, 3 seeds) | demo: planted needs | need types (hand labels) NMI, seeds "
+              "42 / 1 / 7 | single-character themes, these rows | single-character themes, 3,000 hotel reviews |"
+              "\n|---|---|---|---|---|---|")
+    content, words = CharLsaEmbedder(CONTENT), CharLsaEmbedder(WORDS)
+    for title, rows in ((f"validation ({len(validation):,} rows)", validation), (f"held-out ({len(test):,} rows)", test)):
+        pool = zh_snippets(rows.text)
+        print(header.format(title))
+        score_words("zh-char-content (characters)", content, rows, pool, hotel)
+        if rows is validation:
+            for weight in (0.75, 1.25):
+                score_words(f"characters + words at {weight}", with_word_weight(words, weight), rows, pool, hotel)
+        score_words("**zh-char-word: characters + words at 1 (shipped)**", words, rows, pool, hotel)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--choose", action="store_true", help="score a grid of settings on the validation rows")
     parser.add_argument("--content", action="store_true",
                         help="leave phrasing n-grams out of the shipped encoder (content_keep): score the thresholds "
                              "on the validation rows, write core/models/zh_char_content.npz, score the held-out rows once")
+    parser.add_argument("--words", action="store_true",
+                        help="fit the word view beside the shipped characters, write core/models/zh_char_word.npz, "
+                             "score it on the validation and held-out rows")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.01, help="Adam step, relative to the mean feature-row norm")
     parser.add_argument("--temperature", type=float, default=0.1)
@@ -206,6 +320,9 @@ def main() -> None:
     texts = train_rows.text.tolist()
     header = ("| {} | NMI (stored vectors) | NMI (theme space) | theme space per seed | demo: need themes vs planted "
               "needs (NMI) |\n|---|---|---|---|---|")
+    if args.words:
+        words_main(df, train_rows, validation, test)
+        return
     if args.content:
         ice = CharLsaEmbedder(OUT)
         vocabulary = np.load(OUT, allow_pickle=False)["vocabulary"]

@@ -19,12 +19,15 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 # The offline Chinese representation committed under core/models/: character n-gram TF-IDF projected by a matrix that
 # began as LSA (bench/train_models.py) and was fine-tuned self-supervised (bench/train_zh_encoder.py), with the n-grams
 # that only say how a snippet is phrased left out (punctuation, stop words like 比较 / 非常: bench/train_zh_encoder.py
-# --content). The earlier defaults stay selectable: BUNDLED_ZH_ICE (all n-grams) and BUNDLED_ZH_LSA (the plain LSA).
-BUNDLED_ZH_MODEL = "bundled:zh-char-content"
+# --content), and beside it the snippet's jieba words by their own LSA (--words), so that a character shared by
+# unrelated words (好 of 最好 / 只好 / 更好) does not make a need theme. The earlier defaults stay selectable:
+# BUNDLED_ZH_CONTENT (characters only), BUNDLED_ZH_ICE (all n-grams) and BUNDLED_ZH_LSA (the plain LSA).
+BUNDLED_ZH_MODEL = "bundled:zh-char-word"
+BUNDLED_ZH_CONTENT = "bundled:zh-char-content"
 BUNDLED_ZH_ICE = "bundled:zh-char-ice"
 BUNDLED_ZH_LSA = "bundled:zh-char-lsa"
-BUNDLED_ZH_FILES = {BUNDLED_ZH_MODEL: "zh_char_content.npz", BUNDLED_ZH_ICE: "zh_char_ice.npz",
-                    BUNDLED_ZH_LSA: "zh_char_lsa.npz"}
+BUNDLED_ZH_FILES = {BUNDLED_ZH_MODEL: "zh_char_word.npz", BUNDLED_ZH_CONTENT: "zh_char_content.npz",
+                    BUNDLED_ZH_ICE: "zh_char_ice.npz", BUNDLED_ZH_LSA: "zh_char_lsa.npz"}
 
 
 @dataclass(frozen=True)

@@ -321,22 +321,36 @@ class CharLsaEmbedder:
     """Chinese character n-gram TF-IDF -> a linear projection (truncated SVD, or its self-supervised fine-tuning),
     fitted offline and stored as plain arrays (no pickle). A file holding ``base`` (another such file's name, in the
     same folder) and ``keep`` (a 0/1 weight per n-gram) is that model with the n-grams of weight 0 left out of the
-    projection (their TF-IDF, which the sentiment head reads, is unchanged)."""
+    projection (their TF-IDF, which the sentiment head reads, is unchanged).
+
+    A file may also hold a word view (``word_vocabulary``, ``word_idf``, ``word_components``, ``word_weight``): jieba
+    words (core.text.tokenize_zh) by TF-IDF projected by their own truncated SVD, l2-normalised, scaled by the
+    weight and set beside the character vector (bench/train_zh_encoder.py --words). Characters alone put snippets that
+    share one common character together: "最好 / 只好 / 更好", "这点 / 点半 / 地点" were need themes."""
 
     def __init__(self, path: str | Path) -> None:
+        path = Path(path)
         data = np.load(path, allow_pickle=False)
-        keep = None
-        if "base" in data:  # a derived model: another file's projection with some n-gram features left out
-            keep = data["keep"].astype(np.float32)
-            data = np.load(Path(path).parent / str(data["base"]), allow_pickle=False)
+        self.word_components = None
+        if "word_components" in data:
+            self.word_vocabulary = {str(w): i for i, w in enumerate(data["word_vocabulary"])}
+            self.word_idf = data["word_idf"].astype(np.float32)
+            self.word_components = data["word_components"].astype(np.float32)  # (word_dim, n_words)
+            self.word_weight = float(data["word_weight"])
+        keep = np.ones(0, dtype=np.float32)
+        while "base" in data:  # a derived model: another file's projection, some n-gram features left out
+            if "keep" in data:
+                keep = data["keep"].astype(np.float32) * (keep if keep.size else 1.0)
+            data = np.load(path.parent / str(data["base"]), allow_pickle=False)
         self.vocabulary = {str(g): i for i, g in enumerate(data["vocabulary"])}
         self.idf = data["idf"].astype(np.float32)
-        self.components = data["components"].astype(np.float32)  # (dim, n_features)
-        if keep is not None:
+        self.components = data["components"].astype(np.float32)  # (char_dim, n_features)
+        if keep.size:
             self.components *= keep[None, :]
         self.ngram = tuple(int(n) for n in data["ngram_range"])
-        self.name = f"zh-char-lsa:{Path(path).stem}"
-        self.dim = int(self.components.shape[0])
+        self.name = f"zh-char-lsa:{path.stem}"
+        self.char_dim = int(self.components.shape[0])
+        self.dim = self.char_dim + (0 if self.word_components is None else int(self.word_components.shape[0]))
 
     def tfidf(self, texts: list[str]):
         """Sparse TF-IDF (sublinear tf, l2) over the stored character n-gram vocabulary."""
@@ -347,8 +361,22 @@ class CharLsaEmbedder:
         vectorizer.idf_ = self.idf
         return vectorizer.transform(texts)
 
+    def word_tfidf(self, texts: list[str]):
+        """Sparse TF-IDF (sublinear tf, l2) of the texts' jieba words over the stored word vocabulary."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from .text import tokenize_zh
+
+        vectorizer = TfidfVectorizer(analyzer=lambda text: tokenize_zh(text.lower()), vocabulary=self.word_vocabulary,
+                                     sublinear_tf=True)
+        vectorizer.idf_ = self.word_idf
+        return vectorizer.transform(texts)
+
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         vectors = _normalise_rows(self.tfidf(texts) @ self.components.T)
+        if self.word_components is not None:
+            words = _normalise_rows(self.word_tfidf(texts) @ self.word_components.T) * self.word_weight
+            vectors = _normalise_rows(np.hstack([vectors, words]).astype(np.float32))
         if progress:
             progress(len(texts), len(texts))
         return vectors

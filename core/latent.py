@@ -11,7 +11,7 @@ from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, NEED_TYPE_LEXICAL, assign_need_types, drivers_from_moments, emerging,
-                    group_requests, odi_opportunity, taxonomy_from_frame)
+                    group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
 from .store import Store
 
 
@@ -42,7 +42,8 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
             vectors = np.stack([found[h] for h in hashes[part][has]])
             del found
             texts = snippets["text"].to_numpy()[part[has]].tolist() if route in NEED_TYPE_LEXICAL else None
-            need_types[part[has]], _ = assign_need_types(vectors, route, taxonomy, cached.embed, texts=texts)
+            need_types[part[has]], _ = assign_need_types(vectors, route, taxonomy, cached.embed, texts=texts,
+                                                         dims=need_type_dims(cached))
     snippets["need_type"] = need_types
     store.set_need_types(snippets)
     return snippets["need_type"].value_counts()

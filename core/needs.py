@@ -140,14 +140,30 @@ def lexical_need_types(texts: list[str], route: str, taxonomy: tuple[NeedType, .
     return out
 
 
+def need_type_dims(embedder) -> int | None:
+    """How many leading dimensions of an embedder's vectors need types read (None: all). The bundled Chinese model
+    sets jieba words beside its characters; the words group need themes by need, but typed the hand-labelled Chinese
+    snippets worse than the characters the floor was chosen with (accuracy 0.811 against 0.829 over the sets it was
+    chosen on, at every floor from 0.35 to 0.6; bench/RESULTS.md, twenty-sixth session), so types read the characters."""
+    inner = getattr(embedder, "inner", embedder)
+    dims = getattr(inner, "char_dim", None)
+    return dims if dims is not None and dims < getattr(inner, "dim", dims) else None
+
+
 def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, ...],
                       embed: Callable[[list[str]], np.ndarray], min_similarity: float | None = None,
-                      min_lift: float | None = None, texts: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      min_lift: float | None = None, texts: list[str] | None = None,
+                      dims: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Zero-shot need type per snippet: the type scored highest by ``need_type_scores``, or "other" below the
     route's floor or lift (``NEED_TYPE_FLOOR``, ``NEED_TYPE_LIFT``). With ``texts``, on a route in
-    ``NEED_TYPE_LEXICAL``, a snippet holding one type's description words most is that type."""
+    ``NEED_TYPE_LEXICAL``, a snippet holding one type's description words most is that type. With ``dims``, only the
+    vectors' first ``dims`` dimensions are read (``need_type_dims``)."""
     if len(vectors) == 0 or not taxonomy:
         return np.array([], dtype=object), np.zeros(0)
+    if dims is not None:
+        vectors = vectors[:, :dims].astype(np.float32)
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        embed = (lambda whole: lambda phrases: whole(phrases)[:, :dims])(embed)
     floor = NEED_TYPE_FLOOR.get(route, 0.2) if min_similarity is None else min_similarity
     lift = NEED_TYPE_LIFT.get(route, 0.0) if min_lift is None else min_lift
     scores = need_type_scores(vectors, route, taxonomy, embed)

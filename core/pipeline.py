@@ -26,7 +26,8 @@ from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, ModelError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
 from .keywords import review_keyword_arrays
-from .needs import DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector, taxonomy_from_frame
+from .needs import (DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector,
+                    need_type_dims, taxonomy_from_frame)
 from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up,
                         usable_titles, with_titles)
 from .store import Store
@@ -475,8 +476,9 @@ class Pipeline:
         need_types = np.full(len(snippets), OTHER, dtype=object)
         for route, positions in route_positions(snippets):
             texts = snippets["text"].iloc[positions].tolist()
-            need_types[positions], _ = assign_need_types(vectors[route], route, self.taxonomy(),
-                                                         self.cached(route).embed, texts=texts)
+            cached = self.cached(route)
+            need_types[positions], _ = assign_need_types(vectors[route], route, self.taxonomy(), cached.embed,
+                                                         texts=texts, dims=need_type_dims(cached))
         snippets["need_type"] = need_types
         detector = self.request_detector()
         snippets["is_request"] = np.concatenate(

@@ -271,7 +271,8 @@ class BundledSentiment:
             coef = self.zh_head.direction.ravel()
             if not isinstance(lsa, CharLsaEmbedder) or lsa.dim != dim or lsa.components.shape[1] != coef.shape[0]:
                 return None
-            direction = lsa.components @ coef
+            direction = np.zeros(dim)
+            direction[:lsa.char_dim] = lsa.components @ coef  # a word view beside the characters: not deflated
         else:
             direction = self.en_head.coef.ravel()
             if direction.shape[0] != dim:

@@ -156,14 +156,14 @@ def test_chinese_route_groups_held_out_reviews_by_product_category():
     from sklearn.metrics import normalized_mutual_info_score
 
     from core import datasets
-    from core.config import BUNDLED_ZH_ICE, BUNDLED_ZH_LSA, BUNDLED_ZH_MODEL
+    from core.config import BUNDLED_ZH_CONTENT, BUNDLED_ZH_ICE, BUNDLED_ZH_LSA, BUNDLED_ZH_MODEL
     from core.embed import load_embedder
     from core.sentiment import BundledSentiment
     from core.themes import DeflatedReducer, NoReducer
 
     test = datasets.zh_shopping().query("test")
     scores = {}
-    for model in (BUNDLED_ZH_MODEL, BUNDLED_ZH_ICE, BUNDLED_ZH_LSA):
+    for model in (BUNDLED_ZH_MODEL, BUNDLED_ZH_CONTENT, BUNDLED_ZH_ICE, BUNDLED_ZH_LSA):
         embedder = load_embedder(model)
         vectors = embedder.embed(test.text.tolist())
         direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
@@ -172,4 +172,7 @@ def test_chinese_route_groups_held_out_reviews_by_product_category():
         scores[model] = normalized_mutual_info_score(test.cat, labels)
     assert scores[BUNDLED_ZH_MODEL] >= 0.55 and scores[BUNDLED_ZH_MODEL] >= scores[BUNDLED_ZH_LSA] + 0.05, scores
     # leaving phrasing n-grams out (punctuation, 比较 / 非常) groups by what the reviews are about: 0.619 -> 0.686 here
-    assert scores[BUNDLED_ZH_MODEL] >= scores[BUNDLED_ZH_ICE] + 0.03, scores
+    assert scores[BUNDLED_ZH_CONTENT] >= scores[BUNDLED_ZH_ICE] + 0.03, scores
+    # the words beside the characters group by need more than by product (bench/train_zh_encoder.py --words): a little
+    # lower here, far above the plain LSA
+    assert scores[BUNDLED_ZH_MODEL] >= scores[BUNDLED_ZH_CONTENT] - 0.05, scores

@@ -243,3 +243,66 @@ def test_a_derived_chinese_model_leaves_its_phrasing_ngrams_out_of_the_vectors_o
     assert not np.allclose(*base.embed(["服务", "非常服务!"]), atol=1e-3)
     assert content.embed(["早餐"])[0] @ plain < 0.999  # the other n-grams still tell snippets apart
     assert (content.tfidf(["非常服务!"]) != base.tfidf(["非常服务!"])).nnz == 0  # the sentiment head's input unchanged
+
+
+def test_a_chinese_model_with_a_word_view_sets_jieba_words_beside_its_characters(tmp_path):
+    from core.embed import CharLsaEmbedder
+    from core.sentiment import BundledSentiment
+
+    vocabulary = np.array(["服", "务", "服务", "早", "餐", "早餐", "好", "最", "只"])
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "base.npz", vocabulary=vocabulary, idf=np.ones(len(vocabulary), np.float32),
+             components=rng.standard_normal((4, len(vocabulary))).astype(np.float16), ngram_range=np.array([1, 2]))
+    np.savez(tmp_path / "content.npz", base=np.array("base.npz"), keep=np.array([1, 1, 1, 1, 1, 1, 1, 1, 0], np.uint8))
+    words = np.array(["服务", "早餐", "最好", "只好"])
+    np.savez(tmp_path / "word.npz", base=np.array("content.npz"), word_vocabulary=words,
+             word_idf=np.ones(len(words), np.float32), word_weight=np.array(1.0, np.float32),
+             word_components=np.eye(3, len(words), dtype=np.float16))
+    chars, both = CharLsaEmbedder(tmp_path / "content.npz"), CharLsaEmbedder(tmp_path / "word.npz")
+    assert (both.char_dim, both.dim, both.name) == (4, 7, "zh-char-lsa:word")
+    np.testing.assert_allclose(both.components, chars.components)  # the base chain's n-grams left out as before
+    vectors = both.embed(["服务很好", "早餐", "好"])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    # the characters' half and the words' half weigh alike; a text without a known word is its characters alone
+    np.testing.assert_allclose(np.linalg.norm(vectors[:2, :4], axis=1), np.sqrt(0.5), atol=1e-6)
+    np.testing.assert_allclose(vectors[2, :4], chars.embed(["好"])[0], atol=1e-6)
+    assert not vectors[2, 4:].any()
+    assert (both.tfidf(["服务很好"]) != chars.tfidf(["服务很好"])).nnz == 0  # the sentiment head's input unchanged
+    # the sentiment direction lives in the characters' half only, so theme clustering deflates it there
+    model = BundledSentiment(zh_embedder=both, encoder=None)
+    model.zh_head.direction = rng.standard_normal((1, len(vocabulary)))
+    direction = model.embedding_directions("zh", both.dim)
+    assert direction.shape == (1, 7) and not direction[0, 4:].any() and np.isclose(np.linalg.norm(direction), 1.0)
+
+
+def test_the_shipped_chinese_model_does_not_group_snippets_by_one_shared_character():
+    # "这点很好" / "地点不错" share only 点 and "大堂很大" / "大床房" only 大: on hotel and mixed reviews such
+    # snippets made need themes named "这点 / 点半 / 地点" and "大堂 / 大床 / 大厅" (bench/train_zh_encoder.py --words)
+    from core.config import BUNDLED_ZH_CONTENT, BUNDLED_ZH_MODEL
+    from core.embed import load_embedder
+
+    def cosines(model):
+        embedder = load_embedder(model)
+        pairs = [("这点很好", "地点不错"), ("大堂很大", "大床房"), ("早餐很丰富", "早餐品种多"), ("电池不耐用", "续航太短了")]
+        return [float(embedder.embed([a])[0] @ embedder.embed([b])[0]) for a, b in pairs]
+
+    chars, words = cosines(BUNDLED_ZH_CONTENT), cosines(BUNDLED_ZH_MODEL)
+    assert words[0] < chars[0] - 0.1 and words[1] < chars[1] - 0.1, (chars, words)
+    assert words[2] > 0.8 and words[3] > chars[3], (chars, words)  # one need in other words stays together
+
+
+def test_chinese_need_types_read_the_characters_of_a_model_with_a_word_view():
+    # need types were chosen and measured on the characters (bench/needs.py types): the word view must not move them
+    from core.config import BUNDLED_ZH_CONTENT, BUNDLED_ZH_MODEL
+    from core.embed import CachedEmbedder, load_embedder
+    from core.needs import DEFAULT_TAXONOMY, assign_need_types, need_type_dims
+
+    content, words = load_embedder(BUNDLED_ZH_CONTENT), load_embedder(BUNDLED_ZH_MODEL)
+    cached = CachedEmbedder(words, DictCache())
+    assert need_type_dims(cached) == need_type_dims(words) == content.dim and need_type_dims(content) is None
+    texts = ["电池不耐用", "物流很快", "尺码偏小", "客服态度很好", "这点很好", "做工一般般"]
+    typed, score = assign_need_types(cached.embed(texts), "zh", DEFAULT_TAXONOMY, cached.embed, texts=texts,
+                                     dims=need_type_dims(cached))
+    expected, expected_score = assign_need_types(content.embed(texts), "zh", DEFAULT_TAXONOMY, content.embed, texts=texts)
+    assert typed.tolist() == expected.tolist()
+    np.testing.assert_allclose(score, expected_score, atol=1e-5)
