@@ -22,7 +22,9 @@ def current_taxonomy(store: Store) -> tuple:
 
 def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFrame | None = None,
                      embedders: dict | None = None) -> pd.Series:
-    """Save the PM's taxonomy (if given) and re-type every snippet from cached vectors (no re-embedding)."""
+    """Save the PM's taxonomy (if given) and re-type every snippet from cached vectors (no re-embedding). A snippet
+    with no vector from the current model (the workspace was analysed with another one: a default that changed, a
+    model the PM configured since) is embedded once with it; before, it silently became "other"."""
     if taxonomy_frame is not None:
         store.save_taxonomy(taxonomy_frame)
     taxonomy = current_taxonomy(store)
@@ -37,13 +39,16 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
             part = positions[start:start + RETYPE_CHUNK]
             found = store.get_embeddings(cached.name, hashes[part].tolist())
             has = np.fromiter((h in found for h in hashes[part]), dtype=bool, count=len(part))
-            if not has.any():
-                continue
-            vectors = np.stack([found[h] for h in hashes[part][has]])
+            texts = snippets["text"].to_numpy()[part]
+            vectors = np.empty((len(part), cached.dim), dtype=np.float32)
+            if has.any():
+                vectors[has] = np.stack([found[h] for h in hashes[part][has]])
             del found
-            texts = snippets["text"].to_numpy()[part[has]].tolist() if route in NEED_TYPE_LEXICAL else None
-            need_types[part[has]], _ = assign_need_types(vectors, route, taxonomy, cached.embed, texts=texts,
-                                                         dims=need_type_dims(cached))
+            if not has.all():
+                vectors[~has] = cached.embed(texts[~has].tolist())
+            need_types[part], _ = assign_need_types(vectors, route, taxonomy, cached.embed,
+                                                    texts=texts.tolist() if route in NEED_TYPE_LEXICAL else None,
+                                                    dims=need_type_dims(cached))
     snippets["need_type"] = need_types
     store.set_need_types(snippets)
     return snippets["need_type"].value_counts()

@@ -37,6 +37,30 @@ def test_taxonomy_edit_is_stored_and_reapplied_without_reembedding(analysed, set
     assert 0 < analysed.scalar("SELECT count(*) FROM embeddings") - misses_before <= len(phrases)
 
 
+def test_a_taxonomy_edit_on_a_workspace_analysed_with_another_model_embeds_its_snippets_once(analysed, settings,
+                                                                                               fake_models):
+    # the default Chinese model changed (zh-char-content -> zh-char-word): the stored vectors are under the old name,
+    # and re-typing found none, so every Chinese snippet became "other"
+    from core.embed import HashingEmbedder
+
+    renamed = HashingEmbedder(64)  # the same vectors under another model name
+    renamed.name = "a model this workspace was not analysed with"
+    before = analysed.query_df("SELECT lang, need_type FROM snippets ORDER BY snippet_id")
+    embedders = {**fake_models["embedders"], "zh": renamed}
+    vectors_before = analysed.scalar("SELECT count(*) FROM embeddings")
+    reapply_taxonomy(analysed, settings, None, embedders)
+    after = analysed.query_df("SELECT lang, need_type FROM snippets ORDER BY snippet_id")
+    zh = (after["lang"] == "zh").to_numpy()
+    assert (after["need_type"][zh] != "other").sum() > 100  # typed, not all "other"
+    assert after["need_type"].tolist() == before["need_type"].tolist()  # the same vectors: the same types
+    added = analysed.scalar("SELECT count(*) FROM embeddings") - vectors_before
+    distinct = analysed.scalar("SELECT count(DISTINCT text_hash) FROM snippets WHERE lang = 'zh'")
+    from core.needs import DEFAULT_TAXONOMY, need_type_phrases
+
+    phrases = {p for t in DEFAULT_TAXONOMY for p in need_type_phrases(t, "zh")}
+    assert distinct < added <= distinct + len(phrases)  # each Chinese snippet once, and the taxonomy's phrases
+
+
 def test_a_chinese_word_added_to_a_type_retypes_the_snippets_holding_it(analysed, settings, fake_models):
     # the PM adds 甲醛 (formaldehyde) to quality's Chinese words: a Chinese snippet holding it is typed quality from
     # its words, on re-applying, with no snippet embedded again
