@@ -110,6 +110,7 @@ def _explain(row: pd.Series) -> str:
 
 
 NO_VALUE = "–"  # what a table cell shows for a figure that cannot be computed (a trend without dates)
+NO_ESTIMATE = "n/a"  # a rating impact without ratings, or with too few complaints to estimate it
 
 
 def trend_arrow(trend: float | None) -> str:

@@ -101,7 +101,7 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
         need_type = row.need_type if isinstance(row.need_type, str) else "other"  # NaN beside typed themes
         rows.append({"need": row.label, "need_type": need_type, "volume": int(row.reviews),
                      "negative_share": round(float(row.negative_share), 4),
-                     "rating_impact": "n/a" if effect is None or pd.isna(effect) else f"{effect:+.2f} stars",
+                     "rating_impact": insights.NO_ESTIMATE if effect is None or pd.isna(effect) else f"{effect:+.2f} stars",
                      "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
                      "why": row.why, "products": ", ".join(products),
                      "example": example})

@@ -211,7 +211,7 @@ def chart(chart_obj: alt.Chart, name: str) -> None:
 
 
 PREVIEW_ROWS = views.PREVIEW_ROWS
-NO_VALUE = insights.NO_VALUE
+NO_VALUE, NO_ESTIMATE = insights.NO_VALUE, insights.NO_ESTIMATE
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
@@ -221,7 +221,8 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
     only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them).
     ``column_order`` picks and orders the columns shown, less any column with no value at all (empty, or the
-    ``NO_VALUE`` dash throughout: the trend of undated reviews); the downloads keep every column."""
+    ``NO_VALUE`` dash or ``NO_ESTIMATE`` throughout: the trend of undated reviews, the rating impact of unrated ones);
+    the downloads keep every column."""
     full = full or (lambda: frame)
     total = len(frame) if total is None else total
     shown = frame if len(frame) <= PREVIEW_ROWS else frame.head(PREVIEW_ROWS)
@@ -231,7 +232,7 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
                 and isinstance(config, dict) and (config.get("type_config") or {}).get("format") == "percent"]
     if percents:  # Streamlit shows up to two decimals: "38.65%" beside "7.7%"; one decimal reads evenly
         shown = shown.assign(**{name: pd.to_numeric(shown[name], errors="coerce").round(3) for name in percents})
-    blank = shown.isna() | shown.eq(NO_VALUE)  # a column with no value at all (no ratings, no dates) is not shown
+    blank = shown.isna() | shown.isin([NO_VALUE, NO_ESTIMATE])  # a column with no value at all (no ratings, no dates)
     if len(shown) and blank.all().any():
         empty = set(shown.columns[blank.all()])
         column_order = [c for c in (column_order or shown.columns) if c not in empty]

@@ -336,7 +336,7 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
 def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypatch):
     """An export with text and a category only (as online_shopping_10_cats): no rating filter to move, no empty
     rating column, no Trend column of dashes, no growth in the opportunity score, the Emerging issues tab says it
-    needs dates instead of "nothing is rising", and no empty Title column."""
+    needs dates instead of "nothing is rising", no backlog column of "n/a" or dashes, and no empty Title column."""
     import streamlit as st
 
     from core.config import Settings
@@ -366,6 +366,10 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert (themes.value["trend"] == "–").all() and "trend" not in list(themes.proto.column_order)  # no dates
     at = open_page("needs", {"needs_tab": "Emerging issues"})
     assert not at.exception and "need a date column" in at.info[0].value and not at.slider
+    at = open_page("needs")  # the backlog: no Rating impact column of "n/a", no Trend column of dashes
+    backlog = at.dataframe[0]
+    assert (backlog.value["rating_impact"] == "n/a").all() and "rating_impact" not in backlog.proto.column_order
+    assert "trend" not in backlog.proto.column_order and "need" in backlog.proto.column_order
     at = open_page("report")  # no title column in the file: no empty Title column on the page
     shown = list(at.dataframe[0].proto.column_order)
     assert not at.exception and shown[:4] == ["text", "sentiment", "sentiment_score", "mixed"] and "title" not in shown
