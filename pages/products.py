@@ -9,7 +9,10 @@ from core import charts, insights
 store = ui.page("Product feedback")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
-by = st.radio("Group by", ["product", "category"], horizontal=True)
+# a file with categories and no product column (online_shopping_10_cats) opens on its categories, not on "no product"
+grouping = ["product", "category"]
+present = [b for b in grouping if not ui.load("facet_values", b, filters).empty]
+by = st.radio("Group by", grouping, horizontal=True, index=grouping.index(present[0]) if present else 0)
 matrix = ui.load("facet_theme_matrix", by, filters)
 if matrix.empty:
     st.info(f"No {by} column in the analysed data (map one on the Data page).")
