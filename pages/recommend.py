@@ -11,7 +11,13 @@ from core.simulate import ShopperParams, sample_size_per_arm
 
 store = ui.page("Recommendation lab")
 ui.require_analysis(store)
-ui.sidebar_filters()
+filters = ui.sidebar_filters()
+if ui.load("facet_values", "product", filters).empty and "lab" not in st.session_state:
+    # shoppers choose among products: say so before the PM sets up a simulation that can only fail
+    st.info("The lab simulates shoppers choosing among products, and these reviews have no product column. "
+            "Map one on the Data page to compare recommenders.")
+    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    st.stop()
 
 with st.expander("Shopper simulator", expanded="lab" not in st.session_state):
     st.caption("Shoppers get latent needs drawn from the need themes; they browse and buy by popularity, need "

@@ -337,7 +337,7 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     """An export with text and a category only (as online_shopping_10_cats): no rating filter to move, no empty
     rating column, no Trend column of dashes, no growth in the opportunity score, the Emerging issues tab says it
     needs dates instead of "nothing is rising", no backlog column of "n/a" or dashes, Product feedback grouped by
-    category, and no empty Title column."""
+    category, a Recommendation lab that says it needs products, and no empty Title column."""
     import streamlit as st
 
     from core.config import Settings
@@ -367,6 +367,8 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert (themes.value["trend"] == "–").all() and "trend" not in list(themes.proto.column_order)  # no dates
     at = open_page("needs", {"needs_tab": "Emerging issues"})
     assert not at.exception and "need a date column" in at.info[0].value and not at.slider
+    at = open_page("recommend")  # no products to simulate shoppers over: said before any setting is offered
+    assert not at.exception and "no product column" in at.info[0].value and not at.button
     at = open_page("products")  # categories and no product column: grouped by category from the start
     assert not at.exception and at.radio[0].value == "category" and not at.info
     at = open_page("needs")  # the backlog: no Rating impact column of "n/a", no Trend column of dashes
