@@ -40,6 +40,39 @@ def problem_prior(texts: list[str], lang: str) -> np.ndarray:
     return np.array([PROBLEM_PRIOR if pattern.search(t) else 0.0 for t in texts])
 
 
+# A snippet that only says who bought what, in which size, for whom or for how long ("i am 5'4\", 130 lbs and
+# ordered the small", "I usually wear a 6", "Bought this for my partner.", "Used it for 3 weeks now.") states no
+# opinion, yet the clause classifier, trained on clauses labelled by their review's stars, read 84% of them on 3,000
+# clothing reviews as positive (mean +0.62): body measurements sit more often in 5-star reviews. Such a snippet is
+# neutral. "Context only" = once measurements and sizes are taken out, every word left is one of these.
+_EN_STATS = re.compile(r"""(?ix)
+    \b\d\s*(?:'|’|ft|foot|feet)\s*\d*(?:\.\d+)?\s*(?:"|”|''|in(?:ches)?\b)?    # 5'4", 5 ft 4
+  | \b\d{2,3}(?:\.\d)?\s*(?:lbs?|pounds|\#|kg)(?!\w)                         # 130 lbs, 135#
+  | \b\d{2,3}\s*(?:[a-h]{1,3})\b                                             # 34b, 36ddd
+  | \b\d{2}(?:\.\d)?\s*[-/]\s*\d{2}(?:\s*[-/]\s*\d{2})?\b                    # 34-28-36, 26/2
+  | \b\d{1,2}(?:\.\d)?\s*p?\b                                                # a size 6, 25p, 26.5
+  | (?<!['’])\b(?:xxs|xs|s|m|l|xl|xxl|sm|med|lg|sp|xsp|mp|pm|ps)\b          # a size, not the m of i'm""")
+_EN_CONTEXT_WORDS = frozenset("""
+    i i'm im am and a an the my me for reference usually normally typically always generally wear wore buy bought
+    order ordered purchase purchased get got take took size sizes in of with to usual regular tall petite curvy
+    hourglass athletic slim slender thin busty broad narrow pear apple shaped build frame figure bra cup waist hips
+    hip chest bust shoulders torso legs long height weight about around roughly normal this these it them one pair
+    also or which typical small medium large plus partner husband wife daughter son mom mother dad father friend
+    sister brother kids kid girlfriend boyfriend gift birthday christmas used use using week weeks month months day
+    days year years now second third owned have had sale during on since ago last first time times""".split())
+
+
+def context_only(texts: list[str]) -> np.ndarray:
+    """Whether each English snippet only gives the reviewer's context (measurements, sizes, for whom, how long)."""
+    out = np.zeros(len(texts), dtype=bool)
+    for i, text in enumerate(texts):
+        lowered = text.lower()
+        rest = _EN_STATS.sub(" ", lowered)
+        words = re.findall(r"[a-z']+", rest)
+        out[i] = bool(words or rest != lowered) and all(w in _EN_CONTEXT_WORDS for w in words)
+    return out
+
+
 log = logging.getLogger("needlens.sentiment")
 
 class SentimentModel(Protocol):
@@ -225,7 +258,8 @@ class BundledSentiment:
         polar = np.log(p[:, 2] + 1e-6) - np.log(p[:, 0] + 1e-6)
         logit = (1 - self.lexical_weight) * polar + self.lexical_weight * lexical + problem_prior(english, "en")
         score = 2.0 * _sigmoid(logit) - 1.0
-        return score * (1.0 - p[:, 1]) if self.neutral_damping else score
+        score = score * (1.0 - p[:, 1]) if self.neutral_damping else score
+        return np.where(context_only(english), 0.0, score)
 
     def _english(self, english: list[str], vectors: np.ndarray | None) -> np.ndarray:
         lexical = self.en_lexical.logit(english)
@@ -242,7 +276,7 @@ class BundledSentiment:
                             "lexical head alone", vectors.shape[1], self.en_head.coef.shape[0])
                 self._warned = True
             logit = lexical
-        return 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0
+        return np.where(context_only(english), 0.0, 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0)
 
     def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
         zh = np.asarray(langs) == "zh"

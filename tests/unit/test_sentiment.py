@@ -4,7 +4,8 @@ import pytest
 
 from core.errors import ModelError
 
-from core.sentiment import label_distribution_score, labels_from_scores, roll_up, usable_titles, with_titles
+from core.sentiment import (context_only, label_distribution_score, labels_from_scores, roll_up, usable_titles,
+                            with_titles)
 
 
 def test_mixed_review_is_neutral_not_positive():
@@ -192,3 +193,17 @@ def test_the_chinese_head_reads_clauses_and_themes_keep_the_review_heads_directi
     chars = model.zh_embedder.char_dim  # the characters' half; the word view beside them has no sentiment direction
     expected = model.zh_embedder.components @ head.direction
     assert np.allclose(direction[:chars], expected / np.linalg.norm(expected), atol=1e-5) and not direction[chars:].any()
+
+
+def test_a_snippet_that_only_gives_the_reviewers_context_is_neutral():
+    # on 3,000 clothing reviews the clause classifier read 84% of such snippets as positive (mean +0.62)
+    context = ["I'm 5'4 and 130 lbs.", "i usually wear a size 6 and ordered the medium.", "i am 5'4, 133 and 34dd.",
+               "115 lbs, 26.5 in waist", "Bought this for my partner.", "Used it for 3 weeks now.", "i'm a size s"]
+    opinion = ["i am 5'7\" and it's still pretty long on me.", "i'm 5'5\" and these fit perfectly.", "Runs small.",
+               "it's small", "Too short.", "I have used it for 3 weeks and love it", "i bought both colors.", "I love it"]
+    assert context_only(context).all() and not context_only(opinion).any()
+    from core.sentiment import BundledSentiment
+
+    model = BundledSentiment(encoder=None)  # the word head alone: the rule holds on every English path
+    scores = model.score(context + opinion, ["en"] * (len(context) + len(opinion)), np.zeros((15, 1)))
+    assert not scores[:len(context)].any() and scores[len(context):].all()
