@@ -62,8 +62,9 @@ GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall"
     "zh": frozenset("感受 评价 总体 整体 总的来说 印象".split()),
 }
 GENERAL_LABEL = {"en": {"praise": "General praise", "complaints": "General complaints", "mixed": "General impressions",
-                        "misc": "Miscellaneous"},
-                 "zh": {"praise": "总体好评", "complaints": "总体差评", "mixed": "总体感受", "misc": "其他话题"}}
+                        "misc": "Miscellaneous", "context": "Reviewer context"},
+                 "zh": {"praise": "总体好评", "complaints": "总体差评", "mixed": "总体感受", "misc": "其他话题",
+                        "context": "买家背景"}}
 # Words of asking ("I wish it had", "please add", "would be great if it came with", "希望增加"): a theme with three of
 # them among its ten most distinctive terms groups wishes by how they are phrased, and is named for that, with what
 # is wished for ("Wishes (free version / auto shut)"): the demo's wish theme read "needs / wish / free version". No
@@ -394,6 +395,7 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
     assignment = np.where(similarity >= settings.assign_min_similarity, labels, -1)
     themes = _describe(texts, vectors, assignment, similarity, centroids, lang, embed_words, settings)
     _name_catch_alls(themes, labels, similarity, lang)
+    _name_context_themes(themes, texts, assignment, lang)
     return ThemeResult(assignment, similarity.astype(np.float32), themes, getattr(clusterer, "scores_", {}))
 
 
@@ -409,6 +411,30 @@ def _name_catch_alls(themes: list[dict], labels: np.ndarray, similarity: np.ndar
         theme["coherence"] = float(coherence[theme["index"]])
         if theme["coherence"] < line and not is_general_opinion(theme["label"]):
             theme["label"] = _named(GENERAL_LABEL[route]["misc"], theme["keywords"][:2], route)
+
+
+# A theme at least this share of whose snippets only give the reviewer's context (sentiment.context_only: "Bought this
+# for my partner.", "Second one I have owned.", "i am 5'4\" and ordered the small") names no need: the demo's
+# openers made three such themes ("partner", "sale", "second owned"). No theme of shared clothing or Amazon fashion
+# reviews comes near: there, measurements sit inside the fit themes.
+CONTEXT_SHARE = 0.8
+
+
+def _name_context_themes(themes: list[dict], texts, assignment: np.ndarray, lang: str, sample: int = 200) -> None:
+    """Rename, in place, English themes whose snippets (a fixed sample of up to ``sample``) are mostly reviewer
+    context: "Reviewer context (partner)". Like a general opinion, such a theme is left out of the backlog."""
+    if _route(lang) != "en" or not themes:
+        return
+    from .sentiment import context_only
+
+    rng = np.random.default_rng(0)
+    for theme in themes:
+        members = np.flatnonzero(assignment == theme["index"])
+        if len(members) == 0 or is_general_opinion(theme["label"]):
+            continue
+        chosen = np.sort(rng.choice(members, min(sample, len(members)), replace=False))
+        if context_only(take_texts(texts, chosen)).mean() >= CONTEXT_SHARE:
+            theme["label"] = _named(GENERAL_LABEL["en"]["context"], theme["keywords"][:2], "en")
 
 
 def _row_similarity(vectors: np.ndarray, centroids: np.ndarray, labels: np.ndarray, chunk: int = 200_000) -> np.ndarray:

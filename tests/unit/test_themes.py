@@ -215,3 +215,18 @@ def test_a_catch_all_theme_is_named_for_what_it_is_and_left_out_of_the_backlog()
     assert sum(not is_general_opinion(label) for label in labels) == 5  # the needs keep their names
     themes = pd.DataFrame({"label": list(labels)})
     assert list(actionable(themes)["label"]) == [label for label in labels if label not in catch_all]
+
+
+def test_a_theme_of_reviewer_context_is_named_so_and_names_no_need():
+    from core.themes import _name_context_themes
+
+    themes = [{"index": 0, "label": "partner", "keywords": ["partner", "bought"]},
+              {"index": 1, "label": "battery life", "keywords": ["battery life"]}]
+    texts = ["Bought this for my partner.", "i am 5'4\" and ordered the small"] * 5 + ["Battery life is short."] * 10
+    assignment = np.array([0] * 10 + [1] * 10)
+    _name_context_themes(themes, texts, assignment, "en")
+    assert themes[0]["label"] == "Reviewer context (partner / bought)" and is_general_opinion(themes[0]["label"])
+    assert themes[1]["label"] == "battery life"  # a need
+    mostly = [{"index": 0, "label": "fit", "keywords": ["fit"]}]  # measurements inside a fit theme: still a need
+    _name_context_themes(mostly, ["i am 5'4\" and ordered the small"] * 3 + ["fits true to size"] * 7, np.zeros(10, int), "en")
+    assert mostly[0]["label"] == "fit"
