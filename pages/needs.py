@@ -14,9 +14,10 @@ filters = ui.sidebar_filters()
 
 def backlog_tab() -> None:
     st.caption("Needs ranked by opportunity = importance + max(importance − satisfaction, 0) (outcome-driven "
-               "innovation, 0–10 scales), with the evidence behind each. General praise or complaint themes and "
-               "miscellaneous catch-alls name no need, and themes with fewer than three negative mentions have nothing "
-               "to fix: these are left out (they are on the Need themes page).")
+               "innovation, 0–10 scales), with the evidence behind each. General praise or complaint themes, "
+               "miscellaneous catch-alls and the reviewers' own context (who it was for, their size) name no need, and "
+               "themes with fewer than three negative mentions have nothing to fix: these are left out (they are on the "
+               "Need themes page).")
     backlog = ui.latent_view("backlog", filters)
     if backlog.empty:
         st.info("No themes for these filters.")
