@@ -163,7 +163,10 @@ def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType,
     if dims is not None:
         vectors = vectors[:, :dims].astype(np.float32)
         vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        embed = (lambda whole: lambda phrases: whole(phrases)[:, :dims])(embed)
+        whole = embed
+
+        def embed(phrases: list[str]) -> np.ndarray:
+            return whole(phrases)[:, :dims]
     floor = NEED_TYPE_FLOOR.get(route, 0.2) if min_similarity is None else min_similarity
     lift = NEED_TYPE_LIFT.get(route, 0.0) if min_lift is None else min_lift
     scores = need_type_scores(vectors, route, taxonomy, embed)
