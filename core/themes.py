@@ -118,9 +118,8 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
             # highly"): the centre is a tone, and the theme's distinctive terms say what it is about ("sale / price /
             # return", 2,009 snippets of 3,000 clothing reviews labelled "worth / retailer" before)
             return " / ".join(label_terms(distinctive, top_n))
-        # too few property words among the ranked keywords: the theme's distinctive ones fill the label
-        more = distinctive if len(specific) < top_n else []
-        return " / ".join(label_terms(specific + more + distinctive, top_n))
+        # the ranked property words first; where they are too few, or repeat a word, the distinctive ones fill in
+        return " / ".join(label_terms(specific + distinctive, top_n))
     praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
     tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
