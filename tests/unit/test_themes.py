@@ -230,3 +230,13 @@ def test_a_theme_of_reviewer_context_is_named_so_and_names_no_need():
     mostly = [{"index": 0, "label": "fit", "keywords": ["fit"]}]  # measurements inside a fit theme: still a need
     _name_context_themes(mostly, ["i am 5'4\" and ordered the small"] * 3 + ["fits true to size"] * 7, np.zeros(10, int), "en")
     assert mostly[0]["label"] == "fit"
+
+
+def test_a_theme_of_narrated_incidents_is_a_catch_all():
+    # 3,000 hotel reviews with the word view: "后来 / 工作 / 要求" held 4,258 unrelated clauses and topped the opportunities
+    head = ["地方", "小时", "发现", "不到", "电视", "开始", "后来", "电脑", "要求", "上网", "工作", "还要", "直接", "本来"]
+    label = theme_label(["后来", "工作", "要求", "地方", "本来", "电视"], head, "zh")
+    assert label == "其他话题（工作 / 要求）" and is_general_opinion(label)
+    # a need theme with a time word or two keeps its name
+    night = ["晚上", "卫生间", "声音", "第二天", "空调", "早上", "隔音", "隔壁", "地毯", "毛巾", "后来"]
+    assert theme_label(["空调", "睡觉", "隔壁"], night, "zh") == "空调 / 睡觉 / 隔壁"
