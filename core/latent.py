@@ -39,15 +39,16 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
             part = positions[start:start + RETYPE_CHUNK]
             found = store.get_embeddings(cached.name, hashes[part].tolist())
             has = np.fromiter((h in found for h in hashes[part]), dtype=bool, count=len(part))
-            texts = snippets["text"].to_numpy()[part]
             vectors = np.empty((len(part), cached.dim), dtype=np.float32)
             if has.any():
                 vectors[has] = np.stack([found[h] for h in hashes[part][has]])
             del found
-            if not has.all():
-                vectors[~has] = cached.embed(texts[~has].tolist())
-            need_types[part], _ = assign_need_types(vectors, route, taxonomy, cached.embed,
-                                                    texts=texts.tolist() if route in NEED_TYPE_LEXICAL else None,
+            if not has.all():  # the frame holds Chinese texts only (typed by their words): read the missing ones
+                missing = hashes[part][~has]
+                text_of = store.texts_by_hash(list(dict.fromkeys(missing)))
+                vectors[~has] = cached.embed([text_of[h] for h in missing], hashes=missing.tolist())
+            texts = snippets["text"].to_numpy()[part].tolist() if route in NEED_TYPE_LEXICAL else None
+            need_types[part], _ = assign_need_types(vectors, route, taxonomy, cached.embed, texts=texts,
                                                     dims=need_type_dims(cached))
     snippets["need_type"] = need_types
     store.set_need_types(snippets)

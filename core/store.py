@@ -349,6 +349,17 @@ class Store:
             cur.execute("INSERT INTO embeddings SELECT b.model, b.text_hash, b.vector FROM batch b "
                         "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = b.model AND e.text_hash = b.text_hash)")
 
+    def texts_by_hash(self, hashes: list[str]) -> dict[str, str]:
+        """One snippet text per text hash (the embedding cache's key), for the hashes given."""
+        if not hashes:
+            return {}
+        wanted = pa.table({"text_hash": pa.array(hashes, pa.string())})
+        with self.cursor() as cur:
+            cur.register("wanted", wanted)
+            rows = cur.execute("SELECT s.text_hash, any_value(s.text) FROM snippets s JOIN wanted w USING (text_hash) "
+                               "GROUP BY s.text_hash").fetchall()
+        return dict(rows)
+
     # --- runs (progress commits as it goes) -----------------------------------------------------------------------
 
     def start_run(self, source: str, dataset_id: int | None = None, status: str = "running") -> int:

@@ -37,28 +37,28 @@ def test_taxonomy_edit_is_stored_and_reapplied_without_reembedding(analysed, set
     assert 0 < analysed.scalar("SELECT count(*) FROM embeddings") - misses_before <= len(phrases)
 
 
+@pytest.mark.parametrize("route", ["zh", "en"])
 def test_a_taxonomy_edit_on_a_workspace_analysed_with_another_model_embeds_its_snippets_once(analysed, settings,
-                                                                                               fake_models):
-    # the default Chinese model changed (zh-char-content -> zh-char-word): the stored vectors are under the old name,
-    # and re-typing found none, so every Chinese snippet became "other"
+                                                                                               fake_models, route):
+    # the default Chinese model changed (zh-char-content -> zh-char-word), or the PM configured another English model:
+    # the stored vectors are under the old name, and re-typing found none, so every such snippet became "other"
     from core.embed import HashingEmbedder
+    from core.needs import DEFAULT_TAXONOMY, need_type_phrases
 
     renamed = HashingEmbedder(64)  # the same vectors under another model name
     renamed.name = "a model this workspace was not analysed with"
     before = analysed.query_df("SELECT lang, need_type FROM snippets ORDER BY snippet_id")
-    embedders = {**fake_models["embedders"], "zh": renamed}
+    embedders = {**fake_models["embedders"], route: renamed}
     vectors_before = analysed.scalar("SELECT count(*) FROM embeddings")
     reapply_taxonomy(analysed, settings, None, embedders)
     after = analysed.query_df("SELECT lang, need_type FROM snippets ORDER BY snippet_id")
-    zh = (after["lang"] == "zh").to_numpy()
-    assert (after["need_type"][zh] != "other").sum() > 100  # typed, not all "other"
+    mine = ((after["lang"] == "zh") == (route == "zh")).to_numpy()
+    assert (after["need_type"][mine] != "other").sum() > 100  # typed, not all "other"
     assert after["need_type"].tolist() == before["need_type"].tolist()  # the same vectors: the same types
     added = analysed.scalar("SELECT count(*) FROM embeddings") - vectors_before
-    distinct = analysed.scalar("SELECT count(DISTINCT text_hash) FROM snippets WHERE lang = 'zh'")
-    from core.needs import DEFAULT_TAXONOMY, need_type_phrases
-
-    phrases = {p for t in DEFAULT_TAXONOMY for p in need_type_phrases(t, "zh")}
-    assert distinct < added <= distinct + len(phrases)  # each Chinese snippet once, and the taxonomy's phrases
+    distinct = analysed.scalar(f"SELECT count(DISTINCT text_hash) FROM snippets WHERE (lang = 'zh') = {route == 'zh'}")
+    phrases = {p for t in DEFAULT_TAXONOMY for p in need_type_phrases(t, route)}
+    assert distinct < added <= distinct + len(phrases)  # each snippet of the route once, and the taxonomy's phrases
 
 
 def test_a_chinese_word_added_to_a_type_retypes_the_snippets_holding_it(analysed, settings, fake_models):
