@@ -62,11 +62,18 @@ _EN_CONTEXT_WORDS = frozenset("""
     days year years now second third owned have had sale during on since ago last first time times""".split())
 
 
+_EN_STAT_WORDS = frozenset("pounds foot feet inches".split())  # the only words of 4+ letters _EN_STATS takes out
+
+
 def context_only(texts: list[str]) -> np.ndarray:
     """Whether each English snippet only gives the reviewer's context (measurements, sizes, for whom, how long)."""
     out = np.zeros(len(texts), dtype=bool)
     for i, text in enumerate(texts):
         lowered = text.lower()
+        # most snippets hold a longer word that is neither context nor a unit: no need to take measurements out
+        if any(len(w) > 3 and w not in _EN_CONTEXT_WORDS and w not in _EN_STAT_WORDS
+               for w in re.findall(r"[a-z']+", lowered)):
+            continue
         rest = _EN_STATS.sub(" ", lowered)
         words = re.findall(r"[a-z']+", rest)
         out[i] = bool(words or rest != lowered) and all(w in _EN_CONTEXT_WORDS for w in words)
@@ -258,8 +265,7 @@ class BundledSentiment:
         polar = np.log(p[:, 2] + 1e-6) - np.log(p[:, 0] + 1e-6)
         logit = (1 - self.lexical_weight) * polar + self.lexical_weight * lexical + problem_prior(english, "en")
         score = 2.0 * _sigmoid(logit) - 1.0
-        score = score * (1.0 - p[:, 1]) if self.neutral_damping else score
-        return np.where(context_only(english), 0.0, score)
+        return score * (1.0 - p[:, 1]) if self.neutral_damping else score
 
     def _english(self, english: list[str], vectors: np.ndarray | None) -> np.ndarray:
         lexical = self.en_lexical.logit(english)
@@ -276,14 +282,15 @@ class BundledSentiment:
                             "lexical head alone", vectors.shape[1], self.en_head.coef.shape[0])
                 self._warned = True
             logit = lexical
-        return np.where(context_only(english), 0.0, 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0)
+        return 2.0 * _sigmoid(logit + problem_prior(english, "en")) - 1.0
 
     def score(self, texts: list[str], langs: list[str], vectors: np.ndarray | None) -> np.ndarray:
         zh = np.asarray(langs) == "zh"
         scores = np.zeros(len(texts), dtype=np.float32)
         if (~zh).any():
             english = [t for t, z in zip(texts, zh) if not z]
-            scores[~zh] = self._english(english, None if vectors is None else vectors[~zh] if zh.any() else vectors)
+            english_scores = self._english(english, None if vectors is None else vectors[~zh] if zh.any() else vectors)
+            scores[~zh] = np.where(context_only(english), 0.0, english_scores)  # whichever head read them
         if zh.any():
             chinese = [t for t, z in zip(texts, zh) if z]
             logit = self.zh_head.logit(self._zh_features(chinese))
