@@ -18,9 +18,14 @@ if matrix.empty:
     st.info(f"No {by} column in the analysed data (map one on the Data page).")
     st.stop()
 ui.chart(charts.facet_heatmap(matrix, by), f"{by}_theme_heatmap")
-st.caption(f"Columns: the busiest need themes of these {by}s that customers complain about (at least three negative "
-           "mentions); every theme is on the Need themes page.")
-ui.chart(charts.rating_distribution(ui.load("rating_distribution", by, filters), by), f"{by}_ratings")
+plural = {"product": "products", "category": "categories"}[by]
+st.caption(f"Columns: the busiest need themes of these {plural} that customers complain about (at least three "
+           "negative mentions); every theme is on the Need themes page.")
+ratings = ui.load("rating_distribution", by, filters)
+if ratings.empty:  # reviews without star ratings (online_shopping_10_cats): no empty chart
+    st.caption(f"No star ratings in these reviews, so no rating distribution by {by}.")
+else:
+    ui.chart(charts.rating_distribution(ratings, by), f"{by}_ratings")
 
 # the quote first: in a half-width table the long theme labels ("quickly packaged / delivery packaging / …") pushed
 # it out of sight

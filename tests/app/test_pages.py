@@ -371,6 +371,9 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert not at.exception and "no product column" in at.info[0].value and not at.button
     at = open_page("products")  # categories and no product column: grouped by category from the start
     assert not at.exception and at.radio[0].value == "category" and not at.info
+    captions = [c.value for c in at.caption]
+    assert any("these categories" in c for c in captions)  # not "categorys"
+    assert any("No star ratings in these reviews" in c for c in captions)  # no empty rating chart
     at = open_page("needs")  # the backlog: no Rating impact column of "n/a", no Trend column of dashes
     backlog = at.dataframe[0]
     assert (backlog.value["rating_impact"] == "n/a").all() and "rating_impact" not in backlog.proto.column_order
