@@ -64,3 +64,5 @@ if len(values) >= 2:
     if not timeline.empty:
         st.subheader(f"Trend: {first}")
         ui.chart(charts.sentiment_timeline(timeline, period), f"{by}_trend")
+else:
+    st.caption(f"Two {plural} are compared here; these reviews have {len(values)}.")

@@ -374,6 +374,9 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     captions = [c.value for c in at.caption]
     assert any("these categories" in c for c in captions)  # not "categorys"
     assert any("No star ratings in these reviews" in c for c in captions)  # no empty rating chart
+    assert not any("Two categories are compared" in c for c in captions)  # the undated file has several categories
+    at = open_page("products", {"w_categories": ["Kitchen"]})  # one category chosen: nothing to put side by side
+    assert not at.exception and any("these reviews have 1." in c.value for c in at.caption)
     at = open_page("needs")  # the backlog: no Rating impact column of "n/a", no Trend column of dashes
     backlog = at.dataframe[0]
     assert (backlog.value["rating_impact"] == "n/a").all() and "rating_impact" not in backlog.proto.column_order
