@@ -121,14 +121,19 @@ HEATMAP_MIN_MENTIONS = 5
 def facet_heatmap(frame: pd.DataFrame, by: str, min_mentions: int = HEATMAP_MIN_MENTIONS) -> alt.Chart:
     """Products (or categories) x themes; colour = mean sentiment, tooltip = volume. A cell of fewer than
     ``min_mentions`` snippets is grey, not coloured: on 4,000 clothing reviews the two reddest cells were one and two
-    snippets, a "product fails this need" no PM should act on."""
+    snippets, a "product fails this need" no PM should act on. A pair with no mention at all is a grey cell too (it
+    was a blank one, which the caption did not explain), and rows run from the busiest value down, as the rating
+    distribution's do (they were sorted as strings: "1078, 1081, ..., 829, 862")."""
+    grid = pd.MultiIndex.from_product([frame["value"].unique(), frame["theme"].unique()], names=["value", "theme"])
+    frame = frame.set_index(["value", "theme"]).reindex(grid).reset_index().fillna({"snippets": 0})
+    order = frame.groupby("value", sort=False)["snippets"].sum().sort_values(ascending=False, kind="stable")
     data = frame.assign(theme_short=frame["theme"].map(lambda t: _short(t, 24)),
                         value_short=frame["value"].map(lambda t: _short(t, 28)))
-    chart = alt.Chart(data).mark_rect(stroke="white").encode(
+    chart = alt.Chart(data).mark_rect(stroke="white", invalid=None).encode(  # draw the no-mention cells (no sentiment)
         x=alt.X("theme_short:N", title="Need theme", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("value_short:N", title=by.capitalize()),
-        color=alt.condition(alt.datum.snippets >= min_mentions,
-                            alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"), alt.value("#e5e7eb")),
+        y=alt.Y("value_short:N", title=by.capitalize(), sort=[_short(v, 28) for v in order.index]),
+        color=alt.condition(alt.datum.snippets < min_mentions, alt.value("#e5e7eb"),
+                            alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment")),
         tooltip=[alt.Tooltip("value:N", title=by.capitalize()), alt.Tooltip("theme:N", title="Theme"),
                  alt.Tooltip("snippets:Q", title="Mentions"), alt.Tooltip("sentiment:Q", format=".2f"),
                  alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],

@@ -180,6 +180,12 @@ def test_heatmap_cells_with_too_few_mentions_are_grey_not_red():
     assert fills["tops / design 1081"] == "#e5e7eb"
     assert fills["sizing 1081"] != "#e5e7eb" and fills["sizing 936"] != "#e5e7eb"
     assert "fewer than 5 mentions" in svg
+    # 936 never mentions "tops / design": a grey cell, not a blank one the caption does not explain
+    assert fills["tops / design 936"] == "#e5e7eb"
+    # rows run from the busiest product down, not as strings ("1081" before "936")
+    with_busier = pd.concat([frame, pd.DataFrame({"value": ["936"], "theme": ["tops / design"], "snippets": [90],
+                                                  "sentiment": [0.2], "negative_share": [0.1]})])
+    assert facet_heatmap(with_busier, "product").to_dict()["encoding"]["y"]["sort"] == ["936", "1081"]
 
 
 def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
