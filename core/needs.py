@@ -698,17 +698,19 @@ _EN_ASK = re.compile(
     r"|\bplease\s*[-,!]?\s*(?:retailer\s*[-,]?\s*)?(?:always\s+|do\s+|keep\s+)?(?:make\s+sure\s+(?:that\s+)?|"
     r"(?:make|bring\s+back|bring|add|offer|include|restock|stock|carry|sell|design|release|produce|consider|use|keep\s+making)\s+"
     r"(?:it\s+|this\s+|them\s+|these\s+)?(?:in\s+)?)?"
-    r"|(?:\bwould|['\u2019]d)\s+(?:love|like|prefer)\s+(?:to\s+(?:see|have|get)\s+)?"
+    r"|(?:\bwould|['\u2019]d)\s+(?:love|like|prefer)\s+(?:for\s+(?:them|it|you|retailer)\s+)?(?:to\s+(?:see|have|get)\s+)?"
     r"(?:(?:this|the|that)\s+(?:same\s+)?[a-z]+\s+(?=(?:come\s+out|made|done|offered|in)\b)|it\s+|this\s+|them\s+|"
     r"these\s+|one\s+)?(?:(?:come\s+out|made|done|offered)\s+)?(?:in\s+)?"
     r"|(?:\bwould|['\u2019]d)\s+rather\s+(?:have|get)\s+"
     r"|(?:\bwould|['\u2019]d)\s+have\s+(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
     r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
-    r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|had|came\s+(?:in|with)|"
+    r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:only\s+)?(?:was|were|had|came\s+(?:in|with)|"
     r"would\s+have\s+been|could\s+be)\s+(?:made\s+(?:out\s+)?(?:of|in|with)\s+)?"
-    r"|\bhop(?:e|ing)\s+(?:that\s+)?(?:they|the\s+[a-z]+|retailer|you)?\s*(?:will\s+|would\s+|can\s+)?"
-    r"(?:come\s+out\s+with|make|bring\s+back|bring|add|offer|restock|carry|produce|design|do|improve|fix|change|"
+    r"|\bhop(?:e|ing|efully)\s+(?:that\s+)?(?:they|the\s+[a-z]+|this\s+[a-z]+|retailer|you|it|this|these)?\s*"
+    r"(?:will\s+|would\s+|can\s+)?"
+    r"(?:come\s+out\s+with|come\s+in|be\s+available\s+in|make|bring\s+back|bring|add|offer|restock|carry|produce|"
+    r"design|do|improve|fix|change|"
     r"get|sell)\s+"
     r"(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
     r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
@@ -721,11 +723,12 @@ _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|th
 _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
                         r"many|either|of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|"
                         r"of\s+the\s+same|"
-                        r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|please|retailer|keep\s+making|keep|"
+                        r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|had|please|retailer|keep\s+making|keep|"
                         r"bring\s+back|every)\s+)+")
 _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|offer)\s+more\b|\bkeep\s+(?:making|selling|"
                              r"carrying|them|these|it)\b|\bbring\s+(?:it|this|them|these|[a-z]+)?\s*back\b|\bmore\s+like\s+th"
                              r"|\bmore\s+of\s+(?:this|these|the\s+same)")
+_BARE_VERBS = frozenset({"bring", "back", "bring back"})  # "please, please bring | it back!": a re-release (below)
 _TRAILING = frozenset("the a an at in of on with to for from around through".split())
 # what a shop offers more of ("this only comes in two sizes", "wish they had more than two sizes": more sizes)
 _OPTIONS = {"size": "sizes", "sizes": "sizes", "sizing": "sizes", "color": "colors", "colors": "colors",
@@ -863,7 +866,8 @@ def requested_thing(text: str) -> str:
         rest = lowered[match.end():]
         negated = re.match(r"\s*(?:n't|not)\s+(?:so|as|that|too)?\s*", rest)  # "wish it wasn't so pricey": less pricey
         if negated:
-            rest = "less " + rest[negated.end():]
+            # "were not quite so ridiculously long": less long
+            rest = "less " + re.sub(r"^(?:[a-z]+ly\s+)+", "", _DEGREE.sub("", rest[negated.end():]))
         rest = _EN_FILLER.sub("", rest.strip())  # "had | it offered in other colors": no leading "it" ends it
         # "the only thing i wish was | different are the sleeves": different sleeves
         rest = re.sub(r"^different\s+(?:is|are|was|were)\s+(?:the\s+|its\s+)?", "different ", rest)
@@ -879,7 +883,9 @@ def requested_thing(text: str) -> str:
         while cut < min(len(words), 6) and words[cut - 1] in _TRAILING and any(w not in _KEY_STOP for w in words[:4]):
             cut += 1
         words = words[:cut]
-        if words and any(w not in _KEY_STOP for w in words):
+        while words and words[-1] in {"or", "and", "but", "nor"}:  # "should have had | more stretch or they ...": cut
+            words.pop()
+        if words and any(w not in _KEY_STOP for w in words) and " ".join(words) not in _BARE_VERBS:
             return " ".join(words)
         said = set(words)
         if {"more", "other", "additional", "different", "than"} & said and {"size", "sizes"} & said:
