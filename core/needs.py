@@ -1023,6 +1023,14 @@ def request_key(thing: str) -> str:
 BARE_ASKS = frozenset({"改进"})
 
 
+def _opening(text: str) -> str:
+    """A request no form names is listed by how it opens, marked as cut: its first 30 characters, or 14 of Chinese,
+    where 30 was a whole sentence ("只是这个标签牌会戳死人的你们那么多年就不知道改进一下?") a PM took for a name."""
+    text = " ".join(str(text).split())
+    cut = 14 if _CJK.search(text) else 30
+    return text if len(text) <= cut else text[:cut].rstrip(" ,，、;；") + "…"
+
+
 def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, threshold: float = 0.75) -> pd.DataFrame:
     """Group request snippets (columns text, lang, product, review_id; theme optional) by what they ask for.
 
@@ -1038,7 +1046,8 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
         bare = frame["thing"].isin(BARE_ASKS) & frame["theme"].notna()
         bare &= ~frame["theme"].isin([t for t in frame["theme"].dropna().unique() if is_general_opinion(t)])
         frame.loc[bare, "thing"] = frame.loc[bare, "thing"] + " · " + frame.loc[bare, "theme"].astype(str)
-    frame["thing"] = frame["thing"].where(frame["thing"] != "", frame["text"].str[:30])
+    unnamed = frame["thing"] == ""
+    frame.loc[unnamed, "thing"] = frame.loc[unnamed, "text"].map(_opening)
     thing_codes, things = pd.factorize(frame["thing"], use_na_sentinel=False)  # ~100k requests at 1M reviews, a few thousand phrases
     frame["key"] = np.array([request_key(t) for t in things], dtype=object)[thing_codes]
     groups = np.arange(len(frame))

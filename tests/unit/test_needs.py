@@ -225,6 +225,16 @@ def test_requests_group_by_what_they_ask_for():
     assert top["feature"] == "usb-c port" and top["requests"] == 3 and top["products"] == "A, B"
 
 
+def test_a_request_no_form_names_is_listed_by_its_opening_marked_as_cut():
+    # 6,000 online_shopping_10_cats reviews: a whole 28-character sentence stood in the Requested feature column
+    long_zh = "只是这个标签牌会戳死人的你们那么多年就不知道改进一下?"
+    frame = pd.DataFrame({"text": [long_zh, "i hope they keep the style and offer it in all of the colors going forward."],
+                          "lang": ["zh", "en"], "product": "P", "review_id": list("ab")})
+    assert requested_thing(long_zh) == "" and requested_thing(frame["text"][1]) == ""
+    features = set(group_requests(frame)["feature"])
+    assert features == {"只是这个标签牌会戳死人的你们…", "i hope they keep the style and…"}
+
+
 def test_zero_shot_need_types_follow_the_descriptions():
     taxonomy = (NeedType("fit/size", "size fit", "尺码"), NeedType("shipping", "delivery box", "物流"))
     lookup = {"size fit": [1, 0, 0], "delivery box": [0, 1, 0]}
