@@ -239,7 +239,7 @@ def need_type_bars(frame: pd.DataFrame) -> alt.Chart:
 def request_bars(frame: pd.DataFrame) -> alt.Chart:
     data = frame.assign(short=frame["feature"].map(_short))
     chart = alt.Chart(data).mark_bar(color="#7c3aed").encode(
-        x=alt.X("requests:Q", title="Requests (snippets asking for it)", axis=alt.Axis(tickMinStep=1, format="d")),
+        x=alt.X("requests:Q", title="Requests (reviews asking for it)", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("short:N", sort="-x", title=None),
         tooltip=[alt.Tooltip("feature:N", title="Requested"), "requests:Q", "products:N"],
     ).properties(width=480, height=max(120, 24 * len(data)))

@@ -1032,10 +1032,11 @@ def _opening(text: str) -> str:
 
 
 def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, threshold: float = 0.75) -> pd.DataFrame:
-    """Group request snippets (columns text, lang, product, review_id; theme optional) by what they ask for.
+    """Group request snippets (columns text, lang, product, review_id; dataset_id and theme optional) by what they
+    ask for.
 
     Requests whose phrases are identical, or whose snippet vectors are very similar, join one group; the group
-    is named after its most frequent phrase."""
+    is named after its most frequent phrase and counts the reviews asking (a review asking twice counts once)."""
     if snippets.empty:
         return pd.DataFrame(columns=["feature", "requests", "products", "examples", "lang"])
     codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
@@ -1065,12 +1066,18 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
     group = frame["group"].to_numpy()[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     columns = {c: frame[c].to_numpy(dtype=object)[order] for c in ("thing", "product", "text", "lang")}
+    # a request counts once per review: one hotel review said "只是这个标签牌会戳死人的……" eleven times over, and it
+    # stood third among 6,000 reviews' requests with 11
+    reviewer = frame["review_id"].astype(str)
+    if "dataset_id" in frame:
+        reviewer = frame["dataset_id"].astype(str) + "/" + reviewer
+    columns["review"] = reviewer.to_numpy(dtype=object)[order]
     rows = []
     for start, end in zip(starts, np.r_[starts[1:], len(group)]):
         langs = Counter(columns["lang"][start:end])
         top = max(langs.values())
         rows.append({"feature": Counter(columns["thing"][start:end]).most_common(1)[0][0],  # ties: first written
-                     "requests": int(end - start),
+                     "requests": len(set(columns["review"][start:end])),
                      "products": ", ".join(sorted(set(columns["product"][start:end]) - {""}))[:200],
                      "examples": list(dict.fromkeys(columns["text"][start:end]))[:3],
                      "lang": min(lang for lang, n in langs.items() if n == top)})

@@ -57,7 +57,7 @@ def requests_tab() -> None:
         ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
                  column_config={"feature": st.column_config.TextColumn("Requested feature"),
-                                "requests": st.column_config.NumberColumn("Requests", help="Snippets asking for it"),
+                                "requests": st.column_config.NumberColumn("Requests", help="Reviews asking for it (a review asking twice counts once)"),
                                 "products": st.column_config.TextColumn("Products"),
                                 "examples": st.column_config.TextColumn("What customers wrote", width="large"),
                                 "lang": "Language"})
