@@ -65,8 +65,12 @@ def requests_tab() -> None:
 
 def drivers_tab() -> None:
     drivers = ui.latent_view("drivers", filters)
-    if drivers.empty:
-        st.info("Rating drivers need a rating column and enough rated reviews.")
+    if drivers.empty and pd.isna(ui.load("overview", filters).get("average_rating")):
+        st.info("Rating drivers need star ratings: each theme's complaints are set against the stars of the reviews "
+                "that make them. These reviews have no ratings (map a rating column on the Data page when you upload).")
+    elif drivers.empty:
+        st.info("Rating drivers need at least 30 rated reviews, and themes that 20 of them mention; these filters "
+                "leave too few.")
     else:
         ui.chart(charts.driver_scatter(drivers), "rating_drivers")
         ui.table(drivers[["theme", "reviews", "negative_effect", "negative_ci_low", "negative_ci_high",

@@ -367,6 +367,8 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert (themes.value["trend"] == "–").all() and "trend" not in list(themes.proto.column_order)  # no dates
     at = open_page("needs", {"needs_tab": "Emerging issues"})
     assert not at.exception and "need a date column" in at.info[0].value and not at.slider
+    at = open_page("needs", {"needs_tab": "Rating drivers"})
+    assert not at.exception and "These reviews have no ratings" in at.info[0].value
     at = open_page("recommend")  # no products to simulate shoppers over: said before any setting is offered
     assert not at.exception and "no product column" in at.info[0].value and not at.button
     at = open_page("products")  # categories and no product column: grouped by category from the start
