@@ -31,7 +31,7 @@ from .needs import (DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types,
 from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up,
                         usable_titles, with_titles)
 from .store import Store
-from .text import detect_language, split_snippets, text_hash
+from .text import detect_language, forget_zh_words, split_snippets, text_hash
 from .themes import cluster_means, find_themes, theme_map
 
 log = logging.getLogger("needlens.pipeline")
@@ -164,6 +164,8 @@ class Pipeline:
         except BaseException as exc:
             self._finish_after_error(run_id, exc, clock)
             raise
+        finally:
+            forget_zh_words()
         return report
 
     def _finish_after_error(self, run_id: int, exc: BaseException, clock: "_Clock") -> None:

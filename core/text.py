@@ -151,9 +151,26 @@ def _jieba():
 
 def tokenize_zh(text: str) -> list[str]:
     """Cut Chinese text into words with jieba; drop stop words, punctuation and single characters."""
-    return [
+    return list(_zh_words(text))
+
+
+# An analysis cuts each Chinese snippet two or three times (the word view of bundled:zh-char-word, the themes' c-TF-IDF,
+# the labels): on 6,000 online_shopping_10_cats reviews 79,857 calls for 30,540 snippets, 9.8 s of a 22.9 s run. The
+# passes run one after the other over every snippet, so the cache holds a whole file's snippets (~250,000 for all
+# 50,085 reviews, ~130 MB at most); Pipeline clears it when a run ends.
+ZH_WORD_CACHE = 1 << 18
+
+
+@lru_cache(maxsize=ZH_WORD_CACHE)
+def _zh_words(text: str) -> tuple[str, ...]:
+    return tuple(
         w
         for w in _jieba().lcut(text)
         if len(w) >= 2 and w not in ZH_STOPWORDS and not w.isdigit()
         and (_CJK.search(w) or (w.isascii() and w.isalpha() and len(w) >= 3))
-    ]
+    )
+
+
+def forget_zh_words() -> None:
+    """Release the cut words of the last analysis (a server that analysed a file keeps nothing it no longer needs)."""
+    _zh_words.cache_clear()
