@@ -59,7 +59,7 @@ GENERIC_COMPLAINT = {
 GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall", "reviews"
     "en": frozenset("right feel felt feels overall honestly expected expectations reviews review reviewer reviewers "
                     "opinion impression".split()),
-    "zh": frozenset("感受 评价 总体 整体 总的来说 印象".split()),
+    "zh": frozenset("感受 评价 总体 整体 总的来说 印象 令人".split()),  # 令人: "makes one" (令人失望, 令人满意)
 }
 GENERAL_LABEL = {"en": {"praise": "General praise", "complaints": "General complaints", "mixed": "General impressions",
                         "misc": "Miscellaneous", "context": "Reviewer context"},

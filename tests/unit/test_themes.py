@@ -155,6 +155,9 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     assert theme_label(["满意", "喜欢", "质量"], ["满意", "喜欢", "推荐", "好评", "质量"], "zh") == "总体好评（满意 / 喜欢）"
     assert theme_label(["失望", "好评", "质量"], ["失望", "好评", "垃圾", "差评", "质量", "满意"], "zh").startswith("总体感受")
     assert is_generic("highly recommend", "en") and not is_generic("beautiful dress", "en")
+    # 令人 ("makes one": 令人失望) named four Chinese themes of four workspaces ("希望 / 令人 / 改进")
+    assert is_generic("令人", "zh")
+    assert theme_label(["失望", "希望", "令人", "改进", "尽快"], ["失望", "希望", "改进", "令人", "尽快"], "zh") == "希望 / 改进 / 尽快"
     # 3,000 hotel reviews: "最差 / 极差 / 出差" was a need theme ("差!差!差!", "非常非常差")
     assert theme_label(["最差", "极差", "出差"], ["最差", "很差", "极差", "太差", "出差", "差差"], "zh") == "总体差评（最差 / 极差）"
     assert theme_label(["挺不错", "实惠", "速度"], ["挺不错", "很不错", "还不错", "实惠", "速度"], "zh").startswith("总体好评")
