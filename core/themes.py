@@ -21,7 +21,7 @@ from sklearn.metrics import silhouette_score
 
 from .chunks import as_float32, map_rows, normalise_rows, row_slices, take_texts
 from .config import ThemeSettings
-from .text import ZH_STOPWORDS, tokenize_zh
+from .text import _CJK, ZH_STOPWORDS, tokenize_zh
 
 log = logging.getLogger(__name__)
 _STEMMERS = threading.local()  # a Snowball stemmer keeps the word it works on: one per thread (analyses, previews)
@@ -333,6 +333,16 @@ def distinct_terms(terms: list[str]) -> list[str]:
         words = set(stems)
         if len(words) < len(stems):
             continue  # 'sturdy sturdy'
+        if _CJK.search(term):
+            # A Chinese word is a compound, read by its characters: one an earlier term holds says nothing new ('电宝'
+            # and '充宝', queries typed for 充电宝), nor does one that adds a single character to it ('包装盒' after
+            # '包装', '新手机' after '手机', '四星级'); one that adds a word says something ('尺码偏小' after '尺码').
+            chars = {ch for ch in term if not ch.isspace()}
+            if any(chars <= k or (k < chars and len(chars - k) == 1) for k in kept):
+                continue
+            kept.append(chars)
+            out.append(term)
+            continue
         if any(words <= k or k <= words for k in kept):
             continue
         kept.append(words)

@@ -59,6 +59,12 @@ def test_jieba_tokens_are_words_not_characters_or_stopwords():
     assert all(len(t) >= 2 for t in tokens) and "但是" not in tokens
 
 
+def test_product_nouns_jieba_splits_off_a_character_stay_whole():
+    # 充电宝 was 充电 + 宝 (dropped): the demo's power-bank search intent read "充电 / 电宝 / 充宝"
+    assert tokenize_zh("快充充电宝 20000毫安") == ["快充", "充电宝", "毫安"]
+    assert "钢化膜" in tokenize_zh("钢化膜贴歪了") and "手机壳" in tokenize_zh("手机壳很薄")
+
+
 def test_chinese_hedges_and_pointers_are_no_label_words():
     from core.text import tokenize_zh
 

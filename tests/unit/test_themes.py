@@ -155,6 +155,11 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     assert theme_label(["满意", "喜欢", "质量"], ["满意", "喜欢", "推荐", "好评", "质量"], "zh") == "总体好评（满意 / 喜欢）"
     assert theme_label(["失望", "好评", "质量"], ["失望", "好评", "垃圾", "差评", "质量", "满意"], "zh").startswith("总体感受")
     assert is_generic("highly recommend", "en") and not is_generic("beautiful dress", "en")
+    # a Chinese word is a compound: one whose characters an earlier term holds says nothing new ("电宝", "充宝": queries
+    # typed for 充电宝; "包装 / 包装盒", "手机 / 新手机 / 买手机", "四星 / 四星级")
+    assert label_terms(["充电宝", "电宝", "充宝", "快充", "毫安"]) == ["充电宝", "快充", "毫安"]
+    assert label_terms(["手机", "新手机", "买手机", "一部", "手感"]) == ["手机", "一部", "手感"]
+    assert label_terms(["好多", "更好", "好不好"]) == ["好多", "更好", "好不好"]  # sharing a character is not holding it
     # 令人 ("makes one": 令人失望) named four Chinese themes of four workspaces ("希望 / 令人 / 改进")
     assert is_generic("令人", "zh")
     assert theme_label(["失望", "希望", "令人", "改进", "尽快"], ["失望", "希望", "改进", "令人", "尽快"], "zh") == "希望 / 改进 / 尽快"
