@@ -35,7 +35,9 @@ def test_requests_are_detected_in_english_and_chinese(text):
     "it needs a cami underneath since it's sheer.", "希望您下次入住能更加满意!", "还是希望京东加油", "希望京东给个说法。",
     "劝大家最好是不要去", "就是没有坚持看下去", "不过京东应该买不到假的吧。", "期待下次合作。",
     "希望没有下次了", "如果能退就好了", "建议拥有一本", "于是满怀希望地下了单", "希望用起来不要有什么问题",
-    "酒店有协议的应该很便宜", "如果是出差就不合适", "就是屏幕没有想象中的亮。"])
+    "酒店有协议的应该很便宜", "如果是出差就不合适", "就是屏幕没有想象中的亮。",
+    # not yet, not a lack; didn't say so (twenty-seventh session: 5 flags of the whole file, none a request)
+    "就是还没洗过怕严重掉色", "只是还没安装", "没有说不好用。"])
 def test_regrets_and_plain_statements_are_not_requests(text):
     assert not is_feature_request(text)
 
