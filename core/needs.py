@@ -394,7 +394,7 @@ _ZH_WISH = re.compile(r"(?:希望|建议|最好(?:能|可以)|期待|(?<!功)能
 # too few of these to know the frame, never drops them (thirteenth revision; the alternatives came from _ZH_WISH).
 _ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不配|不送)" + _ZH_NOT_OWN +
                          # fourth revision: a missing part as the one drawback ("就是没有耳机")
-                         r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)[^。！？，,]{0,4}(?<!还)(?:没有|没|少了|缺少?|不带|不含)"
+                         r"|^(?:就是|只是|唯一(?:的)?(?:缺点|不足)(?:是|就是)?)[^。！？，,]{0,4}(?<!还)(?:没有|没|(?<![买用量])少了|缺少?|不带|不含)"
                          # (not "就是没的说" / "没话说", praise; "没法", cannot; "没啥", "没人", "缺陷": twenty-first session;
                          # not a gift that did not come, a goal or a discount missed, one's own sleep, wearing or money,
                          # "没哪个", "少了点", a comparison "没超市买的好", nor a virtue "不含硅": twenty-third session, from
@@ -406,7 +406,7 @@ _ZH_MISSING = re.compile(r"可惜(?:的是)?(?:没有|没|不带|少了|缺|不�
                          # fifth and seventh revisions: "没有耳机不好", "可惜的是:我同事房间没有网线口"
                          # (not "没有什么不好的", "没有一个不好的", praise, nor "没有车的人很不方便": twenty-third session)
                          # (nor "没有说不好用", didn't say so, nor "还没洗过怕掉色", not yet: twenty-seventh session)
-                         r"|(?<!并)没有(?!什么|什麽|一个|一点|说)(?![^。！？，,]{1,4}的人)[^。！？，,]{1,6}(?:不好|是缺点|是个缺点|是遗憾|很遗憾|挺遗憾|不方便)"
+                         r"|(?<!并)没有(?!什么|什麽|一个|一点|说|反映)(?![^。！？，,]{1,4}的人)[^。！？，,]{1,6}(?:不好|是缺点|是个缺点|是遗憾|很遗憾|挺遗憾|不方便)"
                          r"|可惜(?:的是)?[:：][^。！？]{0,8}(?:没有|没|不带|缺)"
                          # eighth revision: "可惜……竟然缺货"
                          r"|可惜[^。！？]{0,12}(?:缺货|断货|没货)"
