@@ -730,7 +730,7 @@ _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|o
                              r"carrying|them|these|it)\b|\bbring\s+(?:it|this|them|these|[a-z]+)?\s*back\b|\bmore\s+like\s+th"
                              r"|\bmore\s+of\s+(?:this|these|the\s+same)")
 _BARE_VERBS = frozenset({"bring", "back", "bring back"})  # "please, please bring | it back!": a re-release (below)
-_TRAILING = frozenset("the a an at in of on with to for from around through".split())
+_TRAILING = frozenset("the a an at in of on with to for from around through their my our your his her its".split())
 # what a shop offers more of ("this only comes in two sizes", "wish they had more than two sizes": more sizes)
 _OPTIONS = {"size": "sizes", "sizes": "sizes", "sizing": "sizes", "color": "colors", "colors": "colors",
             "colour": "colors", "colours": "colors", "length": "lengths", "lengths": "lengths", "pattern": "patterns",

@@ -106,6 +106,11 @@ def test_request_names_from_a_clothing_feature_requests_tab():
     assert requested_thing("if it only had pockets, it would be absolutely perfect!") == "pockets"
     assert requested_thing("hope it will come in other colors because i would buy more! !") == "other colors"
     assert requested_thing("i would love for them to have a skinnier ankle") == "skinnier ankle"
+    # a name does not end on a possessive: "cut with all of their", "more colors avail in my"
+    assert requested_thing("i wish they would make this cut with all of their products - would love cords!") \
+        == "cut with all of their products"
+    assert requested_thing("Wish they had more colors avail in my size when i bought this one.") \
+        == "more colors avail in my size"
 
 
 def test_asks_outside_the_cue_frames_are_named_by_what_they_ask_for():
