@@ -220,7 +220,7 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     """Place a table with CSV and XLSX downloads (formula injection neutralised). A table longer than PREVIEW_ROWS
     shows its first rows (sending a million rows to the browser takes seconds); the downloads hold every row, read
     only when clicked (when ``frame`` is itself a preview, ``full`` reads them and ``total`` counts them).
-    ``column_order`` picks and orders the columns shown, less any column with no value at all (empty, or the
+    ``column_order`` picks and orders the columns shown, less any column with no value at all (empty strings, or the
     ``NO_VALUE`` dash or ``NO_ESTIMATE`` throughout: the trend of undated reviews, the rating impact of unrated ones);
     the downloads keep every column."""
     full = full or (lambda: frame)
@@ -232,7 +232,8 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
                 and isinstance(config, dict) and (config.get("type_config") or {}).get("format") == "percent"]
     if percents:  # Streamlit shows up to two decimals: "38.65%" beside "7.7%"; one decimal reads evenly
         shown = shown.assign(**{name: pd.to_numeric(shown[name], errors="coerce").round(3) for name in percents})
-    blank = shown.isna() | shown.isin([NO_VALUE, NO_ESTIMATE])  # a column with no value at all (no ratings, no dates)
+    # a column with no value at all (no ratings, no dates; no products: the Feature requests tab's empty Products)
+    blank = shown.isna() | shown.isin([NO_VALUE, NO_ESTIMATE, ""])
     if len(shown) and blank.all().any():
         empty = set(shown.columns[blank.all()])
         column_order = [c for c in (column_order or shown.columns) if c not in empty]

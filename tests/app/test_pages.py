@@ -383,6 +383,10 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     backlog = at.dataframe[0]
     assert (backlog.value["rating_impact"] == "n/a").all() and "rating_impact" not in backlog.proto.column_order
     assert "trend" not in backlog.proto.column_order and "need" in backlog.proto.column_order
+    at = open_page("needs", {"needs_tab": "Feature requests"})  # no product column: no empty Products column
+    requests = at.dataframe[0]
+    assert (requests.value["products"] == "").all() and "products" not in requests.proto.column_order
+    assert "feature" in requests.proto.column_order
     at = open_page("report")  # no title column in the file: no empty Title column on the page
     shown = list(at.dataframe[0].proto.column_order)
     assert not at.exception and shown[:4] == ["text", "sentiment", "sentiment_score", "mixed"] and "title" not in shown
