@@ -690,9 +690,9 @@ def load_request_detector(kind: str = "learned", models_dir=None) -> RequestDete
 # stripped of fillers. The grouping key is the phrase's content words, singular and sorted, so "more colors", "other
 # colours" and "wish there were more colors" count as one request.
 _EN_ASK = re.compile(
-    r"(?i)\bwish\s+i\s+could\s+(?:have\s+)?(?:buy|bought|get|gotten|find|found|order|ordered|purchase|purchased)\s+"
+    r"(?i)\bwish\s+i\s+could\s+(?:have\s+)?(?:buy|bought|get|gotten|find|found|order|ordered|purchase|purchased|try|tried)\s+"
     r"(?:it\s+|this\s+|them\s+|these\s+|one\s+)?(?:in\s+|is\s+(?=more\b))?"
-    r"|\bwish(?:ed|es)?\s*,?\s+(?:is\s+|was\s+)?(?:that\s+)?(?:(?:the|this|that|my)\s+(?!was\b|were\b|had\b|came\b)(?P<subject>[a-z]+)|it|they|this|"
+    r"|\bwish(?:ed|es|ing)?\s*,?\s+(?:is\s+|was\s+)?(?:that\s+)?(?:(?:the|this|that|my)\s+(?!was\b|were\b|had\b|came\b)(?P<subject>[a-z]+)|it|they|this|"
     r"these|there|retailer|[a-z]+\s+would)?\s*"
     r"(?:'d|would|could|also|just|only|really)?\s*(?:have\s+)?(?:were|was|is|had|has|have|(?:came|come|comes)(?:\s+out\s+with)?|made|make|"
     r"offered|offer|carried|carry|stock|sold|would\s+come|be)?\s*(?:in\s+|with\s+|out\s+of\s+)?"
@@ -703,7 +703,7 @@ _EN_ASK = re.compile(
     r"(?:(?:this|the|that)\s+(?:same\s+)?[a-z]+\s+(?=(?:come\s+out|made|done|offered|in)\b)|it\s+|this\s+|them\s+|"
     r"these\s+|one\s+)?(?:(?:come\s+out|made|done|offered)\s+)?(?:in\s+)?"
     r"|(?:\bwould|['\u2019]d)\s+rather\s+(?:have|get)\s+"
-    r"|(?:\bwould|['\u2019]d)\s+have\s+(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
+    r"|(?:\bwould|['\u2019]d)(?:\s+have|['\u2019]ve)\s+(?:much\s+|really\s+|definitely\s+)?(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
     r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:only\s+)?(?:was|were|had|came\s+(?:in|with)|"
@@ -741,7 +741,8 @@ _ONLY_IN = re.compile(r"(?i)\bonly\s+(?:(?:comes?|came|available|offered|sold|ma
 # the price, i'd expect better quality"): the comparative and the part
 _COULD_BE = re.compile(r"(?i)\b(?P<subject>[a-z]+)\s+(?:again\s+|really\s+|definitely\s+|probably\s+)?"
                        r"(?:could|should|needs?\s+to)\s+(?:have\s+been|be)\s+"
-                       r"(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|so\s+much\s+|rather\s+)?"
+                       r"(?:a\s+(?:little|bit|tad)(?:\s+bit)?\s+|slightly\s+|much\s+|a\s+lot\s+|so\s+much\s+|rather\s+|"
+                       r"(?:an?|\d+(?:\s*(?:to|-)\s*\d+)?)\s*(?:inch(?:es)?|in|\")\s+)?"
                        r"(?P<how>better|[a-z]{3,}er|lined|different)\b"
                        r"|\bexpect(?:ed)?\s+(?P<expected>(?:better|[a-z]{3,}er)\s+[a-z]+)")
 # a purchase held back for want of something ("i would buy other colors if they were available", "i would have
@@ -887,7 +888,7 @@ def requested_thing(text: str) -> str:
         while words and words[-1] in {"or", "and", "but", "nor"}:  # "should have had | more stretch or they ...": cut
             words.pop()
         if words and any(w not in _KEY_STOP for w in words) and " ".join(words) not in _BARE_VERBS:
-            return " ".join(words)
+            return "restock" if _STOCK.search(" ".join(words)) else " ".join(words)  # "get re-stocked"
         said = set(words)
         if {"more", "other", "additional", "different", "than"} & said and {"size", "sizes"} & said:
             return "more sizes"  # "more sizes", "more than two sizes": every word a stop word for the key

@@ -106,6 +106,13 @@ def test_request_names_from_a_clothing_feature_requests_tab():
     assert requested_thing("if it only had pockets, it would be absolutely perfect!") == "pockets"
     assert requested_thing("hope it will come in other colors because i would buy more! !") == "other colors"
     assert requested_thing("i would love for them to have a skinnier ankle") == "skinnier ankle"
+    # would've, much preferred, wishing, wish i could try, a length in inches, a restock in any wording
+    assert requested_thing("i would've liked a soft mesh type lining similar to what plenty uses.") == "soft mesh type lining"
+    assert requested_thing("i would have much preferred a side zip so the back") == "side zip"
+    assert requested_thing("i was wishing it had black because those are my favorite leggings") == "black"
+    assert requested_thing("i'm only giving it 4 stars because the sleeves could be 2 to 3 inches longer.") == "longer sleeves"
+    assert requested_thing("i really wishing it would get re-stocked.") == "restock"
+    assert requested_thing("i really wish retailer would re-stock these! ! ! !") == "restock"
     # a name does not end on a possessive: "cut with all of their", "more colors avail in my"
     assert requested_thing("i wish they would make this cut with all of their products - would love cords!") \
         == "cut with all of their products"
