@@ -763,7 +763,7 @@ _ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待
                         r"(?:一个|个|一款|款|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # the missing part of a drawback ("就是没有耳机", "4、浴室没有垫地的毛巾", "没有早餐不方便"), read when no wish form is
-_ZH_LACKED = re.compile(r"(?:没有|缺少|缺乏|不带|不配|不支持)(?:附赠|附带|配备|配|提供|安置|带)?(?:一个|个|一款|款)?"
+_ZH_LACKED = re.compile(r"(?:没有|缺少|缺乏|不带|不配|不支持|(?<=就是|只是)没(?!有))(?:附赠|附带|配备|配|提供|安置|带)?(?:一个|个|一款|款)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # what should be, or what it is a pity to lack ("应该标配2G内存", "就是还应该配个保护套", "可惜不送钢化膜和耳机",
 # "被子能否换厚一点的"), read when neither a wish nor a missing part is (twenty-second session: 55 of 514 labelled
@@ -773,7 +773,7 @@ _ZH_SHOULD = re.compile(r"(?:(?<!不)应该|能否|可否|可惜(?:不能|不送
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # who the ask is addressed to and how it is hedged ("携程以后提供另外两种房型", "希望商家能够再细心一点"): not the thing
 _ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|店家|京东|携程|ctrip|官方|作者|出版社|你们|贵店|本店|管理层)"
-                           r"(?:网|方面)?(?!的))?(?:(?:能够|能|可以|以后|今后|后续|下次|再|应该|应|也|还|真正|赶紧|尽快|直接)+)?",
+                           r"(?:网|方面)?(?!的))?(?:(?:能够|能|可以|以后|今后|后续|下次|再|应该|应|也|还|真正|赶紧|尽快|直接|请)+)?",
                            re.IGNORECASE)
 # asks to improve, with or without what to improve ("希望以后可以改善", "改善一下通风", "提高服务质量")
 _ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再|继续|不断|尽快|持续|积极|认真)?(?:予以|加以|有所)?(?:改进|改善|改正|优化|提高|加强|提升|完善)"

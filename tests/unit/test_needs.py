@@ -165,6 +165,8 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     # first 30 characters, "3.没有安置蓝牙、红外等通讯功能。"), the addressee and hedges stayed in the phrase
     # ("携程以后提供另外两种房型"), and each bare ask to improve was a group of its own (改进 / 酒店改进一下 / 改善)
     assert requested_thing("就是没有耳机") == requested_thing("可惜不带耳机。") == "耳机"
+    assert requested_thing("就是没耳机") == "耳机" and requested_thing("只是没热水") == "热水"  # 没 for 没有 after 就是 / 只是
+    assert requested_thing("请改进。") == "改进"  # a bare ask, grouped by its theme on the Feature requests tab
     assert requested_thing("4、浴室没有垫地的毛巾。") == "垫地的毛巾"
     assert requested_thing("没有系统这个不好") == "系统与驱动"  # the common asks by what they are about
     assert requested_thing("建议厂家提供贴膜") == requested_thing("要是能配个贴膜就好了") == "贴膜"
