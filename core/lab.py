@@ -13,10 +13,14 @@ from .recommend import (ALS, EASE, RECENCY_HALF_LIFE, ContentBased, Data, ItemKN
                         default_models, evaluate, temporal_split, top_k)
 from .simulate import ABResult, ShopperParams, simulate_ab, simulate_shoppers
 from .store import Store
+from .themes import is_general_opinion
 
 MODELS = {"popularity": Popularity, "itemknn": ItemKNN, "ease": EASE,
           "ease_recency": lambda: EASE(half_life=RECENCY_HALF_LIFE), "als": ALS, "content": ContentBased,
           "need_aware": NeedAwareHybrid}
+# what the Recommendation lab calls each (the CLI, bench/RESULTS.md and the stored evaluations keep the ids above)
+MODEL_LABELS = {"popularity": "Popularity", "itemknn": "Item k-NN", "ease": "EASE", "ease_recency": "EASE, recent first",
+                "als": "ALS (implicit)", "content": "Content (review text)", "need_aware": "Need-aware hybrid"}
 
 
 def split_description(test_fraction: float, min_user: int = 5) -> str:
@@ -67,7 +71,10 @@ def workspace_catalogue(store: Store, min_reviews: int = 3, top_themes: int = 15
     items = np.array(sorted(counts[counts >= min_reviews].index))
     if len(items) == 0:
         return None
-    names = list(dict.fromkeys(matrix.sort_values("mentions", ascending=False)["theme"]))[:top_themes]
+    # shoppers' needs are needs: not a general-opinion, catch-all or reviewer-context theme (simulated shoppers of
+    # 4,000 clothing reviews "cared about General praise (gorgeous / highly recommend)", the demo's about "partner")
+    names = [t for t in dict.fromkeys(matrix.sort_values("mentions", ascending=False)["theme"])
+             if not is_general_opinion(t)][:top_themes]
     matrix = matrix[matrix["product"].isin(items) & matrix["theme"].isin(names)]
     shrunk = matrix["score_sum"] / (matrix["mentions"] + shrink)
     table = matrix.assign(aspect=shrunk).pivot_table(index="product", columns="theme", values="aspect", fill_value=0.0)
@@ -143,7 +150,7 @@ def run_ab(frame: pd.DataFrame, needs: np.ndarray, catalogue: Catalogue, model_a
         model = MODELS[name]().fit(data)
         recs[name] = top_k(model, data, rows, min(10, len(data.items) - 1), exclude_seen=False)
     return simulate_ab(recs[model_a], recs[model_b], data.needs, data.aspects, visitors, split, params,
-                       (model_a, model_b), seed)
+                       (MODEL_LABELS.get(model_a, model_a), MODEL_LABELS.get(model_b, model_b)), seed)
 
 
 def recommender(name: str) -> Recommender:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts
-from core.lab import MODELS, lab_data, persona_recommendations, recommender, run_ab, simulate_workspace
+from core.lab import MODEL_LABELS, MODELS, lab_data, persona_recommendations, recommender, run_ab, simulate_workspace
 from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
 from core.simulate import ShopperParams, sample_size_per_arm
 
@@ -48,7 +48,9 @@ data = lab_data(frame, needs, catalogue)
 st.subheader("Top 10 for a persona")
 persona = st.multiselect("Describe a shopper by the needs they care about", catalogue.aspect_names,
                          default=catalogue.aspect_names[:1])
-st.dataframe(persona_recommendations(catalogue, persona), hide_index=True, width="stretch")
+TOP_COLUMNS = {"rank": st.column_config.NumberColumn("Rank", width="small"), "item": "Product",
+               "why": st.column_config.TextColumn("Why", width="large")}
+ui.table(persona_recommendations(catalogue, persona), "persona_top10", column_config=TOP_COLUMNS)
 
 st.subheader("Top 10 for a simulated shopper")
 user = st.selectbox("Shopper", data.users[:200])
@@ -59,8 +61,9 @@ columns = st.columns(3)
 names = ["popularity", "itemknn", "need_aware", "ease_recency", "als"] + (["content"] if data.item_vectors is not None else [])
 for column, name in zip(columns * 2, names):
     with column:
-        st.markdown(f"**{name}**")
-        st.dataframe(recommend_with_reasons(recommender(name).fit(data), data, user), hide_index=True, height=390)
+        st.markdown(f"**{MODEL_LABELS[name]}**")
+        st.dataframe(recommend_with_reasons(recommender(name).fit(data), data, user), hide_index=True, height=390,
+                     column_config=TOP_COLUMNS)
 
 st.subheader("Offline evaluation")
 train, test = temporal_split(frame, 0.2)
@@ -70,21 +73,23 @@ split_data.item_vectors = catalogue.item_vectors
 usable = [n for n in MODELS if n != "content" or catalogue.item_vectors is not None]
 table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in usable], split_data, test),
                        store.data_version(), len(frame), params)
-ui.chart(charts.metric_bars(table.reset_index()), "recommender_ndcg")
-ui.table(table.reset_index(), "recommender_evaluation")
+shown = table.reset_index().assign(model=lambda f: f["model"].map(MODEL_LABELS).fillna(f["model"]))
+ui.chart(charts.metric_bars(shown), "recommender_ndcg")
+ui.table(shown, "recommender_evaluation", column_config={"model": "Recommender"})
 
 st.subheader("A/B test simulator")
 c = st.columns(4)
-arm_a = c[0].selectbox("Arm A", list(MODELS)[:-2] + ["need_aware"], index=0)
-arm_b = c[1].selectbox("Arm B", list(MODELS)[:-2] + ["need_aware"], index=len(MODELS) - 2)
+arm_a = c[0].selectbox("Arm A", list(MODELS)[:-2] + ["need_aware"], index=0, format_func=MODEL_LABELS.get)
+arm_b = c[1].selectbox("Arm B", list(MODELS)[:-2] + ["need_aware"], index=len(MODELS) - 2, format_func=MODEL_LABELS.get)
 daily = c[2].number_input("Visitors per day", 100, 100000, 2000, 100)
 days = c[3].number_input("Days", 1, 60, 14)
 split = st.slider("Traffic to arm B", 0.1, 0.9, 0.5, 0.05)
 if st.button("Run A/B test"):
     result = run_ab(frame, needs, catalogue, arm_a, arm_b, int(daily * days), split, params)
     m = st.columns(3)
-    m[0].metric(f"{arm_a} conversion", f"{result.rate_a:.2%}", help=f"95% CI {result.ci_a[0]:.2%}–{result.ci_a[1]:.2%}")
-    m[1].metric(f"{arm_b} conversion", f"{result.rate_b:.2%}", f"{result.rate_b - result.rate_a:+.2%}",
+    m[0].metric(f"{MODEL_LABELS[arm_a]}: conversion", f"{result.rate_a:.2%}",
+                help=f"95% CI {result.ci_a[0]:.2%}–{result.ci_a[1]:.2%}")
+    m[1].metric(f"{MODEL_LABELS[arm_b]}: conversion", f"{result.rate_b:.2%}", f"{result.rate_b - result.rate_a:+.2%}",
                 help=f"95% CI {result.ci_b[0]:.2%}–{result.ci_b[1]:.2%}")
     m[2].metric("p-value", f"{result.p_value:.3g}", help="two-sided two-proportion z-test")
     st.write(result.verdict)

@@ -168,7 +168,9 @@ def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
     assert not at.exception
     assert len(at.dataframe) >= 7  # six top-10 lists + the evaluation table
     evaluation = at.dataframe[-1].value
-    assert {"popularity", "itemknn", "need_aware"} <= set(evaluation["model"])
+    assert {"Popularity", "Item k-NN", "Need-aware hybrid"} <= set(evaluation["model"])  # names, not ids
+    persona = at.dataframe[0]
+    assert list(persona.value.columns) == ["rank", "item", "why"] and len(persona.value) == 10
     next(b for b in at.button if b.label == "Run A/B test").click().run()
     labels = [m.label for m in at.metric]
     assert "p-value" in labels and any("conversion" in label for label in labels)

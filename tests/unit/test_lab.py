@@ -22,6 +22,8 @@ def test_simulation_over_workspace_products_is_stored_and_ab_runs(tmp_path, sett
     assert data.matrix.shape == (80, 7)
     result = run_ab(frame, needs, catalogue, "popularity", "need_aware", 4000, 0.5, params)
     assert result.n_a + result.n_b == 4000 and 0 <= result.p_value <= 1 and result.verdict
+    # the arms are named as the lab shows them, not by their ids ("need_aware wins")
+    assert (result.arm_a, result.arm_b) == ("Popularity", "Need-aware hybrid") and "need_aware" not in result.verdict
 
 
 def test_persona_by_needs_gets_products_praised_for_them():
@@ -64,3 +66,21 @@ def test_job_queue_runs_one_analysis_at_a_time_in_order(tmp_path, settings, fake
     assert finished == [first, second]  # the dashboard's warm-up hook ran after each successful run
     assert [store.run(r)["status"] for r in (first, second)] == ["done", "done"]
     assert store.run(first)["finished_at"] <= store.run(second)["started_at"] or store.run(first)["run_id"] < second
+
+
+def test_simulated_shoppers_need_needs_not_general_opinions():
+    # simulated shoppers of 4,000 clothing reviews "cared about General praise (gorgeous / highly recommend)"
+    import pandas as pd
+
+    class Stub:
+        def product_aspects(self, top_themes):
+            rows = [(p, t, m, s, 10) for p in ("A", "B") for t, m, s in
+                    (("General praise (gorgeous / lovely)", 90, 60.0), ("Reviewer context (partner)", 50, 0.0),
+                     ("sizing / fit", 40, -10.0), ("其他话题（后来 / 情况）", 30, -5.0), ("fabric / soft", 20, 12.0))]
+            return pd.DataFrame(rows, columns=["product", "theme", "mentions", "score_sum", "reviews"])
+
+        def product_snippet_hashes(self, per_product):
+            return pd.DataFrame(columns=["product", "text_hash"])
+
+    catalogue = workspace_catalogue(Stub())
+    assert catalogue.aspect_names == ["sizing / fit", "fabric / soft"] and catalogue.aspects.shape == (2, 2)
