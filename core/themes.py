@@ -84,7 +84,7 @@ WISHES_LABEL = {"en": "Wishes", "zh": "希望与建议"}
 NARRATIVE_WORDS = {
     "en": frozenset(),
     "zh": frozenset("后来 本来 原来 开始 发现 结果 当时 直接 还要 终于 一直 马上 突然 竟然 居然 只好 于是 地方 不到 情况 时候 "
-                    "事情 知道 告诉 说明 表示 回来 出来 起来".split()),
+                    "事情 知道 告诉 说明 表示 回来 出来 起来 出现 别人 拿到".split()),
 }
 NARRATIVE_MIN = 4
 # A theme whose snippets sit, on average, less than this share as close to its centre as the median theme's do is a

@@ -248,3 +248,7 @@ def test_a_theme_of_narrated_incidents_is_a_catch_all():
     # a need theme with a time word or two keeps its name
     night = ["晚上", "卫生间", "声音", "第二天", "空调", "早上", "隔音", "隔壁", "地毯", "毛巾", "后来"]
     assert theme_label(["空调", "睡觉", "隔壁"], night, "zh") == "空调 / 睡觉 / 隔壁"
+    # 6,000 other reviews: "本来 / 出现 / 客户" (1,328 clauses: "这样看来", "表示我会赔偿。", "还要再等一下") had three of
+    # the words; 出现, 别人 and 拿到 tell stories too
+    told = ["发现", "开始", "本来", "订单", "别人", "出现", "客户", "售后", "明显", "拿到"]
+    assert theme_label(["本来", "出现", "客户", "售后"], told, "zh").startswith("其他话题（")
