@@ -37,7 +37,8 @@ def test_requests_are_detected_in_english_and_chinese(text):
     "希望没有下次了", "如果能退就好了", "建议拥有一本", "于是满怀希望地下了单", "希望用起来不要有什么问题",
     "酒店有协议的应该很便宜", "如果是出差就不合适", "就是屏幕没有想象中的亮。",
     # not yet, not a lack; didn't say so (twenty-seventh session: 5 flags of the whole file, none a request)
-    "就是还没洗过怕严重掉色", "只是还没安装", "没有说不好用。", "没有反映说不好", "就是买少了没办法", "就是用量少了不起沫"])
+    "就是还没洗过怕严重掉色", "只是还没安装", "没有说不好用。", "没有反映说不好", "就是买少了没办法", "就是用量少了不起沫",
+    "却没有出现信号不好的现象", "如果囊中羞涩可以考虑该酒店", "希望日后有机会再多多拜读", "希望更多人支持国货。"])
 def test_regrets_and_plain_statements_are_not_requests(text):
     assert not is_feature_request(text)
 
