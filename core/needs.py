@@ -1054,7 +1054,10 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
     unnamed = frame["thing"] == ""
     frame.loc[unnamed, "thing"] = frame.loc[unnamed, "text"].map(_opening)
     thing_codes, things = pd.factorize(frame["thing"], use_na_sentinel=False)  # ~100k requests at 1M reviews, a few thousand phrases
-    frame["key"] = np.array([request_key(t) for t in things], dtype=object)[thing_codes]
+    # an opening is not a name: its words do not say what is asked ("i hope they keep the style and…" and "i really
+    # hope i can get these…" shared the key "hope" and one group), so it groups only with the same opening
+    openings = set(frame.loc[unnamed, "thing"])
+    frame["key"] = np.array([("…" + t) if t in openings else request_key(t) for t in things], dtype=object)[thing_codes]
     groups = np.arange(len(frame))
     if vectors is not None and len(vectors) == len(frame):
         similar = vectors @ vectors.T

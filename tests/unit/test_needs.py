@@ -250,6 +250,10 @@ def test_a_request_no_form_names_is_listed_by_its_opening_marked_as_cut():
     assert requested_thing(long_zh) == "" and requested_thing(frame["text"][1]) == ""
     features = set(group_requests(frame)["feature"])
     assert features == {"只是这个标签牌会戳死人的你们…", "i hope they keep the style and…"}
+    # two openings whose words share only "hope" are two requests, not one group
+    other = pd.DataFrame({"text": [frame["text"][1], "i really hope i can get these in 10!"], "lang": "en",
+                          "product": "P", "review_id": ["b", "c"]})
+    assert group_requests(other)["requests"].tolist() == [1, 1]
 
 
 def test_zero_shot_need_types_follow_the_descriptions():
