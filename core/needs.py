@@ -871,7 +871,7 @@ def requested_thing(text: str) -> str:
         negated = re.match(r"\s*(?:n't|not)\s+(?:so|as|that|too)?\s*", rest)  # "wish it wasn't so pricey": less pricey
         if negated:
             # "were not quite so ridiculously long": less long
-            rest = "less " + re.sub(r"^(?:[a-z]+ly\s+)+", "", _DEGREE.sub("", rest[negated.end():]))
+            rest = "less " + re.sub(r"^(?:(?:[a-z]+ly|much|many)\s+)+", "", _DEGREE.sub("", rest[negated.end():]))
         rest = _EN_FILLER.sub("", rest.strip())  # "had | it offered in other colors": no leading "it" ends it
         # "the only thing i wish was | different are the sleeves": different sleeves
         rest = re.sub(r"^different\s+(?:is|are|was|were)\s+(?:the\s+|its\s+)?", "different ", rest)
@@ -1018,7 +1018,8 @@ def request_key(thing: str) -> str:
     "pockets" -> "pocket", "3 inches longer" -> "longer"); Chinese phrases as written."""
     if re.search(r"[\u4e00-\u9fff]", thing):
         return thing
-    words = {_singular(w) for w in re.findall(r"[a-z][a-z\-']*", thing.lower())} - _KEY_STOP
+    found = {_singular(w) for w in re.findall(r"[a-z][a-z\-']*", thing.lower())}
+    words = (found - _KEY_STOP) | (found & {"less", "fewer"})  # "less fabric" is not "more fabric" nor "same fabric"
     return " ".join(sorted(words)) or thing.lower()
 
 

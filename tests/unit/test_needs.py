@@ -104,6 +104,9 @@ def test_request_names_from_a_clothing_feature_requests_tab():
     assert requested_thing("except i wish it was a bit longer or i wish it came with a short tank.") == "longer"
     assert requested_thing("please, please bring it back! !") == "more like this"
     assert requested_thing("if the arms were not quite so rediculously long then i would keep it") == "less long"
+    # "less" is part of what is asked: "so much fabric" is not "same fabric" nor "more fabric"
+    assert requested_thing("but wish there wasn't so much fabric.") == "less fabric"
+    assert request_key("less fabric") != request_key("more fabric") == request_key("same fabric")
     assert requested_thing("if it only had pockets, it would be absolutely perfect!") == "pockets"
     assert requested_thing("hope it will come in other colors because i would buy more! !") == "other colors"
     assert requested_thing("i would love for them to have a skinnier ankle") == "skinnier ankle"
