@@ -1087,7 +1087,9 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
         rows.append({"feature": Counter(columns["thing"][start:end]).most_common(1)[0][0],  # ties: first written
                      "requests": len(set(columns["review"][start:end])),
                      "products": ", ".join(sorted(set(columns["product"][start:end]) - {""}))[:200],
-                     "examples": list(dict.fromkeys(columns["text"][start:end]))[:3],
+                     # a quote a PM reads at a glance first: a long numbered list of complaints stood first for
+                     # "价格与优惠" on 6,000 online_shopping_10_cats reviews
+                     "examples": sorted(dict.fromkeys(columns["text"][start:end]), key=lambda t: len(t) > 80)[:3],
                      "lang": min(lang for lang, n in langs.items() if n == top)})
     return pd.DataFrame(rows).sort_values("requests", ascending=False, kind="stable").reset_index(drop=True)
 

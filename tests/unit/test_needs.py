@@ -629,6 +629,17 @@ def test_nothing_bad_ones_own_hair_or_order_and_a_hotels_reply_are_not_asks():
     assert flags.tolist() == [False] * len(told) + [True] * len(asked)
 
 
+def test_short_quotes_come_first_among_a_request_groups_examples():
+    listed = ("房间有些嘈杂(应该可以解决的)2、出租车进出非常不便(建议底下停车出来后解放路那个活动封闭口打开就可以解决了)3、早餐厅的确存在着"
+              "客人还在吃就收盘子的情况，希望价格能再便宜一点")
+    frame = pd.DataFrame({"text": [listed, "希望价格能再便宜一点", "如果能再便宜一点更好"], "lang": "zh", "product": "",
+                          "review_id": ["1", "2", "3"]})
+    assert len(listed) > 80
+    groups = group_requests(frame)
+    assert groups["feature"].tolist() == ["价格与优惠"] and groups["requests"].tolist() == [3]
+    assert groups["examples"][0] == ["希望价格能再便宜一点", "如果能再便宜一点更好", listed]  # the list last, not first
+
+
 def test_a_request_counts_once_per_review():
     # one online_shopping_10_cats review says the same ask eleven times; it stood third among 6,000 reviews' requests
     said = "只是这个标签牌会戳死人的你们那么多年就不知道改进一下?"
