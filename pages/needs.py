@@ -85,11 +85,16 @@ def drivers_tab() -> None:
 
 
 def emerging_tab() -> None:
-    if pd.isna(ui.load("overview", filters).get("first_date")):
+    overview = ui.load("overview", filters)
+    if pd.isna(overview.get("first_date")):
         st.info("Emerging issues need a date column: each theme's recent share of complaints is compared with its own "
                 "history. These reviews have no dates (map one on the Data page when you upload).")
         return
-    window = st.slider("Recent window (days)", 7, 90, 21)
+    # reviews over years (Amazon fashion: 2009-2018, a handful a month) need a window of months: up to a quarter of
+    # the span, at most a year, never under 90 days
+    span = (pd.Timestamp(overview["last_date"]) - pd.Timestamp(overview["first_date"])).days
+    window = st.slider("Recent window (days)", 7, int(min(365, max(90, span // 4))), 21,
+                       help="Complaints in this many days before the newest review, against all before them")
     found = ui.latent_view("emerging", filters, window)
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:

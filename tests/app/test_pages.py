@@ -335,6 +335,39 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
     assert "title" in at.dataframe[0].value.columns  # the data (and the downloads) keep every column
 
 
+def test_reviews_over_years_get_a_window_of_months(tmp_path, monkeypatch):
+    """Amazon fashion spans 2009-2018 with a handful of reviews a month: a window of at most 90 days found nothing to
+    compare, so the window may reach a quarter of the span (at most a year)."""
+    import streamlit as st
+
+    from core.config import Settings
+    from core.embed import HashingEmbedder
+    from core.ingest import REVIEWS
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+    from helpers import LexiconSentiment
+
+    demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str).head(300)
+    demo["date"] = [f"{2015 + i % 4}-{1 + i % 12:02d}-15" for i in range(len(demo))]  # 2015-01 .. 2018-12
+    source = tmp_path / "years.csv"
+    demo[["review_text", "rating", "date"]].to_csv(source, index=False)
+    path = tmp_path / "years.duckdb"
+    store = Store(path)
+    embedder = HashingEmbedder(64)
+    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
+             sentiment=LexiconSentiment()).run(Source("years.csv", REVIEWS, path=source))
+    store.close()
+    monkeypatch.setenv("NEEDLENS_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("needs", {"needs_tab": "Emerging issues"})
+    assert not at.exception
+    window = next(s for s in at.slider if s.label == "Recent window (days)")
+    assert window.max == (1430 // 4) and window.value == 21  # 2015-01-15 .. 2018-12-15: a quarter of 1,430 days
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypatch):
     """An export with text and a category only (as online_shopping_10_cats): no rating filter to move, no empty
     rating column, no Trend column of dashes, no growth in the opportunity score, the Emerging issues tab says it
