@@ -335,9 +335,8 @@ def test_report_page_previews_long_tables_and_says_so(workspace, monkeypatch):
     assert "title" in at.dataframe[0].value.columns  # the data (and the downloads) keep every column
 
 
-def test_reviews_over_years_get_a_window_of_months(tmp_path, monkeypatch):
-    """Amazon fashion spans 2009-2018 with a handful of reviews a month: a window of at most 90 days found nothing to
-    compare, so the window may reach a quarter of the span (at most a year)."""
+def _serve_file(tmp_path, monkeypatch, frame: pd.DataFrame, name: str) -> None:
+    """Analyse ``frame`` as an uploaded review file with the fast fake models and point the app at that workspace."""
     import streamlit as st
 
     from core.config import Settings
@@ -347,19 +346,27 @@ def test_reviews_over_years_get_a_window_of_months(tmp_path, monkeypatch):
     from core.store import Store
     from helpers import LexiconSentiment
 
-    demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str).head(300)
-    demo["date"] = [f"{2015 + i % 4}-{1 + i % 12:02d}-15" for i in range(len(demo))]  # 2015-01 .. 2018-12
-    source = tmp_path / "years.csv"
-    demo[["review_text", "rating", "date"]].to_csv(source, index=False)
-    path = tmp_path / "years.duckdb"
+    source = tmp_path / f"{name}.csv"
+    frame.to_csv(source, index=False)
+    path = tmp_path / f"{name}.duckdb"
     store = Store(path)
     embedder = HashingEmbedder(64)
     Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
-             sentiment=LexiconSentiment()).run(Source("years.csv", REVIEWS, path=source))
+             sentiment=LexiconSentiment()).run(Source(source.name, REVIEWS, path=source))
     store.close()
     monkeypatch.setenv("NEEDLENS_DB", str(path))
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+def test_reviews_over_years_get_a_window_of_months(tmp_path, monkeypatch):
+    """Amazon fashion spans 2009-2018 with a handful of reviews a month: a window of at most 90 days found nothing to
+    compare, so the window may reach a quarter of the span (at most a year)."""
+    import streamlit as st
+
+    demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str).head(300)
+    demo["date"] = [f"{2015 + i % 4}-{1 + i % 12:02d}-15" for i in range(len(demo))]  # 2015-01 .. 2018-12
+    _serve_file(tmp_path, monkeypatch, demo[["review_text", "rating", "date"]], "years")
     at = open_page("needs", {"needs_tab": "Emerging issues"})
     assert not at.exception
     window = next(s for s in at.slider if s.label == "Recent window (days)")
@@ -375,25 +382,9 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     category, a Recommendation lab that says it needs products, and no empty Title column."""
     import streamlit as st
 
-    from core.config import Settings
-    from core.embed import HashingEmbedder
-    from core.ingest import REVIEWS
-    from core.pipeline import Pipeline, Source
-    from core.store import Store
-    from helpers import LexiconSentiment
-
     demo = pd.read_csv(ROOT / "data" / "demo_reviews.csv", dtype=str)
-    source = tmp_path / "undated.csv"
-    demo[["review_text", "category"]].head(400).rename(columns={"review_text": "review"}).to_csv(source, index=False)
-    path = tmp_path / "undated.duckdb"
-    store = Store(path)
-    embedder = HashingEmbedder(64)
-    Pipeline(Settings().with_db(path), store, embedders={"en": embedder, "zh": embedder},
-             sentiment=LexiconSentiment()).run(Source("undated.csv", REVIEWS, path=source))
-    store.close()
-    monkeypatch.setenv("NEEDLENS_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    undated = demo[["review_text", "category"]].head(400).rename(columns={"review_text": "review"})
+    _serve_file(tmp_path, monkeypatch, undated, "undated")
     at = open_page("overview")
     assert not at.exception
     assert "Rating" not in [s.label for s in at.sidebar.slider]
