@@ -19,8 +19,9 @@ MODELS = {"popularity": Popularity, "itemknn": ItemKNN, "ease": EASE,
           "ease_recency": lambda: EASE(half_life=RECENCY_HALF_LIFE), "als": ALS, "content": ContentBased,
           "need_aware": NeedAwareHybrid}
 # what the Recommendation lab calls each (the CLI, bench/RESULTS.md and the stored evaluations keep the ids above)
-MODEL_LABELS = {"popularity": "Popularity", "itemknn": "Item k-NN", "ease": "EASE", "ease_recency": "EASE, recent first",
-                "als": "ALS (implicit)", "content": "Content (review text)", "need_aware": "Need-aware hybrid"}
+MODEL_LABELS = {"popularity": "Popularity", "itemknn": "Item k-NN", "ease": "EASE",
+                "ease_recency": "EASE, recent first", "als": "ALS (implicit)", "content": "Content (review text)",
+                "need_aware": "Need-aware hybrid"}
 
 
 def split_description(test_fraction: float, min_user: int = 5) -> str:

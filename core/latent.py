@@ -10,8 +10,8 @@ from .chunks import route_positions
 from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
-from .needs import (DEFAULT_TAXONOMY, NEED_TYPE_LEXICAL, assign_need_types, drivers_from_moments, emerging,
-                    group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
+from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, assign_need_types, drivers_from_moments,
+                    emerging, group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
 from .store import Store
 
 
@@ -67,7 +67,7 @@ def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
     """Rating drivers: OLS of the star rating on each theme's negative / positive mentions, fitted on moments that
     the store aggregates in SQL (reviews with no polar theme mention still anchor the intercept)."""
     moments = store.driver_moments(filters)
-    if moments["n"] < 30:
+    if moments["n"] < DRIVER_MIN_RATED:
         return pd.DataFrame()
     return drivers_from_moments(moments)
 
@@ -102,7 +102,8 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
         need_type = row.need_type if isinstance(row.need_type, str) else "other"  # NaN beside typed themes
         rows.append({"need": row.label, "need_type": need_type, "volume": int(row.reviews),
                      "negative_share": round(float(row.negative_share), 4),
-                     "rating_impact": insights.NO_ESTIMATE if effect is None or pd.isna(effect) else f"{effect:+.2f} stars",
+                     "rating_impact": (insights.NO_ESTIMATE if effect is None or pd.isna(effect)
+                                       else f"{effect:+.2f} stars"),
                      "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
                      "why": row.why, "products": ", ".join(products),
                      "example": example})

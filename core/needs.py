@@ -705,7 +705,8 @@ _EN_ASK = re.compile(
     r"(?:(?:this|the|that)\s+(?:same\s+)?[a-z]+\s+(?=(?:come\s+out|made|done|offered|in)\b)|it\s+|this\s+|them\s+|"
     r"these\s+|one\s+)?(?:(?:come\s+out|made|done|offered)\s+)?(?:in\s+)?"
     r"|(?:\bwould|['\u2019]d)\s+rather\s+(?:have|get)\s+"
-    r"|(?:\bwould|['\u2019]d)(?:\s+have|['\u2019]ve)\s+(?:much\s+|really\s+|definitely\s+)?(?:preferred|liked|loved)\s+(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
+    r"|(?:\bwould|['\u2019]d)(?:\s+have|['\u2019]ve)\s+(?:much\s+|really\s+|definitely\s+)?(?:preferred|liked|loved)\s+"
+    r"(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
     r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
     r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:only\s+)?(?:was|were|had|came\s+(?:in|with)|"
@@ -889,8 +890,9 @@ def requested_thing(text: str) -> str:
         words = words[:cut]
         while words and words[-1] in {"or", "and", "but", "nor"}:  # "should have had | more stretch or they ...": cut
             words.pop()
-        if words and any(w not in _KEY_STOP for w in words) and " ".join(words) not in _BARE_VERBS:
-            return "restock" if _STOCK.search(" ".join(words)) else " ".join(words)  # "get re-stocked"
+        name = " ".join(words)
+        if words and any(w not in _KEY_STOP for w in words) and name not in _BARE_VERBS:
+            return "restock" if _STOCK.search(name) else name  # "get re-stocked"
         said = set(words)
         if {"more", "other", "additional", "different", "than"} & said and {"size", "sizes"} & said:
             return "more sizes"  # "more sizes", "more than two sizes": every word a stop word for the key
@@ -1096,7 +1098,12 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
 
 # --- rating drivers --------------------------------------------------------------------------------------------------
 
-def rating_drivers(reviews: pd.DataFrame, mentions: pd.DataFrame, min_reviews: int = 20) -> pd.DataFrame:
+# the least a rating regression reads: rated reviews in all, and reviews mentioning a theme for it to get a row
+DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS = 30, 20
+
+
+def rating_drivers(reviews: pd.DataFrame, mentions: pd.DataFrame,
+                   min_reviews: int = DRIVER_MIN_THEME_REVIEWS) -> pd.DataFrame:
     """OLS of rating on per-theme indicators: the review mentions the theme negatively / positively.
 
     reviews: review_id, rating.  mentions: review_id, theme, polarity ('negative'/'positive').
@@ -1121,7 +1128,7 @@ def driver_moments(reviews: pd.DataFrame, mentions: pd.DataFrame) -> dict:
             "themes": themes}
 
 
-def drivers_from_moments(moments: dict, min_reviews: int = 20) -> pd.DataFrame:
+def drivers_from_moments(moments: dict, min_reviews: int = DRIVER_MIN_THEME_REVIEWS) -> pd.DataFrame:
     """OLS with 95% CIs from moments: n, sum_y, sum_yy; columns (theme, polarity, n, sum_y); xtx (theme_a,
     polarity_a, theme_b, polarity_b, n: reviews with both flags); themes (theme, reviews with a polar mention).
     Equivalent to least squares on the 0/1 design matrix, without ever building it (a million reviews are fine)."""

@@ -4,8 +4,8 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, latent
-from core.needs import (EMERGING_ALPHA, EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown,
-                        taxonomy_frame)
+from core.needs import (DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA, EMERGING_MIN_RATIO,
+                        EMERGING_MIN_RECENT, backlog_markdown, taxonomy_frame)
 
 store = ui.page("Latent needs")
 ui.require_analysis(store)
@@ -57,7 +57,8 @@ def requests_tab() -> None:
         ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
                  column_config={"feature": st.column_config.TextColumn("Requested feature"),
-                                "requests": st.column_config.NumberColumn("Requests", help="Reviews asking for it (a review asking twice counts once)"),
+                                "requests": st.column_config.NumberColumn(
+                                    "Requests", help="Reviews asking for it (a review asking twice counts once)"),
                                 "products": st.column_config.TextColumn("Products"),
                                 "examples": st.column_config.TextColumn("What customers wrote", width="large"),
                                 "lang": "Language"})
@@ -69,8 +70,8 @@ def drivers_tab() -> None:
         st.info("Rating drivers need star ratings: each theme's complaints are set against the stars of the reviews "
                 "that make them. These reviews have no ratings (map a rating column on the Data page when you upload).")
     elif drivers.empty:
-        st.info("Rating drivers need at least 30 rated reviews, and themes that 20 of them mention; these filters "
-                "leave too few.")
+        st.info(f"Rating drivers need at least {DRIVER_MIN_RATED} rated reviews, and themes that "
+                f"{DRIVER_MIN_THEME_REVIEWS} of them mention; these filters leave too few.")
     else:
         ui.chart(charts.driver_scatter(drivers), "rating_drivers")
         ui.table(drivers[["theme", "reviews", "negative_effect", "negative_ci_low", "negative_ci_high",

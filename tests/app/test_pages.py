@@ -371,6 +371,11 @@ def test_reviews_over_years_get_a_window_of_months(tmp_path, monkeypatch):
     assert not at.exception
     window = next(s for s in at.slider if s.label == "Recent window (days)")
     assert window.max == (1430 // 4) and window.value == 21  # 2015-01-15 .. 2018-12-15: a quarter of 1,430 days
+    # rated reviews, but the dates chosen hold too few of them: the drivers tab says that, not "no ratings"
+    import datetime
+    at = open_page("needs", {"needs_tab": "Rating drivers",
+                             "w_dates": (datetime.date(2018, 6, 1), datetime.date(2018, 12, 15))})
+    assert not at.exception and "these filters leave too few" in at.info[0].value
     st.cache_resource.clear()
     st.cache_data.clear()
 
