@@ -1098,8 +1098,9 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
 
 # --- rating drivers --------------------------------------------------------------------------------------------------
 
-# the least a rating regression reads: rated reviews in all, and reviews mentioning a theme for it to get a row
-DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS = 30, 20
+# the least a rating regression reads: rated reviews in all, reviews mentioning a theme for it to get a row, and
+# reviews complaining about it for its complaints to get an effect
+DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, DRIVER_MIN_COMPLAINTS = 30, 20, 5
 
 
 def rating_drivers(reviews: pd.DataFrame, mentions: pd.DataFrame,
@@ -1138,7 +1139,7 @@ def drivers_from_moments(moments: dict, min_reviews: int = DRIVER_MIN_THEME_REVI
         return pd.DataFrame()
     wanted = set(counts[counts >= min_reviews].index)
     cols = moments["columns"]
-    cols = cols[cols["theme"].isin(wanted) & (cols["n"] >= 5)]
+    cols = cols[cols["theme"].isin(wanted) & (cols["n"] >= DRIVER_MIN_COMPLAINTS)]
     cols = cols.sort_values(["theme", "polarity"])
     columns = list(zip(cols["theme"], cols["polarity"]))
     if not columns:

@@ -4,8 +4,8 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, latent
-from core.needs import (DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA, EMERGING_MIN_RATIO,
-                        EMERGING_MIN_RECENT, backlog_markdown, taxonomy_frame)
+from core.needs import (DRIVER_MIN_COMPLAINTS, DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA,
+                        EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, taxonomy_frame)
 
 store = ui.page("Latent needs")
 ui.require_analysis(store)
@@ -72,6 +72,9 @@ def drivers_tab() -> None:
     elif drivers.empty:
         st.info(f"Rating drivers need at least {DRIVER_MIN_RATED} rated reviews, and themes that "
                 f"{DRIVER_MIN_THEME_REVIEWS} of them mention; these filters leave too few.")
+    elif drivers["negative_effect"].isna().all():  # themes, but none with a complaint to cost stars: nothing to plot
+        st.info(f"No theme has complaints in {DRIVER_MIN_COMPLAINTS} or more rated reviews here, so there is no "
+                "effect on the stars to estimate.")
     else:
         ui.chart(charts.driver_scatter(drivers), "rating_drivers")
         ui.table(drivers[["theme", "reviews", "negative_effect", "negative_ci_low", "negative_ci_high",
