@@ -122,8 +122,9 @@ def facet_heatmap(frame: pd.DataFrame, by: str, min_mentions: int = HEATMAP_MIN_
     """Products (or categories) x themes; colour = mean sentiment, tooltip = volume. A cell of fewer than
     ``min_mentions`` snippets is grey, not coloured: on 4,000 clothing reviews the two reddest cells were one and two
     snippets, a "product fails this need" no PM should act on. A pair with no mention at all is a grey cell too (it
-    was a blank one, which the caption did not explain), and rows run from the busiest value down, as the rating
-    distribution's do (they were sorted as strings: "1078, 1081, ..., 829, 862")."""
+    was a blank one, which the caption did not explain), and rows run from the value with the most mentions in these
+    columns down (they were sorted as strings: "1078, 1081, ..., 829, 862"; the rating distribution below orders by
+    reviews, so the two orders may differ a little)."""
     grid = pd.MultiIndex.from_product([frame["value"].unique(), frame["theme"].unique()], names=["value", "theme"])
     frame = frame.set_index(["value", "theme"]).reindex(grid).reset_index().fillna({"snippets": 0})
     order = frame.groupby("value", sort=False)["snippets"].sum().sort_values(ascending=False, kind="stable")
