@@ -146,6 +146,11 @@ ZH_STOPWORDS = frozenset(
 # character missing). 122 of the 50,125 online_shopping_10_cats reviews hold one of them.
 ZH_PRODUCT_WORDS = ("充电宝 暖手宝 手机壳 保护壳 钢化膜 手机膜 料理机 破壁机 卷发棒 直发器 空调扇 按摩仪 体脂秤 充电线 拓展坞 "
                     "扩展坞 保温壶").split()
+# Words jieba's dictionary makes of a count and what follows it: "等了4天才收到" (waited 4 days before it came) was cut
+# 4 / 天才 (genius) / 收到, and 天才 became a keyword of a delivery theme. Nearly all of the 326 online_shopping_10_cats
+# reviews holding 天才 say "N天才到" ("几天才", "3天才", "今天才"); none means a genius. (Tuning its frequency down is
+# not enough: jieba's HMM joins the two characters again.)
+ZH_NOT_WORDS = ("天才",)
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +160,8 @@ def _jieba():
     jieba.setLogLevel(60)
     for word in ZH_PRODUCT_WORDS:
         jieba.add_word(word)
+    for word in ZH_NOT_WORDS:
+        jieba.del_word(word)
     return jieba
 
 

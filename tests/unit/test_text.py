@@ -65,6 +65,12 @@ def test_product_nouns_jieba_splits_off_a_character_stay_whole():
     assert "钢化膜" in tokenize_zh("钢化膜贴歪了") and "手机壳" in tokenize_zh("手机壳很薄")
 
 
+def test_a_count_of_days_then_cai_is_no_genius():
+    # "等了4天才收到" (waited 4 days before it came) was cut 4 / 天才 (genius) / 收到: a delivery theme's keyword
+    assert tokenize_zh("等了4天才收到") == ["收到"]
+    assert "天才" not in tokenize_zh("物流很慢，等了几天才到货")
+
+
 def test_chinese_hedges_and_pointers_are_no_label_words():
     from core.text import tokenize_zh
 
