@@ -44,7 +44,8 @@ def problem_prior(texts: list[str], lang: str) -> np.ndarray:
 # ordered the small", "I usually wear a 6", "Bought this for my partner.", "Used it for 3 weeks now.") states no
 # opinion, yet the clause classifier, trained on clauses labelled by their review's stars, read 84% of them on 3,000
 # clothing reviews as positive (mean +0.62): body measurements sit more often in 5-star reviews. Such a snippet is
-# neutral. "Context only" = once measurements and sizes are taken out, every word left is one of these.
+# neutral. "Context only" = once measurements and sizes are taken out, every word left is one of these. ("Replacing my
+# old one." read -0.59 and "Got this as a gift for my mum." +0.69 until their words joined the list.)
 _EN_STATS = re.compile(r"""(?ix)
     \b\d\s*(?:'|’|ft|foot|feet)\s*\d*(?:\.\d+)?\s*(?:"|”|''|in(?:ches)?\b)?    # 5'4", 5 ft 4
   | \b\d{2,3}(?:\.\d)?\s*(?:lbs?|pounds|\#|kg)(?!\w)                         # 130 lbs, 135#
@@ -59,7 +60,8 @@ _EN_CONTEXT_WORDS = frozenset("""
     hip chest bust shoulders torso legs long height weight about around roughly normal this these it them one pair
     also or which typical small medium large plus partner husband wife daughter son mom mother dad father friend
     sister brother kids kid girlfriend boyfriend gift birthday christmas used use using week weeks month months day
-    days year years now second third owned have had sale during on since ago last first time times""".split())
+    days year years now second third owned have had sale during on since ago last first time times mum replacing
+    replace replaced old discount as""".split())
 
 
 _EN_STAT_WORDS = frozenset("pounds foot feet inches".split())  # the only words of 4+ letters _EN_STATS takes out

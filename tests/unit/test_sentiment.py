@@ -198,9 +198,12 @@ def test_the_chinese_head_reads_clauses_and_themes_keep_the_review_heads_directi
 def test_a_snippet_that_only_gives_the_reviewers_context_is_neutral():
     # on 3,000 clothing reviews the clause classifier read 84% of such snippets as positive (mean +0.62)
     context = ["I'm 5'4 and 130 lbs.", "i usually wear a size 6 and ordered the medium.", "i am 5'4, 133 and 34dd.",
-               "115 lbs, 26.5 in waist", "Bought this for my partner.", "Used it for 3 weeks now.", "i'm a size s"]
+               "115 lbs, 26.5 in waist", "Bought this for my partner.", "Used it for 3 weeks now.", "i'm a size s",
+               "Replacing my old one.", "Got this as a gift for my mum.", "i bought this with a discount",
+               "i am 51 years old."]
     opinion = ["i am 5'7\" and it's still pretty long on me.", "i'm 5'5\" and these fit perfectly.", "Runs small.",
-               "it's small", "Too short.", "I have used it for 3 weeks and love it", "i bought both colors.", "I love it"]
+               "it's small", "Too short.", "I have used it for 3 weeks and love it", "i bought both colors.", "I love it",
+               "Order a size up", "my old one was better"]
     assert context_only(context).all() and not context_only(opinion).any()
     from core.sentiment import BundledSentiment
 
