@@ -215,7 +215,7 @@ _EN_CUES = [
                r"take\s+this|listen|update|rethink)"
                r"|\bhop(?:e|ing)\s+to\s+see\s+(?:more|it|this|them|other)"
                r"|\bhop(?:e|ing)\s+(?:i|we)\s+(?:can|will|could)\s+(?:find|see|get)\s+more\b[^.]{0,30}\blike\s+th(?:is|ese)"),
-    re.compile(r"(?i)\bif\s+only\b|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|would\s+love\s+(?:a|an|to\s+see|if|more|other|another|"
+    re.compile(r"(?i)\bif\s+only\b|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|(?:would|['\u2019]d)\s+love\s+(?:a|an|to\s+see|if|more|other|another|"
                r"to\s+have|(?:it|this|them|these|one)\s+in)\b|would\s+love\s+in\s+(?:other|more|a|an|different)"),
     re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*(?:!+|\.)?\s*$"),
     # counterfactuals about the product: "if it were more silky it would be a dream", "would be a favourite if the
@@ -762,7 +762,10 @@ _THE_PRODUCT = frozenset("dress top shirt sweater skirt pants jeans jacket coat 
 _KEY_STOP = frozenset("more other different another few additional new better bit little lot tad just really also please "
                       "available offered some any of the a an in on with and or this that these those it its same size "
                       "sizes inches inch cm style version option options".split()) | frozenset(ENGLISH_STOP_WORDS)
-_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待|(?<![希失愿盼渴欲张观])望)(?:能够|能|可以|有|增加|加(?!强|以)|出|再|下次|以后|厂家|商家|卖家)*"
+# (加 is "add" unless it begins the thing's own word: 加大码 plus size, 加长 / 加厚 / 加绒 / 加热 / 加湿 a longer, thicker,
+# fleece-lined, heated or humidifying version; "希望有加大码" was named 大码, apart from "加个加大码")
+_ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待|(?<![希失愿盼渴欲张观])望)(?:能够|能|可以|有|增加|"
+                        r"加(?!强|以|大码|大号|长|宽|厚|绒|高|深|热|湿|速|密|固)|出|再|下次|以后|厂家|商家|卖家)*"
                         r"(?:一个|个|一款|款|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # the missing part of a drawback ("就是没有耳机", "4、浴室没有垫地的毛巾", "没有早餐不方便"), read when no wish form is

@@ -194,6 +194,9 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert requested_thing("希望能加强一点") == requested_thing("希望能加以改善。") == "改进"
     assert requested_thing("建议加强房间灭蚊") == "房间灭蚊" and requested_thing("希望加个耳机") == "耳机"
     assert requested_thing("失望透顶") == requested_thing("观望中") == ""
+    # nor when it begins the thing's own word: "希望有加大码" (plus size) was 大码, apart from "加个加大码"
+    assert {requested_thing(t) for t in ("希望有加大码。", "要是能加个加大码就更好了。", "建议增加加大码。")} == {"加大码"}
+    assert requested_thing("希望有加热功能") == "加热功能"
     # not stripped: a possessive addressee, a verb that is part of the thing, a wish with no cue to strip
     assert requested_thing("但是希望酒店的预订系统能够改进。") == "酒店的预订系统能够改进"
     assert requested_thing("如果有送机服务就更好了") == "送机服务"
