@@ -68,7 +68,7 @@ DEFAULT_TAXONOMY: tuple[NeedType, ...] = (
              "去屑 控油 滋润"),
     NeedType("shipping/packaging", "shipping, delivery, arrived, package, packaging, box, damaged in transit, late",
              "快递 快递员 快递小哥 物流 发货 发货快 发出 配送 送货 送到 送达 到货 到手 签收 取件 揽件 运输 运费 包邮 包装 包装盒 "
-             "包裹 盒子 纸箱 箱子 破损 压坏"),
+             "包裹 盒子 纸箱 箱子 破损 压坏 发货速度 物流速度 快递速度 送货速度 配送速度 到货速度"),
     NeedType("service/returns", "customer service, return, refund, exchange, seller, support, warranty",
              "客服 服务 服务态度 服务员 工作人员 店员 员工 前台 经理 司机 师傅 态度 热情 礼貌 耐心 不理 道歉 解释 回复 答复 处理 "
              "投诉 退货 退款 换货 退换 维修 保修 售后 卖家 商家 店家"),

@@ -162,6 +162,9 @@ def test_chinese_snippets_are_typed_by_the_description_words_they_hold():
     assert [names[j] if j >= 0 else None for j in typed] == ["service/returns", "shipping/packaging", None,
                                                              "price/value 性价比"]
     assert lexical_need_types(["价格质量"], "zh", DEFAULT_TAXONOMY).tolist() == [-1]  # a tie leaves it to the vectors
+    # 发货 (shipping) beside 速度 (performance) was such a tie, and "发货速度快" was typed by its vector as "other"
+    assert [names[j] for j in lexical_need_types(["发货速度快", "物流速度一般"], "zh", DEFAULT_TAXONOMY)] == [
+        "shipping/packaging", "shipping/packaging"]
 
 
 def test_chinese_request_phrases_name_the_thing_not_the_addressee():
