@@ -8,6 +8,9 @@ Planted needs, each with a known share so tests and demos can check that NeedLen
 - 性价比 / value for money (all);                        - shipping damage, spiking in the last 3 weeks;
 - wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics);
 - searches for a USB-C power bank (a need the catalogue does not serve) rising in the last 4 weeks.
+Each need has several wordings per side (4-8 in English, 2-4 in Chinese), as real reviewers vary theirs; battery life
+and sizing are what electronics and apparel reviews bring up most; about 4 in 10 English reviews open with the
+reviewer's own context ("Bought this for my partner.", "Replacing my old one."), which states no opinion.
 English reviews have a title, as a marketplace export does (a headline, a verdict, a star summary, or none).
 """
 from __future__ import annotations
@@ -37,58 +40,94 @@ ZH_CATALOGUE = {
     "Home": ["乳胶枕头", "空气净化器"],
 }
 
-# need -> (categories it applies to or None for all, negative phrasings, positive phrasings)
+# need -> (categories it applies to or None for all, negative phrasings, positive phrasings). Several wordings per
+# need and side, as real reviewers vary theirs: with three or four, the themes clustered the few distinct sentences
+# (232 in all) and the "Used it for N weeks now." opener joined the battery complaints.
 EN_NEEDS = {
     "battery": (["Electronics"],
                 ["The battery dies after about {n} hours, far less than advertised.",
                  "Battery life is really short, I have to charge it twice a day.",
                  "It barely lasts a morning on one charge.",
-                 "Battery drains overnight even when switched off."],
-                ["Battery easily lasts {n} days between charges.", "Great battery life, lasts all week."]),
+                 "Battery drains overnight even when switched off.",
+                 "The charge runs out halfway through my commute.",
+                 "Claims all-day battery, yet it dies after {n} hours.",
+                 "I am plugging it in constantly, the battery is a letdown."],
+                ["Battery easily lasts {n} days between charges.", "Great battery life, lasts all week.",
+                 "One charge lasts me the whole week.", "The battery holds up through long trips."]),
     "sizing": (["Apparel"],
                ["It runs small, I had to return it for a size up.", "Sizing is way off, order one size bigger.",
-                "Too tight across the shoulders even in my usual size.", "The fit is much smaller than the size chart says."],
-               ["Fits true to size and the cut is flattering.", "Perfect fit, I ordered my usual size."]),
+                "Too tight across the shoulders even in my usual size.", "The fit is much smaller than the size chart says.",
+                "Ordered my normal medium and could barely zip it up.", "The waist is cut tiny, size up at least once.",
+                "Sleeves are short and the whole thing runs a size small."],
+               ["Fits true to size and the cut is flattering.", "Perfect fit, I ordered my usual size.",
+                "The size chart is accurate, the medium fits me perfectly.", "Roomy in the right places, sizing is spot on."]),
     "value": (None,
               ["Way too expensive for what you get.", "Not worth the price, cheaper brands do the same.",
-               "Overpriced for this quality."],
+               "Overpriced for this quality.", "The same thing costs half as much elsewhere.",
+               "For this money I expected much better.", "Far too pricey for what it is."],
               ["Great value for money.", "Excellent quality for the price, a real bargain.",
-               "Worth every penny at this price."]),
+               "Worth every penny at this price.", "Half the price of the big brands and just as good.",
+               "At this price it is a steal."]),
     "shipping": (None,
                  ["The box arrived crushed and the item was damaged.", "Arrived broken, the packaging was far too thin.",
-                  "Package was damaged in shipping and a part was cracked.", "Delivery took {n} days and the box was dented."],
-                 ["Arrived quickly and well packaged.", "Fast delivery, packaging was solid."]),
+                  "Package was damaged in shipping and a part was cracked.", "Delivery took {n} days and the box was dented.",
+                  "The parcel showed up soaked and torn open.", "The courier left it in the rain and the box fell apart.",
+                  "It came with a dented corner and scratches from the journey."],
+                 ["Arrived quickly and well packaged.", "Fast delivery, packaging was solid.",
+                  "Delivered a day early with everything intact.", "Packed carefully with plenty of padding."]),
     "ease": (["Kitchen", "Electronics", "Home"],
              ["The buttons are confusing and the manual does not help.", "Setup was a pain, the app keeps disconnecting.",
-              "Hard to clean, food gets stuck in every corner."],
-             ["Very easy to use right out of the box.", "Simple to set up and easy to clean."]),
+              "Hard to clean, food gets stuck in every corner.", "Took me an hour to figure out the settings.",
+              "Fiddly controls, I keep pressing the wrong button.", "The app fails to pair with my phone every other time."],
+             ["Very easy to use right out of the box.", "Simple to set up and easy to clean.",
+              "Intuitive controls, my kids figured it out in minutes.", "Rinses clean in a minute."]),
     "quality": (None,
                 ["It stopped working after {n} weeks.", "The material feels cheap and started to fall apart.",
-                 "Broke within a month of normal use."],
-                ["Solid build quality, feels like it will last.", "Well made and sturdy."]),
+                 "Broke within a month of normal use.", "Poor quality, a seam split the first time I used it.",
+                 "The hinge snapped after light use.", "One morning it simply would not turn on."],
+                ["Solid build quality, feels like it will last.", "Well made and sturdy.",
+                 "Still going strong after heavy use.", "Feels durable and nicely finished."]),
     "look": (["Apparel", "Home", "Beauty"],
-             ["The colour looks nothing like the photos.", "Looks cheap in person."],
-             ["Love the colour, it looks even better than the pictures.", "Beautiful design, looks premium."]),
+             ["The colour looks nothing like the photos.", "Looks cheap in person.",
+              "The finish is dull and looks like plastic.", "The shade is much darker than on the website."],
+             ["Love the colour, it looks even better than the pictures.", "Beautiful design, looks premium.",
+              "I get compliments on the colour every time.", "The colour is rich and exactly as pictured."]),
 }
 EN_WISHES = ["I wish it had a {f}.", "Would be great if it came with a {f}.", "It really needs a {f}.",
-             "Please add a {f} in the next version.", "Should come with a {f}."]
+             "Please add a {f} in the next version.", "Should come with a {f}.", "I'd love a {f} on the next one."]
 FEATURES = {"Electronics": ["USB-C port", "carrying case", "volume limiter", "longer cable"],
             "Apparel": ["inside pocket", "petite length option", "wider size range"],
             "Kitchen": ["timer with auto shut-off", "dishwasher-safe lid", "keep-warm setting"],
             "Home": ["remote control", "dimmer", "washable cover"],
             "Beauty": ["pump dispenser", "travel size", "fragrance-free version"]}
-OPENERS = ["", "", "Bought this for my partner. ", "Second one I have owned. ", "Used it for {n} weeks now. ",
-           "Ordered during the sale. "]
+# What reviewers say about themselves before the point (no opinion: NeedLens reads these as reviewer context)
+OPENERS = [""] * 10 + ["Bought this for my partner. ", "Got this as a gift for my mum. ", "Second one I have owned. ",
+           "Replacing my old one. ", "Ordered during the sale. ", "Bought it on discount. "]
 
 ZH_NEEDS = {
-    "battery": (["Electronics"], ["电池不耐用，一天要充两次电。", "续航太短了，用了{n}个小时就没电了。"], ["续航很给力，能用好几天。"]),
-    "sizing": (["Apparel"], ["尺码偏小，建议买大一码。", "穿着太紧了，尺码不标准。"], ["尺码很准，穿着合身。"]),
-    "value": (None, ["价格太贵了，性价比不高。", "性价比太低，不值这个价。"], ["性价比很高，物超所值。", "价格实惠，性价比不错。"]),
-    "shipping": (None, ["快递太慢，包装破损，东西都压坏了。", "物流很慢，收到时盒子已经坏了。"], ["物流很快，包装也很好。", "发货速度快，包装严实。"]),
-    "ease": (["Kitchen", "Electronics", "Home"], ["操作太复杂，说明书看不懂，使用体验很差。", "不好清洗，使用体验一般。"], ["操作简单，使用体验很好。", "使用很方便，一键就能搞定。"]),
-    "quality": (None, ["质量很差，用了{n}周就坏了。", "做工粗糙，有很多线头。"], ["质量很好，做工精细。", "材质不错，很结实。"]),
+    "battery": (["Electronics"],
+                ["电池不耐用，一天要充两次电。", "续航太短了，用了{n}个小时就没电了。", "充一次电只能用半天。",
+                 "待机一晚上电就掉光了。"],
+                ["续航很给力，一次充电能用好几天。", "充满电能用一个星期，续航很省心。", "电池很耐用。"]),
+    "sizing": (["Apparel"],
+               ["尺码偏小，建议买大一码。", "穿着太紧了，尺码不标准。", "平时穿M码，这件M码根本穿不上。", "裤腰偏小，要拍大一号。"],
+               ["尺码很准，穿着合身。", "按平时的尺码买的，大小刚好。"]),
+    "value": (None,
+              ["价格太贵了，性价比不高。", "性价比太低，不值这个价。", "同样的东西别家便宜一半。"],
+              ["性价比很高，物超所值。", "价格实惠，性价比不错。", "这个价格买到很划算。"]),
+    "shipping": (None,
+                 ["快递太慢，包装破损，东西都压坏了。", "物流很慢，收到时盒子已经坏了。", "等了{n}天才到货，外包装还湿了。",
+                  "外包装被压扁了，里面的配件也裂了。"],
+                 ["物流很快，包装也很好。", "发货速度快，包装严实。", "快递第二天就到了，包装完好。"]),
+    "ease": (["Kitchen", "Electronics", "Home"],
+             ["操作太复杂，说明书看不懂，使用体验很差。", "不好清洗，使用体验一般。", "按键太多，老人不会操作。",
+              "连接App的操作很麻烦。"],
+             ["操作简单，使用体验很好。", "使用很方便，一键就能搞定。", "上手很快，老人也会操作。"]),
+    "quality": (None,
+                ["质量很差，用了{n}周就坏了。", "做工粗糙，有很多线头。", "用了没几次就坏了。", "开线了，质量一般。"],
+                ["质量很好，做工精细。", "材质不错，很结实。", "做工扎实，质量放心。"]),
 }
-ZH_WISHES = ["希望有{f}。", "建议增加{f}。", "要是有{f}就好了。", "希望下次能出{f}的版本。"]
+ZH_WISHES = ["希望有{f}。", "建议增加{f}。", "要是有{f}就好了。", "希望下次能出{f}的版本。", "要是能加个{f}就更好了。"]
 ZH_FEATURES = {"Electronics": ["更大的容量", "收纳盒", "Type-C接口"], "Apparel": ["更多颜色", "加大码"],
                "Kitchen": ["预约功能", "保温功能"], "Home": ["遥控器", "静音模式"]}
 
@@ -137,12 +176,27 @@ def _day(rng: random.Random, need: str) -> datetime:
     if need == "shipping" and rng.random() < 0.5:
         return START + timedelta(days=rng.randint(DAYS - 21, DAYS - 1), hours=rng.randint(0, 23))
     if need == "battery":
-        return START + timedelta(days=int(DAYS * rng.random() ** 0.6), hours=rng.randint(0, 23))
+        return START + timedelta(days=int(DAYS * rng.random() ** 0.25), hours=rng.randint(0, 23))
     return START + timedelta(days=rng.randint(0, DAYS - 1), hours=rng.randint(0, 23))
 
 
 def _applicable(needs: dict, category: str) -> list[str]:
     return [n for n, (cats, _, _) in needs.items() if cats is None or category in cats]
+
+
+# How much more often a review of the category brings up the need than any other: earbuds reviews talk about the
+# battery, dress reviews about the fit.
+SALIENCE = {"battery": 3.0, "sizing": 3.0}
+
+
+def _pick_needs(rng: random.Random, needs: list[str], k: int) -> list[str]:
+    """``k`` distinct needs, each drawn with its salience as weight."""
+    pool, chosen = list(needs), []
+    while pool and len(chosen) < k:
+        need = rng.choices(pool, [SALIENCE.get(n, 1.0) for n in pool])[0]
+        chosen.append(need)
+        pool.remove(need)
+    return chosen
 
 
 def _negative(rng: random.Random, product: str, need: str) -> bool:
@@ -151,7 +205,7 @@ def _negative(rng: random.Random, product: str, need: str) -> bool:
 
 def english_review(rng: random.Random, category: str, product: str) -> tuple[str, float, str]:
     needs = _applicable(EN_NEEDS, category)
-    chosen = rng.sample(needs, k=min(len(needs), rng.choice([1, 2, 2, 3])))
+    chosen = _pick_needs(rng, needs, rng.choice([1, 2, 2, 3]))
     sentences, polarity = [_fill(rng.choice(OPENERS), rng).strip()], []
     for need in chosen:
         _, negatives, positives = EN_NEEDS[need]
@@ -301,9 +355,9 @@ def write(rows: list[dict], path: Path) -> None:
 
 
 def main() -> None:
-    rng = random.Random(SEED)
-    write(make_reviews(rng), OUT / "demo_reviews.csv")
-    write(make_searches(rng), OUT / "demo_searches.csv")
+    write(make_reviews(random.Random(SEED)), OUT / "demo_reviews.csv")
+    # the searches draw from their own generator: rewording a review template leaves them as they are
+    write(make_searches(random.Random(SEED + 3)), OUT / "demo_searches.csv")
     print(f"wrote {OUT / 'demo_reviews.csv'} and {OUT / 'demo_searches.csv'}")
 
 
