@@ -49,9 +49,9 @@ EN_NEEDS = {
                  "Battery life is really short, I have to charge it twice a day.",
                  "It barely lasts a morning on one charge.",
                  "Battery drains overnight even when switched off.",
-                 "The charge runs out halfway through my commute.",
-                 "Claims all-day battery, yet it dies after {n} hours.",
-                 "I am plugging it in constantly, the battery is a letdown."],
+                 "The charge runs out before my commute is over.",
+                 "It dies after about {n} hours despite the all-day claim.",
+                 "The battery is flat before lunch every day."],
                 ["Battery easily lasts {n} days between charges.", "Great battery life, lasts all week.",
                  "One charge lasts me the whole week.", "The battery holds up through long trips."]),
     "sizing": (["Apparel"],
@@ -65,7 +65,7 @@ EN_NEEDS = {
               ["Way too expensive for what you get.", "Not worth the price, cheaper brands do the same.",
                "Overpriced for this quality.", "The same thing costs half as much elsewhere.",
                "For this money I expected much better.", "Far too pricey for what it is."],
-              ["Great value for money.", "Excellent quality for the price, a real bargain.",
+              ["Great value for money.", "Excellent value for the price, a real bargain.",
                "Worth every penny at this price.", "Half the price of the big brands and just as good.",
                "At this price it is a steal."]),
     "shipping": (None,
@@ -77,16 +77,18 @@ EN_NEEDS = {
                   "Delivered a day early with everything intact.", "Packed carefully with plenty of padding."]),
     "ease": (["Kitchen", "Electronics", "Home"],
              ["The buttons are confusing and the manual does not help.", "Setup was a pain, the app keeps disconnecting.",
-              "Hard to clean, food gets stuck in every corner.", "Took me an hour to figure out the settings.",
-              "Fiddly controls, I keep pressing the wrong button.", "The app fails to pair with my phone every other time."],
+              "Hard to clean, food gets stuck in every corner.", "The settings menu is confusing.",
+              "Fiddly controls, I keep pressing the wrong button.", "The app fails to pair with my phone every other time.",
+              "Awkward to handle and a pain to put away."],
              ["Very easy to use right out of the box.", "Simple to set up and easy to clean.",
-              "Intuitive controls, my kids figured it out in minutes.", "Rinses clean in a minute."]),
+              "Easy enough that my kids figured it out in minutes.", "Rinses clean in a minute."]),
     "quality": (None,
                 ["It stopped working after {n} weeks.", "The material feels cheap and started to fall apart.",
                  "Broke within a month of normal use.", "Poor quality, a seam split the first time I used it.",
-                 "The hinge snapped after light use.", "One morning it simply would not turn on."],
+                 "The hinge snapped after light use.", "One morning it simply would not turn on.",
+                 "The pump broke and the bottle started leaking.", "Wore out after a few uses."],
                 ["Solid build quality, feels like it will last.", "Well made and sturdy.",
-                 "Still going strong after heavy use.", "Feels durable and nicely finished."]),
+                 "Tough enough for daily use.", "Feels durable and nicely finished."]),
     "look": (["Apparel", "Home", "Beauty"],
              ["The colour looks nothing like the photos.", "Looks cheap in person.",
               "The finish is dull and looks like plastic.", "The shade is much darker than on the website."],
@@ -101,14 +103,14 @@ FEATURES = {"Electronics": ["USB-C port", "carrying case", "volume limiter", "lo
             "Home": ["remote control", "dimmer", "washable cover"],
             "Beauty": ["pump dispenser", "travel size", "fragrance-free version"]}
 # What reviewers say about themselves before the point (no opinion: NeedLens reads these as reviewer context)
-OPENERS = [""] * 10 + ["Bought this for my partner. ", "Got this as a gift for my mum. ", "Second one I have owned. ",
-           "Replacing my old one. ", "Ordered during the sale. ", "Bought it on discount. "]
+OPENERS = [""] * 10 + ["Bought this for my partner. ", "Got this as a gift for my mum. ", "Bought one for my daughter. ",
+                       "Second one I have owned. ", "Replacing my old one. "]
 
 ZH_NEEDS = {
     "battery": (["Electronics"],
                 ["电池不耐用，一天要充两次电。", "续航太短了，用了{n}个小时就没电了。", "充一次电只能用半天。",
                  "待机一晚上电就掉光了。"],
-                ["续航很给力，一次充电能用好几天。", "充满电能用一个星期，续航很省心。", "电池很耐用。"]),
+                ["续航很给力，能用好几天。", "续航时间很长，很省心。", "电池很耐用。"]),
     "sizing": (["Apparel"],
                ["尺码偏小，建议买大一码。", "穿着太紧了，尺码不标准。", "平时穿M码，这件M码根本穿不上。", "裤腰偏小，要拍大一号。"],
                ["尺码很准，穿着合身。", "按平时的尺码买的，大小刚好。"]),
@@ -120,8 +122,8 @@ ZH_NEEDS = {
                   "外包装被压扁了，里面的配件也裂了。"],
                  ["物流很快，包装也很好。", "发货速度快，包装严实。", "快递第二天就到了，包装完好。"]),
     "ease": (["Kitchen", "Electronics", "Home"],
-             ["操作太复杂，说明书看不懂，使用体验很差。", "不好清洗，使用体验一般。", "按键太多，老人不会操作。",
-              "连接App的操作很麻烦。"],
+             ["操作太复杂，说明书看不懂，使用体验很差。", "不好清洗，使用体验一般。", "按键太多，老人根本不会操作。",
+              "连接App的操作很麻烦。", "体积太大，收纳很不方便。"],
              ["操作简单，使用体验很好。", "使用很方便，一键就能搞定。", "上手很快，老人也会操作。"]),
     "quality": (None,
                 ["质量很差，用了{n}周就坏了。", "做工粗糙，有很多线头。", "用了没几次就坏了。", "开线了，质量一般。"],
@@ -130,6 +132,37 @@ ZH_NEEDS = {
 ZH_WISHES = ["希望有{f}。", "建议增加{f}。", "要是有{f}就好了。", "希望下次能出{f}的版本。", "要是能加个{f}就更好了。"]
 ZH_FEATURES = {"Electronics": ["更大的容量", "收纳盒", "Type-C接口"], "Apparel": ["更多颜色", "加大码"],
                "Kitchen": ["预约功能", "保温功能"], "Home": ["遥控器", "静音模式"]}
+
+# Wordings that only fit some products (a shampoo does not "turn on", a pillow has no app); the others fit every
+# product of the need's categories.
+POWERED = {"AuraBuds Pro earbuds", "VoltMax power bank", "PixelView smartwatch", "EchoMini speaker", "BrewWell coffee maker",
+           "SteamChef rice cooker", "FreshBlend blender", "LumaDesk lamp", "PureAir purifier",
+           "无线蓝牙耳机", "快充充电宝", "智能手表", "电饭煲", "破壁料理机", "空气净化器"}
+WITH_APP = {"AuraBuds Pro earbuds", "PixelView smartwatch", "EchoMini speaker", "PureAir purifier", "无线蓝牙耳机", "智能手表",
+            "空气净化器"}
+SEWN = {"Linen summer dress", "TrailFlex hiking pants", "CloudKnit sweater", "Everyday denim jacket", "DreamRest pillow",
+        "CozyThrow blanket", "纯棉连衣裙", "休闲运动裤", "乳胶枕头"}
+FOOD = {"BrewWell coffee maker", "SteamChef rice cooker", "FreshBlend blender", "电饭煲", "破壁料理机"}
+BOTTLED = {"GlowSerum vitamin C", "SilkHair shampoo", "CalmSkin moisturiser"}
+ONLY_FOR = {
+    "It stopped working after {n} weeks.": POWERED, "One morning it simply would not turn on.": POWERED,
+    "The hinge snapped after light use.": POWERED - FOOD, "The buttons are confusing and the manual does not help.": POWERED,
+    "The settings menu is confusing.": POWERED, "Fiddly controls, I keep pressing the wrong button.": POWERED,
+    "Easy enough that my kids figured it out in minutes.": POWERED,
+    "Setup was a pain, the app keeps disconnecting.": WITH_APP, "The app fails to pair with my phone every other time.": WITH_APP,
+    "Hard to clean, food gets stuck in every corner.": FOOD, "Rinses clean in a minute.": FOOD,
+    "Poor quality, a seam split the first time I used it.": SEWN, "The material feels cheap and started to fall apart.": SEWN,
+    "The pump broke and the bottle started leaking.": BOTTLED,
+    "操作太复杂，说明书看不懂，使用体验很差。": POWERED, "按键太多，老人根本不会操作。": POWERED, "连接App的操作很麻烦。": WITH_APP,
+    "不好清洗，使用体验一般。": FOOD, "做工粗糙，有很多线头。": SEWN, "开线了，质量一般。": SEWN,
+    "质量很差，用了{n}周就坏了。": POWERED,
+}
+
+
+def _wording(rng: random.Random, templates: list[str], product: str) -> str:
+    """One of the need's wordings that fits the product."""
+    return _fill(rng.choice([t for t in templates if product in ONLY_FOR.get(t, (product,))]), rng)
+
 
 # Per-product strengths and weaknesses (probability that a mention of the need is a complaint): the products
 # differ, so the product heatmap and the need-aware recommender have something real to find.
@@ -210,7 +243,7 @@ def english_review(rng: random.Random, category: str, product: str) -> tuple[str
     for need in chosen:
         _, negatives, positives = EN_NEEDS[need]
         negative = _negative(rng, product, need)
-        sentences.append(_fill(rng.choice(negatives if negative else positives), rng))
+        sentences.append(_wording(rng, negatives if negative else positives, product))
         polarity.append(-SEVERITY[need] if negative else 1)
     if rng.random() < 0.12:
         wish = rng.choice(EN_WISHES).format(f=rng.choice(FEATURES[category]))
@@ -226,7 +259,7 @@ def chinese_review(rng: random.Random, category: str, product: str) -> tuple[str
     for need in chosen:
         _, negatives, positives = ZH_NEEDS[need]
         negative = _negative(rng, product, need)
-        parts.append(_fill(rng.choice(negatives if negative else positives), rng))
+        parts.append(_wording(rng, negatives if negative else positives, product))
         polarity.append(-SEVERITY[need] if negative else 1)
     if rng.random() < 0.15 and category in ZH_FEATURES:
         parts.append(rng.choice(ZH_WISHES).format(f=rng.choice(ZH_FEATURES[category])))
@@ -274,7 +307,7 @@ def english_title(rng: random.Random, text: str, rating: int, need: str) -> str:
     return rng.choice(VERDICTS[rating])
 
 
-def make_reviews(rng: random.Random, n_en: int = 2000, n_zh: int = 500) -> list[dict]:
+def make_reviews(rng: random.Random, n_en: int = 3000, n_zh: int = 500) -> list[dict]:
     rows = []
     titles = random.Random(SEED + 2)  # its own generator: the reviews are the same with or without titles
     for i in range(n_en + n_zh):

@@ -176,7 +176,7 @@ left, right = st.columns([1, 1])
 if left.button("Analyze", type="primary", disabled=reviews is None and searches is None):
     st.session_state["watching"] = ui.jobs().submit(reviews, searches, append_to=append_to)
     st.rerun()
-if right.button("Load demo data", help="2,000 English and 500 Chinese reviews plus 5,000 searches, generated"):
+if right.button("Load demo data", help="3,000 English and 500 Chinese reviews plus 5,120 searches, generated"):
     demo = ROOT / "data"
     st.session_state["watching"] = ui.jobs().submit(Source("demo_reviews.csv", REVIEWS, path=demo / "demo_reviews.csv"),
                                                     Source("demo_searches.csv", SEARCHES, path=demo / "demo_searches.csv"))

@@ -41,7 +41,7 @@ def test_every_page_renders_without_error(workspace, page, state):
 def test_overview_headline_figures_and_charts(workspace):
     at = open_page("overview")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Reviews"] == "2,500"
+    assert metrics["Reviews"] == "3,500"
     assert metrics["Need themes"] != "0"
     assert len(charts(at)) == 2  # opportunities + sentiment over time
     ranked = at.dataframe[0].value
@@ -130,7 +130,7 @@ def test_data_page_lists_datasets_with_counts(workspace):
     at = open_page("data")
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["demo_reviews.csv", "demo_searches.csv"]
-    assert table["loaded_rows"].tolist() == [2500, 5120]
+    assert table["loaded_rows"].tolist() == [3500, 5120]
 
 
 def test_data_page_checks_sentiment_against_stars_and_adapts_it(workspace):

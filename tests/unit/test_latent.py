@@ -252,8 +252,12 @@ def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(a
     import numpy as np
     import pandas as pd
 
+    from core import latent
+
     snippets = analysed.query_df("SELECT dataset_id, snippet_id, theme_id FROM snippets WHERE theme_id IS NOT NULL")
-    theme = snippets["theme_id"].value_counts().index[0]
+    labels = analysed.query_df("SELECT theme_id, label FROM themes").set_index("theme_id")["label"]
+    needs = set(latent.backlog(analysed)["need"])
+    theme = next(t for t in snippets["theme_id"].value_counts().index if labels[t] in needs)  # the biggest backlog row
     rows = snippets[snippets["theme_id"] == theme].reset_index(drop=True)
     assert len(rows) >= 60
 
@@ -262,8 +266,6 @@ def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(a
                                                                "service/returns", "other")))
         types = analysed.theme_need_types()
         return types.loc[types["theme_id"] == theme, "need_type"].iloc[0]
-
-    from core import latent
 
     assert typed(0.12) == typed(0.2) == "service/returns"
     assert pd.isna(typed(0.03)) and pd.isna(typed(0.07))  # no type: the backlog shows "other"
