@@ -8,8 +8,8 @@ Planted needs, each with a known share so tests and demos can check that NeedLen
 - 性价比 / value for money (all);                        - shipping damage, spiking in the last 3 weeks;
 - wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics);
 - searches for a USB-C power bank (a need the catalogue does not serve) rising in the last 4 weeks.
-Each need has several wordings per side (4-8 in English, 2-4 in Chinese), as real reviewers vary theirs; battery life
-and sizing are what electronics and apparel reviews bring up most; about 4 in 10 English reviews open with the
+Each need has several wordings per side (4-8 in English, 2-5 in Chinese), as real reviewers vary theirs; battery life
+and sizing are what electronics and apparel reviews bring up most; 1 in 3 English reviews opens with the
 reviewer's own context ("Bought this for my partner.", "Replacing my old one."), which states no opinion.
 English reviews have a title, as a marketplace export does (a headline, a verdict, a star summary, or none).
 """
