@@ -99,7 +99,7 @@ EN_WISHES = ["I wish it had a {f}.", "Would be great if it came with a {f}.", "I
              "Please add a {f} in the next version.", "Should come with a {f}.", "I'd love a {f} on the next one."]
 FEATURES = {"Electronics": ["USB-C port", "carrying case", "volume limiter", "longer cable"],
             "Apparel": ["inside pocket", "petite length option", "wider size range"],
-            "Kitchen": ["timer with auto shut-off", "dishwasher-safe lid", "keep-warm setting"],
+            "Kitchen": ["timer with auto shut-off", "dishwasher-safe lid", "keep-warm setting", "storage block"],
             "Home": ["remote control", "dimmer", "washable cover"],
             "Beauty": ["pump dispenser", "travel size", "fragrance-free version"]}
 # What reviewers say about themselves before the point (no opinion: NeedLens reads these as reviewer context)
@@ -131,7 +131,7 @@ ZH_NEEDS = {
 }
 ZH_WISHES = ["希望有{f}。", "建议增加{f}。", "要是有{f}就好了。", "希望下次能出{f}的版本。", "要是能加个{f}就更好了。"]
 ZH_FEATURES = {"Electronics": ["更大的容量", "收纳盒", "Type-C接口"], "Apparel": ["更多颜色", "加大码"],
-               "Kitchen": ["预约功能", "保温功能"], "Home": ["遥控器", "静音模式"]}
+               "Kitchen": ["预约功能", "保温功能"], "Home": ["遥控器", "静音模式", "可拆洗的枕套"]}
 
 # Wordings that only fit some products (a shampoo does not "turn on", a pillow has no app); the others fit every
 # product of the need's categories.
@@ -156,12 +156,24 @@ ONLY_FOR = {
     "操作太复杂，说明书看不懂，使用体验很差。": POWERED, "按键太多，老人根本不会操作。": POWERED, "连接App的操作很麻烦。": WITH_APP,
     "不好清洗，使用体验一般。": FOOD, "做工粗糙，有很多线头。": SEWN, "开线了，质量一般。": SEWN,
     "质量很差，用了{n}周就坏了。": POWERED,
+    # wished-for features
+    "USB-C port": POWERED, "volume limiter": {"AuraBuds Pro earbuds", "EchoMini speaker"},
+    "timer with auto shut-off": POWERED, "dishwasher-safe lid": {"BrewWell coffee maker", "FreshBlend blender"},
+    "keep-warm setting": {"BrewWell coffee maker", "SteamChef rice cooker"}, "storage block": {"SharpEdge knife set"},
+    "remote control": {"LumaDesk lamp", "PureAir purifier"}, "dimmer": {"LumaDesk lamp"},
+    "washable cover": {"DreamRest pillow", "CozyThrow blanket"},
+    "遥控器": {"空气净化器"}, "静音模式": {"空气净化器"}, "可拆洗的枕套": {"乳胶枕头"},
 }
+
+
+def _fitting(templates: list[str], product: str) -> list[str]:
+    """The wordings (or wished-for features) that fit the product."""
+    return [t for t in templates if product in ONLY_FOR.get(t, (product,))]
 
 
 def _wording(rng: random.Random, templates: list[str], product: str) -> str:
     """One of the need's wordings that fits the product."""
-    return _fill(rng.choice([t for t in templates if product in ONLY_FOR.get(t, (product,))]), rng)
+    return _fill(rng.choice(_fitting(templates, product)), rng)
 
 
 # Per-product strengths and weaknesses (probability that a mention of the need is a complaint): the products
@@ -246,7 +258,7 @@ def english_review(rng: random.Random, category: str, product: str) -> tuple[str
         sentences.append(_wording(rng, negatives if negative else positives, product))
         polarity.append(-SEVERITY[need] if negative else 1)
     if rng.random() < 0.12:
-        wish = rng.choice(EN_WISHES).format(f=rng.choice(FEATURES[category]))
+        wish = rng.choice(EN_WISHES).format(f=rng.choice(_fitting(FEATURES[category], product)))
         sentences.append(re.sub(r"\ba (?=[aeiou])", "an ", wish))  # "an inside pocket"
     rating = _rating(rng, polarity)
     return " ".join(s for s in sentences if s).strip(), rating, chosen[0]
@@ -262,7 +274,7 @@ def chinese_review(rng: random.Random, category: str, product: str) -> tuple[str
         parts.append(_wording(rng, negatives if negative else positives, product))
         polarity.append(-SEVERITY[need] if negative else 1)
     if rng.random() < 0.15 and category in ZH_FEATURES:
-        parts.append(rng.choice(ZH_WISHES).format(f=rng.choice(ZH_FEATURES[category])))
+        parts.append(rng.choice(ZH_WISHES).format(f=rng.choice(_fitting(ZH_FEATURES[category], product))))
     return "".join(parts), _rating(rng, polarity), chosen[0]
 
 
