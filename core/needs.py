@@ -215,7 +215,8 @@ _EN_CUES = [
                r"take\s+this|listen|update|rethink)"
                r"|\bhop(?:e|ing)\s+to\s+see\s+(?:more|it|this|them|other)"
                r"|\bhop(?:e|ing)\s+(?:i|we)\s+(?:can|will|could)\s+(?:find|see|get)\s+more\b[^.]{0,30}\blike\s+th(?:is|ese)"),
-    re.compile(r"(?i)\bif\s+only\b|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|(?:would|['\u2019]d)\s+love\s+(?:a|an|to\s+see|if|more|other|another|"
+    re.compile(r"(?i)\bif\s+only\b|only\s+(?:thing\s+)?(?:missing|lacking)\s+is|"
+               r"(?:would|['\u2019]d)\s+love\s+(?:a|an|to\s+see|if|more|other|another|"
                r"to\s+have|(?:it|this|them|these|one)\s+in)\b|would\s+love\s+in\s+(?:other|more|a|an|different)"),
     re.compile(r"(?i)(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhich )(?<!\bthey )\bwould\s+be\s+(?:great|nice|lovely|awesome|perfect)\s*(?:!+|\.)?\s*$"),
     # counterfactuals about the product: "if it were more silky it would be a dream", "would be a favourite if the

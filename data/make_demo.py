@@ -56,11 +56,13 @@ EN_NEEDS = {
                  "One charge lasts me the whole week.", "The battery holds up through long trips."]),
     "sizing": (["Apparel"],
                ["It runs small, I had to return it for a size up.", "Sizing is way off, order one size bigger.",
-                "Too tight across the shoulders even in my usual size.", "The fit is much smaller than the size chart says.",
+                "Too tight across the shoulders even in my usual size.",
+                "The fit is much smaller than the size chart says.",
                 "Ordered my normal medium and could barely zip it up.", "The waist is cut tiny, size up at least once.",
                 "Sleeves are short and the whole thing runs a size small."],
                ["Fits true to size and the cut is flattering.", "Perfect fit, I ordered my usual size.",
-                "The size chart is accurate, the medium fits me perfectly.", "Roomy in the right places, sizing is spot on."]),
+                "The size chart is accurate, the medium fits me perfectly.",
+                "Roomy in the right places, sizing is spot on."]),
     "value": (None,
               ["Way too expensive for what you get.", "Not worth the price, cheaper brands do the same.",
                "Overpriced for this quality.", "The same thing costs half as much elsewhere.",
@@ -70,15 +72,17 @@ EN_NEEDS = {
                "At this price it is a steal."]),
     "shipping": (None,
                  ["The box arrived crushed and the item was damaged.", "Arrived broken, the packaging was far too thin.",
-                  "Package was damaged in shipping and a part was cracked.", "Delivery took {n} days and the box was dented.",
-                  "The parcel showed up soaked and torn open.", "The courier left it in the rain and the box fell apart.",
+                  "Package was damaged in shipping and a part was cracked.",
+                  "Delivery took {n} days and the box was dented.", "The parcel showed up soaked and torn open.",
+                  "The courier left it in the rain and the box fell apart.",
                   "It came with a dented corner and scratches from the journey."],
                  ["Arrived quickly and well packaged.", "Fast delivery, packaging was solid.",
                   "Delivered a day early with everything intact.", "Packed carefully with plenty of padding."]),
     "ease": (["Kitchen", "Electronics", "Home"],
              ["The buttons are confusing and the manual does not help.", "Setup was a pain, the app keeps disconnecting.",
               "Hard to clean, food gets stuck in every corner.", "The settings menu is confusing.",
-              "Fiddly controls, I keep pressing the wrong button.", "The app fails to pair with my phone every other time.",
+              "Fiddly controls, I keep pressing the wrong button.",
+              "The app fails to pair with my phone every other time.",
               "Awkward to handle and a pain to put away."],
              ["Very easy to use right out of the box.", "Simple to set up and easy to clean.",
               "Easy enough that my kids figured it out in minutes.", "Rinses clean in a minute."]),
@@ -103,8 +107,8 @@ FEATURES = {"Electronics": ["USB-C port", "carrying case", "volume limiter", "lo
             "Home": ["remote control", "dimmer", "washable cover"],
             "Beauty": ["pump dispenser", "travel size", "fragrance-free version"]}
 # What reviewers say about themselves before the point (no opinion: NeedLens reads these as reviewer context)
-OPENERS = [""] * 10 + ["Bought this for my partner. ", "Got this as a gift for my mum. ", "Bought one for my daughter. ",
-                       "Second one I have owned. ", "Replacing my old one. "]
+OPENERS = [""] * 10 + ["Bought this for my partner. ", "Got this as a gift for my mum. ",
+                       "Bought one for my daughter. ", "Second one I have owned. ", "Replacing my old one. "]
 
 ZH_NEEDS = {
     "battery": (["Electronics"],
@@ -135,23 +139,26 @@ ZH_FEATURES = {"Electronics": ["更大的容量", "收纳盒", "Type-C接口"], 
 
 # Wordings that only fit some products (a shampoo does not "turn on", a pillow has no app); the others fit every
 # product of the need's categories.
-POWERED = {"AuraBuds Pro earbuds", "VoltMax power bank", "PixelView smartwatch", "EchoMini speaker", "BrewWell coffee maker",
-           "SteamChef rice cooker", "FreshBlend blender", "LumaDesk lamp", "PureAir purifier",
+POWERED = {"AuraBuds Pro earbuds", "VoltMax power bank", "PixelView smartwatch", "EchoMini speaker",
+           "BrewWell coffee maker", "SteamChef rice cooker", "FreshBlend blender", "LumaDesk lamp", "PureAir purifier",
            "无线蓝牙耳机", "快充充电宝", "智能手表", "电饭煲", "破壁料理机", "空气净化器"}
 WITH_APP = {"AuraBuds Pro earbuds", "PixelView smartwatch", "EchoMini speaker", "PureAir purifier", "无线蓝牙耳机", "智能手表",
             "空气净化器"}
-SEWN = {"Linen summer dress", "TrailFlex hiking pants", "CloudKnit sweater", "Everyday denim jacket", "DreamRest pillow",
-        "CozyThrow blanket", "纯棉连衣裙", "休闲运动裤", "乳胶枕头"}
+SEWN = {"Linen summer dress", "TrailFlex hiking pants", "CloudKnit sweater", "Everyday denim jacket",
+        "DreamRest pillow", "CozyThrow blanket", "纯棉连衣裙", "休闲运动裤", "乳胶枕头"}
 FOOD = {"BrewWell coffee maker", "SteamChef rice cooker", "FreshBlend blender", "电饭煲", "破壁料理机"}
 BOTTLED = {"GlowSerum vitamin C", "SilkHair shampoo", "CalmSkin moisturiser"}
 ONLY_FOR = {
     "It stopped working after {n} weeks.": POWERED, "One morning it simply would not turn on.": POWERED,
-    "The hinge snapped after light use.": POWERED - FOOD, "The buttons are confusing and the manual does not help.": POWERED,
+    "The hinge snapped after light use.": POWERED - FOOD,
+    "The buttons are confusing and the manual does not help.": POWERED,
     "The settings menu is confusing.": POWERED, "Fiddly controls, I keep pressing the wrong button.": POWERED,
     "Easy enough that my kids figured it out in minutes.": POWERED,
-    "Setup was a pain, the app keeps disconnecting.": WITH_APP, "The app fails to pair with my phone every other time.": WITH_APP,
+    "Setup was a pain, the app keeps disconnecting.": WITH_APP,
+    "The app fails to pair with my phone every other time.": WITH_APP,
     "Hard to clean, food gets stuck in every corner.": FOOD, "Rinses clean in a minute.": FOOD,
-    "Poor quality, a seam split the first time I used it.": SEWN, "The material feels cheap and started to fall apart.": SEWN,
+    "Poor quality, a seam split the first time I used it.": SEWN,
+    "The material feels cheap and started to fall apart.": SEWN,
     "The pump broke and the bottle started leaking.": BOTTLED,
     "操作太复杂，说明书看不懂，使用体验很差。": POWERED, "按键太多，老人根本不会操作。": POWERED, "连接App的操作很麻烦。": WITH_APP,
     "不好清洗，使用体验一般。": FOOD, "做工粗糙，有很多线头。": SEWN, "开线了，质量一般。": SEWN,
