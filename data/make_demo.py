@@ -9,7 +9,7 @@ Planted needs, each with a known share so tests and demos can check that NeedLen
 - wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics);
 - searches for a USB-C power bank (a need the catalogue does not serve) rising in the last 4 weeks.
 Each need has several wordings per side (4-8 in English, 2-5 in Chinese), as real reviewers vary theirs; battery life
-and sizing are what electronics and apparel reviews bring up most; 1 in 3 English reviews opens with the
+and sizing are what English electronics and apparel reviews bring up most; 1 in 3 English reviews opens with the
 reviewer's own context ("Bought this for my partner.", "Replacing my old one."), which states no opinion.
 English reviews have a title, as a marketplace export does (a headline, a verdict, a star summary, or none).
 """
@@ -236,8 +236,9 @@ def _applicable(needs: dict, category: str) -> list[str]:
     return [n for n, (cats, _, _) in needs.items() if cats is None or category in cats]
 
 
-# How much more often a review of the category brings up the need than any other: earbuds reviews talk about the
-# battery, dress reviews about the fit.
+# How much more often an English review of the category brings up the need than any other: earbuds reviews talk about
+# the battery, dress reviews about the fit. (Chinese reviews draw their needs evenly: weighted, the 500 Chinese reviews'
+# themes matched their planted needs worse, NMI 0.565 against 0.617 in the twenty-eighth session's trials.)
 SALIENCE = {"battery": 3.0, "sizing": 3.0}
 
 
