@@ -257,7 +257,8 @@ def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(a
     snippets = analysed.query_df("SELECT dataset_id, snippet_id, theme_id FROM snippets WHERE theme_id IS NOT NULL")
     labels = analysed.query_df("SELECT theme_id, label FROM themes").set_index("theme_id")["label"]
     needs = set(latent.backlog(analysed)["need"])
-    theme = next(t for t in snippets["theme_id"].value_counts().index if labels[t] in needs)  # the biggest backlog row
+    theme = next((t for t in snippets["theme_id"].value_counts().index if labels[t] in needs), None)
+    assert theme is not None  # the biggest theme that is a backlog row
     rows = snippets[snippets["theme_id"] == theme].reset_index(drop=True)
     assert len(rows) >= 60
 
