@@ -184,21 +184,29 @@ def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitl
 
 
 def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
-    """Search intents: demand (searches) against how well they are served; colour = matched theme sentiment."""
+    """Search intents: demand (searches) against how well they are served (core.insights.served_scores); colour =
+    the matched review theme's sentiment, when there are reviews to match."""
+    themed = "theme_sentiment" in frame and frame["theme_sentiment"].notna().any()
     data = frame.assign(short=frame["label"].map(lambda t: _short(t, 24)),
-                        theme_sentiment=frame["theme_sentiment"].fillna(0.0))
-    shown = _place_labels(data, "searches", "click_share", "short", "searches", 620, 380, y_domain=(0.0, 1.0),
+                        theme_sentiment=frame["theme_sentiment"].fillna(0.0) if themed else float("nan"))
+    shown = _place_labels(data, "searches", "served", "short", "searches", 620, 380, y_domain=(0.0, 1.0),
                           point_px=8.5, sides=("above", "below", "right", "left"))
     data = pd.concat([data, shown], axis=1)  # the most searched intent keeps its label
+    known = [(column, title) for column, title in (("click_share", "Clicked"), ("zero_result_share", "Zero results"),
+                                                    ("title_match", "Title match"))
+             if column in data and data[column].notna().any()]
     points = alt.Chart(data).mark_circle(size=220, opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("searches:Q", title="Demand (searches)"),
-        y=alt.Y("click_share:Q", title="Served (share of searches with a click)", axis=alt.Axis(format="%"),
+        y=alt.Y("served:Q", title="Served (results, clicks, relevance, title match)", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("theme_sentiment:Q", scale=DIVERGING, title="Theme sentiment"),
-        tooltip=[alt.Tooltip("label:N", title="Intent"), alt.Tooltip("theme:N", title="Matched review theme"),
-                 "searches:Q", alt.Tooltip("click_share:Q", format=".0%", title="Clicked"),
-                 alt.Tooltip("zero_result_share:Q", format=".0%", title="Zero results"),
-                 alt.Tooltip("theme_sentiment:Q", format=".2f", title="Theme sentiment")],
+        color=(alt.Color("theme_sentiment:Q", scale=DIVERGING, title="Theme sentiment") if themed
+               else alt.value("#2563eb")),
+        tooltip=[alt.Tooltip("label:N", title="Intent")]
+        + ([alt.Tooltip("theme:N", title="Matched review theme")] if themed else [])
+        + ["searches:Q", alt.Tooltip("served:Q", format=".0%", title="Served")]
+        + [alt.Tooltip(f"{column}:Q", format=".0%" if column != "title_match" else ".2f", title=title)
+           for column, title in known]
+        + ([alt.Tooltip("theme_sentiment:Q", format=".2f", title="Theme sentiment")] if themed else []),
     )
     return _base(alt.layer(points, *_label_layers(points, shown)).properties(width=620, height=380), "Demand vs satisfaction",
                  "Bottom right: much searched, poorly served — unmet demand")

@@ -46,7 +46,9 @@ SEARCH_ROLES: dict[str, list[str]] = {
     "date": ["timestamp", "date", "time", "datetime", "search_time", "created_at", "日期", "时间"],
     "user": ["session_id", "session", "user_id", "userid", "user", "用户id", "用户", "会话"],
     "result_count": ["result_count", "results", "num_results", "n_results", "hits", "结果数"],
-    "clicked": ["clicked_product", "clicked_title", "clicked", "click", "product_title", "clicked_item", "点击商品", "点击"],
+    "clicked": ["clicked_product", "clicked_title", "clicked", "click", "clicked_item", "点击商品", "点击"],
+    # the product a search returned or was judged against (not necessarily clicked): its title says how well it matched
+    "result": ["product_title", "result_title", "top_result", "shown_product", "result_product", "商品标题", "结果商品"],
     "relevance": ["relevance", "conversion", "converted", "purchased", "ctr", "转化"],
     "id": ["search_id", "id"],
 }
@@ -536,8 +538,19 @@ def _validate_reviews(frame: pd.DataFrame, mapping: dict[str, str], out: pd.Data
     out["rating"] = _numeric_role(frame, mapping.get("rating"), reasons, "rating", scale=True)
 
 
+NOT_CLICKED = {"", "0", "0.0", "false", "no", "n", "none", "nan", "否", "无"}
+
+
 def _validate_searches(frame: pd.DataFrame, mapping: dict[str, str], out: pd.DataFrame, reasons: pd.Series) -> None:
-    out["clicked"] = frame[mapping["clicked"]].map(lambda v: mask_pii(normalise(v))) if "clicked" in mapping else ""
+    # clicked: the clicked product's title, "1" for a yes/no column's yes, "" for no click; None when the file says
+    # nothing about clicks (then no click share is shown, rather than 0%)
+    if "clicked" in mapping:
+        clicked = frame[mapping["clicked"]].fillna("").map(lambda v: mask_pii(normalise(v)))
+        out["clicked"] = clicked.where(~clicked.str.lower().isin(NOT_CLICKED), "")
+    else:
+        out["clicked"] = None
+    out["result"] = (frame[mapping["result"]].fillna("").map(lambda v: mask_pii(normalise(v))) if "result" in mapping
+                     else "")
     out["result_count"] = _numeric_role(frame, mapping.get("result_count"), reasons, "result count")
     out["relevance"] = _numeric_role(frame, mapping.get("relevance"), reasons, "relevance")
 

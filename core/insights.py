@@ -125,3 +125,29 @@ def pick_period(first: pd.Timestamp | None, last: pd.Timestamp | None) -> str:
     if first is None or last is None or pd.isna(first) or pd.isna(last):
         return "week"
     return "week" if (last - first).days <= 550 else "month"
+
+
+def served_scores(result_count: pd.Series, clicked: pd.Series, relevance: pd.Series,
+                  title_match: pd.Series) -> pd.Series:
+    """How well each search was served, 0-1: a search that returned nothing scores 0; otherwise the mean of what the
+    log says about it: clicked (1 or 0, where the file has clicks), its relevance scaled to the file's own range
+    (a human grade, a conversion flag) and how closely the title of the product it led to matches the query (cosine,
+    clipped at 0). A search whose only known fact is that it returned something scores 1; one the log says nothing
+    about is NaN."""
+    count = pd.to_numeric(result_count, errors="coerce")
+    relevance = pd.to_numeric(relevance, errors="coerce")
+    low, high = relevance.min(), relevance.max()
+    parts = pd.DataFrame({
+        "clicked": clicked.map(lambda v: np.nan if v is None or v != v else float(v != "")),  # v != v: NaN
+        "relevance": (relevance - low) / (high - low) if pd.notna(low) and high > low else np.nan,
+        "match": pd.to_numeric(title_match, errors="coerce").clip(lower=0.0, upper=1.0),
+    }, index=result_count.index)
+    served = parts.mean(axis=1, skipna=True)
+    served = served.where(parts.notna().any(axis=1), np.where(count > 0, 1.0, np.nan))
+    return served.where(~(count == 0), 0.0).astype("float64")
+
+
+def searches_dated(top_queries: pd.DataFrame) -> bool:
+    """Whether the searches of Store.top_queries carry dates (undated ones count in neither window)."""
+    windows = top_queries[["recent_per_day", "earlier_per_day"]].fillna(0) if len(top_queries) else None
+    return windows is not None and bool((windows.to_numpy() > 0).any())

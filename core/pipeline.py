@@ -31,6 +31,7 @@ from .needs import (DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types,
 from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up,
                         usable_titles, with_titles)
 from .store import Store
+from .insights import served_scores
 from .text import detect_language, forget_zh_words, split_snippets, text_hash
 from .themes import cluster_means, find_themes, theme_map
 
@@ -592,17 +593,19 @@ class Pipeline:
         # Queries -> intents (clusters of distinct queries), each matched to the closest review theme.
         clock.begin("intents")
         rows = dataset.rows.rename(columns={"source_id": "search_id"})
-        rows = rows[["search_id", "row_no", "query", "date", "user_id", "result_count", "clicked", "relevance"]]
+        rows = rows[["search_id", "row_no", "query", "date", "user_id", "result_count", "clicked", "result", "relevance"]]
         rows = rows.assign(dataset_id=dataset_id, intent_id=pd.array([pd.NA] * len(rows), dtype="Int32"))
         keys = rows["query"].str.lower().str.strip()
         unique = pd.Series(keys.unique())
         routes = np.where(unique.map(detect_language) == "zh", "zh", "en")
+        query_vectors: dict[str, np.ndarray] = {}
         settings = replace(self.settings.themes, min_themes=4, max_themes=30, min_snippets_per_theme=3,
                            assign_min_similarity=0.0)
         records, next_id, intent_of = [], 1, {}
         for route in sorted(set(routes)):
             queries = unique[routes == route].tolist()
             vectors = self.cached(route).embed(queries)
+            query_vectors.update(zip(queries, vectors))
             result = find_themes(queries, vectors, route, self.cached(route).embed, settings)
             matches = (_match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route,
                                      self.embedders()[route].name) if result.themes else [])
@@ -616,9 +619,37 @@ class Pipeline:
                                 "examples": sorted(members, key=lambda q: -counts[q])[:5], **match})
             next_id += len(result.themes)
         rows["intent_id"] = pd.array(keys.map(intent_of).tolist(), dtype="Int32")
+        rows["title_match"] = self._title_match(rows, keys, dict(zip(unique, routes)), query_vectors)
+        rows["served"] = served_scores(rows["result_count"], rows["clicked"], rows["relevance"], rows["title_match"])
         clock.tick(len(rows), len(rows), force=True)
         clock.end()
         return {"searches": rows, "intents": pd.DataFrame(records)}
+
+    def _title_match(self, rows: pd.DataFrame, keys: pd.Series, route_of: dict[str, str],
+                     query_vectors: dict[str, np.ndarray]) -> pd.Series:
+        """Cosine between each search's query and the title of the product it led to (the clicked product's, else
+        the one the file says it returned), in the query's embedding space; NaN where the row names no product
+        (a yes/no click column holds no title) or the title is in the other language route."""
+        clicked = rows["clicked"].fillna("").astype(str)
+        titles = clicked.where((clicked != "") & (clicked != "1"), rows["result"].fillna("").astype(str))
+        out = pd.Series(np.nan, index=rows.index, dtype="float64")
+        has = titles.str.strip() != ""
+        # a title in another language than the query's (a Chinese search, an English catalogue) is not comparable in
+        # either route's space: the Chinese encoder reads no English words
+        route_of_title = {t: "zh" if detect_language(t) == "zh" else "en" for t in titles[has].unique()}
+        title_route = titles.map(route_of_title)
+        for route in ("en", "zh"):
+            mask = has & (keys.map(route_of) == route) & (title_route == route)
+            if not mask.any():
+                continue
+            pairs = pd.DataFrame({"q": keys[mask], "t": titles[mask]})
+            distinct = pairs.drop_duplicates()  # a million searches hold far fewer query-title pairs
+            title_vectors = dict(zip(distinct["t"].unique(), self.cached(route).embed(distinct["t"].unique().tolist())))
+            cosine = np.einsum("ij,ij->i", np.stack([query_vectors[q] for q in distinct["q"]]),
+                               np.stack([title_vectors[t] for t in distinct["t"]]))
+            found = pd.Series(cosine, index=pd.MultiIndex.from_frame(distinct))
+            out[mask] = found.reindex(pd.MultiIndex.from_frame(pairs)).to_numpy(dtype="float64")
+        return out
 
 
 def _match_themes(centroids: np.ndarray, themes: pd.DataFrame, route: str, model: str) -> list[dict]:

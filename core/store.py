@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -133,7 +133,19 @@ MIGRATIONS: list[str] = [
             WHERE s.theme_id >= 0 GROUP BY ALL) GROUP BY ALL) m
     WHERE themes.dataset_id = m.dataset_id AND themes.theme_id = m.theme_id;
     """,
+    # 12 -> 13: how well each search was served (core.insights.served_scores), with the product a search returned
+    # (a title column that is not a click) and the cosine of its title and the query. Clicks are NULL where the file
+    # had no click column (they read as "not clicked" before). Existing searches get ``served`` in migrate().
+    """
+    ALTER TABLE searches ADD COLUMN result VARCHAR DEFAULT '';
+    ALTER TABLE searches ADD COLUMN title_match REAL;
+    ALTER TABLE searches ADD COLUMN served REAL;
+    UPDATE searches SET clicked = NULL WHERE dataset_id IN (
+        SELECT dataset_id FROM datasets WHERE column_map NOT LIKE '%"clicked"%');
+    """,
 ]
+SERVED_SCHEMA = 13  # the migration after which migrate() fills searches.served
+UNMET_RATIO = 0.5  # a query served at under this share of the typical search's is unmet demand
 # A snippet's polarity as a flag code's remainder (review_flags: raw theme x 3 + polarity)
 POLARITIES = ("negative", "neutral", "positive")
 POLARITY_CODE = "CASE sentiment WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 ELSE 1 END"
@@ -248,8 +260,28 @@ class Store:
                 cur.execute(MIGRATIONS[version])
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version + 1)])
             log.info("workspace %s migrated to schema %d", self.path, version + 1)
+        if 0 < current < SERVED_SCHEMA:
+            self._fill_served()
         if 0 < current < SCHEMA_VERSION:  # an upgraded workspace's derived facts are rebuilt now, not at its next commit
             self.refresh_facts()
+
+    def _fill_served(self) -> None:
+        """Served-ness of searches analysed before it was stored: from results, clicks and relevance (their title
+        match needs the embeddings, so it waits for a re-run), per dataset since relevance is scaled to its file."""
+        from .insights import served_scores
+
+        rows = self.query_df("SELECT dataset_id, search_id, result_count, clicked, relevance FROM searches")
+        if rows.empty:
+            return
+        rows["clicked"] = rows["clicked"].astype(object).where(rows["clicked"].notna(), None)
+        parts = [served_scores(g["result_count"], g["clicked"], g["relevance"], pd.Series(np.nan, index=g.index))
+                 for _, g in rows.groupby("dataset_id")]
+        rows["served"] = pd.concat(parts).reindex(rows.index)
+        with self.transaction() as cur:
+            cur.register("served_rows", rows[["dataset_id", "search_id", "served"]])
+            cur.execute("UPDATE searches SET served = v.served FROM served_rows v "
+                        "WHERE searches.dataset_id = v.dataset_id AND searches.search_id = v.search_id")
+            cur.unregister("served_rows")
 
     def data_version(self) -> int:
         """A counter bumped by every committed analysis or edit; dashboards key their caches on it."""
@@ -913,9 +945,9 @@ class Store:
             WITH s AS (SELECT lower(trim(query)) AS q, * FROM searches s WHERE {where}),
             cut AS (SELECT max(date) - INTERVAL {int(recent_days)} DAY AS c, min(date) AS first FROM s)
             SELECT q AS query, count(*) AS searches,
-                   avg(CASE WHEN result_count = 0 THEN 1.0 ELSE 0.0 END) AS zero_result_share,
-                   avg(CASE WHEN clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share,
-                   avg(relevance) AS relevance,
+                   avg(CAST(result_count = 0 AS DOUBLE)) AS zero_result_share,
+                   avg(CAST(clicked <> '' AS DOUBLE)) AS click_share,
+                   avg(relevance) AS relevance, avg(served) AS served, avg(title_match) AS title_match,
                    count(*) FILTER (WHERE date > (SELECT c FROM cut)) / {int(recent_days)}.0 AS recent_per_day,
                    count(*) FILTER (WHERE date <= (SELECT c FROM cut)) /
                        GREATEST(date_diff('day', (SELECT first FROM cut), (SELECT c FROM cut)), 1) AS earlier_per_day
@@ -930,25 +962,32 @@ class Store:
             theme_sent AS (SELECT se.dataset_id, sn.theme_id, avg(se.score) AS theme_sentiment
                            FROM sentiment se JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2)
             SELECT i.dataset_id, i.intent_id, i.label, i.keywords, i.examples, count(s.search_id) AS searches,
-                   avg(CASE WHEN s.result_count = 0 THEN 1.0 ELSE 0.0 END) AS zero_result_share,
-                   avg(CASE WHEN s.clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share,
-                   avg(s.relevance) AS relevance, any_value(et.label) AS theme, any_value(i.theme_similarity) AS theme_match,
+                   avg(CAST(s.result_count = 0 AS DOUBLE)) AS zero_result_share,
+                   avg(CAST(s.clicked <> '' AS DOUBLE)) AS click_share,
+                   avg(s.relevance) AS relevance, avg(s.served) AS served, avg(s.title_match) AS title_match,
+                   any_value(et.label) AS theme, any_value(i.theme_similarity) AS theme_match,
                    any_value(ts.theme_sentiment) AS theme_sentiment
             FROM intents i JOIN s ON s.dataset_id = i.dataset_id AND s.intent_id = i.intent_id
             LEFT JOIN et ON et.dataset_id = i.theme_dataset_id AND et.raw_theme_id = i.theme_id
             LEFT JOIN theme_sent ts ON ts.dataset_id = i.theme_dataset_id AND ts.theme_id = i.theme_id
             GROUP BY i.dataset_id, i.intent_id, i.label, i.keywords, i.examples ORDER BY searches DESC, i.dataset_id, i.intent_id""", params)
 
-    def unmet_queries(self, filters=None, limit: int = 20) -> pd.DataFrame:
-        """Queries that returned nothing or were rarely clicked, by volume."""
+    def unmet_queries(self, filters=None, limit: int = 20, ratio: float = UNMET_RATIO) -> pd.DataFrame:
+        """Queries searched at least 3 times whose searches are served (core.insights.served_scores) at under
+        ``ratio`` of the typical search's (the mean over the searches in view: a log where 1 in 5 clicks converts
+        serves a good search at about 0.4), most unmet searches first: searches x (typical - this query's served),
+        the searches that would have been served had the query done as well as the typical one."""
         where, params = self.search_filter(filters)
         return self.query_df(f"""
-            SELECT lower(trim(query)) AS query, count(*) AS searches,
-                   avg(CASE WHEN result_count = 0 THEN 1.0 ELSE 0.0 END) AS zero_result_share,
-                   avg(CASE WHEN clicked <> '' THEN 1.0 ELSE 0.0 END) AS click_share, avg(relevance) AS relevance
-            FROM searches s WHERE {where} GROUP BY 1
-            HAVING count(*) >= 3 AND (zero_result_share >= 0.3 OR click_share <= 0.3 OR relevance < 2)
-            ORDER BY searches * (1 - click_share) DESC, 1 LIMIT {int(limit)}""", params)
+            WITH s AS (SELECT * FROM searches s WHERE {where}), typical AS (SELECT avg(served) AS t FROM s)
+            SELECT lower(trim(query)) AS query, count(*) AS searches, avg(served) AS served,
+                   count(*) * ((SELECT t FROM typical) - avg(served)) AS unmet_searches,
+                   avg(CAST(result_count = 0 AS DOUBLE)) AS zero_result_share,
+                   avg(CAST(clicked <> '' AS DOUBLE)) AS click_share, avg(relevance) AS relevance,
+                   avg(title_match) AS title_match
+            FROM s GROUP BY 1
+            HAVING count(*) >= 3 AND avg(served) < ? * (SELECT t FROM typical)
+            ORDER BY unmet_searches DESC, 1 LIMIT {int(limit)}""", [*params, float(ratio)])
 
     def export_reviews(self, filters=None, limit: int | None = None) -> pd.DataFrame:
         """One row per loaded review with its sentiment, main theme (after PM edits), keywords and commonest need

@@ -3,6 +3,11 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
+from core.store import UNMET_RATIO
+
+SERVED_HELP = ("Served: 0 for a search that returned nothing; otherwise the mean of what the file says about it: "
+               "clicked or not, its relevance or conversion (scaled to the file's range), and how closely the title "
+               "of the product it led to matches the query.")
 
 store = ui.page("Search insights")
 filters = ui.sidebar_filters()
@@ -17,7 +22,9 @@ with left:
     ui.chart(charts.query_bars(top.head(15), "Top queries"), "top_queries")
 with right:
     rising = insights.rising_queries(top)
-    if rising.empty:
+    if not insights.searches_dated(top):
+        st.caption("Rising queries: the search file has no dates, so a rise cannot be told.")
+    elif rising.empty:
         st.caption("Rising queries: no query's searches per day rose significantly in the last 4 weeks.")
     else:
         ui.chart(charts.query_bars(rising, "Rising queries", "growth", "Searches per day, last 4 weeks vs before "
@@ -27,19 +34,29 @@ with right:
 intents = ui.load("intent_table", filters)
 st.subheader("Demand vs satisfaction")
 ui.chart(charts.demand_vs_satisfaction(intents), "demand_vs_satisfaction")
+st.caption(SERVED_HELP)
+SERVED_COLUMNS = {
+    "served": st.column_config.NumberColumn("Served", format="percent", help=SERVED_HELP),
+    "zero_result_share": st.column_config.NumberColumn("Zero results", format="percent"),
+    "click_share": st.column_config.NumberColumn("Clicked", format="percent"),
+    "relevance": st.column_config.NumberColumn("Relevance", format="%.2f",
+                                               help="Mean of the file's relevance, conversion or purchase column"),
+    "title_match": st.column_config.NumberColumn("Title match", format="%.2f",
+                                                 help="Cosine of the query and the title of the product it led to")}
 st.subheader("Query intents")
 view = intents.assign(keywords=intents["keywords"].map(lambda k: ", ".join(k)),
                       examples=intents["examples"].map(lambda k: " · ".join(k)))
-ui.table(view[["label", "searches", "zero_result_share", "click_share", "theme", "theme_sentiment", "examples"]],
+ui.table(view[["label", "searches", "served", "zero_result_share", "click_share", "relevance", "title_match", "theme",
+               "theme_sentiment", "examples"]],
          "query_intents", column_config={
-             "label": "Intent", "searches": "Searches",
-             "zero_result_share": st.column_config.NumberColumn("Zero results", format="percent"),
-             "click_share": st.column_config.NumberColumn("Clicked", format="percent"),
+             "label": "Intent", "searches": "Searches", **SERVED_COLUMNS,
              "theme": "Matched review theme",
              "theme_sentiment": st.column_config.NumberColumn("Theme sentiment", format="%.2f"),
              "examples": "Example queries"})
 st.subheader("Unmet demand")
-st.caption("Queries searched at least 3 times that often return nothing or are rarely clicked.")
+st.caption(f"Queries searched at least 3 times and served at under {UNMET_RATIO:.0%} of the typical search's "
+           "served score; most unmet searches first (searches × how far below typical).")
 ui.table(ui.load("unmet_queries", filters), "unmet_demand", column_config={
-    "zero_result_share": st.column_config.NumberColumn("Zero results", format="percent"),
-    "click_share": st.column_config.NumberColumn("Clicked", format="percent")})
+    "query": "Query", "searches": "Searches", **SERVED_COLUMNS,
+    "unmet_searches": st.column_config.NumberColumn("Unmet searches", format="%.0f",
+                                                    help="Searches × (typical served − this query's served)")})

@@ -75,3 +75,23 @@ def test_need_types_match_the_needs_the_demo_planted(demo):
         assert (part["need_type"] == part["planted"]).mean() >= 0.9, lang
     # the case seen on the Latent needs page: "材质不错" (the material is good) was typed fit/size
     assert set(rows.loc[rows["text"] == "材质不错", "need_type"]) == {"quality/durability"}
+
+
+def test_unmet_demand_is_the_planted_unserved_searches_and_nothing_served(demo):
+    # the demo plants four intents the shop serves badly (mostly no results, few clicks); their clicked products'
+    # titles match the query as well as others' do, so served-ness must come from results and clicks, and the
+    # Chinese queries' English product titles must not count as a poor match
+    import sys
+
+    sys.path.insert(0, str(ROOT / "data"))
+    import make_demo
+
+    unmet = demo.unmet_queries(limit=50)
+    unserved = {q.lower() for intent in make_demo.UNSERVED for q in make_demo.SEARCH_INTENTS[intent]}
+    big = unmet[unmet["searches"] >= 20]
+    assert set(big["query"]) == unserved  # every planted one (misspellings are the small rows) and none else
+    intents = demo.intent_table()
+    chinese = intents[intents["label"].str.contains("充电宝|耳机")]
+    assert chinese["title_match"].isna().all()  # an English catalogue title is not compared with a Chinese query
+    earbuds = chinese[chinese["label"].str.contains("耳机")]["served"].iloc[0]
+    assert earbuds > 3 * chinese[chinese["label"].str.contains("充电宝")]["served"].iloc[0]

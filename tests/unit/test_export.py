@@ -140,10 +140,16 @@ def test_theme_map_and_demand_chart_label_what_fits_biggest_first():
     assert text(theme_map(stacked)) == ["need 0", "", "", "need 5", "need 6"]
     assert text(theme_map(stacked), "below") == ["", "need 1", "", "", ""]
     intents = pd.DataFrame({"label": ["earbuds", "wireless earbuds", "coffee maker"], "theme": ["battery"] * 3,
-                            "searches": [340, 345, 920], "click_share": [0.66, 0.67, 0.44], "zero_result_share": [0.0] * 3,
-                            "theme_sentiment": [0.1, None, 0.9]})
+                            "searches": [340, 345, 920], "served": [0.66, 0.67, 0.44], "zero_result_share": [0.0] * 3,
+                            "click_share": [0.5] * 3, "title_match": [None] * 3, "theme_sentiment": [0.1, None, 0.9]})
     assert text(demand_vs_satisfaction(intents)) == ["", "wireless earbuds", "coffee maker"]
     assert text(demand_vs_satisfaction(intents), "below") == ["earbuds", "", ""]
+    spec = demand_vs_satisfaction(intents).to_dict()["layer"][0]["encoding"]
+    assert spec["y"]["field"] == "served" and spec["color"]["field"] == "theme_sentiment"
+    assert "Title match" not in [t.get("title") for t in spec["tooltip"]]  # no file said anything of titles
+    # searches with no review themes to match: one colour, no sentiment legend of zeros
+    alone = demand_vs_satisfaction(intents.assign(theme=None, theme_sentiment=None)).to_dict()["layer"][0]["encoding"]
+    assert "field" not in alone["color"] and "Theme sentiment" not in [t.get("title") for t in alone["tooltip"]]
 
 
 def test_theme_map_spans_both_languages_themes():

@@ -156,3 +156,11 @@ def test_delimited_rows_are_built_in_chunks_without_changing_the_result(monkeypa
     chunked = ingest.load_bytes(data.encode(), "r.csv")
     pd.testing.assert_frame_equal(whole.rows, chunked.rows)
     assert len(chunked.rows) == 25 and len(chunked.rejects) == 1
+
+
+def test_a_product_title_in_a_search_file_is_what_the_search_returned_not_a_click():
+    judged = load_bytes("search_term,product_title,relevance\ndrill,Cordless Drill,3\n".encode(), "hd.csv", SEARCHES)
+    assert judged.column_map == {"query": "search_term", "result": "product_title", "relevance": "relevance"}
+    assert judged.rows["clicked"].isna().all() and judged.rows["result"].tolist() == ["Cordless Drill"]
+    flags = load_bytes("query,clicked\ndrill,1\nhose,0\nfan,false\nkit,\n".encode(), "log.csv", SEARCHES)
+    assert flags.rows["clicked"].tolist() == ["1", "", "", ""]  # a yes/no click column: only its yes is a click

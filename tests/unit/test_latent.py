@@ -274,3 +274,25 @@ def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(a
     ranked = latent.backlog(analysed)  # beside typed themes: not NaN, which the page showed as "None"
     assert ranked.loc[ranked["need"] == label, "need_type"].tolist() == ["other"]
     assert ranked["need_type"].map(lambda t: isinstance(t, str)).all()
+
+
+def test_served_scores_average_what_the_log_says_and_zero_results_serve_nothing():
+    import numpy as np
+
+    from core.insights import served_scores
+
+    count = pd.Series([0, 5, 5, 5, 5, np.nan, np.nan])
+    clicked = pd.Series(["Pump", "Pump", "", None, None, None, None], dtype=object)
+    relevance = pd.Series([3.0, 3.0, 1.0, 2.0, np.nan, np.nan, np.nan])
+    match = pd.Series([0.9, 0.6, np.nan, -0.2, np.nan, np.nan, 0.4])
+    served = served_scores(count, clicked, relevance, match).tolist()
+    assert served[0] == 0.0  # returned nothing: not served, whatever else the row says
+    assert served[1] == pytest.approx((1 + 1 + 0.6) / 3)  # clicked, the top grade, a 0.6 title match
+    assert served[2] == 0.0  # not clicked, the lowest grade
+    assert served[3] == pytest.approx((0.5 + 0.0) / 2)  # the middle grade; a negative cosine counts as no match
+    assert served[4] == 1.0  # results, and nothing else known
+    assert np.isnan(served[5])  # nothing known at all
+    assert served[6] == pytest.approx(0.4)
+    # a relevance column that never varies says nothing
+    assert served_scores(pd.Series([5.0, 5.0]), pd.Series([None, None], dtype=object), pd.Series([2.0, 2.0]),
+                         pd.Series([np.nan, np.nan])).tolist() == [1.0, 1.0]

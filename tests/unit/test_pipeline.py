@@ -192,3 +192,24 @@ def test_a_run_keeps_no_cut_chinese_words_once_it_ends(tmp_path, settings, fake_
     path = write_reviews(tmp_path / "r.csv", 80)
     store, _ = _run(settings, fake_models, path)
     assert store.summary()["themes"] >= 2 and _zh_words.cache_info().currsize == 0
+
+
+def test_searches_judged_against_product_titles_are_served_by_how_well_the_title_matches(tmp_path, settings,
+                                                                                        fake_models):
+    # Home Depot's layout: each row a query and the product it returned, no clicks or result counts
+    searches = tmp_path / "judged.csv"
+    pd.DataFrame({"id": [str(i) for i in range(6)],
+                  "search_term": ["cordless drill"] * 3 + ["garden hose"] * 3,
+                  "product_title": ["Cordless Drill 20V Kit", "Cordless Drill Driver", "Brushless Cordless Drill",
+                                    "Ceiling Fan Light Kit", "Brass Door Knob", "Ceiling Fan Light Kit"]}
+                 ).to_csv(searches, index=False)
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "r.csv", 40),
+                    searches=Source("judged.csv", "searches", path=searches))
+    rows = store.query_df("SELECT query, clicked, result, title_match, served FROM searches ORDER BY search_id")
+    assert rows["clicked"].isna().all() and rows["result"].iloc[0] == "Cordless Drill 20V Kit"
+    drill, hose = rows[rows["query"] == "cordless drill"], rows[rows["query"] == "garden hose"]
+    assert (drill["title_match"] > 0.3).all() and (hose["title_match"] < 0.1).all()
+    assert (rows["served"] == rows["title_match"].clip(lower=0)).all()  # the file says nothing else
+    unmet = store.unmet_queries()
+    assert unmet["query"].tolist() == ["garden hose"]
+    assert unmet["click_share"].isna().all() and unmet["zero_result_share"].isna().all()  # not 0% of each

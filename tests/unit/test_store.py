@@ -132,3 +132,26 @@ def test_theme_edits_rename_merge_hide(tmp_path):
     assert len(store.theme_table([1], include_hidden=True)) == 2
     store.edit_theme(1, 3, merged_into=2)  # 2 was merged into 1: 3 follows the chain to 1
     assert store.query_df("SELECT merged_into FROM theme_edits WHERE theme_id = 3").iloc[0, 0] == 1
+
+
+def test_schema_13_serves_old_searches_from_their_results_clicks_and_relevance(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    for migration in MIGRATIONS[:12]:
+        con.execute(migration)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '12')")
+    con.execute("""INSERT INTO datasets (dataset_id, name, kind, column_map) VALUES
+        (1, 'log.csv', 'searches', '{"query": "q", "clicked": "clicked_product", "relevance": "converted"}'),
+        (2, 'judged.csv', 'searches', '{"query": "q", "result_count": "hits"}')""")
+    con.execute("""INSERT INTO searches (dataset_id, search_id, query, result_count, clicked, relevance) VALUES
+        (1, 'a', 'earbuds', 10, 'AuraBuds', 1), (1, 'b', 'earbuds', 10, '', 0), (1, 'c', 'petite dress', 0, '', 0),
+        (2, 'd', 'rice cooker', 5, '', NULL), (2, 'e', 'rice cooker', 0, '', NULL)""")
+    con.close()
+    store = Store(path)
+    rows = store.query_df("SELECT search_id, clicked, served FROM searches ORDER BY search_id")
+    # a click and a conversion; neither; no results. Dataset 2 had no click column: its '' were never "not clicked"
+    assert rows["served"].tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
+    assert rows["clicked"].tolist()[:3] == ["AuraBuds", "", ""] and rows["clicked"][3:].isna().all()
+    unmet = store.unmet_queries()
+    assert unmet.empty  # no query was searched three times
+    store.close()
