@@ -202,6 +202,7 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
         color=(alt.Color("theme_sentiment:Q", scale=DIVERGING, title="Theme sentiment") if themed
                else alt.value("#2563eb")),
         tooltip=[alt.Tooltip("label:N", title="Intent")]
+        + ([alt.Tooltip("need_type:N", title="Need type")] if "need_type" in data else [])
         + ([alt.Tooltip("theme:N", title="Matched review theme")] if themed else [])
         + ["searches:Q", alt.Tooltip("served:Q", format=".0%", title="Served")]
         + [alt.Tooltip(f"{column}:Q", format=".0%" if column != "title_match" else ".2f", title=title)

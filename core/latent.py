@@ -10,9 +10,10 @@ from .chunks import route_positions
 from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
-from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, assign_need_types, drivers_from_moments,
-                    emerging, group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
+from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
+                    drivers_from_moments, emerging, group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
 from .store import Store
+from .text import detect_language
 
 
 def current_taxonomy(store: Store) -> tuple:
@@ -52,7 +53,24 @@ def reapply_taxonomy(store: Store, settings: Settings, taxonomy_frame: pd.DataFr
                                                     dims=need_type_dims(cached))
     snippets["need_type"] = need_types
     store.set_need_types(snippets)
+    _retype_queries(store, taxonomy, embedders)
     return snippets["need_type"].value_counts()
+
+
+def _retype_queries(store: Store, taxonomy, embedders: dict) -> None:
+    """Search queries get the edited taxonomy too: their vectors are in the workspace's cache (a query missing from
+    it, analysed with another model, is embedded once)."""
+    queries = store.queries_for_need_types()
+    if queries.empty:
+        return
+    queries["route"] = np.where(queries["query"].map(detect_language) == "zh", "zh", "en")
+    queries["need_type"] = OTHER
+    for route, group in queries.groupby("route"):
+        cached = CachedEmbedder(embedders[route], store)
+        texts = group["query"].tolist()
+        queries.loc[group.index, "need_type"], _ = assign_need_types(
+            cached.embed(texts), route, taxonomy, cached.embed, texts=texts, dims=need_type_dims(cached))
+    store.set_query_need_types(queries)
 
 
 RETYPE_CHUNK = 200_000

@@ -599,6 +599,7 @@ class Pipeline:
         unique = pd.Series(keys.unique())
         routes = np.where(unique.map(detect_language) == "zh", "zh", "en")
         query_vectors: dict[str, np.ndarray] = {}
+        need_type_of: dict[str, str] = {}  # a query's need type, as a snippet's ("cheap smartwatch": price/value)
         settings = replace(self.settings.themes, min_themes=4, max_themes=30, min_snippets_per_theme=3,
                            assign_min_similarity=0.0)
         records, next_id, intent_of = [], 1, {}
@@ -606,6 +607,9 @@ class Pipeline:
             queries = unique[routes == route].tolist()
             vectors = self.cached(route).embed(queries)
             query_vectors.update(zip(queries, vectors))
+            types, _ = assign_need_types(vectors, route, self.taxonomy(), self.cached(route).embed, texts=queries,
+                                         dims=need_type_dims(self.cached(route)))
+            need_type_of.update(zip(queries, types))
             result = find_themes(queries, vectors, route, self.cached(route).embed, settings)
             matches = (_match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route,
                                      self.embedders()[route].name) if result.themes else [])
@@ -619,6 +623,7 @@ class Pipeline:
                                 "examples": sorted(members, key=lambda q: -counts[q])[:5], **match})
             next_id += len(result.themes)
         rows["intent_id"] = pd.array(keys.map(intent_of).tolist(), dtype="Int32")
+        rows["need_type"] = keys.map(need_type_of).fillna(OTHER)
         rows["title_match"] = self._title_match(rows, keys, dict(zip(unique, routes)), query_vectors)
         rows["served"] = served_scores(rows["result_count"], rows["clicked"], rows["relevance"], rows["title_match"])
         clock.tick(len(rows), len(rows), force=True)

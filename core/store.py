@@ -135,17 +135,20 @@ MIGRATIONS: list[str] = [
     """,
     # 12 -> 13: how well each search was served (core.insights.served_scores), with the product a search returned
     # (a title column that is not a click) and the cosine of its title and the query. Clicks are NULL where the file
-    # had no click column (they read as "not clicked" before). Existing searches get ``served`` in migrate().
+    # had no click column (they read as "not clicked" before). Existing searches get ``served`` in migrate(); their
+    # need type (the query typed like a snippet) at the next re-typing or analysis.
     """
     ALTER TABLE searches ADD COLUMN result VARCHAR DEFAULT '';
     ALTER TABLE searches ADD COLUMN title_match REAL;
     ALTER TABLE searches ADD COLUMN served REAL;
+    ALTER TABLE searches ADD COLUMN need_type VARCHAR;
     UPDATE searches SET clicked = NULL WHERE dataset_id IN (
         SELECT dataset_id FROM datasets WHERE column_map NOT LIKE '%"clicked"%');
     """,
 ]
 SERVED_SCHEMA = 13  # the migration after which migrate() fills searches.served
 UNMET_RATIO = 0.5  # a query served at under this share of the typical search's is unmet demand
+INTENT_TYPE_MIN_SHARE = 1 / 3  # an intent takes its queries' commonest need type where it covers this share
 # A snippet's polarity as a flag code's remainder (review_flags: raw theme x 3 + polarity)
 POLARITIES = ("negative", "neutral", "positive")
 POLARITY_CODE = "CASE sentiment WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 ELSE 1 END"
@@ -953,24 +956,38 @@ class Store:
                        GREATEST(date_diff('day', (SELECT first FROM cut), (SELECT c FROM cut)), 1) AS earlier_per_day
             FROM s GROUP BY q ORDER BY searches DESC, q LIMIT {int(limit)}""", params)
 
-    def intent_table(self, filters=None) -> pd.DataFrame:
-        """Search intents with demand (volume) and how well they are served, joined to the matched review theme."""
+    def intent_table(self, filters=None, min_type_share: float = INTENT_TYPE_MIN_SHARE) -> pd.DataFrame:
+        """Search intents with demand (volume), how well they are served and their unmet searches (searches x how far
+        their served score falls below the typical search's; Store.unmet_queries), joined to the matched review theme
+        and to a need type: the commonest of their queries' own need types other than "other", where it covers at
+        least ``min_type_share`` of their searches ("cheap smartwatch / budget smart watch": price/value). Most unmet
+        first, then most searched."""
         where, params = self.search_filter(filters)
         return self.query_df(f"""
             WITH et AS ({self.EFFECTIVE_THEMES}),
-            s AS (SELECT * FROM searches s WHERE {where}),
+            s AS (SELECT * FROM searches s WHERE {where}), typical AS (SELECT avg(served) AS t FROM s),
             theme_sent AS (SELECT se.dataset_id, sn.theme_id, avg(se.score) AS theme_sentiment
-                           FROM sentiment se JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2)
+                           FROM sentiment se JOIN snippets sn USING (dataset_id, snippet_id) GROUP BY 1, 2),
+            typed AS (SELECT dataset_id, intent_id, arg_max(need_type, (n, need_type)) AS need_type, max(n) AS n
+                      FROM (SELECT dataset_id, intent_id, need_type, count(*) AS n FROM s
+                            WHERE need_type IS NOT NULL AND need_type <> 'other' GROUP BY ALL) GROUP BY ALL)
             SELECT i.dataset_id, i.intent_id, i.label, i.keywords, i.examples, count(s.search_id) AS searches,
+                   avg(s.served) AS served,
+                   count(s.search_id) * GREATEST((SELECT t FROM typical) - avg(s.served), 0) AS unmet_searches,
+                   CASE WHEN any_value(ty.n) >= ? * count(s.search_id) THEN any_value(ty.need_type)
+                        WHEN count(s.need_type) > 0 THEN 'other' END AS need_type,
                    avg(CAST(s.result_count = 0 AS DOUBLE)) AS zero_result_share,
                    avg(CAST(s.clicked <> '' AS DOUBLE)) AS click_share,
-                   avg(s.relevance) AS relevance, avg(s.served) AS served, avg(s.title_match) AS title_match,
+                   avg(s.relevance) AS relevance, avg(s.title_match) AS title_match,
                    any_value(et.label) AS theme, any_value(i.theme_similarity) AS theme_match,
                    any_value(ts.theme_sentiment) AS theme_sentiment
             FROM intents i JOIN s ON s.dataset_id = i.dataset_id AND s.intent_id = i.intent_id
+            LEFT JOIN typed ty ON ty.dataset_id = i.dataset_id AND ty.intent_id = i.intent_id
             LEFT JOIN et ON et.dataset_id = i.theme_dataset_id AND et.raw_theme_id = i.theme_id
             LEFT JOIN theme_sent ts ON ts.dataset_id = i.theme_dataset_id AND ts.theme_id = i.theme_id
-            GROUP BY i.dataset_id, i.intent_id, i.label, i.keywords, i.examples ORDER BY searches DESC, i.dataset_id, i.intent_id""", params)
+            GROUP BY i.dataset_id, i.intent_id, i.label, i.keywords, i.examples
+            ORDER BY unmet_searches DESC NULLS LAST, searches DESC, i.dataset_id, i.intent_id""",
+                             [*params, float(min_type_share)])
 
     def unmet_queries(self, filters=None, limit: int = 20, ratio: float = UNMET_RATIO) -> pd.DataFrame:
         """Queries searched at least 3 times whose searches are served (core.insights.served_scores) at under
@@ -981,7 +998,7 @@ class Store:
         return self.query_df(f"""
             WITH s AS (SELECT * FROM searches s WHERE {where}), typical AS (SELECT avg(served) AS t FROM s)
             SELECT lower(trim(query)) AS query, count(*) AS searches, avg(served) AS served,
-                   count(*) * ((SELECT t FROM typical) - avg(served)) AS unmet_searches,
+                   count(*) * ((SELECT t FROM typical) - avg(served)) AS unmet_searches, any_value(need_type) AS need_type,
                    avg(CAST(result_count = 0 AS DOUBLE)) AS zero_result_share,
                    avg(CAST(clicked <> '' AS DOUBLE)) AS click_share, avg(relevance) AS relevance,
                    avg(title_match) AS title_match
@@ -1077,6 +1094,18 @@ class Store:
             cur.register("types_in", frame[["dataset_id", "snippet_id", "need_type"]])
             cur.execute("UPDATE snippets SET need_type = t.need_type FROM types_in t "
                         "WHERE snippets.dataset_id = t.dataset_id AND snippets.snippet_id = t.snippet_id")
+            self._bump_version(cur)
+
+    def queries_for_need_types(self) -> pd.DataFrame:
+        """Every distinct query (lower-cased and trimmed, as the pipeline typed it)."""
+        return self.query_df("SELECT DISTINCT lower(trim(query)) AS query FROM searches ORDER BY 1")
+
+    def set_query_need_types(self, frame: pd.DataFrame) -> None:
+        """Set the need type of every search of each query (columns query, need_type) in one transaction."""
+        with self.transaction() as cur:
+            cur.register("query_types_in", frame[["query", "need_type"]])
+            cur.execute("UPDATE searches SET need_type = t.need_type FROM query_types_in t "
+                        "WHERE lower(trim(searches.query)) = t.query")
             self._bump_version(cur)
 
     def need_type_table(self, filters=None) -> pd.DataFrame:

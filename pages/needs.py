@@ -36,7 +36,8 @@ def need_types_tab() -> None:
     types = ui.load("need_type_table", filters)
     ui.chart(charts.need_type_bars(types), "need_types")
     st.markdown("**Taxonomy** — edit names, descriptions (English and Chinese) and examples, then re-apply. "
-                "Snippets are re-typed from stored vectors; nothing is embedded again. The Chinese description is a "
+                "Snippets and search queries are re-typed from stored vectors; nothing is embedded again. The "
+                "Chinese description is a "
                 "word list: a Chinese snippet holding one type's words more than any other's takes that type.")
     current = store.taxonomy()
     edited = st.data_editor(current if current is not None else taxonomy_frame(), num_rows="dynamic",

@@ -42,12 +42,17 @@ SERVED_COLUMNS = {
     "relevance": st.column_config.NumberColumn("Relevance", format="%.2f",
                                                help="Mean of the file's relevance, conversion or purchase column"),
     "title_match": st.column_config.NumberColumn("Title match", format="%.2f",
-                                                 help="Cosine of the query and the title of the product it led to")}
+                                                 help="Cosine of the query and the title of the product it led to"),
+    "unmet_searches": st.column_config.NumberColumn("Unmet searches", format="%.0f",
+                                                    help="Searches × (typical served − this one's served)"),
+    "need_type": "Need type"}
 st.subheader("Query intents")
 view = intents.assign(keywords=intents["keywords"].map(lambda k: ", ".join(k)),
                       examples=intents["examples"].map(lambda k: " · ".join(k)))
-ui.table(view[["label", "searches", "served", "zero_result_share", "click_share", "relevance", "title_match", "theme",
-               "theme_sentiment", "examples"]],
+st.caption("Most unmet searches first. Need type: the commonest need type of the intent's queries, typed like review "
+           "snippets from the taxonomy on the Latent needs page, where it covers a third of their searches.")
+ui.table(view[["label", "searches", "served", "unmet_searches", "need_type", "zero_result_share", "click_share",
+               "relevance", "title_match", "theme", "theme_sentiment", "examples"]],
          "query_intents", column_config={
              "label": "Intent", "searches": "Searches", **SERVED_COLUMNS,
              "theme": "Matched review theme",
@@ -56,7 +61,5 @@ ui.table(view[["label", "searches", "served", "zero_result_share", "click_share"
 st.subheader("Unmet demand")
 st.caption(f"Queries searched at least 3 times and served at under {UNMET_RATIO:.0%} of the typical search's "
            "served score; most unmet searches first (searches × how far below typical).")
-ui.table(ui.load("unmet_queries", filters), "unmet_demand", column_config={
-    "query": "Query", "searches": "Searches", **SERVED_COLUMNS,
-    "unmet_searches": st.column_config.NumberColumn("Unmet searches", format="%.0f",
-                                                    help="Searches × (typical served − this query's served)")})
+ui.table(ui.load("unmet_queries", filters), "unmet_demand", column_config={"query": "Query", "searches": "Searches",
+                                                                          **SERVED_COLUMNS})

@@ -213,3 +213,24 @@ def test_searches_judged_against_product_titles_are_served_by_how_well_the_title
     unmet = store.unmet_queries()
     assert unmet["query"].tolist() == ["garden hose"]
     assert unmet["click_share"].isna().all() and unmet["zero_result_share"].isna().all()  # not 0% of each
+
+
+def test_queries_get_need_types_and_a_taxonomy_edit_retypes_them(tmp_path, settings, fake_models):
+    from core.latent import reapply_taxonomy
+    from core.needs import taxonomy_frame
+
+    searches = tmp_path / "s.csv"
+    pd.DataFrame({"query": ["birthday gift for dad"] * 4 + ["gift for partner birthday"] * 2 + ["cordless drill"] * 3,
+                  "result_count": [5] * 9}).to_csv(searches, index=False)
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "r.csv", 40),
+                    searches=Source("s.csv", "searches", path=searches))
+    assert store.scalar("SELECT count(*) FROM searches WHERE need_type IS NULL") == 0
+    assert "gift-giving" not in set(store.query_df("SELECT need_type FROM searches")["need_type"])
+    frame = taxonomy_frame()
+    frame.loc[len(frame)] = ["gift-giving", "birthday gift, gift for my partner, a present for dad", "礼物 送人", ""]
+    reapply_taxonomy(store, settings, frame, fake_models["embedders"])
+    types = store.query_df("SELECT DISTINCT query, need_type FROM searches").set_index("query")["need_type"]
+    assert types["birthday gift for dad"] == "gift-giving" and types["cordless drill"] != "gift-giving"
+    intents = store.intent_table()
+    gifts = intents[intents["examples"].map(lambda e: "birthday gift for dad" in e)]
+    assert gifts["need_type"].tolist() == ["gift-giving"]  # the intent takes its queries' commonest type

@@ -155,3 +155,23 @@ def test_schema_13_serves_old_searches_from_their_results_clicks_and_relevance(t
     unmet = store.unmet_queries()
     assert unmet.empty  # no query was searched three times
     store.close()
+
+
+def test_an_intent_takes_its_queries_commonest_need_type_only_where_it_covers_a_third_of_its_searches(tmp_path):
+    store = Store(tmp_path / "w.duckdb")
+    types = {1: ["price/value"] * 2 + ["fit/size"] * 1 + ["other"] * 3,  # 2 of 6: a third
+             2: ["price/value"] * 1 + ["fit/size"] * 1 + ["other"] * 4,  # 1 of 6 each: mostly no need
+             3: ["fit/size"] * 3}
+    rows = [(intent, f"{intent}-{i}", f"query {intent}", kind, 10.0, 1.0 if intent == 3 else 0.2)
+            for intent, kinds in types.items() for i, kind in enumerate(kinds)]
+    with store.cursor() as cur:
+        cur.executemany("INSERT INTO intents (dataset_id, intent_id, label) VALUES (1, ?, ?)",
+                        [(i, f"intent {i}") for i in types])
+        cur.executemany("INSERT INTO searches (dataset_id, intent_id, search_id, query, need_type, result_count, served) "
+                        "VALUES (1, ?, ?, ?, ?, ?, ?)", rows)
+    table = store.intent_table().set_index("intent_id")
+    assert table.loc[[1, 2, 3], "need_type"].tolist() == ["price/value", "other", "fit/size"]
+    # served 0.2 against a typical (12 x 0.2 + 3 x 1) / 15 = 0.36: 6 x 0.16 unmet searches each; the well-served
+    # intent none, and last
+    assert table["unmet_searches"].round(2).to_dict() == {1: 0.96, 2: 0.96, 3: 0.0}
+    assert table.index.tolist()[-1] == 3

@@ -150,7 +150,7 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
     con.execute("ALTER TABLE reviews DROP COLUMN document_score")  # schema 11's columns
     con.execute("ALTER TABLE reviews DROP COLUMN document_weight")
     con.execute("ALTER TABLE themes DROP COLUMN model")  # schema 12's
-    for column in ("result", "title_match", "served"):  # schema 13's
+    for column in ("result", "title_match", "served", "need_type"):  # schema 13's
         con.execute(f"ALTER TABLE searches DROP COLUMN {column}")
     con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     con.close()
