@@ -349,11 +349,20 @@ def _longest_text_column(frame: pd.DataFrame, exclude: set[str]) -> str | None:
     return best
 
 
+# An override that takes a role away: the Data page's "(none)" for a column NeedLens inferred wrongly (a helpfulness
+# "score" read as the rating). None, the CLI's flag not given, leaves the inference as it is.
+NO_COLUMN = ""
+
+
 def resolve_columns(frame: pd.DataFrame, kind: str, overrides: dict[str, str | None] | None = None) -> dict[str, str]:
-    """Inferred roles with user overrides applied; raise ColumnError naming the columns and the fix."""
+    """Inferred roles with user overrides applied (a column, NO_COLUMN to drop the role, None to keep the inferred
+    one); raise ColumnError naming the columns and the fix."""
     mapping = infer_columns(list(frame.columns), kind, frame)
     for role, column in (overrides or {}).items():
-        if not column:
+        if column is None:
+            continue
+        if column == NO_COLUMN:
+            mapping.pop(role, None)
             continue
         if column not in frame.columns:
             raise ColumnError(

@@ -8,7 +8,7 @@ from core.calibrate import calibrate_dataset, star_agreement, titles_read, undo_
 from core.config import ROOT
 from core.errors import NeedLensError
 from core.export import table_csv
-from core.ingest import REVIEWS, SEARCHES, ROLE_SPECS, read_table, resolve_columns
+from core.ingest import NO_COLUMN, REVIEWS, ROLE_SPECS, SEARCHES, read_table, resolve_columns
 from core.pipeline import Source
 
 store = ui.page("Data")
@@ -35,6 +35,10 @@ def progress() -> None:
             st.progress(min(fraction, 1.0), text=f"{row.stage}: {int(row.done):,}/{int(row.total):,}{eta}")
 
 
+ROLE_LABELS = {"clicked": "Clicked product", "result": "Returned product", "result_count": "Result count",
+               "relevance": "Relevance / conversion"}
+
+
 def upload_form(kind: str, label: str, key: str) -> Source | None:
     """File input, preview and column mapping; returns a Source ready to analyse, or None."""
     upload = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json"], key=key)
@@ -57,9 +61,9 @@ def upload_form(kind: str, label: str, key: str) -> Source | None:
     overrides, cols = {}, st.columns(4)
     for i, role in enumerate(r for r in ROLE_SPECS[kind] if r != "id"):
         current = inferred.get(role)
-        choice = cols[i % 4].selectbox(role.replace("_", " ").capitalize(), columns,
+        choice = cols[i % 4].selectbox(ROLE_LABELS.get(role, role.replace("_", " ").capitalize()), columns,
                                        index=columns.index(current) if current in columns else 0, key=f"{key}_{role}")
-        overrides[role] = None if choice == "(none)" else choice
+        overrides[role] = NO_COLUMN if choice == "(none)" else choice  # "(none)" drops a role NeedLens inferred
     required = "text" if kind == REVIEWS else "query"
     if not overrides.get(required):
         st.error(f"Choose the column that holds the {required}; without it there is nothing to analyse.")

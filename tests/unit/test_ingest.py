@@ -164,3 +164,14 @@ def test_a_product_title_in_a_search_file_is_what_the_search_returned_not_a_clic
     assert judged.rows["clicked"].isna().all() and judged.rows["result"].tolist() == ["Cordless Drill"]
     flags = load_bytes("query,clicked\ndrill,1\nhose,0\nfan,false\nkit,\n".encode(), "log.csv", SEARCHES)
     assert flags.rows["clicked"].tolist() == ["1", "", "", ""]  # a yes/no click column: only its yes is a click
+
+
+def test_none_chosen_for_an_inferred_role_drops_it_and_an_absent_override_keeps_it():
+    # the Data page's "(none)": a helpfulness "score" read as the rating must be removable
+    from core.ingest import NO_COLUMN
+
+    csv = "review,score,date\nlovely,4,2026-01-02\n".encode()
+    inferred = load_bytes(csv, "r.csv", REVIEWS, {"rating": None})
+    dropped = load_bytes(csv, "r.csv", REVIEWS, {"rating": NO_COLUMN})
+    assert inferred.column_map.get("rating") == "score"
+    assert "rating" not in dropped.column_map and dropped.rows["rating"].isna().all() and dropped.rejects.empty
