@@ -189,9 +189,13 @@ def _facet_select(bar, label: str, by: str, name: str, base: Filters) -> list[st
 
 def require_analysis(store: Store) -> None:
     """Stop the page with a pointer to the Data page when nothing has been analysed yet."""
-    if load("summary")["reviews"] == 0:
+    summary = load("summary")
+    if summary["reviews"] == 0:
         st.info("No reviews analysed yet. Go to **Data** to upload a file or load the demo data.")
         st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        if summary["searches"]:  # a search log uploaded on its own has its page ready
+            st.page_link("pages/search.py", label=f"{summary['searches']:,} searches are analysed: open Search insights",
+                         icon=":material/search:")
         st.stop()
 
 

@@ -161,6 +161,32 @@ def test_empty_workspace_points_to_the_data_page(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
+def test_a_workspace_of_searches_alone_points_to_search_insights(tmp_path, monkeypatch):
+    import pandas as pd
+    import streamlit as st
+
+    from core.config import Settings
+    from core.embed import HashingEmbedder
+    from core.ingest import SEARCHES
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+
+    log = tmp_path / "searches.csv"
+    pd.DataFrame({"query": ["cordless drill", "garden hose", "ceiling fan"] * 4}).to_csv(log, index=False)
+    store = Store(tmp_path / "searches.duckdb")
+    embedder = HashingEmbedder(64)
+    Pipeline(Settings().with_db(store.path), store, embedders={"en": embedder, "zh": embedder}).run(
+        None, Source(log.name, SEARCHES, path=log))
+    store.close()
+    monkeypatch.setenv("NEEDLENS_DB", str(store.path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("overview")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert not at.exception and "12 searches are analysed: open Search insights" in links
+    st.cache_resource.clear()
+
+
 def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
     at = open_page("recommend")
     assert "Simulate shoppers" in at.info[0].value
