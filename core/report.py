@@ -46,6 +46,8 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
         parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline)))
     if not themes.empty:
         parts.append("<h2>All need themes</h2>" + _chart(charts.theme_bars(themes)))
+    parts.append(_requests_section(store, filters, top, privacy_k))
+    parts.append(_search_section(store, filters, privacy_k))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -65,9 +67,40 @@ def _chart(chart) -> str:
 def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quotes_per_theme: int) -> str:
     rows = []
     for row in ranked.itertuples():
-        evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative", limit=quotes_per_theme)
-        quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in evidence["snippet"])
+        # the closest complaints, each wording once (many customers write "Runs small." word for word)
+        evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative",
+                                        limit=20 * quotes_per_theme)
+        distinct = evidence["snippet"].str.strip().str.lower().drop_duplicates().index[:quotes_per_theme]
+        quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in evidence.loc[distinct, "snippet"])
         rows.append(f"<tr><td><b>{_e(row.label)}</b><br>{_e(row.why)}</td><td>{int(row.reviews):,}</td>"
                     f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")
     return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Trend</th><th>What customers say</th></tr>"
             + "".join(rows) + "</table>")
+
+
+def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int) -> str:
+    """The most requested features, with a quote each (nothing when no snippet asks for anything)."""
+    from .latent import feature_requests
+
+    requests = suppress(feature_requests(store, filters), privacy_k).head(top)
+    if requests.empty:
+        return ""
+    rows = "".join(f"<tr><td><b>{_e(row.feature)}</b></td><td>{int(row.requests):,}</td><td>{_e(row.products)}</td>"
+                   f"<td><blockquote>“{_e(row.examples[0] if len(row.examples) else '')}”</blockquote></td></tr>"
+                   for row in requests.itertuples())
+    return ("<h2>Most requested features</h2><table><tr><th>Feature</th><th>Requests</th><th>Products</th>"
+            "<th>Example</th></tr>" + rows + "</table>")
+
+
+def _search_section(store: Store, filters: Filters, privacy_k: int, top: int = 10) -> str:
+    """Search demand against how well it is served, and the most unmet queries (nothing without searches)."""
+    intents = suppress(store.intent_table(filters), privacy_k)
+    if intents.empty:
+        return ""
+    unmet = suppress(store.unmet_queries(filters, limit=top), privacy_k)
+    rows = "".join(f"<tr><td>{_e(row.query)}</td><td>{int(row.searches):,}</td><td>{row.served:.0%}</td>"
+                   f"<td>{_e(row.need_type)}</td></tr>" for row in unmet.itertuples())
+    table = ("<table><tr><th>Query</th><th>Searches</th><th>Served</th><th>Need type</th></tr>" + rows + "</table>"
+             if rows else "<p class='sub'>No query is served far below the typical search.</p>")
+    return ("<h2>Search demand</h2>" + _chart(charts.demand_vs_satisfaction(intents))
+            + "<h3>Unmet demand: queries served at under half the typical search's score</h3>" + table)

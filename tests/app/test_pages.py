@@ -458,3 +458,35 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     shown = list(at.dataframe[0].proto.column_order)
     assert not at.exception and shown[:4] == ["text", "sentiment", "sentiment_score", "mixed"] and "title" not in shown
     st.cache_resource.clear()
+
+
+def test_the_html_report_carries_requests_and_unmet_search_demand(workspace):
+    from core.report import build_report
+    from core.store import Store
+
+    store = Store(workspace)
+    try:
+        html = build_report(store)
+        unmet = store.unmet_queries(limit=10)
+    finally:
+        store.close()
+    assert "<h2>Most requested features</h2>" in html and "fragrance-free version" in html
+    assert "<h2>Search demand</h2>" in html and "Demand vs satisfaction" in html  # the chart, as inline SVG
+    assert len(unmet) and all(f"<td>{q}</td>" in html for q in unmet["query"].head(5))
+
+
+def test_the_html_report_quotes_each_complaint_wording_once(workspace):
+    import re
+
+    from core.report import build_report
+    from core.store import Store
+
+    store = Store(workspace)
+    try:
+        html = build_report(store, quotes_per_theme=2)
+    finally:
+        store.close()
+    table = html.split("<h2>Top opportunities</h2>")[1].split("</table>")[0]
+    for row in table.split("<tr>")[2:]:
+        quotes = [q.lower() for q in re.findall(r"<blockquote>“(.*?)”</blockquote>", row)]
+        assert len(quotes) == len(set(quotes)), quotes  # the demo repeats its wordings: the same quote twice read broken
