@@ -7,6 +7,15 @@ from core.errors import WorkspaceError
 from core.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 
+def workspace_at_schema(path, version: int) -> duckdb.DuckDBPyConnection:
+    """A connection to a new workspace made the way schema ``version`` made it (for a migration to upgrade)."""
+    con = duckdb.connect(str(path))
+    for migration in MIGRATIONS[:version]:
+        con.execute(migration)
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
+    return con
+
+
 def test_new_workspace_is_at_current_schema(tmp_path):
     store = Store(tmp_path / "w.duckdb")
     assert store.schema_version() == SCHEMA_VERSION
@@ -81,10 +90,7 @@ def test_a_run_of_this_process_whose_failure_could_not_be_written_is_interrupted
 
 def test_schema_12_fills_each_themes_model_from_its_snippets_cached_vectors(tmp_path):
     path = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(path))
-    for migration in MIGRATIONS[:11]:
-        con.execute(migration)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '11')")
+    con = workspace_at_schema(path, 11)
     con.execute("INSERT INTO themes (dataset_id, theme_id, lang) VALUES (1, 0, 'en'), (1, 1, 'zh'), (1, 2, 'zh')")
     con.execute("INSERT INTO snippets (dataset_id, snippet_id, text_hash, theme_id) VALUES "
                 "(1, 0, 'a', 0), (1, 1, 'b', 1), (1, 2, 'c', 1), (1, 3, 'd', 2)")
@@ -136,10 +142,7 @@ def test_theme_edits_rename_merge_hide(tmp_path):
 
 def test_schema_13_serves_old_searches_from_their_results_clicks_and_relevance(tmp_path):
     path = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(path))
-    for migration in MIGRATIONS[:12]:
-        con.execute(migration)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '12')")
+    con = workspace_at_schema(path, 12)
     con.execute("""INSERT INTO datasets (dataset_id, name, kind, column_map) VALUES
         (1, 'log.csv', 'searches', '{"query": "q", "clicked": "clicked_product", "relevance": "converted"}'),
         (2, 'judged.csv', 'searches', '{"query": "q", "result_count": "hits"}')""")
