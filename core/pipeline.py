@@ -33,7 +33,7 @@ from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, loa
 from .store import Store
 from .insights import served_scores
 from .text import detect_language, forget_zh_words, split_snippets, text_hash
-from .themes import cluster_means, find_themes, theme_map
+from .themes import IntentKMeans, cluster_means, find_themes, theme_map
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
@@ -600,7 +600,7 @@ class Pipeline:
         routes = np.where(unique.map(detect_language) == "zh", "zh", "en")
         query_vectors: dict[str, np.ndarray] = {}
         need_type_of: dict[str, str] = {}  # a query's need type, as a snippet's ("cheap smartwatch": price/value)
-        settings = replace(self.settings.themes, min_themes=4, max_themes=30, min_snippets_per_theme=3,
+        settings = replace(self.settings.themes, min_themes=2, max_themes=60, min_snippets_per_theme=3,
                            assign_min_similarity=0.0)
         records, next_id, intent_of = [], 1, {}
         for route in sorted(set(routes)):
@@ -610,7 +610,8 @@ class Pipeline:
             types, _ = assign_need_types(vectors, route, self.taxonomy(), self.cached(route).embed, texts=queries,
                                          dims=need_type_dims(self.cached(route)))
             need_type_of.update(zip(queries, types))
-            result = find_themes(queries, vectors, route, self.cached(route).embed, settings)
+            result = find_themes(queries, vectors, route, self.cached(route).embed, settings,
+                                 clusterer=IntentKMeans(settings.min_themes, settings.max_themes, settings.seed))
             matches = (_match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route,
                                      self.embedders()[route].name) if result.themes else [])
             counts = keys.value_counts()

@@ -95,3 +95,21 @@ def test_unmet_demand_is_the_planted_unserved_searches_and_nothing_served(demo):
     assert chinese["title_match"].isna().all()  # an English catalogue title is not compared with a Chinese query
     earbuds = chinese[chinese["label"].str.contains("耳机")]["served"].iloc[0]
     assert earbuds > 3 * chinese[chinese["label"].str.contains("充电宝")]["served"].iloc[0]
+
+
+def test_each_planted_english_search_intent_is_an_intent_of_its_own(demo):
+    # with the review themes' k range (at most one intent per 10 queries), "petite dress" (unserved) shared an intent
+    # with "linen dress" (served), and the intent's served score hid the unmet demand
+    import sys
+
+    sys.path.insert(0, str(ROOT / "data"))
+    import make_demo
+
+    rows = demo.query_df("SELECT DISTINCT lower(trim(query)) AS query, intent_id FROM searches")
+    intent_of = dict(zip(rows["query"], rows["intent_id"]))
+    english = {name: {intent_of[q.lower()] for q in queries} for name, queries in make_demo.SEARCH_INTENTS.items()
+               if name.isascii()}
+    assert all(len(ids) == 1 for ids in english.values()), english  # each planted intent's wordings together
+    assert len({next(iter(ids)) for ids in english.values()}) == len(english)  # and no two planted intents share one
+    petite = demo.intent_table().set_index("intent_id").loc[next(iter(english["petite dress"]))]
+    assert petite["served"] < 0.15 and petite["unmet_searches"] > 100

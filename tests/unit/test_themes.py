@@ -252,3 +252,12 @@ def test_a_theme_of_narrated_incidents_is_a_catch_all():
     # the words; 出现, 别人 and 拿到 tell stories too
     told = ["发现", "开始", "本来", "订单", "别人", "出现", "客户", "售后", "明显", "拿到"]
     assert theme_label(["本来", "出现", "客户", "售后"], told, "zh").startswith("其他话题（")
+
+
+def test_intents_are_narrower_than_themes():
+    from core.themes import AutoKMeans, IntentKMeans
+
+    # 80 distinct queries: up to 17 intents (sqrt(n)/2 .. 2 sqrt(n)); the review themes' range stops at 8 (n // 10)
+    assert IntentKMeans().k_bounds(80) == (4, 17) and AutoKMeans().k_bounds(80)[1] == 8
+    assert IntentKMeans().k_bounds(9359) == (48, 60)  # at most max_k
+    assert IntentKMeans().k_bounds(6) == (2, 2)  # never more than one intent per 3 queries
