@@ -127,6 +127,10 @@ def pick_period(first: pd.Timestamp | None, last: pd.Timestamp | None) -> str:
     return "week" if (last - first).days <= 550 else "month"
 
 
+SERVED_UNKNOWN = ("The search file has no result counts, clicks, relevance or conversion, and no product titles, so how "
+                  "well searches were served cannot be told.")
+
+
 def served_scores(result_count: pd.Series, clicked: pd.Series, relevance: pd.Series,
                   title_match: pd.Series) -> pd.Series:
     """How well each search was served, 0-1: a search that returned nothing scores 0; otherwise the mean of what the

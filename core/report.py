@@ -97,6 +97,8 @@ def _search_section(store: Store, filters: Filters, privacy_k: int, top: int = 1
     intents = suppress(store.intent_table(filters), privacy_k)
     if intents.empty:
         return ""
+    if intents["served"].isna().all():
+        return f"<h2>Search demand</h2><p class='sub'>{_e(insights.SERVED_UNKNOWN)}</p>"
     unmet = suppress(store.unmet_queries(filters, limit=top), privacy_k)
     rows = "".join(f"<tr><td>{_e(row.query)}</td><td>{int(row.searches):,}</td><td>{row.served:.0%}</td>"
                    f"<td>{_e(row.need_type)}</td></tr>" for row in unmet.itertuples())

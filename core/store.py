@@ -973,7 +973,8 @@ class Store:
                             WHERE need_type IS NOT NULL AND need_type <> 'other' GROUP BY ALL) GROUP BY ALL)
             SELECT i.dataset_id, i.intent_id, i.label, i.keywords, i.examples, count(s.search_id) AS searches,
                    avg(s.served) AS served,
-                   count(s.search_id) * GREATEST((SELECT t FROM typical) - avg(s.served), 0) AS unmet_searches,
+                   CASE WHEN avg(s.served) IS NOT NULL  -- GREATEST skips NULLs: an unknown served is not "0 unmet"
+                        THEN count(s.search_id) * GREATEST((SELECT t FROM typical) - avg(s.served), 0) END AS unmet_searches,
                    CASE WHEN any_value(ty.n) >= ? * count(s.search_id) THEN any_value(ty.need_type)
                         WHEN count(s.need_type) > 0 THEN 'other' END AS need_type,
                    avg(CAST(s.result_count = 0 AS DOUBLE)) AS zero_result_share,

@@ -8,6 +8,7 @@ from core.store import UNMET_RATIO
 SERVED_HELP = ("Served: 0 for a search that returned nothing; otherwise the mean of what the file says about it: "
                "clicked or not, its relevance or conversion (scaled to the file's range), and how closely the title "
                "of the product it led to matches the query.")
+NOT_SERVED_INFO = insights.SERVED_UNKNOWN + " Map such a column on the **Data** page to see unmet demand."
 
 store = ui.page("Search insights")
 filters = ui.sidebar_filters()
@@ -32,9 +33,13 @@ with right:
                                    axis_format="+.0%"), "rising_queries")
 
 intents = ui.load("intent_table", filters)
+served_known = bool(intents["served"].notna().any())
 st.subheader("Demand vs satisfaction")
-ui.chart(charts.demand_vs_satisfaction(intents), "demand_vs_satisfaction")
-st.caption(SERVED_HELP)
+if served_known:
+    ui.chart(charts.demand_vs_satisfaction(intents), "demand_vs_satisfaction")
+    st.caption(SERVED_HELP)
+else:
+    st.info(NOT_SERVED_INFO)
 SERVED_COLUMNS = {
     "served": st.column_config.NumberColumn("Served", format="percent", help=SERVED_HELP),
     "zero_result_share": st.column_config.NumberColumn("Zero results", format="percent"),
@@ -49,7 +54,7 @@ SERVED_COLUMNS = {
 st.subheader("Query intents")
 view = intents.assign(keywords=intents["keywords"].map(lambda k: ", ".join(k)),
                       examples=intents["examples"].map(lambda k: " · ".join(k)))
-st.caption("Most unmet searches first. Need type: the commonest need type of the intent's queries, typed like review "
+st.caption(("Most unmet searches first. " if served_known else "Most searched first. ") + "Need type: the commonest need type of the intent's queries, typed like review "
            "snippets from the taxonomy on the Latent needs page, where it covers a third of their searches.")
 ui.table(view[["label", "searches", "served", "unmet_searches", "need_type", "zero_result_share", "click_share",
                "relevance", "title_match", "theme", "theme_sentiment", "examples"]],
@@ -59,6 +64,9 @@ ui.table(view[["label", "searches", "served", "unmet_searches", "need_type", "ze
              "theme_sentiment": st.column_config.NumberColumn("Theme sentiment", format="%.2f"),
              "examples": "Example queries"})
 st.subheader("Unmet demand")
+if not served_known:
+    st.caption("Unknown: see above.")
+    st.stop()
 st.caption(f"Queries searched at least 3 times and served at under {UNMET_RATIO:.0%} of the typical search's "
            "served score; most unmet searches first (searches × how far below typical).")
 ui.table(ui.load("unmet_queries", filters), "unmet_demand", column_config={"query": "Query", "searches": "Searches",

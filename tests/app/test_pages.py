@@ -490,3 +490,34 @@ def test_the_html_report_quotes_each_complaint_wording_once(workspace):
     for row in table.split("<tr>")[2:]:
         quotes = [q.lower() for q in re.findall(r"<blockquote>“(.*?)”</blockquote>", row)]
         assert len(quotes) == len(set(quotes)), quotes  # the demo repeats its wordings: the same quote twice read broken
+
+
+def test_a_search_log_of_queries_alone_says_served_is_unknown_instead_of_an_empty_chart(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from core.config import Settings
+    from core.embed import HashingEmbedder
+    from core.ingest import SEARCHES
+    from core.insights import SERVED_UNKNOWN
+    from core.pipeline import Pipeline, Source
+    from core.report import build_report
+    from core.store import Store
+
+    log = tmp_path / "queries.csv"
+    demo = pd.read_csv(ROOT / "data" / "demo_searches.csv")
+    demo[["search_id", "timestamp", "query"]].head(600).to_csv(log, index=False)  # no results, clicks or products
+    store = Store(tmp_path / "q.duckdb")
+    embedder = HashingEmbedder(64)
+    Pipeline(Settings().with_db(store.path), store, embedders={"en": embedder, "zh": embedder}).run(
+        None, Source(log.name, SEARCHES, path=log))
+    intents = store.intent_table()
+    assert intents["served"].isna().all() and intents["unmet_searches"].isna().all()  # unknown, not "0 unmet"
+    assert store.unmet_queries().empty and SERVED_UNKNOWN in build_report(store)
+    store.close()
+    monkeypatch.setenv("NEEDLENS_DB", str(store.path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("search")
+    assert not at.exception and any(SERVED_UNKNOWN in i.value for i in at.info)
+    assert len(charts(at)) == 1  # top queries only: no empty demand chart
+    st.cache_resource.clear()
