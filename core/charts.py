@@ -171,7 +171,9 @@ def compare_bars(frame: pd.DataFrame, by: str) -> alt.Chart:
 def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitle: str | None = None,
                axis_title: str | None = None, axis_format: str | None = None) -> alt.Chart:
     data = frame.assign(q=frame["query"].map(_short))
-    axis = alt.Axis(format=axis_format) if axis_format else alt.Axis()
+    # counts tick at whole numbers ("0.5 searches" read oddly where every query was searched two or three times)
+    axis = (alt.Axis(format=axis_format) if axis_format else
+            alt.Axis(tickMinStep=1, format=",d") if value == "searches" else alt.Axis())
     chart = alt.Chart(data).mark_bar(color="#2563eb").encode(
         x=alt.X(f"{value}:Q", title=axis_title or value.replace("_", " ").capitalize(), axis=axis),
         y=alt.Y("q:N", sort="-x", title=None),

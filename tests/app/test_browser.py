@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers import ROOT
+from core import datasets
 
 sys.path.insert(0, str(ROOT / "bench"))
 import browser  # noqa: E402
@@ -42,7 +43,16 @@ def upload_file(tmp_path) -> Path:
     return path
 
 
-def test_upload_analyse_browse_and_export_in_chromium(tmp_path, upload_file):
+@pytest.fixture
+def search_file(tmp_path) -> Path:
+    """300 rows of the shared Home Depot file: a query and the product each search returned, no clicks."""
+    frame = pd.read_csv(datasets.HOME_DEPOT, encoding="latin-1").head(300).drop(columns="relevance")
+    path = tmp_path / "my_searches.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_upload_analyse_browse_and_export_in_chromium(tmp_path, upload_file, search_file):
     from playwright.sync_api import sync_playwright
 
     if ARTIFACTS.exists():
@@ -60,9 +70,16 @@ def test_upload_analyse_browse_and_export_in_chromium(tmp_path, upload_file):
         page.get_by_text("Text", exact=True).first.wait_for(timeout=30000)  # the mapping form, pre-filled
         browser.wait_until_idle(page)
         page.screenshot(path=str(ARTIFACTS / "data_mapping.png"), full_page=True)
+        page.get_by_role("tab", name="Search queries").click()
+        page.locator("input[type='file']").nth(1).set_input_files(str(search_file))
+        page.get_by_text("my_searches.csv: 300 rows").wait_for(timeout=60000)
+        browser.wait_until_idle(page)
+        # the product a search returned is not a click
+        assert page.get_by_role("combobox", name="Returned product").input_value() == "product_title"
+        assert page.get_by_role("combobox", name="Clicked product").input_value() == "(none)"
         page.get_by_role("button", name="Analyze").click()
         # the job's message, not a review that says "nicely finished" in the preview table
-        page.get_by_text("Analysis of my_reviews.csv finished.").wait_for(timeout=300000)
+        page.get_by_text("Analysis of my_reviews.csv, my_searches.csv finished.").wait_for(timeout=300000)
         page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
 
         for name, path in browser.PAGES.items():
@@ -73,6 +90,9 @@ def test_upload_analyse_browse_and_export_in_chromium(tmp_path, upload_file):
             assert page.get_by_text("No reviews analysed yet").count() == 0, name
             assert page.locator("[data-testid='stException']").count() == 0, name
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            if name == "search":  # served by how well each returned product's title matches its query: a chart
+                assert page.get_by_text("served cannot be told").count() == 0
+                assert page.locator("[data-testid='stVegaLiteChart']").count() >= 2, "top queries and demand charts"
 
         page.goto(f"{url}/")
         browser.wait_until_idle(page)

@@ -205,3 +205,12 @@ def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     assert "no dates" in undated["title"]["subtitle"]
     dated = opportunity_bars(insights.opportunities(themes.assign(recent_share=[0.4, 0.2], prior_share=[0.2, 0.2])))
     assert dated.to_dict()["encoding"]["x"]["title"].endswith("× growth)")
+
+
+def test_query_counts_tick_at_whole_numbers():
+    from core.charts import query_bars
+
+    frame = pd.DataFrame({"query": ["post", "chipper"], "searches": [3, 2], "click_share": [None] * 2,
+                          "zero_result_share": [None] * 2})
+    axis = query_bars(frame, "Top queries").to_dict()["encoding"]["x"]["axis"]
+    assert axis["tickMinStep"] == 1 and axis["format"] == ",d"
