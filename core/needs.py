@@ -724,12 +724,12 @@ _EN_ASK = re.compile(
 _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
                      r"in\s+this|in\s+order|with\s+a\s+better|at\s+(?:this|that|the|such\s+a)\s+price|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
-                     r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time)\b")
+                     r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time|rather\s+than)\b")
 _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
                         r"many|either|of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|"
                         r"of\s+the\s+same|"
                         r"out\s+of|made\s+(?:out\s+of|of|in)|made|to\s+be|been|had|please|retailer|keep\s+making|keep|"
-                        r"bring\s+back|every)\s+)+")
+                        r"bring\s+back|every|is|are)\s+)+")
 _MORE_LIKE_THIS = re.compile(r"(?i)\b(?:make|making|bring|carry|design|produce|offer)\s+more\b|\bkeep\s+(?:making|selling|"
                              r"carrying|them|these|it)\b|\bbring\s+(?:it|this|them|these|[a-z]+)?\s*back\b|\bmore\s+like\s+th"
                              r"|\bmore\s+of\s+(?:this|these|the\s+same)")
@@ -757,6 +757,10 @@ _WOULD_BUY_IF = re.compile(r"(?i)\bwould\s+(?:definitely\s+)?(?:have\s+)?(?:buy|
                            r"([a-z][a-z\-]*(?:\s+[a-z][a-z\-]*)?)\s+(?:too\s+|also\s+|as\s+well\s+)?"
                            r"if\s+(?:it|they|there|you)\s+")
 _NOT_COMPARATIVE = frozenset("other either never under after rather ever whether another".split())
+# the first word of a product part named by two ("battery life", "sound quality", "screen resolution")
+_COMPOUND_FIRST = frozenset("battery sound audio picture screen display build print color colour speaker camera "
+                            "customer keyboard touch track charging charge wifi signal storage memory fabric zipper "
+                            "waist arm leg neck sleeve shoulder hem strap".split())
 # the product itself, not a part of it: "wish the dress was better" asks for nothing nameable
 _THE_PRODUCT = frozenset("dress top shirt sweater skirt pants jeans jacket coat blouse tunic item piece product one thing "
                       "style design price brand retailer".split())
@@ -888,6 +892,8 @@ def requested_thing(text: str) -> str:
         rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
         words = rest.replace("/", " / ").split("/")[0].split()  # "colors/patterns": the first
         words = [w for w in words if w not in {"please", "retailer"}]
+        if len(words) > 1 and words[0] == "to":  # "they need | to stop outsourcing": stop outsourcing
+            words = words[1:]
         cut = 4  # four words, or up to six not to end on a preposition ("come in at the waist", not "come in at the")
         while cut < min(len(words), 6) and words[cut - 1] in _TRAILING and any(w not in _KEY_STOP for w in words[:4]):
             cut += 1
@@ -914,7 +920,13 @@ def requested_thing(text: str) -> str:
         return could.group("expected")
     if could and could.group("subject") not in _KEY_STOP and could.group("how") not in _NOT_COMPARATIVE:
         subject = could.group("subject")
-        return could.group("how") if subject in _THE_PRODUCT else f"{could.group('how')} {subject}"
+        if subject in _THE_PRODUCT:
+            return could.group("how")
+        # a two-word part: "battery life could be better" is better battery life, not "better life"
+        before = re.search(r"(?:^|[^a-z'])([a-z]{3,})\s+$", lowered[:could.start("subject")])
+        if before and before.group(1) in _COMPOUND_FIRST:
+            subject = f"{before.group(1)} {subject}"
+        return f"{could.group('how')} {subject}"
     for more in re.finditer(r"\bmore\s+(?!of\b|than\b|like\b|in\b|please\b)([a-z][a-z\-]+)", lowered):
         if more.group(1) not in _KEY_STOP:  # "will order more if more colors become available": the second
             return f"more {more.group(1)}"

@@ -673,3 +673,14 @@ def test_a_bare_ask_to_improve_is_grouped_by_its_theme():
     # a catch-all or general-opinion theme says what about nothing: "改进 · 其他话题（后来 / 情况）" was a group
     vague = frame.assign(theme=["其他话题（后来 / 情况）", "总体差评（最差 / 很差）", None, "入住 / 房间 / 酒店"])
     assert group_requests(vague).set_index("feature")["requests"].to_dict() == {"改进": 3, "价格与优惠": 1}
+
+
+def test_request_names_read_outside_clothing():
+    # SemEval-2014 laptop sentences uploaded as reviews named their asks "better life", "is better speakers",
+    # "volume buttons rather than" and "to stop outsoucing"
+    assert requested_thing("Battery life could be better") == "better battery life"
+    assert requested_thing("the features are great, the only thing it needs is better speakers.") == "better speakers"
+    assert requested_thing("I would like to have volume buttons rather than the adjustment on the front.") == \
+        "volume buttons"
+    assert requested_thing("They need to stop outsourcing customer service.") == "stop outsourcing customer service"
+    assert requested_thing("the material could be thicker") == "thicker material"  # one word stays one word
