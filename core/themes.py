@@ -177,7 +177,7 @@ class PCAReducer:
     def fit_transform(self, vectors: np.ndarray, prepare=None, fit_sample: int = 100_000) -> np.ndarray:
         prepare = prepare or (lambda x: x)
         dims = min(self.dims, vectors.shape[1], max(vectors.shape[0] - 1, 1))
-        if dims >= vectors.shape[1]:
+        if dims >= vectors.shape[1] or len(vectors) < 3:  # one or two rows (a language's only query) have no spread
             return map_rows(prepare, vectors, vectors.shape[1])
         pca = PCA(dims, random_state=self.seed)
         if len(vectors) > fit_sample:  # the components of 100k rows are those of a million; memory stays flat

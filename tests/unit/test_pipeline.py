@@ -234,3 +234,16 @@ def test_queries_get_need_types_and_a_taxonomy_edit_retypes_them(tmp_path, setti
     intents = store.intent_table()
     gifts = intents[intents["examples"].map(lambda e: "birthday gift for dad" in e)]
     assert gifts["need_type"].tolist() == ["gift-giving"]  # the intent takes its queries' commonest type
+
+
+def test_a_title_in_another_language_than_its_query_is_not_matched(tmp_path, settings, fake_models):
+    # the demo's Chinese searches click English catalogue names: the Chinese space reads no English words, so a
+    # cosine there would call every such search badly served
+    searches = tmp_path / "s.csv"
+    pd.DataFrame({"query": ["充电宝 快充", "充电宝 快充", "usb c power bank"],
+                  "clicked_product": ["VoltMax power bank", "罗马仕 快充 充电宝", "VoltMax power bank"],
+                  "result_count": [5, 5, 5]}).to_csv(searches, index=False)
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "r.csv", 40),
+                    searches=Source("s.csv", "searches", path=searches))
+    rows = store.query_df("SELECT query, clicked, title_match FROM searches ORDER BY row_no")
+    assert pd.isna(rows["title_match"][0]) and rows["title_match"][1:].notna().all()
