@@ -248,6 +248,22 @@ def need_type_bars(frame: pd.DataFrame) -> alt.Chart:
     return _base(chart, "Need types", "What kind of need each mention expresses")
 
 
+def search_need_bars(frame: pd.DataFrame) -> alt.Chart:
+    """Searches per need type of their queries, coloured by how well they were served (grey when unknown)."""
+    served = "served" in frame and frame["served"].notna().any()
+    chart = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("searches:Q", title="Searches", axis=alt.Axis(tickMinStep=1, format=",d")),
+        y=alt.Y("need_type:N", sort="-x", title=None),
+        color=(alt.Color("served:Q", title="Served", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                         legend=alt.Legend(format="%")) if served else alt.value("#2563eb")),
+        tooltip=[alt.Tooltip("need_type:N", title="Need type"), alt.Tooltip("searches:Q", format=","),
+                 alt.Tooltip("share:Q", format=".1%", title="Share of all searches"), "queries:Q",
+                 alt.Tooltip("top_query:N", title="Most searched query")]
+        + ([alt.Tooltip("served:Q", format=".0%", title="Served")] if served else []),
+    ).properties(width=520, height=max(120, 26 * len(frame)))
+    return _base(chart, "Searches by need type", "What the queries ask for beyond a product's name")
+
+
 def request_bars(frame: pd.DataFrame) -> alt.Chart:
     data = frame.assign(short=frame["feature"].map(_short))
     chart = alt.Chart(data).mark_bar(color="#7c3aed").encode(

@@ -104,5 +104,7 @@ def _search_section(store: Store, filters: Filters, privacy_k: int, top: int = 1
                    f"<td>{_e(row.need_type)}</td></tr>" for row in unmet.itertuples())
     table = ("<table><tr><th>Query</th><th>Searches</th><th>Served</th><th>Need type</th></tr>" + rows + "</table>"
              if rows else "<p class='sub'>No query is served far below the typical search.</p>")
+    needs = suppress(store.search_need_types(filters), privacy_k)
     return ("<h2>Search demand</h2>" + _chart(charts.demand_vs_satisfaction(intents))
+            + (_chart(charts.search_need_bars(needs)) if not needs.empty else "")
             + "<h3>Unmet demand: queries served at under half the typical search's score</h3>" + table)

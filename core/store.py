@@ -990,6 +990,20 @@ class Store:
             ORDER BY unmet_searches DESC NULLS LAST, searches DESC, i.dataset_id, i.intent_id""",
                              [*params, float(min_type_share)])
 
+    def search_need_types(self, filters=None) -> pd.DataFrame:
+        """Searches per need type of their query (the same taxonomy as the reviews' snippets), with how well they
+        were served and the type's share of all searches; "other" (a product name: "coffee maker") left out."""
+        where, params = self.search_filter(filters)
+        return self.query_df(f"""
+            WITH s AS (SELECT * FROM searches s WHERE {where})
+            SELECT need_type, count(*) AS searches, count(*) / (SELECT count(*) FROM s) AS share,
+                   count(DISTINCT lower(trim(query))) AS queries, avg(served) AS served,
+                   avg(CAST(result_count = 0 AS DOUBLE)) AS zero_result_share,
+                   arg_max(lower(trim(query)), query_n) AS top_query
+            FROM (SELECT *, count(*) OVER (PARTITION BY lower(trim(query))) AS query_n FROM s)
+            WHERE need_type IS NOT NULL AND need_type <> 'other'
+            GROUP BY 1 ORDER BY searches DESC, 1""", params)
+
     def unmet_queries(self, filters=None, limit: int = 20, ratio: float = UNMET_RATIO) -> pd.DataFrame:
         """Queries searched at least 3 times whose searches are served (core.insights.served_scores) at under
         ``ratio`` of the typical search's (the mean over the searches in view: a log where 1 in 5 clicks converts

@@ -183,7 +183,7 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
         calls.append(("theme_snippets", (int(first["dataset_id"]), int(first["theme_id"]), unfiltered, None, None)))
     if value("summary")["searches"]:
         calls += [("top_queries", (unfiltered, TOP_QUERIES)), ("intent_table", (unfiltered,)),
-                  ("unmet_queries", (unfiltered,))]
+                  ("unmet_queries", (unfiltered,)), ("search_need_types", (unfiltered,))]
     return calls
 
 

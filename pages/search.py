@@ -51,6 +51,11 @@ SERVED_COLUMNS = {
     "unmet_searches": st.column_config.NumberColumn("Unmet searches", format="%.0f",
                                                     help="Searches × (typical served − this one's served)"),
     "need_type": "Need type"}
+needs = ui.load("search_need_types", filters)
+if not needs.empty:
+    ui.chart(charts.search_need_bars(needs), "search_need_types")
+    st.caption(f"{needs['share'].sum():.0%} of searches ask for a need beyond a product's name; the rest are typed "
+               "“other”. Types come from the taxonomy on the Latent needs page, as review snippets' do.")
 st.subheader("Query intents")
 view = intents.assign(keywords=intents["keywords"].map(lambda k: ", ".join(k)),
                       examples=intents["examples"].map(lambda k: " · ".join(k)))

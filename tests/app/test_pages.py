@@ -1,4 +1,6 @@
 """Every page on the demo workspace, through Streamlit's AppTest (no browser)."""
+import json
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -124,6 +126,8 @@ def test_search_page_intents_and_unmet_demand(workspace):
     intents, unmet = at.dataframe[0].value, at.dataframe[1].value
     assert len(intents) >= 5 and intents["searches"].sum() == 5120
     assert "petite" in " ".join(unmet["query"])  # the planted unmet need
+    titles = [json.loads(c.proto.spec)["title"]["text"] for c in charts(at)]
+    assert "Searches by need type" in titles and "Demand vs satisfaction" in titles
 
 
 def test_data_page_lists_datasets_with_counts(workspace):
@@ -472,6 +476,7 @@ def test_the_html_report_carries_requests_and_unmet_search_demand(workspace):
         store.close()
     assert "<h2>Most requested features</h2>" in html and "fragrance-free version" in html
     assert "<h2>Search demand</h2>" in html and "Demand vs satisfaction" in html  # the chart, as inline SVG
+    assert "Searches by need type" in html
     assert len(unmet) and all(f"<td>{q}</td>" in html for q in unmet["query"].head(5))
 
 
@@ -519,5 +524,6 @@ def test_a_search_log_of_queries_alone_says_served_is_unknown_instead_of_an_empt
     st.cache_data.clear()
     at = open_page("search")
     assert not at.exception and any(SERVED_UNKNOWN in i.value for i in at.info)
-    assert len(charts(at)) == 1  # top queries only: no empty demand chart
+    titles = [json.loads(c.proto.spec)["title"]["text"] for c in charts(at)]
+    assert "Top queries" in titles and "Demand vs satisfaction" not in titles  # no empty demand chart
     st.cache_resource.clear()

@@ -178,3 +178,18 @@ def test_an_intent_takes_its_queries_commonest_need_type_only_where_it_covers_a_
     # intent none, and last
     assert table["unmet_searches"].round(2).to_dict() == {1: 0.96, 2: 0.96, 3: 0.0}
     assert table.index.tolist()[-1] == 3
+
+
+def test_searches_by_need_type_leave_product_names_out_and_say_how_well_each_type_is_served(tmp_path):
+    store = Store(tmp_path / "w.duckdb")
+    rows = ([("petite dress", "fit/size", 0.0, 0.0)] * 3 + [("Petite Dress ", "fit/size", 0.0, 0.0)]
+            + [("plus size coat", "fit/size", 10.0, 1.0)] + [("cheap watch", "price/value", 10.0, 0.5)] * 2
+            + [("coffee maker", "other", 10.0, 1.0)] * 4)
+    with store.cursor() as cur:
+        cur.executemany("INSERT INTO searches (dataset_id, search_id, query, need_type, result_count, served) "
+                        "VALUES (1, ?, ?, ?, ?, ?)", [(str(i), *row) for i, row in enumerate(rows)])
+    table = store.search_need_types().set_index("need_type")
+    assert table.index.tolist() == ["fit/size", "price/value"]  # "other" (a product name) left out; most searched first
+    assert table.loc["fit/size", "searches"] == 5 and table.loc["fit/size", "queries"] == 2
+    assert table.loc["fit/size", "share"] == pytest.approx(5 / 11) and table.loc["fit/size", "served"] == pytest.approx(0.2)
+    assert table.loc["fit/size", "top_query"] == "petite dress" and table.loc["fit/size", "zero_result_share"] == 0.8
