@@ -155,3 +155,12 @@ def searches_dated(top_queries: pd.DataFrame) -> bool:
     """Whether the searches of Store.top_queries carry dates (undated ones count in neither window)."""
     windows = top_queries[["recent_per_day", "earlier_per_day"]].fillna(0) if len(top_queries) else None
     return windows is not None and bool((windows.to_numpy() > 0).any())
+
+
+def unmet_intents(intents: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The search intents with the most unmet searches (Store.intent_table), those with any: the Overview's pointer to
+    demand the shop does not serve."""
+    if intents.empty or "unmet_searches" not in intents:
+        return intents.head(0)
+    found = intents[intents["unmet_searches"].fillna(0) >= 1]
+    return found.sort_values("unmet_searches", ascending=False, kind="stable").head(top)

@@ -22,6 +22,13 @@ for row in (rising[rising["emerging"]].itertuples() if not rising.empty else [])
                f"{row.earlier_share:.1%} before ({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e}). "
                "See **Latent needs → Emerging issues**.")
 
+if ui.load("summary")["searches"]:
+    unmet = insights.unmet_intents(ui.load("intent_table", filters))
+    if not unmet.empty:
+        st.info("Unmet search demand — " + "; ".join(
+            f"**{row.label}**: {int(row.searches):,} searches, {row.served:.0%} served" for row in unmet.itertuples())
+            + ". See **Search insights**.")
+
 themes = insights.with_trend(ui.load("theme_table", filters))
 ranked = insights.opportunities(themes, top=6)
 st.subheader("Top opportunities")

@@ -46,6 +46,8 @@ def test_overview_headline_figures_and_charts(workspace):
     assert metrics["Reviews"] == "3,500"
     assert metrics["Need themes"] != "0"
     assert len(charts(at)) == 2  # opportunities + sentiment over time
+    unmet = [i.value for i in at.info if i.value.startswith("Unmet search demand")]
+    assert len(unmet) == 1 and "served" in unmet[0]  # the demo's unserved searches, pointed to from the Overview
     ranked = at.dataframe[0].value
     assert len(ranked) >= 3  # ranked opportunities
     # shares shown to one decimal of a percent (Streamlit printed "38.65%" beside "7.7%"), trend shown (dated demo)
