@@ -164,3 +164,19 @@ def unmet_intents(intents: pd.DataFrame, top: int = 3) -> pd.DataFrame:
         return intents.head(0)
     found = intents[intents["unmet_searches"].fillna(0) >= 1]
     return found.sort_values("unmet_searches", ascending=False, kind="stable").head(top)
+
+
+def said_and_searched(types: pd.DataFrame, searched: pd.DataFrame, other: str = "other") -> pd.DataFrame:
+    """Each need type's share of review mentions (Store.need_type_table) beside its share of searches
+    (Store.search_need_types) and how well those searches were served: a need searched for far more than it is
+    talked about, and poorly served, is demand the reviews do not show. Shares are of all mentions and all searches;
+    ``other`` is left out."""
+    said = types[types["need_type"] != other].assign(mention_share=types["snippets"] / max(types["snippets"].sum(), 1))
+    out = said[["need_type", "mention_share", "negative_share"]].merge(
+        searched[["need_type", "share", "searches", "served"]].rename(columns={"share": "search_share"}),
+        on="need_type", how="outer")
+    out["search_share"] = out["search_share"].fillna(0.0)
+    out["mention_share"] = out["mention_share"].fillna(0.0)
+    out["searches"] = out["searches"].fillna(0).astype(int)
+    out["searched_vs_said"] = out["search_share"] / out["mention_share"].where(out["mention_share"] > 0)
+    return out.sort_values(["search_share", "mention_share"], ascending=False, kind="stable").reset_index(drop=True)

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
-from core import charts, latent
+from core import charts, insights, latent
 from core.needs import (DRIVER_MIN_COMPLAINTS, DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA,
                         EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, taxonomy_frame)
 
@@ -35,6 +35,20 @@ def backlog_tab() -> None:
 def need_types_tab() -> None:
     types = ui.load("need_type_table", filters)
     ui.chart(charts.need_type_bars(types), "need_types")
+    if ui.load("summary")["searches"]:
+        searched = ui.load("search_need_types", filters)
+        st.markdown("**Said in reviews, searched for** — each need type's share of review mentions beside its share "
+                    "of searches (the queries typed with the same taxonomy) and how well those searches were served. "
+                    "A need searched for more than it is talked about, and poorly served, is demand the reviews do not "
+                    "show.")
+        ui.table(insights.said_and_searched(types, searched), "said_and_searched", column_config={
+            "need_type": "Need type",
+            "mention_share": st.column_config.NumberColumn("Share of review mentions", format="percent"),
+            "negative_share": st.column_config.NumberColumn("Negative in reviews", format="percent"),
+            "search_share": st.column_config.NumberColumn("Share of searches", format="percent"),
+            "searches": "Searches",
+            "served": st.column_config.NumberColumn("Searches served", format="percent"),
+            "searched_vs_said": st.column_config.NumberColumn("Searched ÷ said", format="%.1f×")})
     st.markdown("**Taxonomy** — edit names, descriptions (English and Chinese) and examples, then re-apply. "
                 "Snippets and search queries are re-typed from stored vectors; nothing is embedded again. The "
                 "Chinese description is a "

@@ -225,6 +225,9 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
         assert not at.exception, (tab, at.exception)
         shown[tab] = at
     assert len(charts(shown["Need types"])) == 1 and shown["Need types"].button[0].label == "Save and re-apply taxonomy"
+    said = shown["Need types"].dataframe[0].value  # the demo has searches: review mentions beside searches per type
+    assert {"need_type", "mention_share", "search_share", "served"} <= set(said.columns)
+    assert "other" not in set(said["need_type"]) and said["searches"].sum() > 0
     requests = shown["Feature requests"].dataframe[0].value
     assert len(charts(shown["Feature requests"])) == 1 and {"feature", "requests", "examples"} <= set(requests.columns)
     drivers = shown["Rating drivers"].dataframe[0].value

@@ -296,3 +296,18 @@ def test_served_scores_average_what_the_log_says_and_zero_results_serve_nothing(
     # a relevance column that never varies says nothing
     assert served_scores(pd.Series([5.0, 5.0]), pd.Series([None, None], dtype=object), pd.Series([2.0, 2.0]),
                          pd.Series([np.nan, np.nan])).tolist() == [1.0, 1.0]
+
+
+def test_said_and_searched_puts_each_need_types_share_of_mentions_beside_its_share_of_searches():
+    from core.insights import said_and_searched
+
+    types = pd.DataFrame({"need_type": ["fit/size", "price/value", "other"], "snippets": [10, 30, 60],
+                          "negative_share": [0.4, 0.2, 0.0]})
+    searched = pd.DataFrame({"need_type": ["fit/size", "appearance"], "share": [0.3, 0.1], "searches": [30, 10],
+                             "served": [0.1, 0.5]})
+    table = said_and_searched(types, searched).set_index("need_type")
+    assert table.index.tolist() == ["fit/size", "appearance", "price/value"]  # most searched first; "other" left out
+    assert table.loc["fit/size", "mention_share"] == pytest.approx(0.1)  # of every mention, "other" included
+    assert table.loc["fit/size", "searched_vs_said"] == pytest.approx(3.0)
+    assert table.loc["price/value", "searches"] == 0 and table.loc["price/value", "search_share"] == 0.0
+    assert pd.isna(table.loc["appearance", "searched_vs_said"])  # searched, never said: no ratio to divide by
