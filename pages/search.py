@@ -17,6 +17,10 @@ if ui.load("summary")["searches"] == 0:
     st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     st.stop()
 
+if filters.dataset_ids or filters.categories or filters.products or filters.langs or \
+        filters.rating_min is not None or filters.rating_max is not None:
+    st.caption("Searches follow the sidebar's date range only: a search log has no dataset, product, category, "
+               "language or rating of its own to filter by.")
 top = ui.load("top_queries", filters, 40)
 left, right = st.columns(2)
 with left:

@@ -532,3 +532,10 @@ def test_a_search_log_of_queries_alone_says_served_is_unknown_instead_of_an_empt
     titles = [json.loads(c.proto.spec)["title"]["text"] for c in charts(at)]
     assert "Top queries" in titles and "Demand vs satisfaction" not in titles  # no empty demand chart
     st.cache_resource.clear()
+
+
+def test_search_page_says_which_filters_searches_follow(workspace):
+    at = open_page("search", {"f_products": ["AuraBuds Pro earbuds"]})
+    assert not at.exception
+    assert any("date range only" in c.value for c in at.caption)
+    assert not any("date range only" in c.value for c in open_page("search").caption)
