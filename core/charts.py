@@ -249,7 +249,7 @@ def need_type_bars(frame: pd.DataFrame) -> alt.Chart:
 
 
 def search_need_bars(frame: pd.DataFrame) -> alt.Chart:
-    """Searches per need type of their queries, coloured by how well they were served (grey when unknown)."""
+    """Searches per need type of their queries, coloured by how well they were served (one colour when unknown)."""
     served = "served" in frame and frame["served"].notna().any()
     chart = alt.Chart(frame).mark_bar().encode(
         x=alt.X("searches:Q", title="Searches", axis=alt.Axis(tickMinStep=1, format=",d")),

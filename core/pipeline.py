@@ -25,13 +25,13 @@ from .config import ZH_MAP_SHIFT, Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, ModelError, NeedLensError
 from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
+from .insights import served_scores
 from .keywords import review_keyword_arrays
 from .needs import (DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector,
                     need_type_dims, taxonomy_from_frame)
 from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up,
                         usable_titles, with_titles)
 from .store import Store
-from .insights import served_scores
 from .text import detect_language, forget_zh_words, split_snippets, text_hash
 from .themes import IntentKMeans, cluster_means, find_themes, theme_map
 
