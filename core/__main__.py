@@ -15,7 +15,7 @@ from .config import Settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES
 
-EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "report")
+EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "intents", "unmet-queries", "report")
 
 
 def _progress_bar(stream=sys.stderr):
@@ -251,6 +251,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             frame = latent.backlog(store)
         elif args.what == "requests":
             frame = latent.feature_requests(store)
+        elif args.what == "intents":  # search intents: demand, served, unmet searches, need type, matched theme
+            frame = store.intent_table().drop(columns=["keywords"], errors="ignore")
+        elif args.what == "unmet-queries":
+            frame = store.unmet_queries(limit=1_000_000)
         else:
             frame = store.query_df("SELECT dataset_id, row_no, reason, raw FROM rejects ORDER BY dataset_id, row_no")
     finally:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers import ROOT, write_reviews
@@ -190,3 +191,20 @@ def test_run_replace_swaps_a_changed_file_for_its_earlier_analysis(tmp_path, fak
         assert len(store.datasets()) == 2 and store.summary()["reviews"] == 48
     finally:
         store.close()
+
+
+def test_cli_exports_search_intents_and_unmet_queries(tmp_path):
+    from core.store import Store
+    from helpers import analyse_demo
+
+    path = tmp_path / "demo.duckdb"
+    store = Store(path)
+    analyse_demo(store)
+    store.close()
+    assert main(["export", "--db", str(path), "--what", "intents", "--out", str(tmp_path / "intents.csv")]) == 0
+    assert main(["export", "--db", str(path), "--what", "unmet-queries", "--out", str(tmp_path / "unmet.xlsx")]) == 0
+    intents = pd.read_csv(tmp_path / "intents.csv")
+    assert {"label", "searches", "served", "unmet_searches", "need_type", "theme"} <= set(intents.columns)
+    assert intents["searches"].sum() == 5120
+    unmet = pd.read_excel(tmp_path / "unmet.xlsx")
+    assert "petite" in " ".join(unmet["query"]) and (unmet["searches"] >= 3).all()
