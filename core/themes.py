@@ -277,7 +277,8 @@ class IntentKMeans(AutoKMeans):
     which hid it; 9,359 Home Depot queries got 16 intents, the biggest a mixture ("closetmaid", "chime", "quick snap
     punch") of 7,448 searches. Plain k-means at the chosen k (over = 1): over-clustering then merging kept the
     demo's misspelt queries ("cheap smartwach", "budget smart watc") as an intent of their own and merged two planted
-    ones instead (planted-intent NMI 0.948 against 0.991), and made Home Depot's biggest intent twice as big."""
+    ones instead (planted-intent NMI, weighted by searches, 0.957 against 0.999), and made Home Depot's biggest
+    intent twice as big."""
 
     def __init__(self, min_k: int = 4, max_k: int = 60, seed: int = 42, sample: int = 3000, over: int = 1) -> None:
         super().__init__(min_k, max_k, seed, sample, over)

@@ -9,6 +9,17 @@ SERVED_HELP = ("Served: 0 for a search that returned nothing; otherwise the mean
                "clicked or not, its relevance or conversion (scaled to the file's range), and how closely the title "
                "of the product it led to matches the query.")
 NOT_SERVED_INFO = insights.SERVED_UNKNOWN + " Map such a column on the **Data** page to see unmet demand."
+SERVED_COLUMNS = {
+    "served": st.column_config.NumberColumn("Served", format="percent", help=SERVED_HELP),
+    "zero_result_share": st.column_config.NumberColumn("Zero results", format="percent"),
+    "click_share": st.column_config.NumberColumn("Clicked", format="percent"),
+    "relevance": st.column_config.NumberColumn("Relevance", format="%.2f",
+                                               help="Mean of the file's relevance, conversion or purchase column"),
+    "title_match": st.column_config.NumberColumn("Title match", format="%.2f",
+                                                 help="Cosine of the query and the title of the product it led to"),
+    "unmet_searches": st.column_config.NumberColumn("Unmet searches", format="%.0f",
+                                                    help="Searches × (typical served − this one's served)"),
+    "need_type": "Need type"}
 
 store = ui.page("Search insights")
 filters = ui.sidebar_filters()
@@ -44,27 +55,18 @@ if served_known:
     st.caption(SERVED_HELP)
 else:
     st.info(NOT_SERVED_INFO)
-SERVED_COLUMNS = {
-    "served": st.column_config.NumberColumn("Served", format="percent", help=SERVED_HELP),
-    "zero_result_share": st.column_config.NumberColumn("Zero results", format="percent"),
-    "click_share": st.column_config.NumberColumn("Clicked", format="percent"),
-    "relevance": st.column_config.NumberColumn("Relevance", format="%.2f",
-                                               help="Mean of the file's relevance, conversion or purchase column"),
-    "title_match": st.column_config.NumberColumn("Title match", format="%.2f",
-                                                 help="Cosine of the query and the title of the product it led to"),
-    "unmet_searches": st.column_config.NumberColumn("Unmet searches", format="%.0f",
-                                                    help="Searches × (typical served − this one's served)"),
-    "need_type": "Need type"}
 needs = ui.load("search_need_types", filters)
 if not needs.empty:
+    st.subheader("Searches by need type")
     ui.chart(charts.search_need_bars(needs), "search_need_types")
     st.caption(f"{needs['share'].sum():.0%} of searches ask for a need beyond a product's name; the rest are typed "
                "“other”. Types come from the taxonomy on the Latent needs page, as review snippets' do.")
 st.subheader("Query intents")
 view = intents.assign(keywords=intents["keywords"].map(lambda k: ", ".join(k)),
                       examples=intents["examples"].map(lambda k: " · ".join(k)))
-st.caption(("Most unmet searches first. " if served_known else "Most searched first. ") + "Need type: the commonest need type of the intent's queries, typed like review "
-           "snippets from the taxonomy on the Latent needs page, where it covers a third of their searches.")
+st.caption(("Most unmet searches first. " if served_known else "Most searched first. ")
+           + "Need type: the commonest need type of the intent's queries, typed like review snippets from the taxonomy "
+             "on the Latent needs page, where it covers a third of their searches.")
 ui.table(view[["label", "searches", "served", "unmet_searches", "need_type", "zero_result_share", "click_share",
                "relevance", "title_match", "theme", "theme_sentiment", "examples"]],
          "query_intents", column_config={
