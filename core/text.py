@@ -41,21 +41,36 @@ _PII_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("[order]", re.compile(r"(?i)(?<=order)(\s*(?:#|no\.?|number|id)?\s*[:：]?\s*)(?=[A-Z0-9-]*\d)[A-Z0-9-]{6,}")),
     ("[order]", re.compile(r"(?<=订单)(号|编号)?\s*[:：]?\s*(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{6,}")),
     # Street addresses: "221 Baker Street", "1600 Pennsylvania Ave NW, Apt 4"; "朝阳区建国路88号3栋2单元501室".
-    ("[address]", re.compile(r"\b\d{1,5}\s+(?:[A-Z][A-Za-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
-                             r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+    # A house number stands alone (not the "2" of "1/2 HP" or "4-in-1"), the street's words are Title Case or an ordinal
+    # ("HP Chain Drive" is not a street), and the suffix does not run on ("Drive-Through"); a product's "Chain / Belt /
+    # Power Drive" is left alone (_NOT_A_STREET).
+    ("[address]", re.compile(r"(?<![\w./-])\d{1,5}\s+(?:(?:[A-Z][a-z]+(?:[A-Z][a-z]+)?|\d{1,3}(?:st|nd|rd|th))\s+){1,3}"
+                             r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
+                             r"Terrace|Parkway|Pkwy)\b(?!-)\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
                              r"(?:,?\s*(?:Apt|Apartment|Suite|Unit|#)\s*[\w-]+)?")),
     ("[address]", re.compile(r"[\u4e00-\u9fff]{0,8}(?:区|县|市|镇)?[\u4e00-\u9fff]{1,10}(?:路|街|大道|大街|巷|胡同|弄)\d{1,5}号"
                              r"(?:院|楼|大厦)?(?:\d{1,4}(?:号楼|栋|幢|座|单元|层|楼|室|号))*")),
     # Chinese mobiles (+86 optional), US/international numbers.
     ("[phone]", re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")),
-    ("[phone]", re.compile(r"(?<![\w\d])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?!\d)")),
+    ("[phone]", re.compile(r"(?<![\w\d])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?![\d-])")),
 ]
 
 
+# the kinds of drive a product has: "RIDGID 300 Power Drive", "1 HP Direct Screw Drive", "2 Speed Belt Drive"
+_NOT_A_STREET = re.compile(r"(?i)\b(?:chain|belt|screw|direct|power|hydrostatic|select|gear|shaft|hard|flash|disk|disc|"
+                           r"wheel|thumb|optical|speed|test|solid|state|pen|usb)\s+(?:drive|dr)\b")
+
+
+def _placeholder(match: re.Match, placeholder: str) -> str:
+    if placeholder == "[address]" and _NOT_A_STREET.search(match.group(0)):
+        return match.group(0)
+    return (match.group(1) or "" if match.re.groups else "") + placeholder
+
+
 def mask_pii(text: str) -> str:
-    """Replace e-mails, phone numbers, ID/card numbers and order-like ids with placeholders."""
+    """Replace e-mails, phone numbers, ID/card numbers, order-like ids and street addresses with placeholders."""
     for placeholder, pattern in _PII_PATTERNS:
-        text = pattern.sub(lambda m, p=placeholder: (m.group(1) or "" if m.re.groups else "") + p, text)
+        text = pattern.sub(lambda m, p=placeholder: _placeholder(m, p), text)
     return text
 
 

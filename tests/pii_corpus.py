@@ -74,6 +74,9 @@ CONTROLS = [
     "用了3个月，电池还有85%。", "2026年11月11日下单，11月13日到货。", "屏幕1920x1080，内存16GB，硬盘512GB。",
     "Model 2024-XL holds 1.5 liters.", "Ordered on 11/28 and got it 12/02.", "Washed it 10 times at 30 degrees.",
     "I have 3 kids aged 4, 7 and 9.", "Room 1208 on floor 12 was noisy.", "Flight CA1234 was delayed 2 hours.",
+    # product titles in a search log's result column: a drive is not a street, a wattage range is not a phone
+    "Liftmaster 1/2 HP Chain Drive Garage Door Opener", "PRO 300 Power Drive Kit", "Deck 4-in-1 Select Drive Mower",
+    "2 Panels Drive-Through Sign", "42 in. 2 Speed Belt Drive Fan", "Soft White 50-100-150-Watt 3-Way Bulb",
 ]
 
 

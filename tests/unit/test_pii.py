@@ -20,6 +20,19 @@ def test_masking_recall_and_precision_meet_the_targets():
     assert result["precision"] >= 0.90, result["false_in_controls"]
 
 
+@pytest.mark.parametrize("text, masked", [
+    ("Shipped to 350 5th Avenue by mistake.", "Shipped to [address] by mistake."),
+    ("Left at 12 McArthur Drive, not my house.", "Left at [address], not my house."),
+    ("Went to 9 Elm Ct. instead.", "Went to [address] instead."),
+    ("Chamberlain 1/2 HP Chain Drive Garage Door Opener", None),  # 1/2 HP is not a house number
+    ("RIDGID 300 Power Drive Complete", None),
+    ("2 Panels Drive-Through Sign", None),
+    ("GE 50-100-150-Watt 3-Way Bulb", None),
+])
+def test_street_addresses_are_told_from_product_titles(text, masked):
+    assert mask_pii(text) == (masked or text)
+
+
 def test_no_planted_value_reaches_the_workspace_logs_or_any_export(tmp_path, settings, fake_models, caplog):
     planted, controls = make_pii_set(120, seed=5)
     rows = [{"review_id": f"r{i}", "review_text": text, "rating": 1 + i % 5, "date": "2026-03-01"}
