@@ -43,7 +43,7 @@ EN_STOPWORDS = sorted(ENGLISH_STOP_WORDS | REVIEW_STOPWORDS)
 # a PM nothing to act on. Words for a property of the product stay out of these lists even when they carry sentiment
 # (comfortable, soft, tight, cheap, flattering, 舒服, 结实, 漂亮): those are needs.
 GENERIC_PRAISE = {
-    "en": frozenset("love loved loving lovely gorgeous beautiful beautifully pretty cute adorable stunning amazing awesome "
+    "en": frozenset("love loves loved loving lovely gorgeous beautiful beautifully pretty cute adorable stunning amazing awesome "
                     "wonderful fantastic fabulous excellent great good nice perfect perfectly happy glad pleased satisfied "
                     "impressed recommend recommended highly favorite favourite favorites best compliments obsessed thrilled "
                     "delighted super outstanding superb incredible".split()),
@@ -58,7 +58,7 @@ GENERIC_COMPLAINT = {
 }
 GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall", "reviews"
     "en": frozenset("right feel felt feels overall honestly expected expectations reviews review reviewer reviewers "
-                    "opinion impression".split()),
+                    "opinion impression purchase purchased purchasing times especially".split()),
     "zh": frozenset("感受 评价 总体 整体 总的来说 印象 令人".split()),  # 令人: "makes one" (令人失望, 令人满意)
 }
 GENERAL_LABEL = {"en": {"praise": "General praise", "complaints": "General complaints", "mixed": "General impressions",
@@ -139,7 +139,7 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
     praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
     tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
-    words = [w for w in ranked if is_generic(w, lang) and w.split()[0] not in GENERIC_FILLER[route]][:2]
+    words = [w for w in ranked if is_generic(w, lang) and not any(p in GENERIC_FILLER[route] for p in w.split())][:2]
     return _named(GENERAL_LABEL[route][tone], words, route)
 
 

@@ -171,6 +171,16 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     ranked = ["recommend", "glad", "disappointed", "worth", "retailer", "highly"]
     candidates = ["sale", "price", "return", "store", "recommend", "worth", "retailer", "going", "online", "returning"]
     assert theme_label(ranked, candidates, "en") == "sale / price / return"
+    # Amazon fashion's catch-alls ("Highly satisfied with this purchase.", "She loves them."): buying and "loves" name no
+    # need, so they were labelled "price / purchase / color" and "loves / purchased / times"
+    ranked = ["excellent", "quality", "perfect", "happy", "highly recommend", "looks"]
+    candidates = ["price", "purchase", "color", "recommend", "quality", "highly", "excellent", "looks", "bright", "perfect"]
+    assert theme_label(ranked, candidates, "en") == "General praise (excellent / perfect)"
+    ranked = ["loves", "recommend", "cute", "purchased", "times", "especially"]
+    candidates = ["loves", "daughter", "daughter loves", "fade", "purchasing", "work", "especially", "wife", "times"]
+    assert theme_label(ranked, candidates, "en") == "General praise (loves / recommend)"
+    assert theme_label(["gorgeous", "happy purchase", "highly recommend"], ["gorgeous", "dress"], "en") == \
+        "General praise (gorgeous / highly recommend)"  # a verdict with a filler word is not one of the two shown
     # half of them properties: they keep the label, filled from the distinctive words when short of three
     assert theme_label(["sleeves", "long arms", "perfect"], ["sleeves", "length", "long arms", "cuffs"], "en") == \
         "sleeves / long arms / length"
