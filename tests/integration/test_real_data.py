@@ -104,6 +104,13 @@ def test_mixed_review_gives_one_positive_and_one_negative_snippet_and_is_not_pos
     assert review["label"] != "positive"
 
 
+def test_the_clause_classifier_reads_repurchase_and_a_match_with_the_listing_as_praise(real_models):
+    # without the verdict floor the shipped classifier read each of these as a complaint (-0.30 to -0.78)
+    texts = ["Will purchase again.", "would buy again!", "Fit as expected.", "They also cam earlier than expected! !"]
+    scores = real_models["sentiment"].score(texts, ["en"] * 4, real_models["embedders"]["en"].embed(texts))
+    assert (scores >= 0.5).all(), scores
+
+
 def test_aspect_lens_on_real_reviews_labels_mentions_towards_the_term(clothing_run):
     from core.aspects import aspect_lens
 

@@ -210,3 +210,22 @@ def test_a_snippet_that_only_gives_the_reviewers_context_is_neutral():
     model = BundledSentiment(encoder=None)  # the word head alone: the rule holds on every English path
     scores = model.score(context + opinion, ["en"] * (len(context) + len(opinion)), np.zeros((15, 1)))
     assert not scores[:len(context)].any() and scores[len(context):].all()
+
+
+def test_repurchase_recommendation_and_a_match_with_the_listing_are_never_complaints():
+    # the clause classifier read these as complaints ("Will purchase again." -0.66) on Amazon fashion and clothing
+    from core.sentiment import BundledSentiment, verdict_floor
+
+    verdicts = ["Will purchase again.", "Would buy this again in a heartbeat.", "will order again in another color.",
+                "Would definitely buy another pair in a different color.", "Highly recommend!", "i would recommend it",
+                "I recommend it to anyone.", "Exactly as described.", "The color is as pictured.", "As expected.",
+                "They also cam earlier than expected! !", "Arrived early."]
+    # negated, conditional, advice, or wear rather than delivery: left to the model
+    others = ["would not buy again", "I wouldn't recommend it.", "please fix it and then i will buy again.",
+              "I would recommend sizing down.", "i recommend trying this on first.", "broke sooner than expected",
+              "i had to return it and order again in size large.", "i wore it open, as pictured, with a belt.",
+              "but looks about the same as pictured.", "if it came in petite i would buy again"]
+    assert (verdict_floor(verdicts) > 0).all() and (verdict_floor(others) < 0).all()
+    model = BundledSentiment(encoder=None)
+    scores = model.score(verdicts + others, ["en"] * (len(verdicts) + len(others)), np.zeros((22, 1)))
+    assert (labels_from_scores(scores[:len(verdicts)]) == "positive").all()
