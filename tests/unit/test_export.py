@@ -194,6 +194,18 @@ def test_heatmap_cells_with_too_few_mentions_are_grey_not_red():
     assert facet_heatmap(with_busier, "product").to_dict()["encoding"]["y"]["sort"] == ["936", "1081"]
 
 
+def test_rating_distribution_names_each_row_with_its_number_of_reviews():
+    # on Amazon fashion a bar half 1-star was four reviews; a share alone hides that
+    from core.charts import rating_distribution
+    from core.export import chart_svg
+
+    frame = pd.DataFrame({"value": ["B0014F8TIU", "B0014F8TIU", "B001IKJOLW", "B001IKJOLW"], "rating": [1, 5, 1, 5],
+                          "reviews": [2, 2, 3, 1200]})
+    svg = chart_svg(rating_distribution(frame, "product"))
+    assert "B001IKJOLW (1,203)" in svg and "B0014F8TIU (4)" in svg and "Product (reviews)" in svg
+    assert svg.index("B001IKJOLW (1,203)") < svg.index("B0014F8TIU (4)")  # the most reviewed first
+
+
 def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     from core import insights
     from core.charts import opportunity_bars
