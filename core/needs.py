@@ -709,7 +709,7 @@ _EN_ASK = re.compile(
     r"|(?:\bwould|['\u2019]d)(?:\s+have|['\u2019]ve)\s+(?:much\s+|really\s+|definitely\s+)?(?:preferred|liked|loved)\s+"
     r"(?:it\s+|them\s+|this\s+|these\s+)?(?:to\s+(?:be|see|have|get)\s+|in\s+)?"
     r"|\bwould\s+(?:be|have\s+been|look)\s+(?:so\s+|even\s+|much\s+|a\s+lot\s+)?(?:[a-z]+)\s+(?:if\s+(?:only\s+)?"
-    r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have)?|with|without|in|as)\s+"
+    r"(?:it|they|these|(?:the|this|that)\s+[a-z]+|this)(?:\s+(?:had|has|was|were|came\s+(?:in|with)|would\s+have))?|with|without|in|as)\s+"
     r"|\bif\s+(?:only\s+)?(?:it|they|this|these|the\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:only\s+)?(?:was|were|had|came\s+(?:in|with)|"
     r"would\s+have\s+been|could\s+be)\s+(?:made\s+(?:out\s+)?(?:of|in|with)\s+)?"
     r"|\bhop(?:e|ing|efully)\s+(?:that\s+)?(?:they|the\s+[a-z]+|this\s+[a-z]+|retailer|you|it|this|these)?\s*"
@@ -877,7 +877,8 @@ def requested_thing(text: str) -> str:
     lowered = re.sub(r"[\"*“”]", "", text.lower())
     for match in _EN_ASK.finditer(lowered):
         rest = lowered[match.end():]
-        negated = re.match(r"\s*(?:n't|not)\s+(?:so|as|that|too)?\s*", rest)  # "wish it wasn't so pricey": less pricey
+        # "wish it wasn't so pricey", "would have been ok if the top wasn't so darn short": less pricey, less short
+        negated = re.match(r"\s*(?:(?:was|were|is|are)\s*)?(?:n't|not)\s+(?:so|as|that|too)?\s*", rest)
         if negated:
             # "were not quite so ridiculously long": less long
             rest = "less " + re.sub(r"^(?:(?:[a-z]+ly|much|many)\s+)+", "", _DEGREE.sub("", rest[negated.end():]))

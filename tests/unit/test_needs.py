@@ -46,6 +46,10 @@ def test_regrets_and_plain_statements_are_not_requests(text):
 def test_requested_thing_is_a_short_phrase():
     assert requested_thing("I wish it had a USB-C port.") == "usb-c port"
     assert requested_thing("Would be great if it came with a carrying case.") == "carrying case"
+    # "would be nice if it did ...": the verb after the subject was required, and Amazon fashion's request list showed
+    # "but it would be nice if it did..." for want of a name
+    assert requested_thing("but it would be nice if it did not break.") == "did not break"
+    assert requested_thing("would be better if the zipper didn't stick") == "didn't stick"
     assert requested_thing("希望有更大的容量。") == "更大的容量"
     # seen on 4,000 clothing reviews, named "different are the sleeves"
     assert requested_thing("the only thing i wish was different are the sleeves.") == "different sleeves"
