@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import altair as alt
 import pandas as pd
@@ -37,6 +38,40 @@ def _short(text: str, n: int = 38) -> str:
     return kept if len(kept) <= n else kept[: n - 1] + "…"
 
 
+def _shorts(values: pd.Series, n: int = 38) -> pd.Series:
+    """``_short`` over a column, never giving two different values one label: a nominal axis draws values that
+    share a label as one row. Amazon fashion had two themes 'General praise (excellent / perfect)' and 'General praise
+    (loves / recommend)', and long product names may share their first n characters. Such values keep their
+    distinguishing words: the first word in brackets ('General praise (loves)'), else their end ('Nike Flex…TR3')."""
+    distinct = [str(v) for v in pd.unique(values.astype(str))]
+    short = {v: _short(v, n) for v in distinct}
+    for label in {s for s in short.values() if sum(x == s for x in short.values()) > 1}:
+        clashing = [v for v in distinct if short[v] == label]
+        for v in clashing:
+            short[v] = _distinct_short(v, n, clashing)
+    taken = Counter(short.values())
+    return values.astype(str).map(lambda v: short[v] if taken[short[v]] == 1 else v)  # still alike: in full
+
+
+def _distinct_short(text: str, n: int, clashing: list[str]) -> str:
+    def unique(candidate) -> bool:
+        return sum(candidate(v) == candidate(text) for v in clashing) == 1
+
+    for opening, closing in ((" (", ")"), ("（", "）")):
+        if opening in text and text.endswith(closing):
+            def named(v: str, opening=opening, closing=closing) -> str:
+                head, _, inner = v.partition(opening)
+                return f"{head}{opening}{inner[:-len(closing)].split(' / ')[0]}{closing}" if inner else v
+            if unique(named):
+                return named(text)
+    for tail in range(4, max(n - 4, 5)):
+        def cut(v: str, tail=tail) -> str:
+            return v if len(v) <= n else f"{v[:n - 1 - tail].rstrip()}…{v[-tail:].lstrip()}"
+        if unique(cut):
+            return cut(text)
+    return text
+
+
 def _base(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
     return chart.properties(title=alt.TitleParams(title, subtitle=subtitle or "", anchor="start")).configure_axis(
         labelFont=FONT, titleFont=FONT, labelLimit=260).configure_title(font=FONT, fontSize=15).configure_legend(
@@ -45,7 +80,7 @@ def _base(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Char
 
 def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
     """Top opportunities: bar length = opportunity score; colour = share negative."""
-    data = frame.assign(theme=frame["label"].map(_short))
+    data = frame.assign(theme=_shorts(frame["label"]))
     dated = "growth" in frame and frame["growth"].notna().any()  # undated reviews have no growth to multiply by
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("opportunity:Q", title=f"Opportunity score (share × negativity{' × growth' if dated else ''})",
@@ -84,7 +119,7 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
     low, high = min(first - 1.0, float(frame["x"].min())), max(last + 1.0, float(frame["x"].max()))
     width = int(min(860, 640 * (high - low + 0.6) / 2.6))  # two languages side by side get a wider map
     # every theme whose label fits is labelled, the biggest first (tooltips name the rest)
-    data = frame.assign(short=frame["label"].map(lambda t: _short(t, 22)))
+    data = frame.assign(short=_shorts(frame["label"], 22))
     shown = _place_labels(data, "x", "y", "short", "snippets", width, 420, x_domain=(low - 0.3, high + 0.3),
                           y_domain=(-1.15, 1.2))
     data = pd.concat([data, shown], axis=1)
@@ -104,7 +139,7 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
 
 def theme_bars(frame: pd.DataFrame, top: int = 15) -> alt.Chart:
     """Mentions per theme, coloured by mean sentiment."""
-    data = frame.head(top).assign(theme=lambda f: f["label"].map(_short))
+    data = frame.head(top).assign(theme=lambda f: _shorts(f["label"]))
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("snippets:Q", title="Mentions (snippets)"), y=alt.Y("theme:N", sort="-x", title=None),
         color=alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment"),
@@ -128,11 +163,11 @@ def facet_heatmap(frame: pd.DataFrame, by: str, min_mentions: int = HEATMAP_MIN_
     grid = pd.MultiIndex.from_product([frame["value"].unique(), frame["theme"].unique()], names=["value", "theme"])
     frame = frame.set_index(["value", "theme"]).reindex(grid).reset_index().fillna({"snippets": 0})
     order = frame.groupby("value", sort=False)["snippets"].sum().sort_values(ascending=False, kind="stable")
-    data = frame.assign(theme_short=frame["theme"].map(lambda t: _short(t, 24)),
-                        value_short=frame["value"].map(lambda t: _short(t, 28)))
+    data = frame.assign(theme_short=_shorts(frame["theme"], 24), value_short=_shorts(frame["value"], 28))
+    short_value = dict(zip(data["value"].astype(str), data["value_short"]))
     chart = alt.Chart(data).mark_rect(stroke="white", invalid=None).encode(  # draw the no-mention cells (no sentiment)
         x=alt.X("theme_short:N", title="Need theme", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("value_short:N", title=by.capitalize(), sort=[_short(v, 28) for v in order.index]),
+        y=alt.Y("value_short:N", title=by.capitalize(), sort=[short_value[str(v)] for v in order.index]),
         color=alt.condition(alt.datum.snippets < min_mentions, alt.value("#e5e7eb"),
                             alt.Color("sentiment:Q", scale=DIVERGING, title="Mean sentiment")),
         tooltip=[alt.Tooltip("value:N", title=by.capitalize()), alt.Tooltip("theme:N", title="Theme"),
@@ -148,7 +183,7 @@ def rating_distribution(frame: pd.DataFrame, by: str) -> alt.Chart:
     number of reviews ("B0014F8TIU (4)"): on Amazon fashion a bar half 1-star was four reviews, which a share alone
     hides."""
     totals = frame.groupby("value")["reviews"].transform("sum").astype(int)
-    data = frame.assign(value_short=[f"{_short(v, 28)} ({n:,})" for v, n in zip(frame["value"], totals)],
+    data = frame.assign(value_short=[f"{v} ({n:,})" for v, n in zip(_shorts(frame["value"], 28), totals)],
                         total=totals, stars=frame["rating"].astype(str) + "★")
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("reviews:Q", stack="normalize", title="Share of reviews", axis=alt.Axis(format="%")),
@@ -164,7 +199,7 @@ def rating_distribution(frame: pd.DataFrame, by: str) -> alt.Chart:
 
 def compare_bars(frame: pd.DataFrame, by: str) -> alt.Chart:
     """Two products/categories side by side: mean sentiment per shared theme."""
-    data = frame.assign(theme_short=frame["theme"].map(lambda t: _short(t, 26)))
+    data = frame.assign(theme_short=_shorts(frame["theme"], 26))
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("theme_short:N", title=None), x=alt.X("sentiment:Q", title="Mean sentiment", scale=alt.Scale(domain=[-1, 1])),
         yOffset="value:N", color=alt.Color("value:N", title=by.capitalize()),
@@ -175,7 +210,7 @@ def compare_bars(frame: pd.DataFrame, by: str) -> alt.Chart:
 
 def query_bars(frame: pd.DataFrame, title: str, value: str = "searches", subtitle: str | None = None,
                axis_title: str | None = None, axis_format: str | None = None) -> alt.Chart:
-    data = frame.assign(q=frame["query"].map(_short))
+    data = frame.assign(q=_shorts(frame["query"]))
     # counts tick at whole numbers ("0.5 searches" read oddly where every query was searched two or three times)
     axis = (alt.Axis(format=axis_format) if axis_format else
             alt.Axis(tickMinStep=1, format=",d") if value == "searches" else alt.Axis())
@@ -194,7 +229,7 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
     """Search intents: demand (searches) against how well they are served (core.insights.served_scores); colour =
     the matched review theme's sentiment, when there are reviews to match."""
     themed = "theme_sentiment" in frame and frame["theme_sentiment"].notna().any()
-    data = frame.assign(short=frame["label"].map(lambda t: _short(t, 24)),
+    data = frame.assign(short=_shorts(frame["label"], 24),
                         theme_sentiment=frame["theme_sentiment"].fillna(0.0) if themed else float("nan"))
     shown = _place_labels(data, "searches", "served", "short", "searches", 620, 380, y_domain=(0.0, 1.0),
                           point_px=8.5, sides=("above", "below", "right", "left"))
@@ -270,7 +305,7 @@ def search_need_bars(frame: pd.DataFrame) -> alt.Chart:
 
 
 def request_bars(frame: pd.DataFrame) -> alt.Chart:
-    data = frame.assign(short=frame["feature"].map(_short))
+    data = frame.assign(short=_shorts(frame["feature"]))
     chart = alt.Chart(data).mark_bar(color="#7c3aed").encode(
         x=alt.X("requests:Q", title="Requests (reviews asking for it)", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("short:N", sort="-x", title=None),
@@ -355,7 +390,7 @@ def _label_layers(points: alt.Chart, shown: pd.DataFrame) -> list[alt.Chart]:
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     """Rating drivers: impact of complaints on stars against how many reviews complain. Where labels would overlap,
     the driver that lifts the rating most is labelled first (above its point, else below, right or left of it)."""
-    data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: f["theme"].map(lambda t: _short(t, 24)))
+    data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: _shorts(f["theme"], 24))
     y_domain = _nice_domain(data["negative_effect"])  # the chart's own, so labels are placed where they are drawn
     shown = _place_labels(data, "negative_share", "negative_effect", "short", "lift_if_fixed", 600, 360, point_px=7.5,
                           y_domain=y_domain, sides=("above", "below", "right", "left"))
@@ -375,7 +410,7 @@ def aspect_bars(frame: pd.DataFrame, term: str) -> alt.Chart:
     ``frame``: product, sentiment, mentions (core.aspects.AspectResult.chart_frame)."""
     order = ["positive", "neutral", "negative"]
     totals = frame.groupby("product", sort=False)["mentions"].transform("sum")
-    data = frame.assign(product_short=frame["product"].map(lambda t: _short(t, 28)), total=totals,
+    data = frame.assign(product_short=_shorts(frame["product"], 28), total=totals,
                         rank=frame["sentiment"].map({s: i for i, s in enumerate(order)}))
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("mentions:Q", stack="normalize", title="Share of mentions", axis=alt.Axis(format="%")),

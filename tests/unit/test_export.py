@@ -206,6 +206,25 @@ def test_rating_distribution_names_each_row_with_its_number_of_reviews():
     assert svg.index("B001IKJOLW (1,203)") < svg.index("B0014F8TIU (4)")  # the most reviewed first
 
 
+def test_two_themes_are_never_drawn_under_one_short_label():
+    # Amazon fashion: two themes 'General praise (...)' were both labelled 'General praise' on the rating drivers, and
+    # a nominal axis (the heatmap's columns) draws two values with one label as one
+    from core.charts import driver_scatter, facet_heatmap
+    from core.export import chart_svg
+
+    themes = ["General praise (excellent / perfect)", "General praise (loves / recommend)"]
+    frame = pd.DataFrame({"value": ["Nike Women's Flex Supreme TR 3 Cross Trainer",
+                                    "Nike Women's Flex Supreme TR 4 Cross Trainer"], "theme": themes,
+                          "snippets": [40, 12], "sentiment": [-0.5, 0.6], "negative_share": [0.7, 0.1]})
+    encoded = facet_heatmap(frame, "product").to_dict()
+    rows = encoded["encoding"]["y"]["sort"]
+    assert len(set(rows)) == 2 and all(len(r) <= 28 for r in rows), rows
+    svg = chart_svg(driver_scatter(pd.DataFrame({"theme": themes, "negative_effect": [-1.04, -1.10],
+                                                 "negative_share": [0.11, 0.03], "lift_if_fixed": [0.11, 0.03],
+                                                 "explanation": ["", ""]})))
+    assert "General praise (excellent)" in svg and "General praise (loves)" in svg
+
+
 def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     from core import insights
     from core.charts import opportunity_bars
