@@ -54,11 +54,13 @@ _EN_VERDICTS = re.compile(r"""(?ix)
     \b(?:would|will|'d|’d|'ll|’ll|gonna|definitely|certainly|absolutely)\s+(?:definitely\s+|certainly\s+|absolutely\s+
         |totally\s+|be\s+)?(?:buy|buying|purchase|purchasing|order|ordering|get|getting)\s+
         (?:(?:it|this|these|them|one|another|more)\s+|(?:this|these|the|another)\s+\w+\s+)?
+        (?:from\s+(?:them|this\s+seller|the\s+seller|this\s+company|this\s+brand)\s+)?
         (?:again|more|another|in\s+(?:another|other|more|every|a\s+different)\s+colou?rs?|(?:other|more)\s+colou?rs)\b
   | \b(?:would|will|'d|’d|i|definitely|highly|totally|absolutely)\s+(?:definitely\s+|highly\s+|totally\s+|absolutely\s+)?
         recommend(?:ed)?(?:\s+(?:it|this|these|them|(?:this|these|the)\s+\w+))?
         (?:\s+to\s+(?:anyone|everyone|others|friends|family|someone|anybody|all|any\s*one))?(?:\s+(?:highly|enough))?\W*$
-  | ^\W*(?:(?:it|this|they|these|the\s+\w+|item|product)\s+)?(?:is|was|are|were|looks?|looked|arrived|came|fits?)?\s*
+  | ^\W*(?:(?:it|this|they|these|the\s+\w+|item|product)\s+)?(?:also\s+|all\s+|both\s+)?
+        (?:is|was|are|were|looks?|looked|arrived|came|fits?)?\s*
         (?:exactly|just)?\s*as\s+(?:described|pictured|advertised|expected|shown|stated|promised)\W*$
   | \b(?:arriv\w*|came|cam|shipped|ship|deliver\w*|got\s+here|got\s+it|received)\b.*?
         \b(?:earlier|sooner|faster|quicker|before)\s+than\s+(?:expected|promised|estimated|scheduled|quoted)
