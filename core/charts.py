@@ -160,6 +160,10 @@ def facet_heatmap(frame: pd.DataFrame, by: str, min_mentions: int = HEATMAP_MIN_
     was a blank one, which the caption did not explain), and rows run from the value with the most mentions in these
     columns down (they were sorted as strings: "1078, 1081, ..., 829, 862"; the rating distribution below orders by
     reviews, so the two orders may differ a little)."""
+    # a row of grey cells only says nothing (6 of Amazon fashion's 12 products): such rows are left out, and counted
+    judged = frame.loc[frame["snippets"] >= min_mentions, "value"].unique()
+    dropped = frame["value"].nunique() - len(judged) if len(judged) else 0
+    frame = frame[frame["value"].isin(judged)] if len(judged) else frame
     grid = pd.MultiIndex.from_product([frame["value"].unique(), frame["theme"].unique()], names=["value", "theme"])
     frame = frame.set_index(["value", "theme"]).reindex(grid).reset_index().fillna({"snippets": 0})
     order = frame.groupby("value", sort=False)["snippets"].sum().sort_values(ascending=False, kind="stable")
@@ -174,8 +178,11 @@ def facet_heatmap(frame: pd.DataFrame, by: str, min_mentions: int = HEATMAP_MIN_
                  alt.Tooltip("snippets:Q", title="Mentions"), alt.Tooltip("sentiment:Q", format=".2f"),
                  alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
     ).properties(width=max(360, 40 * data["theme"].nunique()), height=max(160, 26 * data["value"].nunique()))
+    plural = by if dropped == 1 else "categories" if by == "category" else f"{by}s"
+    left_out = f"; {dropped:,} {plural} with no theme mentioned {min_mentions} times left out" if dropped else ""
     return _base(chart, f"Sentiment by {by} and need theme",
-                 f"Red cells: where a {by} fails a need; grey: fewer than {min_mentions} mentions, too few to judge")
+                 f"Red cells: where a {by} fails a need; grey: fewer than {min_mentions} mentions, too few to judge"
+                 + left_out)
 
 
 def rating_distribution(frame: pd.DataFrame, by: str) -> alt.Chart:

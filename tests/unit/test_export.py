@@ -192,6 +192,14 @@ def test_heatmap_cells_with_too_few_mentions_are_grey_not_red():
     with_busier = pd.concat([frame, pd.DataFrame({"value": ["936"], "theme": ["tops / design"], "snippets": [90],
                                                   "sentiment": [0.2], "negative_share": [0.1]})])
     assert facet_heatmap(with_busier, "product").to_dict()["encoding"]["y"]["sort"] == ["936", "1081"]
+    # a product with no cell to judge is a row of grey that says nothing: left out, and counted in the caption
+    quiet = pd.concat([frame, pd.DataFrame({"value": ["77", "78"], "theme": ["sizing", "sizing"], "snippets": [2, 4],
+                                            "sentiment": [-0.9, 0.1], "negative_share": [1.0, 0.0]})])
+    chart = facet_heatmap(quiet, "product").to_dict()
+    assert chart["encoding"]["y"]["sort"] == ["1081", "936"]
+    assert "2 products with no theme mentioned 5 times left out" in str(chart["title"])
+    assert facet_heatmap(quiet[quiet["value"].isin(["77", "78"])], "category").to_dict()["encoding"]["y"]["sort"] == \
+        ["78", "77"]  # nothing to judge anywhere: every row stays
 
 
 def test_rating_distribution_names_each_row_with_its_number_of_reviews():
