@@ -271,3 +271,21 @@ def test_intents_are_narrower_than_themes():
     assert IntentKMeans().k_bounds(80) == (4, 17) and AutoKMeans().k_bounds(80)[1] == 8
     assert IntentKMeans().k_bounds(9359) == (48, 60)  # at most max_k
     assert IntentKMeans().k_bounds(6) == (2, 2)  # never more than one intent per 3 queries
+
+
+def test_a_theme_whose_centre_is_bare_verdicts_is_a_general_opinion_whatever_its_words():
+    # 3,000 fruit and shampoo reviews: "差评差评" and "非常满意" themes were labelled by the noise after the verdict
+    from core.themes import _name_verdict_themes, is_verdict_only
+
+    assert is_verdict_only("差评差评! ! !", "zh") and is_verdict_only("非常满意呢", "zh") and is_verdict_only("Love them!", "en")
+    assert not is_verdict_only("苹果脆甜", "zh") and not is_verdict_only("Great product and price!", "en")
+    assert is_verdict_only("I’m so happy!", "en")  # a typographic apostrophe is the stop word "i'm"
+    themes = [{"label": "必须 / 洗发液 / 很少", "representatives": ["差评差评", "差评差评差评", "差评差评。", "差评~!", "差评! ! ! !"]},
+              {"label": "十分满意 / 生意 / 哪怕", "representatives": ["唯一满意的", "非常满意", "非常满意呢", "这个很满意", "洗得很干净"]},
+              {"label": "苹果 / 脆甜 / 好吃", "representatives": ["苹果挺脆的", "苹果不错甜脆", "很满意", "非常满意", "满意"]}]
+    _name_verdict_themes(themes, "zh")
+    assert [t["label"] for t in themes] == ["总体差评（差评）", "总体好评（满意）", "苹果 / 脆甜 / 好吃"]  # 3 of 5: a need
+    english = [{"label": "loves / purchased / times", "representatives": ["I love them!", "Love them!", "love them!",
+                                                                        "Love them! !", "She loves them."]}]
+    _name_verdict_themes(english, "en")
+    assert english[0]["label"] == "General praise (love / loves)"
