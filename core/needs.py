@@ -858,10 +858,15 @@ def _zh_concept(thing: str) -> str:
     return next((name for name, words in _ZH_CONCEPT if words.search(thing)), thing)
 
 
+_ZH_REPEATED = re.compile(r"(.{2,12}?)\1+")
+
+
 def requested_thing(text: str) -> str:
     """The thing asked for, as a short phrase ("usb-c port", "more colors", "更大的容量", "耳机" from "就是没有耳机");
     '' when none can be read."""
     if re.search(r"[\u4e00-\u9fff]", text):
+        # a phrase said over and over is said once: "希望能生发希望能生发希望能生发" was named "生发希望能生发希望能生"
+        text = _ZH_REPEATED.sub(r"\1", text)
         match = _ZH_OBJECT.search(text) or _ZH_LACKED.search(text)
         if match:
             return _zh_concept(_zh_thing(match.group(1)))
