@@ -43,8 +43,8 @@ def problem_prior(texts: list[str], lang: str) -> np.ndarray:
 # Verdicts that the clause classifier misreads: trained on clauses labelled by their review's stars, it learned that
 # "would" and "again" mostly sit in counterfactual complaints ("i would have kept it if ..."), and read "Will purchase
 # again." (-0.66), "Would buy this again in a heartbeat." (-0.55), "They came earlier than expected!" (-0.68) and
-# "These shorts were exactly as expected." (-0.30) as complaints; Amazon fashion's general-praise theme was a quarter
-# negative. A clause that states one of them, unnegated and unconditional, scores at least VERDICT_FLOOR (positive).
+# "These shorts were exactly as expected." (-0.30) as complaints, and "The dress is very beautiful and looks expensive."
+# (-0.56) as a price complaint; Amazon fashion's general-praise theme was a quarter negative. A clause that states one of them, unnegated and unconditional, scores at least VERDICT_FLOOR (positive).
 # The patterns are anchored to the clause's end where the words also give advice ("i would recommend sizing down",
 # "wear it as shown") and need a delivery verb where they also tell of wear ("broke sooner than expected").
 VERDICT_FLOOR = 0.5
@@ -65,12 +65,14 @@ _EN_VERDICTS = re.compile(r"""(?ix)
   | \b(?:arriv\w*|came|cam|shipped|ship|deliver\w*|got\s+here|got\s+it|received)\b.*?
         \b(?:earlier|sooner|faster|quicker|before)\s+than\s+(?:expected|promised|estimated|scheduled|quoted)
   | \b(?:arrived|came|delivered)\s+(?:very\s+|so\s+)?(?:early|quickly|promptly|ahead\s+of\s+(?:time|schedule))\b
+  | \b(?:looks?|looked|feels?|felt)\s+(?:(?:very|so|really|much|super|incredibly)\s+)?(?:like\s+(?:it(?:'s|\s+is)?\s+)?
+        (?:(?:a|an|very|much|so|really)\s+)*)?(?:expensive|high[-\s]end|luxurious|upscale)\b
 """)
 
 
 def verdict_floor(texts: list[str]) -> np.ndarray:
     """The least score of each English clause: VERDICT_FLOOR where it states repurchase, a recommendation, a match
-    with the listing or an early delivery, unnegated and unconditional; -1 (no floor) elsewhere."""
+    with the listing, an early delivery or a costly look, unnegated and unconditional; -1 (no floor) elsewhere."""
     return np.array([VERDICT_FLOOR if _EN_VERDICTS.search(t) and not _EN_HEDGES.search(t) else -1.0 for t in texts])
 
 

@@ -220,12 +220,13 @@ def test_repurchase_recommendation_and_a_match_with_the_listing_are_never_compla
                 "Would definitely buy another pair in a different color.", "Highly recommend!", "i would recommend it",
                 "I recommend it to anyone.", "Exactly as described.", "The color is as pictured.", "As expected.",
                 "They also cam earlier than expected! !", "Arrived early.", "Would purchase from them again! ! !",
-                "They also fit as expected."]
+                "They also fit as expected.", "The dress is very beautiful and looks expensive."]
     # negated, conditional, advice, or wear rather than delivery: left to the model
     others = ["would not buy again", "I wouldn't recommend it.", "please fix it and then i will buy again.",
               "I would recommend sizing down.", "i recommend trying this on first.", "broke sooner than expected",
               "i had to return it and order again in size large.", "i wore it open, as pictured, with a belt.",
-              "but looks about the same as pictured.", "if it came in petite i would buy again"]
+              "but looks about the same as pictured.", "if it came in petite i would buy again",
+              "it looks cheap, not expensive"]
     assert (verdict_floor(verdicts) > 0).all() and (verdict_floor(others) < 0).all()
     model = BundledSentiment(encoder=None)
     scores = model.score(verdicts + others, ["en"] * (len(verdicts) + len(others)), np.zeros((len(verdicts) + len(others), 1)))
