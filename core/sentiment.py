@@ -24,14 +24,22 @@ POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
 # Product-problem statements that star ratings cannot teach: "runs small" is written as often in 5-star reviews
 # ("runs small, order a size up") as in 1-star ones, so a head trained on stars scores it near zero, yet for a PM it is
 # a complaint about fit. A short, reviewed list of such deviation patterns adds a negative prior to the logit of the
-# snippet (clause) that states one; negated forms ("doesn't run small") are left alone.
+# snippet (clause) that states one; negated forms ("doesn't run small") are left alone. A fit deviation with a degree
+# word ("it's a little tight in the arms", "the shirt is a bit boxy") is one too: of 1,579 such snippets of clothing +
+# Amazon fashion, 48% of those in 5-star reviews read positive; with the prior 366 labels change, nearly all to a fit
+# complaint ("the arms were a tad tight" +0.06 -> -0.60). bench/quality.py: clothing 0.919 -> 0.917, cross-domain 0.917
+# -> 0.913: a 5-star review that says it is a little tight is now mixed, as a review with a complaint should be.
 PROBLEM_PRIOR = -1.5
 _EN_PROBLEMS = re.compile(
     r"(?<!n't )(?<!not )\b(?:runs?|running|ran|fits?|fitted|sized?)\s+(?:a\s+(?:bit|little|size|tad)\s+)?"
     r"(?:very\s+|really\s+|super\s+|way\s+)?(?:small|large|big|short|long|tight|narrow|snug|wide)\b"
     r"|\b(?:smaller|bigger|larger|shorter|longer|tighter|thinner|cheaper-looking)\s+than\s+(?:expected|pictured|shown|advertised|described)"
     r"|\b(?:did\s?n[o']?t|does\s?n[o']?t|do\s?n[o']?t|never)\s+(?:fit|work|last|match)\b"
-    r"|\b(?:size|sizing)\s+(?:is|was)\s+(?:off|wrong|way off)\b", re.IGNORECASE)
+    r"|\b(?:size|sizing)\s+(?:is|was)\s+(?:off|wrong|way off)\b"
+    # "it's a little tight in the arms", "the shirt is a bit boxy": a degree word and a fit deviation
+    r"|(?<!not )(?<!n't )\b(?:is|was|are|were|it's|its|they're|theyre|felt|feels|feel|seems?|looked|looks)\s+"
+    r"(?:(?:so|very|really|super|extremely|way|too|a\s+bit|a\s+little|slightly|fairly|quite|pretty|kind\s+of|a\s+tad|"
+    r"rather|somewhat)\s+)+(?:tight|snug|short|small|big|large|baggy|boxy|narrow|tiny|huge)\b", re.IGNORECASE)
 _ZH_PROBLEMS = re.compile(r"(?<!不)(?:偏小|偏大|偏短|偏长|太小|太大|太紧|太短|掉色|褪色|起球|开线|脱线|掉毛)|(?:比|跟)(?:图片|描述|想象)(?:的)?[^，。！？]{0,4}(?:小|差|薄)")
 
 

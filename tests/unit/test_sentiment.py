@@ -231,3 +231,14 @@ def test_repurchase_recommendation_and_a_match_with_the_listing_are_never_compla
     model = BundledSentiment(encoder=None)
     scores = model.score(verdicts + others, ["en"] * (len(verdicts) + len(others)), np.zeros((len(verdicts) + len(others), 1)))
     assert (labels_from_scores(scores[:len(verdicts)]) == "positive").all()
+
+
+def test_a_fit_deviation_with_a_degree_word_is_a_problem_statement():
+    # 5-star clothing reviews: "it's a little tight in the arms" read +0.83, "the arms were a tad tight" +0.06
+    from core.sentiment import PROBLEM_PRIOR, problem_prior
+
+    problems = ["it's a little tight in the arms.", "the arms were a tad tight", "only problem is that it is too small.",
+                "the shirt is a bit boxy", "it runs small"]
+    fine = ["it is not too tight", "it isn't too big", "the legs are wide and comfy", "it's a little long but I love it",
+            "tight stitching, well made"]
+    assert (problem_prior(problems, "en") == PROBLEM_PRIOR).all() and not problem_prior(fine, "en").any()
