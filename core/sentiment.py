@@ -105,7 +105,10 @@ _EN_CONTEXT_WORDS = frozenset("""
     also or which typical small medium large plus partner husband wife daughter son mom mother dad father friend
     sister brother kids kid girlfriend boyfriend gift birthday christmas used use using week weeks month months day
     days year years now second third owned have had sale during on since ago last first time times mum replacing
-    replace replaced old discount as""".split())
+    replace replaced old discount as
+    tops top bottoms pants jeans dress dresses shirt shirts skirt skirts sweater sweaters swimsuit jacket blouse
+    exactly that is so both per other reviews reviewer reviewers sized sizing tried try trying larger smaller
+    every brand store online went xl xs xxs occasion""".split())
 
 
 _EN_STAT_WORDS = frozenset("pounds foot feet inches".split())  # the only words of 4+ letters _EN_STATS takes out

@@ -200,15 +200,16 @@ def test_a_snippet_that_only_gives_the_reviewers_context_is_neutral():
     context = ["I'm 5'4 and 130 lbs.", "i usually wear a size 6 and ordered the medium.", "i am 5'4, 133 and 34dd.",
                "115 lbs, 26.5 in waist", "Bought this for my partner.", "Used it for 3 weeks now.", "i'm a size s",
                "Replacing my old one.", "Got this as a gift for my mum.", "i bought this with a discount",
-               "i am 51 years old."]
+               "i am 51 years old.", "i normally wear a small in tops", "i got an xs, which is my usual size.",
+               "tried the small & medium."]
     opinion = ["i am 5'7\" and it's still pretty long on me.", "i'm 5'5\" and these fit perfectly.", "Runs small.",
                "it's small", "Too short.", "I have used it for 3 weeks and love it", "i bought both colors.", "I love it",
-               "Order a size up", "my old one was better"]
+               "Order a size up", "my old one was better", "This is my go-to shirt."]
     assert context_only(context).all() and not context_only(opinion).any()
     from core.sentiment import BundledSentiment
 
     model = BundledSentiment(encoder=None)  # the word head alone: the rule holds on every English path
-    scores = model.score(context + opinion, ["en"] * (len(context) + len(opinion)), np.zeros((15, 1)))
+    scores = model.score(context + opinion, ["en"] * (len(context) + len(opinion)), np.zeros((len(context) + len(opinion), 1)))
     assert not scores[:len(context)].any() and scores[len(context):].all()
 
 
