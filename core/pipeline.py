@@ -33,7 +33,7 @@ from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, loa
                         usable_titles, with_titles)
 from .store import Store
 from .text import detect_language, forget_zh_words, split_snippets, text_hash
-from .themes import IntentKMeans, cluster_means, find_themes, theme_map
+from .themes import IntentKMeans, cluster_means, find_themes, retone_general_opinions, theme_map
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
@@ -319,6 +319,10 @@ class Pipeline:
         vectors = self._extract_embeddings(snippets, clock, cache_stats)
         themes = self._extract_themes(snippets, vectors, dataset_id, clock)
         sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
+        if len(themes):  # a general opinion's tone from its scored snippets, not its words
+            themes["label"] = retone_general_opinions(themes["label"].tolist(),
+                                                      snippets["theme_id"].fillna(-1).to_numpy(dtype=np.int64),
+                                                      sentiment["label"].to_numpy(), themes["theme_id"].tolist())
         self._classify_needs(snippets, vectors, clock)
         keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
         reviews = self._roll_up(reviews, snippets, sentiment, clock)

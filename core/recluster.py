@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .chunks import TextColumn, route_positions
+from .themes import retone_general_opinions
 
 
 @dataclass
@@ -31,9 +32,10 @@ def preview(pipeline, dataset_id: int) -> Proposal:
 
     store = pipeline.store
     snippets = store.query_df("""SELECT sn.snippet_id, sn.text, sn.text_hash, sn.lang, sn.theme_id AS old_raw,
-                                        et.theme_id AS old_theme, et.label AS old_label
+                                        et.theme_id AS old_theme, et.label AS old_label, se.label AS polarity
                                  FROM snippets sn LEFT JOIN (""" + store.EFFECTIVE_THEMES + """) et
                                    ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
+                                 LEFT JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
                                  WHERE sn.dataset_id = ? ORDER BY sn.snippet_id""", [dataset_id])
     snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
     theme_ids = np.full(len(snippets), -1, dtype=np.int64)
@@ -56,6 +58,9 @@ def preview(pipeline, dataset_id: int) -> Proposal:
     snippets.loc[theme_ids < 0, "theme_id"] = pd.NA
     snippets["theme_similarity"] = similarity
     themes = pd.DataFrame(records)
+    if len(themes):  # a general opinion's tone from its snippets' stored sentiment, as an analysis sets it
+        themes["label"] = retone_general_opinions(themes["label"].tolist(), theme_ids,
+                                                  snippets["polarity"].fillna("").to_numpy(), themes["theme_id"].tolist())
     assigned = snippets.dropna(subset=["theme_id"])
     rows = []
     for theme in themes.itertuples():

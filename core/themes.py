@@ -497,6 +497,37 @@ def _name_verdict_themes(themes: list[dict], lang: str) -> None:
         theme["label"] = _named(GENERAL_LABEL[route][tone], [w for w, _ in said.most_common(2)], route)
 
 
+def general_tone(label: str) -> tuple[str, str, str] | None:
+    """(route, tone, the bracketed words) of a general praise / complaints / impressions label, else None."""
+    for route, names in GENERAL_LABEL.items():
+        for tone in ("praise", "complaints", "mixed"):
+            name = names[tone]
+            if label == name or label.startswith(name + (" (" if route == "en" else "（")):
+                return route, tone, label[len(name):]
+    return None
+
+
+def retone_general_opinions(labels: list[str], theme_of_snippet: np.ndarray, polarity: np.ndarray,
+                            theme_ids: list[int]) -> list[str]:
+    """A general opinion's tone from what its snippets say, once they are scored: praise where positive snippets
+    outnumber negative ones two to one, complaints the other way round, else impressions. Its words gave the tone
+    before, and on 3,000 clothing reviews of online_shopping_10_cats "总体好评（好评）" held "差评差评" as often as "好评"
+    (55% of its snippets negative)."""
+    out = list(labels)
+    for i, (label, theme_id) in enumerate(zip(labels, theme_ids)):
+        found = general_tone(str(label))
+        if found is None:
+            continue
+        route, tone, words = found
+        said = polarity[theme_of_snippet == theme_id]
+        positive, negative = int((said == "positive").sum()), int((said == "negative").sum())
+        if positive + negative == 0:
+            continue
+        tone = "praise" if positive > 2 * negative else "complaints" if negative > 2 * positive else "mixed"
+        out[i] = GENERAL_LABEL[route][tone] + words
+    return out
+
+
 def _name_catch_alls(themes: list[dict], labels: np.ndarray, similarity: np.ndarray, lang: str) -> None:
     """Record each theme's coherence (its snippets' mean similarity to its centre) and rename, in place, those far
     less coherent than the median theme (CATCH_ALL_COHERENCE): "Miscellaneous (a / b)", "其他话题（a / b）". Needs

@@ -289,3 +289,17 @@ def test_a_theme_whose_centre_is_bare_verdicts_is_a_general_opinion_whatever_its
                                                                         "Love them! !", "She loves them."]}]
     _name_verdict_themes(english, "en")
     assert english[0]["label"] == "General praise (love / loves)"
+
+
+def test_a_general_opinion_takes_its_tone_from_its_scored_snippets():
+    # 3,000 clothing reviews of online_shopping_10_cats: "总体好评（好评）" held "差评差评" as often as "好评"
+    import numpy as np
+
+    from core.themes import retone_general_opinions
+
+    labels = ["总体好评（好评）", "General complaints (sadly)", "fit / size", "Wishes (pockets)", "General praise"]
+    theme_of_snippet = np.array([1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 5, 5, -1])
+    polarity = np.array(["positive", "negative", "negative", "neutral", "positive", "positive", "positive",
+                         "negative", "negative", "negative", "positive", "positive", "negative", "negative"])
+    assert retone_general_opinions(labels, theme_of_snippet, polarity, [1, 2, 3, 4, 5]) == [
+        "总体感受（好评）", "General praise (sadly)", "fit / size", "Wishes (pockets)", "General impressions"]
