@@ -247,7 +247,7 @@ class AutoKMeans:
             return np.zeros(n, dtype=int)
         rng = np.random.default_rng(self.seed)
         sample = vectors[rng.choice(n, min(n, self.sample), replace=False)]
-        distinct = len(np.unique(sample.round(4), axis=0))  # templated text: never ask for more groups than exist
+        distinct = len(np.unique(sample.round(3), axis=0))  # templated text: never ask for more groups than exist
         low, high = min(low, distinct), min(high, distinct)
         if high <= 1:
             self.k_ = 1
