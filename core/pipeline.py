@@ -116,8 +116,12 @@ class ReviewTexts:
 
 
 def server_stopping() -> bool:
-    """True once the interpreter is shutting down (the main thread has finished: a stopped server)."""
-    return sys.is_finalizing() or not threading.main_thread().is_alive()
+    """True once the interpreter is shutting down (the main thread has finished: a stopped server). Thread pools
+    refuse work from the moment threading's shutdown begins, before the main thread is marked finished: a run in that
+    window was reported failed ("cannot schedule new futures after interpreter shutdown", tests/app/test_load.py once
+    in three runs), so threading's own shutting-down flag counts too."""
+    return (sys.is_finalizing() or bool(getattr(threading, "_SHUTTING_DOWN", False))
+            or not threading.main_thread().is_alive())
 
 
 def main_themes(review_no: np.ndarray, theme_id: np.ndarray, similarity: np.ndarray, n_reviews: int) -> pd.arrays.IntegerArray:
