@@ -45,8 +45,10 @@ def _shorts(values: pd.Series, n: int = 38) -> pd.Series:
     distinguishing words: the first word in brackets ('General praise (loves)'), else their end ('Nike Flex…TR3')."""
     distinct = [str(v) for v in pd.unique(values.astype(str))]
     short = {v: _short(v, n) for v in distinct}
-    for label in {s for s in short.values() if sum(x == s for x in short.values()) > 1}:
-        clashing = [v for v in distinct if short[v] == label]
+    groups: dict[str, list[str]] = {}
+    for v in distinct:
+        groups.setdefault(short[v], []).append(v)
+    for clashing in (g for g in groups.values() if len(g) > 1):
         for v in clashing:
             short[v] = _distinct_short(v, n, clashing)
     taken = Counter(short.values())
