@@ -241,8 +241,10 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     if len(shown) and blank.all().any():
         empty = set(shown.columns[blank.all()])
         column_order = [c for c in (column_order or shown.columns) if c not in empty]
+    # a missing figure reads as the dash the tables use for one, not "None" (a rating driver's effect where a theme
+    # has too few complaints to estimate it)
     st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch", column_order=column_order,
-                 **({"height": height} if height else {}))
+                 placeholder=NO_VALUE, **({"height": height} if height else {}))
     left, right, _ = st.columns([1, 1, 4])
     left.download_button("⬇ CSV", data=lambda: table_csv(full()), file_name=f"{name}.csv", mime="text/csv",
                          key=f"csv_{name}", on_click="ignore")
