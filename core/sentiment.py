@@ -52,9 +52,10 @@ def problem_prior(texts: list[str], lang: str) -> np.ndarray:
 # "would" and "again" mostly sit in counterfactual complaints ("i would have kept it if ..."), and read "Will purchase
 # again." (-0.66), "Would buy this again in a heartbeat." (-0.55), "They came earlier than expected!" (-0.68) and
 # "These shorts were exactly as expected." (-0.30) as complaints, and "The dress is very beautiful and looks expensive."
-# (-0.56) as a price complaint; Amazon fashion's general-praise theme was a quarter negative. A clause that states one of them, unnegated and unconditional, scores at least VERDICT_FLOOR (positive).
-# The patterns are anchored to the clause's end where the words also give advice ("i would recommend sizing down",
-# "wear it as shown") and need a delivery verb where they also tell of wear ("broke sooner than expected").
+# (-0.56) as a price complaint; Amazon fashion's general-praise theme was a quarter negative. A clause that states one
+# of them, unnegated and unconditional, scores at least VERDICT_FLOOR (positive). The patterns are anchored to the
+# clause's end where the words also give advice ("i would recommend sizing down", "wear it as shown") and need a
+# delivery verb where they also tell of wear ("broke sooner than expected").
 VERDICT_FLOOR = 0.5
 _EN_HEDGES = re.compile(r"(?i)\b(?:not|never|no|nor|if|unless|then|wish|hope|hoping|please|return\w*|exchang\w*|should|"
                         r"could|might|but|though|although|however|except|shame|only)\b|n't|n’t")

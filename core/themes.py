@@ -140,9 +140,14 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
         return " / ".join(label_terms(specific + distinctive, top_n))
     praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
-    tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
+    tone = _tone(praise, complaints)
     words = [w for w in ranked if is_generic(w, lang) and not any(p in GENERIC_FILLER[route] for p in w.split())][:2]
     return _named(GENERAL_LABEL[route][tone], words, route)
+
+
+def _tone(praise: int, complaints: int) -> str:
+    """A general opinion's tone: praise or complaints where one outnumbers the other two to one, else mixed."""
+    return "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
 
 
 def _named(name: str, words: list[str], route: str) -> str:
@@ -493,8 +498,8 @@ def _name_verdict_themes(themes: list[dict], lang: str) -> None:
                        if is_generic(w, lang) and w not in GENERIC_FILLER[route])
         praise = sum(n for w, n in said.items() if w in GENERIC_PRAISE[route])
         complaints = sum(n for w, n in said.items() if w in GENERIC_COMPLAINT[route])
-        tone = "praise" if praise > 2 * complaints else "complaints" if complaints > 2 * praise else "mixed"
-        theme["label"] = _named(GENERAL_LABEL[route][tone], [w for w, _ in said.most_common(2)], route)
+        theme["label"] = _named(GENERAL_LABEL[route][_tone(praise, complaints)], [w for w, _ in said.most_common(2)],
+                                route)
 
 
 def general_tone(label: str) -> tuple[str, str, str] | None:
@@ -518,13 +523,12 @@ def retone_general_opinions(labels: list[str], theme_of_snippet: np.ndarray, pol
         found = general_tone(str(label))
         if found is None:
             continue
-        route, tone, words = found
+        route, _, words = found
         said = polarity[theme_of_snippet == theme_id]
         positive, negative = int((said == "positive").sum()), int((said == "negative").sum())
         if positive + negative == 0:
             continue
-        tone = "praise" if positive > 2 * negative else "complaints" if negative > 2 * positive else "mixed"
-        out[i] = GENERAL_LABEL[route][tone] + words
+        out[i] = GENERAL_LABEL[route][_tone(positive, negative)] + words
     return out
 
 
