@@ -40,12 +40,41 @@ _EN_PROBLEMS = re.compile(
     r"|(?<!not )(?<!n't )\b(?:is|was|are|were|it's|its|they're|theyre|felt|feels|feel|seems?|looked|looks)\s+"
     r"(?:(?:so|very|really|super|extremely|way|too|a\s+bit|a\s+little|slightly|fairly|quite|pretty|kind\s+of|a\s+tad|"
     r"rather|somewhat)\s+)+(?:tight|snug|short|small|big|large|baggy|boxy|narrow|tiny|huge)\b", re.IGNORECASE)
-_ZH_PROBLEMS = re.compile(r"(?<!不)(?:偏小|偏大|偏短|偏长|太小|太大|太紧|太短|掉色|褪色|起球|开线|脱线|掉毛)|(?:比|跟)(?:图片|描述|想象)(?:的)?[^，。！？]{0,4}(?:小|差|薄)")
+# Chinese: the same for fit deviations and defects ("偏小", "起球"), and for a deviation with a degree word ("房间有点
+# 旧", "苹果有点小", "有点吵。", "物流有点慢") or a plain "mediocre" ("早餐一般"). The character head, trained on whole
+# reviews by their label, read 25% of the 1,051 degree deviations and 6% of the 1,445 "X一般" snippets of
+# online_shopping_10_cats as praise ("有点吵。" +0.73, "个头有点小" +0.85, "早餐一般" +0.39): they sit mostly in positive
+# reviews, as "a little tight" does in 5-star ones. A diminutive 小 ("有点小贵") is read through; "有点小情绪", "热情",
+# "紧张", "重要", "不一般" are not deviations.
+_ZH_END = r"(?=[了些点哦啊呀呢的吧，,。！!~…\s]|$)"
+_ZH_PROBLEMS = re.compile(
+    r"(?<!不)(?<!不会)(?<!不算)(?<!没有)(?<!不是)(?<!没)(?:偏小|偏大|偏短|偏长|太小|太大(?![力方气])|太紧|太短|掉色|褪色|起球|开线|脱线|掉毛)|(?:比|跟)(?:图片|描述|想象)(?:的)?[^，。！？]{0,4}(?:小|差|薄)"
+    r"|(?<![不没])(?:有点儿?|有些|有一点|稍微有点|稍微|稍稍|略微|略显|(?<![忽省])略|(?<!稍)稍)(?:小(?=[贵慢吵薄脏旧硬烫暗闷]))?"
+    r"(?:贵|慢|吵|薄|脏|旧|硬|烫|暗|闷|粗糙|难闻|异味|(?:热|卡|重|紧|透|松|少|潮|短)(?![情闹心通片要视张气软女年流方便])"
+    r"|(?:小|大)" + _ZH_END + ")"
+    r"|[\u4e00-\u9fff](?:很|比较|太|也|还|都|非常|真|就|挺|算|还是比较|感觉)?(?<![不非同])一般(?:般)?(?:吧|啦|了|哦)?[。！!~….]*$")
+# A low value for money ("性价比很低" +0.75, "性价比一般。" +0.41, "性价比超低" +0.65): the head learned 性价比 with a degree
+# word as praise, and no prior turns +0.75 into a complaint. A clause that says it scores at most VALUE_CEILING.
+VALUE_CEILING = -0.5
+_ZH_LOW_VALUE = re.compile(r"性价比(?:也|还|真的?|实在|相对|确实)?(?:很|太|比较|较|好|超|极|有点|非常|忒|偏|稍|略|相当|特别)?"
+                           r"(?:低|差|一般)|性价比(?:也|还|真的?|确实)?并?不(?:高|好|行|怎么样|划算)")
+
+
+# A clause takes the Chinese prior 1.5 times over: the character head is surer of itself than the English clause
+# classifier ("个头有点小" +0.85 stays +0.46 at 1x), and a whole review, which holds its praise beside the complaint,
+# takes it once. On online_shopping_10_cats the held-out review-level balanced accuracy is the same at 1x and 1.5x
+# (0.9355); 184 more of the 273,801 clauses read negative rather than neutral ("早餐一般" -0.33 -> -0.61).
+CLAUSE_PRIOR_ZH = 1.5
 
 
 def problem_prior(texts: list[str], lang: str) -> np.ndarray:
     pattern = _ZH_PROBLEMS if lang == "zh" else _EN_PROBLEMS
     return np.array([PROBLEM_PRIOR if pattern.search(t) else 0.0 for t in texts])
+
+
+def value_ceiling(texts: list[str]) -> np.ndarray:
+    """The most score of each Chinese clause: VALUE_CEILING where it states a low value for money, 1 elsewhere."""
+    return np.array([VALUE_CEILING if _ZH_LOW_VALUE.search(t) else 1.0 for t in texts])
 
 
 # Verdicts that the clause classifier misreads: trained on clauses labelled by their review's stars, it learned that
@@ -344,9 +373,12 @@ class BundledSentiment:
             scores[~zh] = np.where(context_only(english), 0.0, english_scores)  # whichever head read them
         if zh.any():
             chinese = [t for t, z in zip(texts, zh) if z]
-            logit = self.zh_head.logit(self._zh_features(chinese))
-            scores[zh] = 2.0 * _sigmoid(logit + problem_prior(chinese, "zh")) - 1.0
+            scores[zh] = np.minimum(self._chinese(chinese, CLAUSE_PRIOR_ZH), value_ceiling(chinese))
         return scores
+
+    def _chinese(self, texts: list[str], scale: float = 1.0) -> np.ndarray:
+        """The character head's score with the problem prior, times ``scale``."""
+        return 2.0 * _sigmoid(self.zh_head.logit(self._zh_features(texts)) + scale * problem_prior(texts, "zh")) - 1.0
 
     def embedding_directions(self, route: str, dim: int) -> np.ndarray | None:
         """The direction(s) in the embedding space that carry sentiment, so theme clustering can ignore them; None
@@ -380,8 +412,8 @@ class BundledSentiment:
         review of one snippet gets none (its snippet is the whole review)."""
         out = np.full(len(texts), np.nan, dtype=np.float32)
         zh = np.asarray(langs) == "zh"
-        if zh.any():
-            out[zh] = self.score([t for t, z in zip(texts, zh) if z], ["zh"] * int(zh.sum()), np.zeros((int(zh.sum()), 1)))
+        if zh.any():  # no value ceiling: one clause that says 性价比不高 does not cap a whole review
+            out[zh] = self._chinese([t for t, z in zip(texts, zh) if z])
         if self.review_model is not None and self.en_document_weight > 0 and (~zh).any():
             from .text import split_snippets
 

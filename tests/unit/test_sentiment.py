@@ -243,3 +243,21 @@ def test_a_fit_deviation_with_a_degree_word_is_a_problem_statement():
     fine = ["it is not too tight", "it isn't too big", "the legs are wide and comfy", "it's a little long but I love it",
             "tight stitching, well made"]
     assert (problem_prior(problems, "en") == PROBLEM_PRIOR).all() and not problem_prior(fine, "en").any()
+
+
+def test_a_chinese_degree_deviation_or_mediocre_is_a_problem_and_low_value_is_never_praise():
+    # online_shopping_10_cats: "有点吵。" read +0.73, "个头有点小" +0.85, "早餐一般" +0.39, "性价比很低" +0.75
+    from core.sentiment import PROBLEM_PRIOR, VALUE_CEILING, BundledSentiment, problem_prior, value_ceiling
+
+    problems = ["有点吵。", "个头有点小", "苹果有点小啊。", "房间稍微有点旧了", "就有点小贵", "物流有些慢", "早餐一般",
+                "质量比较一般。", "价钱稍贵", "胳膊窝那里有点紧"]
+    # a diminutive, warmth, nerves, importance, "extraordinary", "usually", a big enough room: not deviations
+    fine = ["有点小情绪了", "服务员有点热情", "有点紧张", "这点有点重要", "效果不一般", "一般用来办公", "房间很大", "还有点小好看",
+            "质量不错", "性价比很高"]
+    assert (problem_prior(problems, "zh") == PROBLEM_PRIOR).all() and not problem_prior(fine, "zh").any()
+    low = ["性价比很低", "性价比一般。", "性价比超低", "性价比不高!", "和同档次的机型相比性价比太低了!"]
+    assert (value_ceiling(low) == VALUE_CEILING).all() and (value_ceiling(["性价比很高", "性价比不低", "性价比高"]) == 1).all()
+    model = BundledSentiment(encoder=None)
+    scores = model.score(problems + low, ["zh"] * (len(problems) + len(low)), np.zeros((len(problems) + len(low), 1)))
+    assert (labels_from_scores(scores[len(problems):]) == "negative").all()
+    assert (labels_from_scores(scores[:len(problems)]) != "positive").all()
