@@ -61,8 +61,13 @@ GENERIC_COMPLAINT = {
 GENERIC_FILLER = {  # vague on their own: "didn't feel right", "felt", "overall", "reviews"
     "en": frozenset("right feel felt feels overall honestly expected expectations reviews review reviewer reviewers "
                     "opinion impression purchase purchased purchasing times especially".split()),
-    "zh": frozenset("感受 评价 总体 整体 总的来说 印象 令人".split()),  # 令人: "makes one" (令人失望, 令人满意)
+    # 令人: "makes one" (令人失望, 令人满意); the rest named Chinese themes of phones, books and hotels with no need
+    # ("关机 / 打电话 / 出现", "内容 / 不同 / 简单", "使用 / 正在 / 影响", "有时 / 实用 / 设计"; thirty-first session)
+    "zh": frozenset("感受 评价 总体 整体 总的来说 印象 令人 不同 正在 出现 影响 事情 由于 有时 相信 能够 他会 不管 直接 好多 "
+                    "这点 意思 了解".split()),
 }
+# A count and its measure word ("一部", "一本", "两瓶", "一箱"): "a phone", "two bottles", never a need ("手机 / 一部 / 翻新").
+_ZH_COUNT = re.compile(r"[一两二三四五六七八九十几半每][本部箱瓶颗斤件台只个条双块张套盒袋包罐支]")
 GENERAL_LABEL = {"en": {"praise": "General praise", "complaints": "General complaints", "mixed": "General impressions",
                         "misc": "Miscellaneous", "context": "Reviewer context"},
                  "zh": {"praise": "总体好评", "complaints": "总体差评", "mixed": "总体感受", "misc": "其他话题",
@@ -105,9 +110,14 @@ def _route(lang: str) -> str:
 def is_generic(term: str, lang: str) -> bool:
     """True when every word of the term is a verdict or filler, not a property of the product."""
     route = _route(lang)
-    words = GENERIC_PRAISE[route] | GENERIC_COMPLAINT[route] | GENERIC_FILLER[route]
+    verdicts = GENERIC_PRAISE[route] | GENERIC_COMPLAINT[route]
     parts = term.split()
-    return bool(parts) and all(w in words for w in parts)
+    return bool(parts) and all(w in verdicts or is_filler(w, route) for w in parts)
+
+
+def is_filler(word: str, route: str) -> bool:
+    """A word vague on its own, or a Chinese count and measure word ("一部")."""
+    return word in GENERIC_FILLER[route] or (route == "zh" and _ZH_COUNT.fullmatch(word) is not None)
 
 
 def is_general_opinion(label: str) -> bool:
@@ -141,7 +151,7 @@ def theme_label(ranked: list[str], candidates: list[str], lang: str, top_n: int 
     praise = sum(any(p in GENERIC_PRAISE[route] for p in w.split()) for w in head)
     complaints = sum(any(p in GENERIC_COMPLAINT[route] for p in w.split()) for w in head)
     tone = _tone(praise, complaints)
-    words = [w for w in ranked if is_generic(w, lang) and not any(p in GENERIC_FILLER[route] for p in w.split())][:2]
+    words = [w for w in ranked if is_generic(w, lang) and not any(is_filler(p, route) for p in w.split())][:2]
     return _named(GENERAL_LABEL[route][tone], words, route)
 
 
@@ -476,9 +486,9 @@ def is_verdict_only(text: str, lang: str) -> bool:
     """True when every content word of the text is a verdict or filler ("Love them!", "非常满意呢", "差评差评")."""
     route = _route(lang)
     words = GENERIC_PRAISE[route] | GENERIC_COMPLAINT[route] | GENERIC_FILLER[route]
-    if route == "zh":
+    if route == "zh":  # a verdict among them: "经常出现问题" is filler alone (出现; 经常 and 问题 are stop words)
         tokens = tokenize_zh(text)
-        return bool(tokens) and all(t in words for t in tokens)
+        return any(t in words - GENERIC_FILLER[route] for t in tokens) and all(t in words for t in tokens)
     # function words only around the verdict: scikit-learn's stop words hold nouns (top, bottom, front, back) and
     # "This is a great top." names the garment
     tokens = re.findall(r"[a-z']+", _plain_apostrophes(text))
@@ -495,7 +505,7 @@ def _name_verdict_themes(themes: list[dict], lang: str) -> None:
             continue
         said = Counter(w for t in verdicts
                        for w in (tokenize_zh(t) if route == "zh" else re.findall(r"[a-z']+", _plain_apostrophes(t)))
-                       if is_generic(w, lang) and w not in GENERIC_FILLER[route])
+                       if is_generic(w, lang) and not is_filler(w, route))
         praise = sum(n for w, n in said.items() if w in GENERIC_PRAISE[route])
         complaints = sum(n for w, n in said.items() if w in GENERIC_COMPLAINT[route])
         theme["label"] = _named(GENERAL_LABEL[route][_tone(praise, complaints)], [w for w, _ in said.most_common(2)],

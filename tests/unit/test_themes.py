@@ -163,6 +163,10 @@ def test_labels_name_properties_and_call_verdict_themes_general_opinion():
     # 令人 ("makes one": 令人失望) named four Chinese themes of four workspaces ("希望 / 令人 / 改进")
     assert is_generic("令人", "zh")
     assert theme_label(["失望", "希望", "令人", "改进", "尽快"], ["失望", "希望", "改进", "令人", "尽快"], "zh") == "希望 / 改进 / 尽快"
+    # 5,318 phone and computer reviews: "手机 / 一部 / 翻新" (a count and its measure word), "关机 / 打电话 / 出现"
+    assert is_generic("一部", "zh") and is_generic("两瓶", "zh") and not is_generic("一键", "zh")
+    assert theme_label(["手机", "一部", "翻新", "飞利浦"], ["手机", "一部", "翻新", "飞利浦"], "zh") == "手机 / 翻新 / 飞利浦"
+    assert theme_label(["关机", "打电话", "出现", "售后"], ["关机", "打电话", "出现", "售后"], "zh") == "关机 / 打电话 / 售后"
     # 3,000 hotel reviews: "最差 / 极差 / 出差" was a need theme ("差!差!差!", "非常非常差")
     assert theme_label(["最差", "极差", "出差"], ["最差", "很差", "极差", "太差", "出差", "差差"], "zh") == "总体差评（最差 / 极差）"
     assert theme_label(["挺不错", "实惠", "速度"], ["挺不错", "很不错", "还不错", "实惠", "速度"], "zh").startswith("总体好评")
@@ -278,6 +282,7 @@ def test_a_theme_whose_centre_is_bare_verdicts_is_a_general_opinion_whatever_its
     from core.themes import _name_verdict_themes, is_verdict_only
 
     assert is_verdict_only("差评差评! ! !", "zh") and is_verdict_only("非常满意呢", "zh") and is_verdict_only("Love them!", "en")
+    assert not is_verdict_only("经常出现问题", "zh")  # filler and stop words with no verdict
     assert not is_verdict_only("苹果脆甜", "zh") and not is_verdict_only("Great product and price!", "en")
     assert is_verdict_only("I’m so happy!", "en")  # a typographic apostrophe is the stop word "i'm"
     themes = [{"label": "必须 / 洗发液 / 很少", "representatives": ["差评差评", "差评差评差评", "差评差评。", "差评~!", "差评! ! ! !"]},
