@@ -771,16 +771,16 @@ _KEY_STOP = frozenset("more other different another few additional new better bi
 # fleece-lined, heated or humidifying version; "希望有加大码" was named 大码, apart from "加个加大码")
 _ZH_OBJECT = re.compile(r"(?:希望|建议|要是|如果|能不能|最好|期待|(?<![希失愿盼渴欲张观])望)(?:能够|能|可以|有|增加|"
                         r"加(?!强|以|大码|大号|长|宽|厚|绒|高|深|热|湿|速|密|固)|出|再|下次|以后|厂家|商家|卖家)*"
-                        r"(?:一个|个|一款|款|点)?"
+                        r"(?:一个|个(?!性)|一款|款|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # the missing part of a drawback ("就是没有耳机", "4、浴室没有垫地的毛巾", "没有早餐不方便"), read when no wish form is
-_ZH_LACKED = re.compile(r"(?:没有|缺少|缺乏|不带|不配|不支持|(?<=就是|只是)没(?!有))(?:附赠|附带|配备|配|提供|安置|带)?(?:一个|个|一款|款)?"
+_ZH_LACKED = re.compile(r"(?:没有|缺少|缺乏|不带|不配|不支持|(?<=就是|只是)没(?!有))(?:附赠|附带|配备|配|提供|安置|带)?(?:一个|个(?!性)|一款|款)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # what should be, or what it is a pity to lack ("应该标配2G内存", "就是还应该配个保护套", "可惜不送钢化膜和耳机",
 # "被子能否换厚一点的"), read when neither a wish nor a missing part is (twenty-second session: 55 of 514 labelled
 # Chinese requests had no name)
 _ZH_SHOULD = re.compile(r"(?:(?<!不)应该|能否|可否|可惜(?:不能|不送|没送|不带|没有带|不是|只有|只送))(?:还|也|都|更)?"
-                        r"(?:要求|要)?(?:考虑|提供|标配|配备|配|有|增加|包括|换|改作|改成|改为)?(?:一个|个|一款|款|一些|点)?"
+                        r"(?:要求|要)?(?:考虑|提供|标配|配备|配|有|增加|包括|换|改作|改成|改为)?(?:一个|个(?!性)|一款|款|一些|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # who the ask is addressed to and how it is hedged ("携程以后提供另外两种房型", "希望商家能够再细心一点"): not the thing
 _ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|店家|京东|携程|ctrip|官方|作者|出版社|你们|贵店|本店|管理层)"

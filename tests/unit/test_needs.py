@@ -52,6 +52,7 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("would be better if the zipper didn't stick") == "didn't stick"
     assert requested_thing("希望有更大的容量。") == "更大的容量"
     assert requested_thing("希望能生发希望能生发希望能生发希望能生发") == "生发"  # said four times, named once
+    assert requested_thing("4.没有个性化铃声") == "个性化铃声"  # 个 of 个性 is no measure word: was "性化铃声"
     # seen on 4,000 clothing reviews, named "different are the sleeves"
     assert requested_thing("the only thing i wish was different are the sleeves.") == "different sleeves"
     # "would" contracted, as on clothing reviews the model reads since "'d" joined its cue words
