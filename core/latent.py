@@ -14,6 +14,7 @@ from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, OTHER
                     drivers_from_moments, emerging, group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
 from .store import Store
 from .text import detect_language
+from .themes import telling_example
 
 
 def current_taxonomy(store: Store) -> tuple:
@@ -114,8 +115,9 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
     for row in ranked.head(top).itertuples():
         found = (row.dataset_id, row.theme_id) in evidence.index
         products = list(evidence.loc[(row.dataset_id, row.theme_id), "products"]) if found else []
-        example = evidence.loc[(row.dataset_id, row.theme_id), "example"] if found else (
-            row.representatives[0] if len(row.representatives) else "")
+        example = (telling_example(list(evidence.loc[(row.dataset_id, row.theme_id), "examples"]),
+                                   [*str(row.label).split(" / "), *row.keywords], row.lang)
+                   if found else row.representatives[0] if len(row.representatives) else "")
         effect = impact.get(row.label)
         need_type = row.need_type if isinstance(row.need_type, str) else "other"  # NaN beside typed themes
         rows.append({"need": row.label, "need_type": need_type, "volume": int(row.reviews),

@@ -197,10 +197,6 @@ _LIVE_RUNS: set[tuple[str, int]] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-# A clause that only calls its subject mediocre ("房间一般", "但早餐也一般", "服务比较一般。"): a complaint, but no example
-# of one (thirty-first session: four of the twenty backlog examples of 3,000 hotel reviews)
-MERELY_MEDIOCRE = r"^(?:但是|但|不过|可是|只是|就是)?[^，。！？,!?]{0,6}?(?:也|还|都|就)?(?:很|比较|太|真|挺|相当|感觉|还是比较)?一般(?:般)?[了吧啊啦哦]?[。！!~ ]*$"
-
 class Store:
     """A DuckDB workspace. Safe to share across threads: every call uses its own cursor."""
 
@@ -1240,28 +1236,33 @@ class Store:
             WHERE sentiment = 'negative' AND date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params).assign(
             date=lambda f: pd.to_datetime(f["date"]))
 
-    def negative_evidence(self, filters=None, top_products: int = 3) -> pd.DataFrame:
-        """Per effective theme: an example complaint and the products with the most negative mentions.
+    def negative_evidence(self, filters=None, top_products: int = 3, candidates: int = 12) -> pd.DataFrame:
+        """Per effective theme: its complaints most worth quoting, best first, and the products with the most negative
+        mentions.
 
-        The example is the negative snippet that is both typical of the theme and clearly negative (the largest
-        cosine-to-centroid x -score), not simply the most negative one: in a theme that holds a few strays, the most
-        negative snippet is often a stray (the bundled demo's Chinese price theme was quoted as "快递太慢", its ease-of-use
-        theme as "续航太短了"; now "价格太贵了" and "操作太复杂"). A clause that only calls its subject mediocre ("房间一般",
-        "但是服务一般!") says nothing a team can act on; it is quoted only when the theme has no other complaint."""
-        facts, params = self._snippet_facts(filters, text=True)
+        The complaints are ranked by how typical of the theme and how clearly negative they are together (cosine to
+        the centroid x -score), not by negativity alone: in a theme that holds a few strays, the most negative snippet
+        is often a stray (the bundled demo's Chinese price theme was quoted as "快递太慢", its ease-of-use theme as
+        "续航太短了"; now "价格太贵了" and "操作太复杂"). ``example`` is the first; core.latent picks the first that says
+        what is wrong."""
+        facts, params = self._snippet_facts(filters)
         return self.query_df(f"""{facts},
             neg AS (SELECT * FROM facts WHERE sentiment = 'negative'),
-            example AS (SELECT dataset_id, theme_id,
-                               arg_max(snippet_id, (NOT regexp_matches(text, '{MERELY_MEDIOCRE}'),
-                                                    COALESCE(theme_similarity, 1) * -score, -snippet_id)) AS snippet_id
-                        FROM neg GROUP BY 1, 2),
+            ranked AS (SELECT dataset_id, theme_id, snippet_id,
+                              row_number() OVER (PARTITION BY dataset_id, theme_id
+                                                 ORDER BY COALESCE(theme_similarity, 1) * -score DESC, snippet_id) AS rank
+                       FROM neg QUALIFY rank <= {5 * int(candidates)}),
+            texts AS (SELECT r.dataset_id, r.theme_id, sn.text, min(r.rank) AS rank  -- "服务一般" said ten times: once
+                      FROM ranked r JOIN snippets sn ON sn.dataset_id = r.dataset_id AND sn.snippet_id = r.snippet_id
+                      GROUP BY 1, 2, 3
+                      QUALIFY row_number() OVER (PARTITION BY r.dataset_id, r.theme_id ORDER BY min(r.rank)) <= {int(candidates)}),
+            quoted AS (SELECT dataset_id, theme_id, list(text ORDER BY rank) AS examples FROM texts GROUP BY 1, 2),
             prod AS (SELECT dataset_id, theme_id, product, count(*) AS n FROM neg WHERE product <> '' GROUP BY 1, 2, 3
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY n DESC, product) <= {int(top_products)}),
             products AS (SELECT dataset_id, theme_id, list(product || ' (' || n || ')' ORDER BY n DESC, product) AS products
                          FROM prod GROUP BY 1, 2)
-            SELECT e.dataset_id, e.theme_id, sn.text AS example, COALESCE(p.products, []) AS products
-            FROM example e JOIN snippets sn ON sn.dataset_id = e.dataset_id AND sn.snippet_id = e.snippet_id
-            LEFT JOIN products p ON p.dataset_id = e.dataset_id AND p.theme_id = e.theme_id""", params)
+            SELECT q.dataset_id, q.theme_id, q.examples[1] AS example, q.examples, COALESCE(p.products, []) AS products
+            FROM quoted q LEFT JOIN products p ON p.dataset_id = q.dataset_id AND p.theme_id = q.theme_id""", params)
 
     # a theme takes its commonest need type only when that type is at least this share of its snippets: a theme of
     # book plots typed 91% "other" took service/returns from 1.9% of them (nineteenth session, online_shopping sample;

@@ -495,6 +495,35 @@ def is_verdict_only(text: str, lang: str) -> bool:
     return any(t in words for t in tokens) and all(t in words or t in _EN_VERDICT_COMPANY for t in tokens)
 
 
+# A clause that only calls its subject mediocre ("房间一般", "但早餐也一般", "服务比较一般。"): a complaint, but no example of
+# one (thirty-first session: four of the twenty backlog examples of 3,000 hotel reviews)
+MERELY_MEDIOCRE = re.compile(r"^(?:但是|但|不过|可是|只是|就是)?[^，。！？,!?]{0,6}?(?:也|还|都|就)?(?:很|比较|太|真|挺|相当|感觉|还是比较)?"
+                             r"一般(?:般)?[了吧啊啦哦也]?[。！!~ ]*$")
+_ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得)+")
+
+
+def telling_example(texts: list[str], keywords: list[str], lang: str) -> str:
+    """The first of a theme's ranked complaints that says what is wrong: not a bare verdict ("We were very
+    disappointed.", "差评"), not "mediocre" alone ("房间一般"), and naming one of the theme's property words (label
+    and keywords)
+    ("The waiter forgot our order" for "restaurant / dinner / waiter", not "This was the worst dining experience I've
+    ever had."); failing that, the first that is neither; failing that, the first. '' when there are none."""
+    route = _route(lang)
+    words = [w for k in keywords for w in (k.split() if route == "en" else [k]) if not is_generic(w, lang)]
+    properties = {s for w in words for s in (_stems(w) if route == "en" else [w])}
+
+    def names(text: str) -> bool:
+        if route == "zh":
+            return any(w in text for w in properties)
+        return bool(properties & set(_stems(" ".join(re.findall(r"[a-z']+", _plain_apostrophes(text))))))
+
+    def says_little(text: str) -> bool:  # "但是服务!": a connective and a noun
+        return route == "zh" and len(_CJK.findall(_ZH_CONNECTIVES.sub("", text))) < 3
+
+    telling = [t for t in texts if not is_verdict_only(t, lang) and not MERELY_MEDIOCRE.search(t) and not says_little(t)]
+    return next((t for t in telling if names(t)), telling[0] if telling else texts[0] if texts else "")
+
+
 def _name_verdict_themes(themes: list[dict], lang: str) -> None:
     """Rename, in place, themes whose representatives are mostly bare verdicts: "总体差评（差评 / 失望）"."""
     route = _route(lang)

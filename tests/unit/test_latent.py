@@ -127,24 +127,31 @@ def test_backlog_example_is_a_typical_complaint_not_a_stray(analysed):
     assert evidence.loc[theme, "example"] == typical.text != stray.text
 
 
-def test_backlog_example_says_what_is_wrong_not_only_that_it_is_mediocre(analysed):
-    # 3,000 hotel reviews: the room theme was quoted as "房间一般", the breakfast theme as "但早餐也一般"
-    import re
-
-    from core.store import MERELY_MEDIOCRE
+def test_backlog_example_says_what_is_wrong(analysed):
+    # 3,000 hotel reviews: the room theme was quoted as "房间一般", the breakfast theme as "但早餐也一般"; restaurant
+    # reviews: "This was the worst dining experience I've ever had." for "restaurant / dinner / waiter"
+    from core.themes import MERELY_MEDIOCRE, telling_example
 
     negatives = analysed.query_df("""SELECT sn.theme_id, sn.snippet_id, sn.text, sn.theme_similarity
                                      FROM snippets sn JOIN sentiment se USING (dataset_id, snippet_id)
                                      WHERE se.label = 'negative' AND sn.theme_id >= 0 ORDER BY theme_similarity DESC""")
     theme = negatives.theme_id.value_counts().index[0]
-    first, second = negatives[negatives.theme_id == theme].iloc[:2].itertuples()
+    first = negatives[negatives.theme_id == theme].iloc[0]
     cur = analysed.cursor()
     for table in ("sentiment", "snippet_facts"):
-        cur.execute(f"UPDATE {table} SET score = -0.99 WHERE snippet_id = ?", [int(first.snippet_id)])
-    cur.execute("UPDATE snippets SET text = '但早餐也一般。' WHERE snippet_id = ?", [int(first.snippet_id)])
-    assert analysed.negative_evidence().set_index("theme_id").loc[theme, "example"] not in ("但早餐也一般。", "")
-    assert all(re.search(MERELY_MEDIOCRE, t) for t in ("房间一般", "但是服务一般!", "服务比较一般。", "早餐一般般"))
-    assert not any(re.search(MERELY_MEDIOCRE, t) for t in ("就是环境不太卫生。", "一般用来办公", "比一般的好", "房间没窗户没空调"))
+        cur.execute(f"UPDATE {table} SET score = -0.999 WHERE snippet_id = ?", [int(first.snippet_id)])
+    cur.execute("UPDATE snippets SET text = 'We were very disappointed.' WHERE snippet_id = ?", [int(first.snippet_id)])
+    evidence = analysed.negative_evidence().set_index("theme_id")
+    assert evidence.loc[theme, "example"] == "We were very disappointed."  # the most typical, clearly negative
+    label = analysed.theme_table().set_index("theme_id").loc[theme, "label"]
+    assert backlog(analysed).set_index("need").loc[label, "example"] not in ("We were very disappointed.", "")
+
+    assert telling_example(["房间一般", "但是服务!", "房间没窗户没空调"], ["房间", "窗户"], "zh") == "房间没窗户没空调"
+    assert telling_example(["This was the worst dining experience I've ever had.", "The waiter forgot our order."],
+                           ["restaurant", "dinner", "waiter"], "en") == "The waiter forgot our order."
+    assert telling_example(["服务一般"], ["服务"], "zh") == "服务一般"  # nothing better: the first
+    assert all(MERELY_MEDIOCRE.search(t) for t in ("房间一般", "但是服务一般!", "服务比较一般。", "早餐一般般", "但是效果一般也"))
+    assert not any(MERELY_MEDIOCRE.search(t) for t in ("就是环境不太卫生。", "一般用来办公", "比一般的好", "房间没窗户没空调"))
 
 
 def test_with_complaints_counts_negative_mentions():
