@@ -499,12 +499,16 @@ def is_verdict_only(text: str, lang: str) -> bool:
 # one (thirty-first session: four of the twenty backlog examples of 3,000 hotel reviews)
 MERELY_MEDIOCRE = re.compile(r"^(?:但是|但|不过|可是|只是|就是)?[^，。！？,!?]{0,6}?(?:也|还|都|就)?(?:很|比较|太|真|挺|相当|感觉|还是比较)?"
                              r"一般(?:般)?[了吧啊啦哦也]?[。！!~ ]*$")
+# A set-up for a complaint, not the complaint ("I wanted to love this top so badly.", "I was so excited to get it"):
+# clothing's backlog quoted two of them
+_EN_SET_UP = re.compile(r"(?i)\b(?:wanted|want|hoped|hoping|tried)\s+(?:so\s+badly\s+|really\s+)?to\s+(?:love|like|keep)\b"
+                        r"|\b(?:was|were|i'm|am)\s+(?:so\s+|really\s+|very\s+)?(?:excited|looking\s+forward)\b")
 _ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得)+")
 
 
 def telling_example(texts: list[str], keywords: list[str], lang: str) -> str:
     """The first of a theme's ranked complaints that says what is wrong: not a bare verdict ("We were very
-    disappointed.", "差评"), not "mediocre" alone ("房间一般"), and naming one of the theme's property words (label
+    disappointed.", "差评"), not "mediocre" alone ("房间一般"), not a set-up ("I wanted to love this top."), and naming one of the theme's property words (label
     and keywords)
     ("The waiter forgot our order" for "restaurant / dinner / waiter", not "This was the worst dining experience I've
     ever had."); failing that, the first that is neither; failing that, the first. '' when there are none."""
@@ -520,7 +524,8 @@ def telling_example(texts: list[str], keywords: list[str], lang: str) -> str:
     def says_little(text: str) -> bool:  # "但是服务!": a connective and a noun
         return route == "zh" and len(_CJK.findall(_ZH_CONNECTIVES.sub("", text))) < 3
 
-    telling = [t for t in texts if not is_verdict_only(t, lang) and not MERELY_MEDIOCRE.search(t) and not says_little(t)]
+    telling = [t for t in texts if not is_verdict_only(t, lang) and not MERELY_MEDIOCRE.search(t) and not says_little(t)
+               and not (route == "en" and _EN_SET_UP.search(t))]
     return next((t for t in telling if names(t)), telling[0] if telling else texts[0] if texts else "")
 
 

@@ -149,6 +149,8 @@ def test_backlog_example_says_what_is_wrong(analysed):
     assert telling_example(["房间一般", "但是服务!", "房间没窗户没空调"], ["房间", "窗户"], "zh") == "房间没窗户没空调"
     assert telling_example(["This was the worst dining experience I've ever had.", "The waiter forgot our order."],
                            ["restaurant", "dinner", "waiter"], "en") == "The waiter forgot our order."
+    assert telling_example(["I wanted to love this top so badly.", "For my body type, this top looked ridiculous!"],
+                           ["tops", "looks", "fitted"], "en") == "For my body type, this top looked ridiculous!"
     assert telling_example(["服务一般"], ["服务"], "zh") == "服务一般"  # nothing better: the first
     assert all(MERELY_MEDIOCRE.search(t) for t in ("房间一般", "但是服务一般!", "服务比较一般。", "早餐一般般", "但是效果一般也"))
     assert not any(MERELY_MEDIOCRE.search(t) for t in ("就是环境不太卫生。", "一般用来办公", "比一般的好", "房间没窗户没空调"))
