@@ -511,7 +511,8 @@ def test_praise_idioms_and_a_defect_after_jiushi_are_not_a_missing_part(text):
 
 
 @pytest.mark.parametrize("text", ["4、待机时间没有宣传的那么多", "2.没有充分地利用内存", "3、我的真机没有图片效果好看",
-                                  "1、没有坏果", "第一次买 不错 没有坏果", "2、我没有用过别的牌子", "没有蓝牙"])
+                                  "1、没有坏果", "1.显示屏没有坏点、没有亮点", "2、看来没有拆过", "第一次买 不错 没有坏果",
+                                  "2、我没有用过别的牌子", "没有蓝牙"])
 def test_a_numbered_shortfall_or_an_unframed_lack_is_not(text):
     assert not is_feature_request(text)
 
