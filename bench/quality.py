@@ -1,7 +1,7 @@
 """Insight quality against the usual tools, on held-out rows of the shared datasets (first version).
 
     python bench/quality.py            # everything below; prints Markdown tables
-    python bench/quality.py themes     # one table (sentiment, aspects, themes, chinese, keywords)
+    python bench/quality.py themes     # one table (sentiment, zh-clauses, aspects, themes, chinese, keywords)
 
 Held-out rows: core.datasets.is_test (sha1("needlens:" + text) % 10 == 0), never used to train the bundled models.
 Sentiment: balanced accuracy and macro-F1 on polar reviews (rating >= 4 vs <= 2; Chinese label), and on every
@@ -333,10 +333,31 @@ def chinese_table() -> None:
             scores = [normalized_mutual_info_score(test.cat, KMeans(10, n_init=4, random_state=s).fit_predict(space)) for s in range(3)]
             print(f"| {label} | {np.mean(scores):.3f} | {', '.join(f'{s:.3f}' for s in scores)} |", flush=True)
 
+def zh_clause_table() -> None:
+    """The 240 hand-labelled Chinese snippets of held-out reviews (bench/labels/zh_clause_sentiment.csv: 63 positive,
+    86 negative, 91 neither, labelled from their own words), scored as the product scores a snippet, against snownlp."""
+    from snownlp import SnowNLP
+    from train_models import hand_labelled_zh_clauses
+
+    from core.sentiment import labels_from_scores
+
+    clauses = hand_labelled_zh_clauses()
+    truth = clauses.label.to_numpy()
+    polar = truth != 0
+    print(f"\n| Chinese snippets, hand-labelled ({len(clauses)}) | polar ({int(polar.sum())}): balanced accuracy | "
+          "all, three classes: accuracy | macro-F1 |\n|---|---|---|---|")
+    scores = MODEL.score(clauses.text.tolist(), ["zh"] * len(clauses), np.zeros((len(clauses), 1)))
+    snow = np.array([2 * SnowNLP(t).sentiments - 1 for t in clauses.text])
+    for name, score in (("NeedLens (bundled; the product's neutral band)", scores), ("snownlp (band 0.35 on 2p - 1)", snow)):
+        three = np.array([{"positive": 1, "negative": -1, "neutral": 0}[x] for x in labels_from_scores(score)])
+        print(f"| {name} | {balanced_accuracy_score(truth[polar] == 1, score[polar] > 0):.3f} | "
+              f"{np.mean(three == truth):.3f} | {f1_score(truth, three, average='macro'):.3f} |", flush=True)
+
+
 if __name__ == "__main__":
     started = time.perf_counter()
-    tables = {"sentiment": sentiment_table, "aspects": aspect_table, "themes": theme_table, "chinese": chinese_table,
-              "keywords": keyword_table}
+    tables = {"sentiment": sentiment_table, "zh-clauses": zh_clause_table, "aspects": aspect_table, "themes": theme_table,
+              "chinese": chinese_table, "keywords": keyword_table}
     for name in sys.argv[1:] or tables:  # e.g. `python bench/quality.py themes` for one table
         tables[name]()
     print(f"\n(bench/quality.py ran in {time.perf_counter() - started:.0f}s)")
