@@ -475,7 +475,13 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         # twenty-seventh session: advice to the reader on a condition ("如果囊中羞涩可以考虑该酒店")
                         r"|(?:如果|要是)[^。！？，,]{0,8}可以考虑"
                         r"|希望[^。！？]{0,12}(?:此|这个|我的)问题|建议[^。！？]{0,8}(?:格式化|重装|分区|刷机)|建议[^。！？]{0,4}要求"
-                        r"|(?:要是|如果)(?:会|懂)[^。！？，,]{0,4}(?:话|语)|也许就没问题")
+                        r"|(?:要是|如果)(?:会|懂)[^。！？，,]{0,4}(?:话|语)|也许就没问题"
+                        # thirty-first session (phone reviews): a hope about one's own unit ("希望能耐用", "希望完好",
+                        # "只希望这次修好了", "希望激活后有点改善"); 14 labelled snippets hold one, none a request
+                        r"|希望(?:它|这次|以后|后面|这个|此|本)?(?:能|会|可以)?(?:耐用|完好|好用|正常|顺利|修好|用得久|用久一点|长久|没事|"
+                        r"不坏|不出问题|是正品|一直好用)(?:[了吧啊呢哦]|一点|一些|些)?(?:[。！!~]|$)"
+                        r"|希望[^。！？]{0,6}(?:用多了|用久了|激活后|磨合后|过段时间|过几天|以后用)[^。！？]{0,4}(?:会|能)?(?:有点|有所)?"
+                        r"(?:改善|好转|好些|好一点)")
 
 
 # thirteenth revision (the labelled sets' numbered drawback lists): an item of a numbered list that names a missing

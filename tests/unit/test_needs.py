@@ -642,6 +642,16 @@ def test_nothing_bad_ones_own_hair_or_order_and_a_hotels_reply_are_not_asks():
     assert flags.tolist() == [False] * len(told) + [True] * len(asked)
 
 
+def test_a_hope_about_ones_own_unit_is_not_an_ask():
+    from core.needs import RequestDetector
+
+    # phone reviews: flagged by the head alone before the thirty-first session
+    told = ["希望能耐用", "希望完好", "只希望这次修好了", "希望激活后有点改善", "希望用多了会改善。", "还没用希望是正品。"]
+    asked = ["希望电池能用长时间一点", "希望增加备选铃声", "希望以后能耐用一些的材料"]
+    flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
+    assert flags.tolist() == [False] * len(told) + [True] * len(asked)
+
+
 def test_short_quotes_come_first_among_a_request_groups_examples():
     # the snippet seen on the tab: 70 characters, which a bar of 80 (letters) had left first
     listed = "房间有些嘈杂(应该可以解决的)2、出租车进出非常不便(建议底下停车出来后解放路那个活动封闭口打开就可以解决了)3、早餐厅的确存在着客人还在吃"
