@@ -706,7 +706,7 @@ _EN_ASK = re.compile(
     r"|\bwish(?:ed|es|ing)?\s*,?\s+(?:is\s+|was\s+)?(?:that\s+)?(?:(?:the|this|that|my)\s+(?!was\b|were\b|had\b|came\b)(?P<subject>[a-z]+)|it|they|this|"
     r"these|there|retailer|[a-z]+\s+would)?\s*"
     r"(?:'d|would|could|also|just|only|really)?\s*(?:have\s+)?(?:were|was|is|had|has|have|(?:came|come|comes)(?:\s+out\s+with)?|made|make|"
-    r"offered|offer|carried|carry|stock|sold|would\s+come|be)?\s*(?:in\s+|with\s+|out\s+of\s+)?"
+    r"offered|offer|carried|carry|stock|sold|would\s+come|been|be\b)?\s*(?:in\s+|with\s+|out\s+of\s+)?"
     r"|\bplease\s*[-,!]?\s*(?:retailer\s*[-,]?\s*)?(?:always\s+|do\s+|keep\s+)?(?:make\s+sure\s+(?:that\s+)?|"
     r"(?:make|bring\s+back|bring|add|offer|include|restock|stock|carry|sell|design|release|produce|consider|use|keep\s+making)\s+"
     r"(?:it\s+|this\s+|them\s+|these\s+)?(?:in\s+)?)?"
@@ -729,7 +729,7 @@ _EN_ASK = re.compile(
     r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
-_EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
+_EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s[-\u2013\u2014]+\s|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
                      r"in\s+this|in\s+order|with\s+a\s+better|at\s+(?:this|that|the|such\s+a)\s+price|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time|rather\s+than)\b")
@@ -898,13 +898,13 @@ def requested_thing(text: str) -> str:
         rest = _EN_FILLER.sub("", rest.strip())  # "had | it offered in other colors": no leading "it" ends it
         # "the only thing i wish was | different are the sleeves": different sleeves
         rest = re.sub(r"^different\s+(?:is|are|was|were)\s+(?:the\s+|its\s+)?", "different ", rest)
-        rest = _EN_END.split(" " + rest, maxsplit=1)[0].strip()
+        rest = _EN_END.split(" " + rest.lstrip("-\u2013\u2014 "), maxsplit=1)[0].strip()
         # "had come in | a little at the waist", "needs | to go higher up": the degree and the bare verb say nothing
         rest = re.sub(r"^to\s+(?:go|be|get)\s+", "",
                       re.sub(r"\b(?:a\s+(?:little|tad)(?:\s+bit)?|a\s+bit|slightly|"
                              r"(?:a\s+)?(?:smidge|touch|hair)(?=\s+(?:more|less|[a-z]+er)\b))(?:\s+|$)", "", rest))
         rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
-        words = rest.replace("/", " / ").split("/")[0].split()  # "colors/patterns": the first
+        words = re.split(r"(?<!\d)/|/(?!\d)", rest)[0].split()  # "colors/patterns": the first; "1/2 inch" is one
         words = [w for w in words if w not in {"please", "retailer"}]
         if len(words) > 1 and words[0] == "to":  # "they need | to stop outsourcing": stop outsourcing
             words = words[1:]

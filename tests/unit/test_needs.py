@@ -53,6 +53,11 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("希望有更大的容量。") == "更大的容量"
     assert requested_thing("希望能生发希望能生发希望能生发希望能生发") == "生发"  # said four times, named once
     assert requested_thing("4.没有个性化铃声") == "个性化铃声"  # 个 of 个性 is no measure word: was "性化铃声"
+    # 3,000 clothing reviews: "they'd been" was read "they'd be" + "en", a fraction cut at its slash, a dash read on
+    assert requested_thing("i wish they'd been sewn shut - the neckline is so big") == "sewn shut"
+    assert requested_thing("i wish they had been 3/4 length or a vest.") == "3/4 length or a vest"
+    assert requested_thing("i wish it came in other colors - other than the denim offered") == "other colors"
+    assert requested_thing("one thing i wish it had - pockets! !") == "pockets"
     # seen on 4,000 clothing reviews, named "different are the sleeves"
     assert requested_thing("the only thing i wish was different are the sleeves.") == "different sleeves"
     # "would" contracted, as on clothing reviews the model reads since "'d" joined its cue words
