@@ -350,10 +350,13 @@ def _place_labels(frame: pd.DataFrame, x: str, y: str, text: str, priority: str,
         label = str(frame.at[i, text])
         half = (len(label) + len(_CJK_CHAR.findall(label))) * char_px / 2
         obstacles = placed + [box for j, box in points.items() if j != i]
-        for side in sides if label else ():
+        # a label stays inside the plot; one above or below a point at the edge may cross it only when no side fits
+        # (the demo's 9-search intent at the y axis had its label cut by the axis, where one to its right fitted)
+        tries = [(side, True) for side in sides] + [(side, False) for side in sides if not _SIDES[side][0]]
+        for side, inside in tries if label else ():
             right, up = _SIDES[side]
             cx, cy = px[i] + right + math.copysign(half, right) * bool(right), py[i] + up
-            if right and not half <= cx <= width - half:  # beside its point, a label stays inside the plot
+            if (right or inside) and not half <= cx <= width - half:
                 continue
             if all(abs(cx - ox) >= half + ow or abs(cy - oy) >= line_px / 2 + oh for ox, oy, ow, oh in obstacles):
                 placed.append((cx, cy, half, line_px / 2))

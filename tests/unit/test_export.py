@@ -109,6 +109,10 @@ def test_a_driver_boxed_in_above_and_below_is_labelled_beside_its_point():
     edge = pd.DataFrame({"x": [0.0], "y": [1.0], "label": ["on the axis"], "n": [1]})
     assert _place_labels(edge, "x", "y", "label", "n", 600, 100, sides=("left",))["left"].tolist() == [""]
     assert _place_labels(edge, "x", "y", "label", "n", 600, 100, sides=("right",))["right"].tolist() == ["on the axis"]
+    # above a point on the axis, a label would be cut by it: it goes right when right is offered, else above
+    sides = _place_labels(edge, "x", "y", "label", "n", 600, 100, sides=("above", "right"))
+    assert sides["above"].tolist() == [""] and sides["right"].tolist() == ["on the axis"]
+    assert _place_labels(edge, "x", "y", "label", "n", 600, 100, sides=("above",))["above"].tolist() == ["on the axis"]
     layers = spec["layer"]
     assert layers[0]["encoding"]["y"]["scale"] == {"domain": [-1.8, 0.0], "nice": False}
     assert {layer["mark"].get("align") for layer in layers[1:]} == {"center", "left", "right"}
