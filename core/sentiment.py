@@ -80,7 +80,11 @@ def value_ceiling(texts: list[str]) -> np.ndarray:
 # "Nothing wrong" ("机器没啥毛病！" -0.95, "硬件没啥问题" -0.79, "其他的倒没什么" -0.94): the head reads 没 and 问题 as a
 # complaint; 53% of the 47 short such clauses of online_shopping_10_cats read negative, and "机子倒没什么" was the example
 # quote of a phone-accessory theme's complaints. Unhedged, such a clause is at least neutral.
-_ZH_NO_PROBLEM = re.compile(r"没(?:有)?(?:什么|啥|任何)(?:大)?(?:问题|毛病|缺点|不好|质量问题)|(?:倒|到|都|真|也|其他|其它|别的)没(?:什么|啥)[。！!~]*$")
+# An absent defect ("没有坏的" -0.91, "没有破损" -0.83, "没有烂果" -0.98) is the same: 46% of the 280 short such clauses
+# read negative, and 95% of them are in positive reviews.
+_ZH_NO_PROBLEM = re.compile(r"没(?:有)?(?:什么|啥|任何)(?:大)?(?:问题|毛病|缺点|不好|质量问题)|(?:倒|到|都|真|也|其他|其它|别的)没(?:什么|啥)[。！!~]*$"
+                            r"|(?<!有)没有(?:一个|一点|任何)?(?:坏|烂|破|损坏|破损|磕碰|划痕|瑕疵|色差|异味|漏|压坏|摔坏)"
+                            r"(?:的|果|掉|了|的地方|的现象)?[。！!~]*$")
 _ZH_HEDGES = re.compile(r"但|却|就是|只是|除了|如果|要是|怕|担心|希望|不知|应该|吗|？|\?|还没|暂时|目前")
 
 
