@@ -263,14 +263,19 @@ def test_a_chinese_degree_deviation_or_mediocre_is_a_problem_and_low_value_is_ne
     assert (labels_from_scores(scores[:len(problems)]) != "positive").all()
 
 
-def test_a_short_chinese_nothing_wrong_clause_is_never_a_complaint():
+def test_a_short_chinese_nothing_wrong_or_played_down_clause_is_never_a_complaint():
     # "机子倒没什么" read -0.99 and was the example complaint of a phone-accessory theme
-    from core.sentiment import BundledSentiment, no_problem_floor
+    from core.sentiment import ZH_CONTRAST_PRAISE, BundledSentiment, zh_clause_floor
 
     fine = ["机子倒没什么", "硬件没啥问题", "机器没啥毛病！", "没有任何问题。", "其他的倒没什么", "没有坏的", "没有破损", "一个都没有坏"]
     # hedged, or a long clause that tells more: left to the model
     other = ["就是没什么特色", "我其他的手机连接同时同样WiFi却没有任何问题。", "暂时没什么问题", "不知道有没有什么问题",
              "又特么是别人用过的发给我了 因为着急用手机又没什么问题就没退货了", "打开检查看有没有烂的。"]
-    assert (no_problem_floor(fine) == 0).all() and (no_problem_floor(other) < 0).all()
+    assert (zh_clause_floor(fine) == 0).all() and (zh_clause_floor(other) < 0).all()
+    # a complaint played down is neutral; praise after a contrast word ("但是很干净" read -0.77) is praise
+    assert (zh_clause_floor(["不过还好", "不过没关系。", "但是不影响使用。"]) == 0).all()
+    praise = ["但是很干净", "不过京东客服很好", "但价格也很便宜"]
+    assert (zh_clause_floor(praise) == ZH_CONTRAST_PRAISE).all()
+    assert (zh_clause_floor(["但不是很好", "但是很快就坏了", "但还好"]) < ZH_CONTRAST_PRAISE).all()
     scores = BundledSentiment(encoder=None).score(fine, ["zh"] * len(fine), np.zeros((len(fine), 1)))
     assert (labels_from_scores(scores) != "negative").all()
