@@ -153,6 +153,26 @@ def verdict_floor(texts: list[str]) -> np.ndarray:
     return np.array([VERDICT_FLOOR if _EN_VERDICTS.search(t) and not _EN_HEDGES.search(t) else -1.0 for t in texts])
 
 
+# A problem denied or played down after a contrast word ("but not see through." -0.80, "but not heavy." -0.69, "but
+# it still works." -0.37): 54% of 120 "but not <a flaw>" clauses of clothing + Amazon fashion read negative, 97% of
+# them in 4-5-star reviews, and 87% of 15 "but it works". The classifier learned "but" as the start of the complaint.
+# Such a clause scores at least EN_DENIED_FLAW (a "but not" one) or 0 ("but it works").
+EN_DENIED_FLAW = 0.5
+_EN_FLAWS = (r"tight|sloppy|overwhelming|see[- ]?through|sheer|itchy|heavy|bulky|loose|baggy|boxy|short|long|big|small|"
+             r"clingy|scratchy|stiff|snug|low|revealing|frumpy|restrictive|cheap|thin|flimsy|binding|constricting|tent-?like|"
+             r"too\s+much|uncomfortable|busy|loud|shapeless|overpowering|hot|warm|large|wide|matronly|fussy|transparent")
+_EN_DENIED = re.compile(r"(?i)^\W*(?:but|and|yet)\s+(?:it's\s+|it\s+is\s+|they're\s+|they\s+are\s+)?not\s+"
+                        r"(?:too\s+|overly\s+|at\s+all\s+|so\s+)?(?:" + _EN_FLAWS + r")(?:\s+at\s+all)?\W*$")
+_EN_STILL_WORKS = re.compile(r"(?i)^\W*(?:but|though|yet)\s+(?:it(?:'s|\s+is)?|they(?:'re|\s+are)?)?\s*(?:still\s+)?works\W*$")
+
+
+def en_clause_floor(texts: list[str]) -> np.ndarray:
+    """The least score of each English clause: EN_DENIED_FLAW for a flaw denied after a contrast word, 0 for "but it
+    works", -1 elsewhere."""
+    return np.array([EN_DENIED_FLAW if _EN_DENIED.search(t) else 0.0 if _EN_STILL_WORKS.search(t) else -1.0
+                     for t in texts])
+
+
 # A snippet that only says who bought what, in which size, for whom or for how long ("i am 5'4\", 130 lbs and
 # ordered the small", "I usually wear a 6", "Bought this for my partner.", "Used it for 3 weeks now.") states no
 # opinion, yet the clause classifier, trained on clauses labelled by their review's stars, read 84% of them on 3,000
@@ -408,7 +428,7 @@ class BundledSentiment:
         if (~zh).any():
             english = [t for t, z in zip(texts, zh) if not z]
             english_scores = self._english(english, None if vectors is None else vectors[~zh] if zh.any() else vectors)
-            english_scores = np.maximum(english_scores, verdict_floor(english))
+            english_scores = np.maximum(english_scores, np.maximum(verdict_floor(english), en_clause_floor(english)))
             scores[~zh] = np.where(context_only(english), 0.0, english_scores)  # whichever head read them
         if zh.any():
             chinese = [t for t, z in zip(texts, zh) if z]
