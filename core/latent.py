@@ -115,8 +115,9 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
     for row in ranked.head(top).itertuples():
         found = (row.dataset_id, row.theme_id) in evidence.index
         products = list(evidence.loc[(row.dataset_id, row.theme_id), "products"]) if found else []
+        topic = str(row.label).split(" / ")
         example = (telling_example(list(evidence.loc[(row.dataset_id, row.theme_id), "examples"]),
-                                   [*str(row.label).split(" / "), *row.keywords], row.lang)
+                                   [*topic, *row.keywords], row.lang, topic)
                    if found else row.representatives[0] if len(row.representatives) else "")
         effect = impact.get(row.label)
         need_type = row.need_type if isinstance(row.need_type, str) else "other"  # NaN beside typed themes

@@ -14,6 +14,7 @@ from .export import chart_svg
 from .filters import Filters
 from .privacy import suppress
 from .store import Store
+from .themes import telling_examples
 
 STYLE = """body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:980px;margin:2rem auto;color:#111827}
 h1{margin-bottom:0}.sub{color:#6b7280}.kpis{display:flex;gap:1rem;margin:1rem 0}.kpi{border:1px solid #e5e7eb;
@@ -70,8 +71,11 @@ def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quo
         # the closest complaints, each wording once (many customers write "Runs small." word for word)
         evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative",
                                         limit=20 * quotes_per_theme)
-        distinct = evidence["snippet"].str.strip().str.lower().drop_duplicates().index[:quotes_per_theme]
-        quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in evidence.loc[distinct, "snippet"])
+        distinct = evidence["snippet"].str.strip().str.lower().drop_duplicates().index
+        topic = str(row.label).split(" / ")
+        said = telling_examples(evidence.loc[distinct, "snippet"].tolist(), [*topic, *row.keywords], row.lang,
+                                quotes_per_theme, topic)  # those that say what is wrong first
+        quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in said)
         rows.append(f"<tr><td><b>{_e(row.label)}</b><br>{_e(row.why)}</td><td>{int(row.reviews):,}</td>"
                     f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")
     return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Trend</th><th>What customers say</th></tr>"

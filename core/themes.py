@@ -503,15 +503,16 @@ MERELY_MEDIOCRE = re.compile(r"^(?:但是|但|不过|可是|只是|就是)?[^，
 # clothing's backlog quoted two of them
 _EN_SET_UP = re.compile(r"(?i)\b(?:wanted|want|hoped|hoping|tried)\s+(?:so\s+badly\s+|really\s+)?to\s+(?:love|like|keep)\b"
                         r"|\b(?:was|were|i'm|am)\s+(?:so\s+|really\s+|very\s+)?(?:excited|looking\s+forward)\b")
-_ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得)+")
+_ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得|除了)+")
 
 
-def telling_example(texts: list[str], keywords: list[str], lang: str) -> str:
-    """The first of a theme's ranked complaints that says what is wrong: not a bare verdict ("We were very
-    disappointed.", "差评"), not "mediocre" alone ("房间一般"), not a set-up ("I wanted to love this top."), and naming one of the theme's property words (label
-    and keywords)
+def telling_examples(texts: list[str], keywords: list[str], lang: str, n: int = 1, topic: list[str] | None = None) -> list[str]:
+    """Up to n of a theme's ranked complaints, those that say what is wrong first: not a bare verdict ("We were very
+    disappointed.", "差评"), not "mediocre" alone ("房间一般"), not a set-up ("I wanted to love this top."), not a
+    connective with the theme's noun and no more ("但是服务!", "我的手机"), and among those the ones naming a word of the theme's label or keywords
     ("The waiter forgot our order" for "restaurant / dinner / waiter", not "This was the worst dining experience I've
-    ever had."); failing that, the first that is neither; failing that, the first. '' when there are none."""
+    ever had."); then the rest in their order, so there is always a quote when there is a complaint. ``topic``: the
+    words (the label's) whose mention alone says little in Chinese ("我的手机"); the keywords when not given."""
     route = _route(lang)
     words = [w for k in keywords for w in (k.split() if route == "en" else [k]) if not is_generic(w, lang)]
     properties = {s for w in words for s in (_stems(w) if route == "en" else [w])}
@@ -521,12 +522,28 @@ def telling_example(texts: list[str], keywords: list[str], lang: str) -> str:
             return any(w in text for w in properties)
         return bool(properties & set(_stems(" ".join(re.findall(r"[a-z']+", _plain_apostrophes(text))))))
 
-    def says_little(text: str) -> bool:  # "但是服务!": a connective and a noun
-        return route == "zh" and len(_CJK.findall(_ZH_CONNECTIVES.sub("", text))) < 3
+    def says_little(text: str) -> bool:  # "但是服务!", "我的手机", "除了屏幕": a connective, the theme's noun, no more
+        if route != "zh":
+            return False
+        rest = _ZH_CONNECTIVES.sub("", text)
+        if len(_CJK.findall(rest)) < 3:
+            return True
+        for word in sorted(properties if topic is None else set(topic), key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return len(_CJK.findall(re.sub(r"我们的|我的|这个|这家|那个|那家|的", "", rest))) < 2
 
-    telling = [t for t in texts if not is_verdict_only(t, lang) and not MERELY_MEDIOCRE.search(t) and not says_little(t)
-               and not (route == "en" and _EN_SET_UP.search(t))]
-    return next((t for t in telling if names(t)), telling[0] if telling else texts[0] if texts else "")
+    def tier(text: str) -> int:
+        if (is_verdict_only(text, lang) or MERELY_MEDIOCRE.search(text) or says_little(text)
+                or (route == "en" and _EN_SET_UP.search(text))):
+            return 2
+        return 0 if names(text) else 1
+
+    return sorted(texts, key=tier)[:n]  # a stable sort: each tier keeps the ranking
+
+
+def telling_example(texts: list[str], keywords: list[str], lang: str, topic: list[str] | None = None) -> str:
+    """The complaint telling_examples puts first ('' when there are none)."""
+    return next(iter(telling_examples(texts, keywords, lang, topic=topic)), "")
 
 
 def _name_verdict_themes(themes: list[dict], lang: str) -> None:

@@ -502,6 +502,25 @@ def test_the_html_report_quotes_each_complaint_wording_once(workspace):
         assert len(quotes) == len(set(quotes)), quotes  # the demo repeats its wordings: the same quote twice read broken
 
 
+
+def test_the_html_report_quotes_complaints_that_say_what_is_wrong_first(workspace, monkeypatch):
+    import re
+
+    from core.report import build_report
+    from core.store import Store
+
+    store = Store(workspace)
+    # every theme's closest complaints: a bare verdict, "mediocre" alone, then one that says what is wrong
+    closest = pd.DataFrame({"snippet": ["We were very disappointed.", "房间一般", "The zipper broke on day two. 拉链坏了"]})
+    monkeypatch.setattr(store, "theme_snippets", lambda *args, **kwargs: closest)
+    try:
+        html = build_report(store, quotes_per_theme=1)
+    finally:
+        store.close()
+    table = html.split("<h2>Top opportunities</h2>")[1].split("</table>")[0]
+    assert set(re.findall(r"<blockquote>“(.*?)”</blockquote>", table)) == {"The zipper broke on day two. 拉链坏了"}
+
+
 def test_a_search_log_of_queries_alone_says_served_is_unknown_instead_of_an_empty_chart(tmp_path, monkeypatch):
     import streamlit as st
 
