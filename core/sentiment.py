@@ -170,11 +170,25 @@ _EN_PLAYED_DOWN = re.compile(r"(?i)^\W*(?:but|though|yet)\s+(?:(?:it|that|this|t
                              r"fine|ok(?:ay)?)\W*$")
 
 
+# Praise after a contrast word ("but it was beautiful." -0.86, "but the fit was great." -0.63): 19% of 181 such short
+# clauses read negative, for the same reason. Unhedged and naming no flaw, it scores at least EN_DENIED_FLAW.
+_EN_CONTRAST_PRAISE = re.compile(
+    r"(?i)^\W*(?:but|though|although|yet|however)\b[\s,]*(?:[a-z']+\s+){0,6}?(?:is|was|are|were|looks?|looked|feels?|felt|"
+    r"fits?|fit)\s+(?:so\s+|very\s+|really\s+|absolutely\s+|still\s+|super\s+)?(?:beautiful|gorgeous|cute|perfect|great|"
+    r"flattering|comfortable|soft|pretty|stunning|lovely|nice|amazing|wonderful|fabulous|adorable|elegant|classy)\W*$")
+_EN_PRAISE_HEDGES = re.compile(r"(?i)\b(?:not|no|never|too|wish|if|would|could|should|only|hope|wanted|thought|expected|"
+                               r"seemed|seems|" + _EN_FLAWS + r")\b|n't")
+
+
 def en_clause_floor(texts: list[str]) -> np.ndarray:
-    """The least score of each English clause: EN_DENIED_FLAW for a flaw denied after a contrast word, 0 for a
-    complaint played down ("but it works", "but not a deal breaker"), -1 elsewhere."""
-    return np.array([EN_DENIED_FLAW if _EN_DENIED.search(t) else 0.0 if _EN_PLAYED_DOWN.search(t) else -1.0
-                     for t in texts])
+    """The least score of each English clause: EN_DENIED_FLAW for a flaw denied or praise given after a contrast
+    word, 0 for a complaint played down ("but it works", "but not a deal breaker"), -1 elsewhere."""
+    def floor(text: str) -> float:
+        if _EN_DENIED.search(text) or (_EN_CONTRAST_PRAISE.search(text) and not _EN_PRAISE_HEDGES.search(text)):
+            return EN_DENIED_FLAW
+        return 0.0 if _EN_PLAYED_DOWN.search(text) else -1.0
+
+    return np.array([floor(t) for t in texts])
 
 
 # A snippet that only says who bought what, in which size, for whom or for how long ("i am 5'4\", 130 lbs and

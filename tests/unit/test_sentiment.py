@@ -291,3 +291,8 @@ def test_an_english_flaw_denied_after_but_is_praise_and_one_played_down_no_compl
     played_down = ["but it works.", "but it still works.", "but it's not a deal breaker.", "but that's ok.",
                    "but in a good way!", "but not a big deal"]
     assert (en_clause_floor(played_down) == 0).all()
+    # praise after "but" ("but it was beautiful." read -0.86); not when it names a flaw or is hedged
+    praise = ["but it was beautiful.", "but the fit was great.", "however, it looked great."]
+    assert (en_clause_floor(praise) == EN_DENIED_FLAW).all()
+    assert (en_clause_floor(["though it is baggy and it is very soft", "but i thought it was cute",
+                             "but it would be perfect"]) < 0).all()
