@@ -348,7 +348,8 @@ def zh_clause_table() -> None:
           "all, three classes: accuracy | macro-F1 |\n|---|---|---|---|")
     scores = MODEL.score(clauses.text.tolist(), ["zh"] * len(clauses), np.zeros((len(clauses), 1)))
     snow = np.array([2 * SnowNLP(t).sentiments - 1 for t in clauses.text])
-    for name, score in (("NeedLens (bundled; the product's neutral band)", scores), ("snownlp (band 0.35 on 2p - 1)", snow)):
+    for name, score in (("NeedLens (bundled; the product's neutral band)", scores),
+                        ("snownlp (band 0.35 on 2p - 1)", snow)):
         three = np.array([{"positive": 1, "negative": -1, "neutral": 0}[x] for x in labels_from_scores(score)])
         print(f"| {name} | {balanced_accuracy_score(truth[polar] == 1, score[polar] > 0):.3f} | "
               f"{np.mean(three == truth):.3f} | {f1_score(truth, three, average='macro'):.3f} |", flush=True)

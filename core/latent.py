@@ -115,9 +115,8 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
     for row in ranked.head(top).itertuples():
         found = (row.dataset_id, row.theme_id) in evidence.index
         products = list(evidence.loc[(row.dataset_id, row.theme_id), "products"]) if found else []
-        topic = str(row.label).split(" / ")
-        example = (telling_example(list(evidence.loc[(row.dataset_id, row.theme_id), "examples"]),
-                                   [*topic, *row.keywords], row.lang, topic)
+        example = (telling_example(list(evidence.loc[(row.dataset_id, row.theme_id), "examples"]), row.label,
+                                   list(row.keywords), row.lang)
                    if found else row.representatives[0] if len(row.representatives) else "")
         effect = impact.get(row.label)
         need_type = row.need_type if isinstance(row.need_type, str) else "other"  # NaN beside typed themes

@@ -729,7 +729,8 @@ _EN_ASK = re.compile(
     r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
-_EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s[-\u2013\u2014]+\s|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
+_EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s[-\u2013\u2014]+\s"  # punctuation, a spaced dash
+                     r"|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
                      r"in\s+this|in\s+order|with\s+a\s+better|at\s+(?:this|that|the|such\s+a)\s+price|to\s+(?:cover|"
                      r"make|wear|help|hold|keep|purchase|try|buy)|then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time|rather\s+than)\b")

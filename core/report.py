@@ -72,9 +72,8 @@ def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quo
         evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative",
                                         limit=20 * quotes_per_theme)
         distinct = evidence["snippet"].str.strip().str.lower().drop_duplicates().index
-        topic = str(row.label).split(" / ")
-        said = telling_examples(evidence.loc[distinct, "snippet"].tolist(), [*topic, *row.keywords], row.lang,
-                                quotes_per_theme, topic)  # those that say what is wrong first
+        said = telling_examples(evidence.loc[distinct, "snippet"].tolist(), row.label, list(row.keywords), row.lang,
+                                quotes_per_theme)  # those that say what is wrong first
         quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in said)
         rows.append(f"<tr><td><b>{_e(row.label)}</b><br>{_e(row.why)}</td><td>{int(row.reviews):,}</td>"
                     f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")

@@ -48,7 +48,9 @@ _EN_PROBLEMS = re.compile(
 # "紧张", "重要", "不一般" are not deviations.
 _ZH_END = r"(?=[了些点哦啊呀呢的吧，,。！!~…\s]|$)"
 _ZH_PROBLEMS = re.compile(
-    r"(?<!不)(?<!不会)(?<!不算)(?<!没有)(?<!不是)(?<!没)(?:偏小|偏大|偏短|偏长|太小|太大(?![力方气])|太紧|太短|掉色|褪色|起球|开线|脱线|掉毛)|(?:比|跟)(?:图片|描述|想象)(?:的)?[^，。！？]{0,4}(?:小|差|薄)"
+    r"(?<!不)(?<!不会)(?<!不算)(?<!没有)(?<!不是)(?<!没)"
+    r"(?:偏小|偏大|偏短|偏长|太小|太大(?![力方气])|太紧|太短|掉色|褪色|起球|开线|脱线|掉毛)"
+    r"|(?:比|跟)(?:图片|描述|想象)(?:的)?[^，。！？]{0,4}(?:小|差|薄)"
     r"|(?<![不没])(?:有点儿?|有些|有一点|稍微有点|稍微|稍稍|略微|略显|(?<![忽省])略|(?<!稍)稍)(?:小(?=[贵慢吵薄脏旧硬烫暗闷]))?"
     r"(?:贵|慢|吵|薄|脏|旧|硬|烫|暗|闷|粗糙|难闻|异味|(?:热|卡|重|紧|透|松|少|潮|短)(?![情闹心通片要视张气软女年流方便])"
     r"|(?:小|大)" + _ZH_END + ")"
@@ -164,10 +166,11 @@ _EN_FLAWS = (r"tight|sloppy|overwhelming|see[- ]?through|sheer|itchy|heavy|bulky
              r"too\s+much|uncomfortable|busy|loud|shapeless|overpowering|hot|warm|large|wide|matronly|fussy|transparent")
 _EN_DENIED = re.compile(r"(?i)^\W*(?:but|and|yet)\s+(?:it's\s+|it\s+is\s+|they're\s+|they\s+are\s+)?not\s+"
                         r"(?:too\s+|overly\s+|at\s+all\s+|so\s+)?(?:" + _EN_FLAWS + r")(?:\s+at\s+all)?\W*$")
-_EN_PLAYED_DOWN = re.compile(r"(?i)^\W*(?:but|though|yet)\s+(?:(?:it|that|this|they)(?:'s|'re|\s+is|\s+are|\s+was)?\s+)?(?:still\s+)?"
-                             r"(?:not\s+(?:a\s+)?(?:big\s+|huge\s+)?(?:deal(?:[- ]?breaker)?|issue|problem)|no\s+(?:big\s+)?deal|"
-                             r"(?:a\s+)?(?:minor|small)\s+(?:issue|thing|complaint)|works?|in\s+a\s+good\s+way|the\s+style|worth\s+it|"
-                             r"fine|ok(?:ay)?)\W*$")
+_EN_PLAYED_DOWN = re.compile(
+    r"(?i)^\W*(?:but|though|yet)\s+(?:(?:it|that|this|they)(?:'s|'re|\s+is|\s+are|\s+was)?\s+)?(?:still\s+)?"
+    r"(?:not\s+(?:a\s+)?(?:big\s+|huge\s+)?(?:deal(?:[- ]?breaker)?|issue|problem)|no\s+(?:big\s+)?deal|"
+    r"(?:a\s+)?(?:minor|small)\s+(?:issue|thing|complaint)|works?|in\s+a\s+good\s+way|the\s+style|worth\s+it|"
+    r"fine|ok(?:ay)?)\W*$")
 
 
 # Praise after a contrast word ("but it was beautiful." -0.86, "but the fit was great." -0.63): 19% of 181 such short

@@ -1249,13 +1249,16 @@ class Store:
         return self.query_df(f"""{facts},
             neg AS (SELECT * FROM facts WHERE sentiment = 'negative'),
             best AS (SELECT dataset_id, theme_id,  -- a top-n aggregate: a tenth of a window's time on 2M complaints
-                            arg_max(snippet_id, (COALESCE(theme_similarity, 1) * -score, -snippet_id), {5 * int(candidates)}) AS ids
+                            arg_max(snippet_id, (COALESCE(theme_similarity, 1) * -score, -snippet_id),
+                                    {5 * int(candidates)}) AS ids
                      FROM neg GROUP BY 1, 2),
-            ranked AS (SELECT dataset_id, theme_id, unnest(ids) AS snippet_id, unnest(range(1, len(ids) + 1)) AS rank FROM best),
+            ranked AS (SELECT dataset_id, theme_id, unnest(ids) AS snippet_id, unnest(range(1, len(ids) + 1)) AS rank
+                       FROM best),
             texts AS (SELECT r.dataset_id, r.theme_id, sn.text, min(r.rank) AS rank  -- "服务一般" said ten times: once
                       FROM ranked r JOIN snippets sn ON sn.dataset_id = r.dataset_id AND sn.snippet_id = r.snippet_id
                       GROUP BY 1, 2, 3
-                      QUALIFY row_number() OVER (PARTITION BY r.dataset_id, r.theme_id ORDER BY min(r.rank)) <= {int(candidates)}),
+                      QUALIFY row_number() OVER (PARTITION BY r.dataset_id, r.theme_id ORDER BY min(r.rank))
+                              <= {int(candidates)}),
             quoted AS (SELECT dataset_id, theme_id, list(text ORDER BY rank) AS examples FROM texts GROUP BY 1, 2),
             prod AS (SELECT dataset_id, theme_id, product, count(*) AS n FROM neg WHERE product <> '' GROUP BY 1, 2, 3
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY n DESC, product) <= {int(top_products)}),

@@ -506,15 +506,15 @@ _EN_SET_UP = re.compile(r"(?i)\b(?:wanted|want|hoped|hoping|tried)\s+(?:so\s+bad
 _ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得|除了)+")
 
 
-def telling_examples(texts: list[str], keywords: list[str], lang: str, n: int = 1, topic: list[str] | None = None) -> list[str]:
+def telling_examples(texts: list[str], label: str, keywords: list[str], lang: str, n: int = 1) -> list[str]:
     """Up to n of a theme's ranked complaints, those that say what is wrong first: not a bare verdict ("We were very
     disappointed.", "差评"), not "mediocre" alone ("房间一般"), not a set-up ("I wanted to love this top."), not a
-    connective with the theme's noun and no more ("但是服务!", "我的手机"), and among those the ones naming a word of the theme's label or keywords
-    ("The waiter forgot our order" for "restaurant / dinner / waiter", not "This was the worst dining experience I've
-    ever had."); then the rest in their order, so there is always a quote when there is a complaint. ``topic``: the
-    words (the label's) whose mention alone says little in Chinese ("我的手机"); the keywords when not given."""
+    connective with the label's noun and no more ("但是服务!", "我的手机"); among those, the ones naming a word of the
+    theme's label or keywords ("The waiter forgot our order" for "restaurant / dinner / waiter", not "This was the
+    worst dining experience I've ever had."); then the rest in their order, so a complaint is always quoted."""
     route = _route(lang)
-    words = [w for k in keywords for w in (k.split() if route == "en" else [k]) if not is_generic(w, lang)]
+    topic = str(label).split(" / ")
+    words = [w for k in [*topic, *keywords] for w in (k.split() if route == "en" else [k]) if not is_generic(w, lang)]
     properties = {s for w in words for s in (_stems(w) if route == "en" else [w])}
 
     def names(text: str) -> bool:
@@ -522,13 +522,13 @@ def telling_examples(texts: list[str], keywords: list[str], lang: str, n: int = 
             return any(w in text for w in properties)
         return bool(properties & set(_stems(" ".join(re.findall(r"[a-z']+", _plain_apostrophes(text))))))
 
-    def says_little(text: str) -> bool:  # "但是服务!", "我的手机", "除了屏幕": a connective, the theme's noun, no more
+    def says_little(text: str) -> bool:  # "但是服务!", "我的手机", "除了屏幕": a connective, the label's noun, no more
         if route != "zh":
             return False
         rest = _ZH_CONNECTIVES.sub("", text)
         if len(_CJK.findall(rest)) < 3:
             return True
-        for word in sorted(properties if topic is None else set(topic), key=len, reverse=True):
+        for word in sorted(topic, key=len, reverse=True):
             rest = rest.replace(word, "")
         return len(_CJK.findall(re.sub(r"我们的|我的|这个|这家|那个|那家|的", "", rest))) < 2
 
@@ -541,9 +541,9 @@ def telling_examples(texts: list[str], keywords: list[str], lang: str, n: int = 
     return sorted(texts, key=tier)[:n]  # a stable sort: each tier keeps the ranking
 
 
-def telling_example(texts: list[str], keywords: list[str], lang: str, topic: list[str] | None = None) -> str:
+def telling_example(texts: list[str], label: str, keywords: list[str], lang: str) -> str:
     """The complaint telling_examples puts first ('' when there are none)."""
-    return next(iter(telling_examples(texts, keywords, lang, topic=topic)), "")
+    return next(iter(telling_examples(texts, label, keywords, lang)), "")
 
 
 def _name_verdict_themes(themes: list[dict], lang: str) -> None:
