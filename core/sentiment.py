@@ -100,18 +100,32 @@ _ZH_CONTRAST_PRAISE = re.compile(r"^(?:但是|但|不过|可是)[^，。！？,�
                                  r"(?:干净|好|不错|方便|快|满意|舒服|漂亮|便宜|实惠|好吃|好用|好看|划算|值|热情|周到|安静|新鲜|甜)"
                                  r"[的了啊哦呀]?[。！!~]*$")
 ZH_CONTRAST_PRAISE = 0.5
+# Concessive praise ("房间倒是很大。" -0.94, "服务人员倒是很客气" -0.86, "价格倒是便宜。" -0.80): 倒是 grants one good
+# point in a complaint, and the head, trained on whole reviews, read the complaint. 52 of the 83 short such clauses in
+# online_shopping_10_cats read negative, each praising its aspect. "倒是/倒也/倒还" + praise scores at least
+# ZH_CONTRAST_PRAISE; a mild one ("倒还好", "倒也可以") at least 0. "到是" is the common misspelling, but not after a
+# verb of perceiving or arriving ("没想到是假货", "收到是坏的").
+_ZH_CONCEDES = r"^[^，。！？,不没]{0,10}(?<![想看收送感听虑回])(?:倒是|倒也|倒还|到是)"
+_ZH_END_PRAISE = r"[的了啊哦呀么]?[。！!~…\.]*$"
+_ZH_CONCESSIVE_MILD = re.compile(r"(?:" + _ZH_CONCEDES + r"(?:还|也|还是)?(?:还好|可以|凑合|行)|^[^，。！？,不没]{0,10}倒也?还好)"
+                                 + _ZH_END_PRAISE)
+_ZH_CONCESSIVE_PRAISE = re.compile(
+    _ZH_CONCEDES + r"(?:真的?|的确|确实)?(?:很|挺|非常|还|还是|也|都|比较|蛮|满|相当|十分|特别|超)?(?:干净|好|不错|方便|快|满意|舒服|漂亮|便宜|实惠|好吃|好用|好看|划算|值|热情|周到|安静|新鲜|甜|客气|够|"
+    r"够用|大|多|宽敞|严实|结实|整齐|清净|准时|及时|过关|精美|齐全|好找|合理|流畅|清晰|耐用|牛)" + _ZH_END_PRAISE)
 
 
 def zh_clause_floor(texts: list[str]) -> np.ndarray:
-    """The least score of each short Chinese clause: ZH_CONTRAST_PRAISE for praise after a contrast word, 0
+    """The least score of each short Chinese clause: ZH_CONTRAST_PRAISE for praise after a contrast word or 倒是, 0
     (neutral) where it says nothing is wrong (unhedged) or plays a complaint down; -1 elsewhere (a long clause tells
     more than that: "……又没什么问题就没退货了")."""
     def floor(text: str) -> float:
         if len(text) > 20:
             return -1.0
-        if _ZH_CONTRAST_PRAISE.search(text):
+        if _ZH_CONTRAST_PRAISE.search(text) or (_ZH_CONCESSIVE_PRAISE.search(text)
+                                                and not _ZH_CONCESSIVE_MILD.search(text)):
             return ZH_CONTRAST_PRAISE
-        if (_ZH_NO_PROBLEM.search(text) and not _ZH_HEDGES.search(text)) or _ZH_MITIGATED.search(text):
+        if ((_ZH_NO_PROBLEM.search(text) and not _ZH_HEDGES.search(text)) or _ZH_MITIGATED.search(text)
+                or _ZH_CONCESSIVE_MILD.search(text)):
             return 0.0
         return -1.0
 

@@ -277,6 +277,13 @@ def test_a_short_chinese_nothing_wrong_or_played_down_clause_is_never_a_complain
     praise = ["但是很干净", "不过京东客服很好", "但价格也很便宜"]
     assert (zh_clause_floor(praise) == ZH_CONTRAST_PRAISE).all()
     assert (zh_clause_floor(["但不是很好", "但是很快就坏了", "但还好"]) < ZH_CONTRAST_PRAISE).all()
+    # concessive praise ("房间倒是很大。" read -0.94) praises its aspect; a mild one is at least neutral; "到是" after a
+    # verb of arriving or perceiving is not a concession
+    conceded = ["房间倒是很大。", "服务人员倒是很客气", "价格倒是便宜。", "快递倒是快", "但房间打扫得到是很干净"]
+    assert (zh_clause_floor(conceded) == ZH_CONTRAST_PRAISE).all()
+    assert (zh_clause_floor(["态度倒还好", "手机倒是还行", "东西倒也可以"]) == 0).all()
+    assert (zh_clause_floor(["收到是坏的", "没想到是假货", "酒店设施倒是满陈旧", "倒是不太好", "包装倒是很像那么回事。郁闷！"])
+            < 0).all()
     scores = BundledSentiment(encoder=None).score(fine, ["zh"] * len(fine), np.zeros((len(fine), 1)))
     assert (labels_from_scores(scores) != "negative").all()
 
