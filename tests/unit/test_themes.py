@@ -254,6 +254,23 @@ def test_a_theme_of_reviewer_context_is_named_so_and_names_no_need():
     assert mostly[0]["label"] == "fit"
 
 
+def test_a_theme_whose_words_its_snippets_do_not_hold_is_a_grab_bag():
+    # 3,000 hotel reviews: "工作 / 缺点 / 原因" held 2,147 clauses, 7% of them with one of its words
+    from core.themes import _name_grab_bags, label_coverage
+
+    scattered = ["内容也挺丰富", "好象有点过份了.", "可以看到古城的大部分", "这次显示预付成功。", "台球等等", "缺乏灵活性",
+                 "有一种宾至如归的感觉", "面积不算小。", "床居然是一边高一边低的", "来香港主要为了SHOPPING", "简单的说"]
+    breakfast = ["早餐品种太少", "早餐还不错", "自助餐很丰富", "餐厅的早餐一般", "早餐没什么吃的", "早餐很好吃"] * 2
+    themes = [{"index": 0, "label": "工作 / 缺点 / 原因", "keywords": ["工作", "事情", "影响", "缺点", "原因", "不足"]},
+              {"index": 1, "label": "早餐 / 餐厅 / 自助餐", "keywords": ["早餐", "餐厅", "自助餐"]}]
+    _name_grab_bags(themes, scattered + breakfast, np.array([0] * len(scattered) + [1] * len(breakfast)), "zh")
+    assert themes[0]["label"] == "其他话题（工作 / 事情）" and is_general_opinion(themes[0]["label"])
+    assert themes[1]["label"] == "早餐 / 餐厅 / 自助餐" and themes[1]["label_coverage"] == 1.0
+    # English words are read by their stems, whatever the case
+    assert label_coverage(["The sleeves run long.", "Great colour", "Fits well"], ["sleeve"], "en") == 1 / 3
+    assert label_coverage([], ["sleeve"], "en") == 0.0
+
+
 def test_a_theme_of_narrated_incidents_is_a_catch_all():
     # 3,000 hotel reviews with the word view: "后来 / 工作 / 要求" held 4,258 unrelated clauses and topped the opportunities
     head = ["地方", "小时", "发现", "不到", "电视", "开始", "后来", "电脑", "要求", "上网", "工作", "还要", "直接", "本来"]
