@@ -122,8 +122,10 @@ def theme_map(frame: pd.DataFrame) -> alt.Chart:
     width = int(min(860, 640 * (high - low + 0.6) / 2.6))  # two languages side by side get a wider map
     # every theme whose label fits is labelled, the biggest first (tooltips name the rest)
     data = frame.assign(short=_shorts(frame["label"], 22))
+    # beside its point only where neither above nor below fits (3,000 hotel reviews: the general complaints, the one
+    # red theme, had no label between two others'); the biggest themes are placed first and are seldom crowded out
     shown = _place_labels(data, "x", "y", "short", "snippets", width, 420, x_domain=(low - 0.3, high + 0.3),
-                          y_domain=(-1.15, 1.2))
+                          y_domain=(-1.15, 1.2), sides=("above", "below", "right", "left"))
     data = pd.concat([data, shown], axis=1)
     points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("x:Q", title="Theme map (similar needs close together)", axis=alt.Axis(labels=False, ticks=False),
