@@ -244,8 +244,10 @@ def labelled_snippets(path: Path = LABELS) -> pd.DataFrame:
             continue
         for review in reader()["text"]:
             clean = normalise(str(review))
-            # sets drawn before the ninth session were cut without the opening-concession split
-            for snippet in {*split_snippets(clean, lang), *split_snippets(clean, lang, concessions=False)}:
+            # sets drawn before the ninth session were cut without the opening-concession split, and sets drawn
+            # before the thirty-second with sellers' replies read as the customer's words
+            for snippet in {*split_snippets(clean, lang), *split_snippets(clean, lang, concessions=False),
+                            *split_snippets(clean, lang, replies=True)}:
                 texts[hashlib.sha1(snippet.encode("utf-8")).hexdigest()] = snippet
     labels["text"] = labels["sha1"].map(texts)
     missing = labels["text"].isna().sum()

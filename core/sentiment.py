@@ -504,14 +504,16 @@ class BundledSentiment:
         The Chinese head was trained on whole reviews and reads them better than their clauses (held-out balanced
         accuracy 0.93 whole vs 0.87 from clauses rolled up), so the roll-up blends the two. English: the fine-tuned
         whole-review model (bench/train_review_model.py) where it is shipped and its chosen weight is above 0; a
-        review of one snippet gets none (its snippet is the whole review)."""
+        review of one snippet gets none (its snippet is the whole review). A seller's reply inside a review is not
+        read (text.customer_text)."""
+        from .text import customer_text, split_snippets
+
+        texts = [customer_text(t) for t in texts]
         out = np.full(len(texts), np.nan, dtype=np.float32)
         zh = np.asarray(langs) == "zh"
         if zh.any():  # no value ceiling: one clause that says 性价比不高 does not cap a whole review
             out[zh] = self._chinese([t for t, z in zip(texts, zh) if z])
         if self.review_model is not None and self.en_document_weight > 0 and (~zh).any():
-            from .text import split_snippets
-
             rows = [i for i in np.flatnonzero(~zh) if len(split_snippets(texts[i], "en")) > 1]
             if rows:
                 p = self.review_model.probabilities([texts[i] for i in rows])

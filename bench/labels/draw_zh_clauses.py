@@ -26,7 +26,8 @@ from core.text import normalise, split_snippets  # noqa: E402
 def held_out_snippets() -> pd.DataFrame:
     reviews = datasets.zh_shopping()
     rows = [(hashlib.sha1(s.encode("utf-8")).hexdigest(), s)
-            for text in reviews.loc[reviews.test, "text"] for s in split_snippets(normalise(str(text)), "zh")]
+            for text in reviews.loc[reviews.test, "text"] for replies in (False, True)  # drawn with replies read
+            for s in split_snippets(normalise(str(text)), "zh", replies=replies)]
     return pd.DataFrame(rows, columns=["sha1", "text"]).drop_duplicates("sha1").reset_index(drop=True)
 
 
