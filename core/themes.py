@@ -504,6 +504,8 @@ MERELY_MEDIOCRE = re.compile(r"^(?:但是|但|不过|可是|只是|就是)?[^，
 # clothing's backlog quoted two of them
 _EN_SET_UP = re.compile(r"(?i)\b(?:wanted|want|hoped|hoping|tried)\s+(?:so\s+badly\s+|really\s+)?to\s+(?:love|like|keep)\b"
                         r"|\b(?:was|were|i'm|am)\s+(?:so\s+|really\s+|very\s+)?(?:excited|looking\s+forward)\b")
+_ZH_BARE_VERDICT = re.compile(r"(?:也|还|都|真的?|实在|确实)?(?:很|太|非常|比较|不太|不怎么|特别|超|极其|有点)?"
+                              r"(?:不好|不行|不怎么样|不咋样|很差|太差|差|一般|糟糕|垃圾|失望)(?:了|啊|呀|吧|劲)?")
 _ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得|除了)+")
 
 
@@ -531,11 +533,14 @@ def telling_examples(texts: list[str], label: str, keywords: list[str], lang: st
             return True
         for word in sorted(topic, key=len, reverse=True):
             rest = rest.replace(word, "")
-        return len(_CJK.findall(re.sub(r"我们的|我的|这个|这家|那个|那家|的", "", rest))) < 2
+        # nor the label's noun and a bare verdict ("效果不好", "音质也不好", "做工太差了": the phone file's quotes)
+        rest = _ZH_BARE_VERDICT.sub("", re.sub(r"我们的|我的|这个|这家|那个|那家|的", "", rest))
+        return len(_CJK.findall(rest)) < 2
 
     def tier(text: str) -> int:
-        if (is_verdict_only(text, lang) or MERELY_MEDIOCRE.search(text) or says_little(text)
-                or (route == "en" and _EN_SET_UP.search(text))):
+        if is_verdict_only(text, lang) or MERELY_MEDIOCRE.search(text) or (route == "en" and _EN_SET_UP.search(text)):
+            return 3
+        if says_little(text):  # "使用体验很差。" still says which way, where "使用体验一般。" does not
             return 2
         return 0 if names(text) else 1
 

@@ -156,6 +156,9 @@ def test_backlog_example_says_what_is_wrong(analysed):
     assert telling_examples(["我的手机", "这个酒店", "手机屏幕碎了"], "手机 / 酒店", ["翻新"], "zh", 2) == \
         ["手机屏幕碎了", "我的手机"]
     assert telling_example(["屏幕模糊", "屏幕连张屏幕纸都没有!"], "屏幕", ["模糊"], "zh") == "屏幕模糊"
+    # nor the noun and a bare verdict ("做工不好" for "做工 / 精细 / 细致" on phone reviews); that still beats "一般"
+    assert telling_example(["做工不好", "音质也不好", "做工粗糙"], "做工 / 音质", [], "zh") == "做工粗糙"
+    assert telling_example(["使用体验一般。", "使用体验很差。"], "使用 / 体验", [], "zh") == "使用体验很差。"
     assert all(MERELY_MEDIOCRE.search(t) for t in ("房间一般", "但是服务一般!", "服务比较一般。", "早餐一般般", "但是效果一般也"))
     assert not any(MERELY_MEDIOCRE.search(t) for t in ("就是环境不太卫生。", "一般用来办公", "比一般的好", "房间没窗户没空调"))
 
