@@ -282,6 +282,11 @@ def test_a_short_chinese_nothing_wrong_or_played_down_clause_is_never_a_complain
     conceded = ["房间倒是很大。", "服务人员倒是很客气", "价格倒是便宜。", "快递倒是快", "但房间打扫得到是很干净"]
     assert (zh_clause_floor(conceded) == ZH_CONTRAST_PRAISE).all()
     assert (zh_clause_floor(["态度倒还好", "手机倒是还行", "东西倒也可以"]) == 0).all()
+    # a denial is no complaint ("不是质量问题" read -0.99 and was a quality theme's quote); reported, asked, about
+    # oneself or about more than one unit it is left to the model
+    assert (zh_clause_floor(["不是问题。", "流畅度也不是问题！", "不是质量问题", "不是膜的问题", "并非手机质量问题"]) == 0).all()
+    assert (zh_clause_floor(["客服说不是质量问题", "是不是质量问题", "不知道是不是设置有问题", "根本不是我的问题！",
+                             "不是个体问题"]) < 0).all()
     assert (zh_clause_floor(["收到是坏的", "没想到是假货", "酒店设施倒是满陈旧", "倒是不太好", "包装倒是很像那么回事。郁闷！"])
             < 0).all()
     scores = BundledSentiment(encoder=None).score(fine, ["zh"] * len(fine), np.zeros((len(fine), 1)))
