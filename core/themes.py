@@ -534,7 +534,7 @@ def telling_examples(texts: list[str], label: str, keywords: list[str], lang: st
         for word in sorted(topic, key=len, reverse=True):
             rest = rest.replace(word, "")
         # nor the label's noun and a bare verdict ("效果不好", "音质也不好", "做工太差了": the phone file's quotes)
-        rest = _ZH_BARE_VERDICT.sub("", re.sub(r"我们的|我的|这个|这家|那个|那家|的", "", rest))
+        rest = _ZH_BARE_VERDICT.sub("", re.sub(r"我们的|我的|[这那](?:个|家|段|本|部|款)|的", "", rest))
         return len(_CJK.findall(rest)) < 2
 
     def tier(text: str) -> int:

@@ -159,6 +159,7 @@ def test_backlog_example_says_what_is_wrong(analysed):
     # nor the noun and a bare verdict ("做工不好" for "做工 / 精细 / 细致" on phone reviews); that still beats "一般"
     assert telling_example(["做工不好", "音质也不好", "做工粗糙"], "做工 / 音质", [], "zh") == "做工粗糙"
     assert telling_example(["使用体验一般。", "使用体验很差。"], "使用 / 体验", [], "zh") == "使用体验很差。"
+    assert telling_example(["但是这段故事", "内容瞎编乱造"], "作者 / 故事 / 一本", [], "zh") == "内容瞎编乱造"  # a book theme's
     assert all(MERELY_MEDIOCRE.search(t) for t in ("房间一般", "但是服务一般!", "服务比较一般。", "早餐一般般", "但是效果一般也"))
     assert not any(MERELY_MEDIOCRE.search(t) for t in ("就是环境不太卫生。", "一般用来办公", "比一般的好", "房间没窗户没空调"))
 
