@@ -1236,7 +1236,7 @@ class Store:
             WHERE sentiment = 'negative' AND date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params).assign(
             date=lambda f: pd.to_datetime(f["date"]))
 
-    def negative_evidence(self, filters=None, top_products: int = 3, candidates: int = 12) -> pd.DataFrame:
+    def negative_evidence(self, filters=None, top_products: int = 3, candidates: int = 30) -> pd.DataFrame:
         """Per effective theme: its complaints most worth quoting, best first, and the products with the most negative
         mentions.
 

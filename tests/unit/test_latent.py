@@ -160,6 +160,11 @@ def test_backlog_example_says_what_is_wrong(analysed):
     assert telling_example(["做工不好", "音质也不好", "做工粗糙"], "做工 / 音质", [], "zh") == "做工粗糙"
     assert telling_example(["使用体验一般。", "使用体验很差。"], "使用 / 体验", [], "zh") == "使用体验很差。"
     assert telling_example(["但是这段故事", "内容瞎编乱造"], "作者 / 故事 / 一本", [], "zh") == "内容瞎编乱造"  # a book theme's
+    # praise that sets up a complaint, alone in its clause (clothing's "embroidery / quality / design" was quoted so)
+    assert telling_example(["I loved the actual design on the fabric.", "Great print, terrible quality."],
+                           "embroidery / quality / design", [], "en") == "Great print, terrible quality."
+    assert telling_example(["I loved the design.", "I loved the design but the embroidery came undone."], "design", [],
+                           "en") == "I loved the design but the embroidery came undone."  # says what went wrong
     assert all(MERELY_MEDIOCRE.search(t) for t in ("房间一般", "但是服务一般!", "服务比较一般。", "早餐一般般", "但是效果一般也"))
     assert not any(MERELY_MEDIOCRE.search(t) for t in ("就是环境不太卫生。", "一般用来办公", "比一般的好", "房间没窗户没空调"))
 
