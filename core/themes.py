@@ -637,18 +637,24 @@ def label_coverage(texts: list[str], words: list[str], lang: str) -> float:
     return sum(bool(stems & set(_stems(" ".join(re.findall(r"[a-z']+", _plain_apostrophes(t)))))) for t in texts) / len(texts)
 
 
-def _name_grab_bags(themes: list[dict], texts, assignment: np.ndarray, lang: str, sample: int = 1000) -> None:
-    """Rename, in place, themes whose label and keywords LABEL_COVERAGE_MIN of their snippets (a fixed sample of up
-    to ``sample``) do not hold: "其他话题（工作 / 缺点）"."""
-    route = _route(lang)
+def _sampled_need_themes(themes: list[dict], texts, assignment: np.ndarray, sample: int):
+    """Each theme not named a general opinion (checked as it is reached), with a fixed sample of up to ``sample`` of
+    its snippets' texts."""
     rng = np.random.default_rng(0)
     for theme in themes:
         members = np.flatnonzero(assignment == theme["index"])
         if len(members) == 0 or is_general_opinion(theme["label"]):
             continue
-        chosen = np.sort(rng.choice(members, min(sample, len(members)), replace=False))
+        yield theme, take_texts(texts, np.sort(rng.choice(members, min(sample, len(members)), replace=False)))
+
+
+def _name_grab_bags(themes: list[dict], texts, assignment: np.ndarray, lang: str, sample: int = 1000) -> None:
+    """Rename, in place, themes whose label and keywords LABEL_COVERAGE_MIN of their snippets (a fixed sample of up
+    to ``sample``) do not hold: "其他话题（工作 / 缺点）"."""
+    route = _route(lang)
+    for theme, sampled in _sampled_need_themes(themes, texts, assignment, sample):
         words = list(dict.fromkeys([*str(theme["label"]).split(" / "), *theme["keywords"]]))
-        theme["label_coverage"] = label_coverage(take_texts(texts, chosen), words, lang)
+        theme["label_coverage"] = label_coverage(sampled, words, lang)
         if theme["label_coverage"] < LABEL_COVERAGE_MIN:
             theme["label"] = _named(GENERAL_LABEL[route]["misc"], theme["keywords"][:2], route)
 
@@ -667,13 +673,8 @@ def _name_context_themes(themes: list[dict], texts, assignment: np.ndarray, lang
         return
     from .sentiment import context_only
 
-    rng = np.random.default_rng(0)
-    for theme in themes:
-        members = np.flatnonzero(assignment == theme["index"])
-        if len(members) == 0 or is_general_opinion(theme["label"]):
-            continue
-        chosen = np.sort(rng.choice(members, min(sample, len(members)), replace=False))
-        if context_only(take_texts(texts, chosen)).mean() >= CONTEXT_SHARE:
+    for theme, sampled in _sampled_need_themes(themes, texts, assignment, sample):
+        if context_only(sampled).mean() >= CONTEXT_SHARE:
             theme["label"] = _named(GENERAL_LABEL["en"]["context"], theme["keywords"][:2], "en")
 
 
