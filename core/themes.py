@@ -12,6 +12,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Protocol
 
 import numpy as np
@@ -363,6 +364,12 @@ def _stems(term: str) -> list[str]:
     return [stemmer.stemWord(w) if w.isascii() else w for w in term.lower().split()]
 
 
+@lru_cache(maxsize=200_000)
+def _word_stem(word: str) -> str:
+    """One lower-case word's stem, cached (label coverage reads every word of a theme's sampled snippets)."""
+    return _stems(word)[0]
+
+
 def distinct_terms(terms: list[str]) -> list[str]:
     """Drop a term whose words, by their stems, are a subset or superset of an earlier one's: 'weeks used' after
     'used weeks', 'dresses' and 'dressed' after 'dress', 'fits perfectly' after 'fit perfectly'. On shared clothing
@@ -634,7 +641,9 @@ def label_coverage(texts: list[str], words: list[str], lang: str) -> float:
     if _route(lang) == "zh":
         return sum(any(w in t for w in words) for t in texts) / len(texts)
     stems = {x for w in words for x in _stems(w)}
-    return sum(bool(stems & set(_stems(" ".join(re.findall(r"[a-z']+", _plain_apostrophes(t)))))) for t in texts) / len(texts)
+    said = [set(re.findall(r"[a-z']+", _plain_apostrophes(t))) for t in texts]
+    holding = {w for w in set().union(*said) if _word_stem(w) in stems}  # each distinct word stemmed once
+    return sum(bool(words_said & holding) for words_said in said) / len(texts)
 
 
 def _sampled_need_themes(themes: list[dict], texts, assignment: np.ndarray, sample: int):
