@@ -189,8 +189,13 @@ _EN_FLAWS = (r"tight|sloppy|overwhelming|see[- ]?through|sheer|itchy|heavy|bulky
 _EN_DENIED = re.compile(r"(?i)^\W*(?:but|and|yet)\s+(?:it's\s+|it\s+is\s+|they're\s+|they\s+are\s+)?not\s+"
                         r"(?:too\s+|overly\s+|at\s+all\s+|so\s+)?(?:" + _EN_FLAWS + r")(?:\s+at\s+all)?\W*$")
 _EN_PLAYED_DOWN = re.compile(
-    r"(?i)^\W*(?:but|though|yet)\s+(?:(?:it|that|this|they)(?:'s|'re|\s+is|\s+are|\s+was)?\s+)?(?:still\s+)?"
-    r"(?:not\s+(?:a\s+)?(?:big\s+|huge\s+)?(?:deal(?:[- ]?breaker)?|issue|problem)|no\s+(?:big\s+)?deal|"
+    r"(?i)^\W*(?:but|though|yet)\s+(?:overall\s+|at\s+[^,]{1,12}?\s+)?(?:(?:it|that|this|they)(?:'s|'re|\s+is|\s+are|\s+was|"
+    r"\s+were)?\s+)?(?:still\s+|just\s+|really\s+)*"
+    # thirty-second session: "but they are really not an issue." -0.56, "but i had no issue." -0.56, "but no issues
+    # there." -0.66 (12 of 64 such short clauses read negative)
+    r"(?:not\s+(?:a\s+|an\s+)?(?:big\s+|huge\s+|real\s+)?(?:deal(?:[- ]?breaker)?|issue|problem)(?:\s+for\s+me)?|"
+    r"(?:i\s+(?:had|have)\s+)?no\s+(?:big\s+)?(?:deal|issues?|problems?)(?:\s+(?:there|at\s+all|for\s+me|"
+    r"with\s+(?:it|them|these|this|that)(?:\s+at\s+all)?))?|"
     r"(?:a\s+)?(?:minor|small)\s+(?:issue|thing|complaint)|works?|in\s+a\s+good\s+way|the\s+style|worth\s+it|"
     r"fine|ok(?:ay)?)\W*$")
 

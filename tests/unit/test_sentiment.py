@@ -303,6 +303,11 @@ def test_an_english_flaw_denied_after_but_is_praise_and_one_played_down_no_compl
     played_down = ["but it works.", "but it still works.", "but it's not a deal breaker.", "but that's ok.",
                    "but in a good way!", "but not a big deal"]
     assert (en_clause_floor(played_down) == 0).all()
+    # thirty-second session: "but they are really not an issue." -0.56, "but i had no issue." -0.56
+    assert (en_clause_floor(["but they are really not an issue.", "but no issues there.", "but i had no issue.",
+                             "but overall not an issue.", "but i had no problem with these at all."]) == 0).all()
+    assert (en_clause_floor(["but no issues with the zipper breaking... until it broke", "but not an issue i can fix"])
+            < 0).all()
     # praise after "but" ("but it was beautiful." read -0.86); not when it names a flaw or is hedged
     praise = ["but it was beautiful.", "but the fit was great.", "however, it looked great."]
     assert (en_clause_floor(praise) == EN_DENIED_FLAW).all()
