@@ -282,6 +282,10 @@ def test_a_short_chinese_nothing_wrong_or_played_down_clause_is_never_a_complain
     conceded = ["房间倒是很大。", "服务人员倒是很客气", "价格倒是便宜。", "快递倒是快", "但房间打扫得到是很干净"]
     assert (zh_clause_floor(conceded) == ZH_CONTRAST_PRAISE).all()
     assert (zh_clause_floor(["态度倒还好", "手机倒是还行", "东西倒也可以"]) == 0).all()
+    # emphatic 就是 + praise ("就是不一样" read -1.00) is praise, unlike 就是 + a drawback; a bare 不好意思 is politeness
+    assert (zh_clause_floor(["就是不一样", "做工就是好", "京东配送就是快", "就是放心！"]) == ZH_CONTRAST_PRAISE).all()
+    assert (zh_clause_floor(["就是有点小", "就是不好", "就是太慢了"]) < 0).all()
+    assert (zh_clause_floor(["不好意思", "真不好意思！ ！ ！"]) == 0).all() and zh_clause_floor(["送人都不好意思。"])[0] < 0
     # a denial is no complaint ("不是质量问题" read -0.99 and was a quality theme's quote); reported, asked, about
     # oneself or about more than one unit it is left to the model
     assert (zh_clause_floor(["不是问题。", "流畅度也不是问题！", "不是质量问题", "不是膜的问题", "并非手机质量问题"]) == 0).all()
