@@ -209,10 +209,15 @@ _EN_PLAYED_DOWN = re.compile(
 
 # Praise after a contrast word ("but it was beautiful." -0.86, "but the fit was great." -0.63): 19% of 181 such short
 # clauses read negative, for the same reason. Unhedged and naming no flaw, it scores at least EN_DENIED_FLAW.
+_EN_PRAISED = (r"(?:beautiful|gorgeous|cute|perfect|great|flattering|comfortable|soft|pretty|stunning|lovely|nice|amazing|"
+               r"wonderful|fabulous|adorable|elegant|classy)")
 _EN_CONTRAST_PRAISE = re.compile(
     r"(?i)^\W*(?:but|though|although|yet|however)\b[\s,]*(?:[a-z']+\s+){0,6}?(?:is|was|are|were|looks?|looked|feels?|felt|"
-    r"fits?|fit)\s+(?:so\s+|very\s+|really\s+|absolutely\s+|still\s+|super\s+)?(?:beautiful|gorgeous|cute|perfect|great|"
-    r"flattering|comfortable|soft|pretty|stunning|lovely|nice|amazing|wonderful|fabulous|adorable|elegant|classy)\W*$")
+    r"fits?|fit)\s+(?:so\s+|very\s+|really\s+|absolutely\s+|still\s+|super\s+)?" + _EN_PRAISED + r"\W*$"
+    # with no verb ("but still cute." -0.55, "but very pretty." -0.61; 22% of 93 such clauses read negative, 94% of
+    # them in 4-5-star reviews: thirty-second session)
+    r"|^\W*(?:but|yet|though)\s+(?:it's\s+|they're\s+)?(?:still\s+|so\s+|very\s+|really\s+|super\s+|absolutely\s+)*"
+    + _EN_PRAISED + r"(?:\s+(?:and|&)\s+(?:still\s+|so\s+|very\s+)?" + _EN_PRAISED + r")?\W*$")
 _EN_PRAISE_HEDGES = re.compile(r"(?i)\b(?:not|no|never|too|wish|if|would|could|should|only|hope|wanted|thought|expected|"
                                r"seemed|seems|" + _EN_FLAWS + r")\b|n't")
 

@@ -313,7 +313,8 @@ def test_an_english_flaw_denied_after_but_is_praise_and_one_played_down_no_compl
     assert (en_clause_floor(["but no issues with the zipper breaking... until it broke", "but not an issue i can fix"])
             < 0).all()
     # praise after "but" ("but it was beautiful." read -0.86); not when it names a flaw or is hedged
-    praise = ["but it was beautiful.", "but the fit was great.", "however, it looked great."]
+    praise = ["but it was beautiful.", "but the fit was great.", "however, it looked great.", "but still cute.",
+              "but very pretty.", "but it's so pretty..."]
     assert (en_clause_floor(praise) == EN_DENIED_FLAW).all()
     assert (en_clause_floor(["though it is baggy and it is very soft", "but i thought it was cute",
                              "but it would be perfect"]) < 0).all()
