@@ -96,9 +96,13 @@ def detect_language(text: str) -> str:
 # A seller's reply exported inside the review ("……下次周末再来无锡!宾馆反馈 2008年8月8日 : 感谢您对本酒店的支持！……"):
 # 214 of online_shopping_10_cats' hotel reviews hold one, and on 3,000 of them the replies made a theme of their own,
 # "宾馆 / 感谢您 / 欢迎您", that stood in the backlog. The reply runs to the end or to the customer's own follow-up
-# ("补充点评 2008年6月7日 : ……", "追评:"). Only a marker with a colon counts: "客服回复慢" is the customer's.
-_DATE = r"(?:\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2})?"
-_SELLER_REPLY = re.compile(r"(?:宾馆|酒店|饭店|商家|掌柜|卖家|店家|店主|官方)(?:的)?(?:反馈|回复|回应)" + _DATE + r"\s*[:：]")
+# ("补充点评 2008年6月7日 : ……", "追评:"). A marker counts dated (as 211 of the 212 are), at the start of a line, or
+# in brackets ("[掌柜回复]"): "客服回复慢" is the customer's, and so is "问了客服，商家回复：没货了", a reply quoted.
+_DATED = r"(?:\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
+_DATE = _DATED + "?"
+_SELLER = r"(?:宾馆|酒店|饭店|商家|掌柜|卖家|店家|店主|官方)(?:的)?(?:反馈|回复|回应)"
+_SELLER_REPLY = re.compile(_SELLER + _DATED + r"\s*[:：]|(?:^|(?<=\n))[ \t]*" + _SELLER + r"\s*[:：]"
+                           r"|[\[【]" + _SELLER + r"[\]】]\s*[:：]?")
 _CUSTOMER_AGAIN = re.compile(r"(?:补充点评|追加评论|追评|买家追评)" + _DATE + r"\s*[:：]\s*")
 _ENDS = frozenset("。！？!?.;；…~ \n")
 

@@ -34,6 +34,9 @@ def test_a_sellers_reply_inside_a_review_is_not_the_customers_words():
                "补充点评 2008年6月20日 : 空调还是热。"
     assert customer_text(normalise(followed)) == "不足之处有三点。总的来说比较安静!空调还是热。"
     assert customer_text("客服回复慢，换个货都纠结") == "客服回复慢，换个货都纠结"
+    # undated, a marker counts at a line's start or in brackets, not where the customer quotes the reply
+    assert customer_text("问了客服，商家回复：没货了，差评") == "问了客服，商家回复：没货了，差评"
+    assert customer_text("好评\n掌柜回复：谢谢亲") == customer_text("好评[掌柜回复]谢谢亲") == "好评"
     assert split_snippets("房间不错补充点评 2008年6月7日 : 总的来说比较安静") == ["房间不错。", "总的来说比较安静"]
     # as snippets were cut before (bench/needs.py rebuilds labelled snippets drawn then)
     assert "感谢您对本酒店的支持!" in "".join(split_snippets(review, replies=True))
