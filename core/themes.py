@@ -366,7 +366,7 @@ def _stems(term: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _word_stem(word: str) -> str:
-    """One lower-case word's stem, cached (label coverage reads every word of a theme's sampled snippets)."""
+    """One lower-case word's stem, cached (word_matcher reads every word of a theme's sampled snippets)."""
     return _stems(word)[0]
 
 
@@ -528,12 +528,7 @@ def telling_examples(texts: list[str], label: str, keywords: list[str], lang: st
     route = _route(lang)
     topic = str(label).split(" / ")
     words = [w for k in [*topic, *keywords] for w in (k.split() if route == "en" else [k]) if not is_generic(w, lang)]
-    properties = {s for w in words for s in (_stems(w) if route == "en" else [w])}
-
-    def names(text: str) -> bool:
-        if route == "zh":
-            return any(w in text for w in properties)
-        return bool(properties & set(_stems(" ".join(re.findall(r"[a-z']+", _plain_apostrophes(text))))))
+    names = word_matcher(words, lang)
 
     def says_little(text: str) -> bool:  # "但是服务!", "我的手机", "除了屏幕": a connective, the label's noun, no more
         if route != "zh":
@@ -634,16 +629,19 @@ def _name_catch_alls(themes: list[dict], labels: np.ndarray, similarity: np.ndar
 LABEL_COVERAGE_MIN = 0.10
 
 
-def label_coverage(texts: list[str], words: list[str], lang: str) -> float:
-    """The share of texts holding one of the words (Chinese: as written; English: any stem of them)."""
-    if not texts:
-        return 0.0
+def word_matcher(words: list[str], lang: str) -> Callable[[str], bool]:
+    """Whether a text holds one of the words: Chinese as written, English by any of their stems."""
     if _route(lang) == "zh":
-        return sum(any(w in t for w in words) for t in texts) / len(texts)
+        found = list(words)
+        return lambda text: any(w in text for w in found)
     stems = {x for w in words for x in _stems(w)}
-    said = [set(re.findall(r"[a-z']+", _plain_apostrophes(t))) for t in texts]
-    holding = {w for w in set().union(*said) if _word_stem(w) in stems}  # each distinct word stemmed once
-    return sum(bool(words_said & holding) for words_said in said) / len(texts)
+    return lambda text: any(_word_stem(w) in stems for w in re.findall(r"[a-z']+", _plain_apostrophes(text)))
+
+
+def label_coverage(texts: list[str], words: list[str], lang: str) -> float:
+    """The share of texts holding one of the words (word_matcher)."""
+    holds = word_matcher(words, lang)
+    return sum(map(holds, texts)) / len(texts) if texts else 0.0
 
 
 def _sampled_need_themes(themes: list[dict], texts, assignment: np.ndarray, sample: int):
