@@ -96,16 +96,16 @@ _ZH_HEDGES = re.compile(r"但|却|就是|只是|除了|如果|要是|怕|担心|
 # usually follows it; unnegated, it is praise (at least ZH_CONTRAST_PRAISE).
 _ZH_MITIGATED = re.compile(r"^(?:不过|但是|但|可是|好在)?(?:还好|没关系|影响不大|问题不大|无所谓|可以接受|能接受|还能接受|不影响使用)"
                            r"[的了啊吧呀]?[。！!~]*$")
+_ZH_PRAISE = r"干净|好|不错|方便|快|满意|舒服|漂亮|便宜|实惠|好吃|好用|好看|划算|值|热情|周到|安静|新鲜|甜"
 _ZH_CONTRAST_PRAISE = re.compile(r"^(?:但是|但|不过|可是)[^，。！？,不没]{0,6}(?:很|挺|非常|还是|也|都|比较|蛮|相当|十分)"
-                                 r"(?:干净|好|不错|方便|快|满意|舒服|漂亮|便宜|实惠|好吃|好用|好看|划算|值|热情|周到|安静|新鲜|甜)"
-                                 r"[的了啊哦呀]?[。！!~]*$")
+                                 r"(?:" + _ZH_PRAISE + r")[的了啊哦呀]?[。！!~]*$")
 ZH_CONTRAST_PRAISE = 0.5
 # Emphatic 就是 ("就是不一样" -1.00, "就是放心！" -0.68, "做工就是好" -0.50): the head learned 就是 as the opening of a
 # drawback ("就是有点小"), but followed at once by praise it stresses the praise; 22% of 197 such short clauses read
 # negative, 94% of them in positive reviews. It scores at least ZH_CONTRAST_PRAISE. A bare "不好意思" (sorry; -0.99 in
 # 20 clauses, 75% in positive reviews) is politeness, at least neutral; not "送人都不好意思" (too poor to give).
-_ZH_EMPHATIC_PRAISE = re.compile(r"^[^，。！？,不没]{0,6}?就是(?:好|棒|快|放心|不一样|舒服|好用|好吃|给力|爽|赞|不错|正品|方便|值|"
-                                 r"好看|漂亮|牛|强|实惠|便宜|质量好|品质好)[的啊呀哦了！!。~…\s]*$")
+_ZH_EMPHATIC_PRAISE = re.compile(r"^[^，。！？,不没]{0,6}?就是(?:" + _ZH_PRAISE + r"|棒|放心|不一样|给力|爽|赞|正品|牛|强|质量好|品质好)"
+                                 r"[的啊呀哦了！!。~…\s]*$")
 _ZH_SORRY = re.compile(r"^(?:\d{1,2}[、.．]\s*)?(?:真|很|真的)?不好意思[啊呀哦了！!。~…\s]*$")
 # "Not a problem" ("不是问题。" -0.94, "流畅度也不是问题！" read as complaints) and "not X's problem" ("不是质量问题" -0.99,
 # "不是膜的问题"): a denial is no complaint, and the phone file's backlog quoted "不是质量问题" for its quality theme.
@@ -123,9 +123,10 @@ _ZH_CONCEDES = r"^[^，。！？,不没]{0,10}(?<![想看收送感听虑回])(?:
 _ZH_END_PRAISE = r"[的了啊哦呀么]?[。！!~…\.]*$"
 _ZH_CONCESSIVE_MILD = re.compile(r"(?:" + _ZH_CONCEDES + r"(?:还|也|还是)?(?:还好|可以|凑合|行)|^[^，。！？,不没]{0,10}倒也?还好)"
                                  + _ZH_END_PRAISE)
+# (a size or an amount conceded is praise too: "房间倒是很大", "花样倒是多"; after 但是 it is as often a complaint)
 _ZH_CONCESSIVE_PRAISE = re.compile(
-    _ZH_CONCEDES + r"(?:真的?|的确|确实)?(?:很|挺|非常|还|还是|也|都|比较|蛮|满|相当|十分|特别|超)?(?:干净|好|不错|方便|快|满意|舒服|漂亮|便宜|实惠|好吃|好用|好看|划算|值|热情|周到|安静|新鲜|甜|客气|够|"
-    r"够用|大|多|宽敞|严实|结实|整齐|清净|准时|及时|过关|精美|齐全|好找|合理|流畅|清晰|耐用|牛)" + _ZH_END_PRAISE)
+    _ZH_CONCEDES + r"(?:真的?|的确|确实)?(?:很|挺|非常|还|还是|也|都|比较|蛮|满|相当|十分|特别|超)?(?:" + _ZH_PRAISE
+    + r"|客气|够|够用|大|多|宽敞|严实|结实|整齐|清净|准时|及时|过关|精美|齐全|好找|合理|流畅|清晰|耐用|牛)" + _ZH_END_PRAISE)
 
 
 def zh_clause_floor(texts: list[str]) -> np.ndarray:
@@ -191,13 +192,14 @@ def verdict_floor(texts: list[str]) -> np.ndarray:
 # EN_DENIED_FLAW (a flaw denied) or 0 (played down).
 EN_DENIED_FLAW = 0.5
 _EN_FLAWS = (r"tight|sloppy|overwhelming|see[- ]?through|sheer|itchy|heavy|bulky|loose|baggy|boxy|short|long|big|small|"
-             r"clingy|scratchy|stiff|snug|low|revealing|frumpy|restrictive|cheap|thin|flimsy|binding|constricting|tent-?like|"
-             r"too\s+much|uncomfortable|busy|loud|shapeless|overpowering|hot|warm|large|wide|matronly|fussy|transparent")
+             r"clingy|scratchy|stiff|snug|low|revealing|frumpy|restrictive|cheap|thin|flimsy|binding|constricting|"
+             r"tent-?like|too\s+much|uncomfortable|busy|loud|shapeless|overpowering|hot|warm|large|wide|matronly|fussy|"
+             r"transparent")
 _EN_DENIED = re.compile(r"(?i)^\W*(?:but|and|yet)\s+(?:it's\s+|it\s+is\s+|they're\s+|they\s+are\s+)?not\s+"
                         r"(?:too\s+|overly\s+|at\s+all\s+|so\s+)?(?:" + _EN_FLAWS + r")(?:\s+at\s+all)?\W*$")
 _EN_PLAYED_DOWN = re.compile(
-    r"(?i)^\W*(?:but|though|yet)\s+(?:overall\s+|at\s+[^,]{1,12}?\s+)?(?:(?:it|that|this|they)(?:'s|'re|\s+is|\s+are|\s+was|"
-    r"\s+were)?\s+)?(?:still\s+|just\s+|really\s+)*"
+    r"(?i)^\W*(?:but|though|yet)\s+(?:overall\s+|at\s+[^,]{1,12}?\s+)?"
+    r"(?:(?:it|that|this|they)(?:'s|'re|\s+is|\s+are|\s+was|\s+were)?\s+)?(?:still\s+|just\s+|really\s+)*"
     # thirty-second session: "but they are really not an issue." -0.56, "but i had no issue." -0.56, "but no issues
     # there." -0.66 (12 of 64 such short clauses read negative)
     r"(?:not\s+(?:a\s+|an\s+)?(?:big\s+|huge\s+|real\s+)?(?:deal(?:[- ]?breaker)?|issue|problem)(?:\s+for\s+me)?|"

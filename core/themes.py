@@ -512,8 +512,9 @@ MERELY_MEDIOCRE = re.compile(r"^(?:但是|但|不过|可是|只是|就是)?[^，
 # the actual design on the fabric." for "embroidery / quality / design": read negative in a 2-star review)
 _EN_SET_UP = re.compile(r"(?i)\b(?:wanted|want|hoped|hoping|tried)\s+(?:so\s+badly\s+|really\s+)?to\s+(?:love|like|keep)\b"
                         r"|\b(?:was|were|i'm|am)\s+(?:so\s+|really\s+|very\s+)?(?:excited|looking\s+forward)\b"
-                        r"|^\W*(?:and\s+)?i\s+(?:really\s+|absolutely\s+|just\s+|initially\s+|first\s+)?(?:loved|liked)\s+"
-                        r"(?!.*\b(?:but|not|no|never|however|though|although|until|disappoint\w*|wish\w*|too|return\w*)\b|.*n't)")
+                        r"|^\W*(?:and\s+)?i\s+(?:really\s+|absolutely\s+|just\s+|initially\s+|first\s+)?"
+                        r"(?:loved|liked)\s+(?!.*\b(?:but|not|no|never|however|though|although|until|disappoint\w*|"
+                        r"wish\w*|too|return\w*)\b|.*n't)")
 _ZH_BARE_VERDICT = re.compile(r"(?:也|还|都|真的?|实在|确实)?(?:很|太|非常|比较|不太|不怎么|特别|超|极其|有点)?"
                               r"(?:不好|不行|不怎么样|不咋样|很差|太差|差|一般|糟糕|垃圾|失望)(?:了|啊|呀|吧|劲)?")
 _ZH_CONNECTIVES = re.compile(r"^(?:但是|但|不过|可是|只是|就是|而且|并且|另外|还有|感觉|觉得|除了)+")
