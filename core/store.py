@@ -1131,12 +1131,21 @@ class Store:
             FROM facts f GROUP BY 1 ORDER BY 2 DESC, 1""", params)
 
     def request_snippets(self, filters=None) -> pd.DataFrame:
-        """The snippets flagged as requests, with their review's product and date and their theme as a PM sees it."""
+        """The snippets flagged as requests, with their review's product and date and their theme as a PM sees it;
+        also the themes of the two snippets before it in its review and of the one after (theme_before,
+        theme_before2, theme_after): what a bare "有待改进!" asks to improve is said next to it."""
         where, params = self.review_filter(filters, "r")
-        return self.query_df(f"""SELECT sn.dataset_id, sn.snippet_id, sn.text_hash, sn.text, sn.lang, r.product,
-                   r.review_id, r.date, et.label AS theme FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
-                   LEFT JOIN ({self.EFFECTIVE_THEMES}) et
-                          ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id AND NOT et.hidden
+        neighbours = "".join(f"""
+                   LEFT JOIN snippets {n} ON {n}.dataset_id = sn.dataset_id AND {n}.review_id = sn.review_id
+                                       AND {n}.position = sn.position + {offset}
+                   LEFT JOIN et e{n} ON e{n}.dataset_id = {n}.dataset_id AND e{n}.raw_theme_id = {n}.theme_id
+                                     AND NOT e{n}.hidden""" for n, offset in (("p1", -1), ("p2", -2), ("n1", 1)))
+        return self.query_df(f"""WITH et AS ({self.EFFECTIVE_THEMES})
+            SELECT sn.dataset_id, sn.snippet_id, sn.text_hash, sn.text, sn.lang, r.product, r.review_id, r.date,
+                   e.label AS theme, ep1.label AS theme_before, ep2.label AS theme_before2, en1.label AS theme_after
+            FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
+                   LEFT JOIN et e ON e.dataset_id = sn.dataset_id AND e.raw_theme_id = sn.theme_id AND NOT e.hidden
+                   {neighbours}
             WHERE sn.is_request AND {where} ORDER BY sn.dataset_id, sn.snippet_id""", params)
 
     def theme_mentions(self, filters=None) -> pd.DataFrame:

@@ -93,6 +93,31 @@ def test_request_snippets_carry_their_theme_as_the_pm_renamed_it(analysed):
     assert again.loc[key, "theme"] == "renamed by the PM"
 
 
+def test_request_snippets_carry_the_themes_said_next_to_them(analysed):
+    # theme_before / theme_before2 / theme_after: the effective themes of the snippets one and two before a request
+    # in its review and one after, as the PM named them (a hidden theme is none)
+    requests = analysed.request_snippets().set_index(["dataset_id", "snippet_id"])
+    every = analysed.query_df("""SELECT sn.dataset_id, sn.review_id, sn.position, sn.snippet_id, sn.theme_id,
+                                        t.label FROM snippets sn LEFT JOIN themes t USING (dataset_id, theme_id)""")
+    at = every.set_index(["dataset_id", "review_id", "position"])["label"]
+    checked = 0
+    for (dataset_id, snippet_id), row in requests.iterrows():
+        own = every[(every.dataset_id == dataset_id) & (every.snippet_id == snippet_id)].iloc[0]
+        for column, offset in (("theme_before", -1), ("theme_before2", -2), ("theme_after", 1)):
+            expected = at.get((dataset_id, own.review_id, own.position + offset))
+            assert (row[column] if isinstance(row[column], str) else None) == (
+                expected if isinstance(expected, str) else None)
+            checked += isinstance(expected, str)
+    assert checked > 50
+    first = requests.dropna(subset=["theme_before"]).iloc[0]
+    dataset_id, theme_id = analysed.query_df("SELECT dataset_id, theme_id FROM themes WHERE label = ?",
+                                             [first["theme_before"]]).iloc[0]
+    analysed.edit_theme(int(dataset_id), int(theme_id), label="renamed by the PM")
+    assert (analysed.request_snippets()["theme_before"] == "renamed by the PM").sum() >= 1
+    analysed.edit_theme(int(dataset_id), int(theme_id), hidden=True)
+    assert (analysed.request_snippets()["theme_before"] == "renamed by the PM").sum() == 0
+
+
 def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
     ranked = backlog(analysed)
     for column in ("need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"):
