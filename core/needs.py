@@ -527,7 +527,11 @@ _ZH_ANY_CUE = re.compile(_ZH_STRONG_CUE.pattern + r"|就好了|更好")
 _ZH_NOT_ASKED = re.compile(r"有所(?:改善|改进|提高|提升|好转)|有了[^。！？，,]{0,4}(?:改进|改善|提高|提升)|(?:改进|改善|提高|提升)了(?!吧|吗|呢)"
                            r"|(?:较大|很大)[地的]?(?:改进|改善|提高)(?!空间|余地)|更加改善|已(?:经)?[^。！？，,]{0,6}(?:改进|改善|提高)|责成"
                            r"|我们(?:将|会|已|正在|一定)|正在[^。！？，,]{0,4}(?:改进|改善|整改)|做出了[^。！？，,]{0,8}(?:改进|改善)"
-                           r"|(?:后|了|一会儿?|一下)[^。！？，,]{0,4}就好了|比[^。！？，,]{1,10}更好")
+                           r"|(?:后|了|一会儿?|一下)[^。！？，,]{0,4}就好了|比[^。！？，,]{1,10}更好"
+                           # that it is not improved, a complaint ("依然无任何改善", "不愿意改进。", "但未有改善"):
+                           # thirty-third session: the 4 such lone flags among the labelled sets asked nothing; "酒店为何
+                           # 一直不改进", labelled a request, keeps its flag
+                           r"|(?:未有|未见|无任何|没有任何|没什么|没有|没|无法|不想|不愿意?|不肯|仍未|还未)(?:改善|改进|改正|整改)")
 # "应该" as "probably" ("应该能管一年吧", "质量……应该全优秀的"), or said to the reader or of ourselves ("您应该与酒店进行联系"),
 # where it is the only wish word: twenty-third session, from a fresh census of the detector's flags in stratum A
 _ZH_PROBABLY = re.compile(r"应该(?:能|会|算|全|挺|比较|很|不错|可以|没|还有更|更好|距离|离|有(?=\d)|有[^。！？，,]{0,6}可能)"
@@ -805,7 +809,8 @@ _ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|�
                            r"(?:网|方面)?(?!的))?(?:(?:能够|能|可以|以后|今后|后续|下次|再|应该|应|也|还|真正|赶紧|尽快|直接|请)+)?",
                            re.IGNORECASE)
 # asks to improve, with or without what to improve ("希望以后可以改善", "改善一下通风", "提高服务质量")
-_ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再|继续|不断|尽快|持续|积极|认真)?(?:予以|加以|有所)?(?:改进|改善|改正|优化|提高|加强|提升|完善)"
+_ZH_IMPROVE = re.compile(r"^(?:好好|多多|进一步|再|继续|不断|尽快|持续|积极|认真|稍微|稍稍)?(?:予以|加以|有所|得以)?"
+                         r"(?:改进|改善|改正|优化|提高|加强|提升|完善)"
                          r"(?:一下|改进)?")
 # verbs of giving or adding before the thing given ("提供贴膜", "送个壳", "增加预约功能")
 _ZH_GIVE = re.compile(r"^(?:提供|增加|增设|加上|加个|配上|配个|附送|附赠|赠送|送个|出个|推出个|推出)")  # not 送: 送机服务
@@ -818,7 +823,7 @@ _ZH_TO_IMPROVE = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{0,10}?)(?:方面)?(?:还
 _ZH_LEAD = re.compile(r"^(?:但是|但|不过|只是|就是|而且|另外|还有|感觉|觉得|整体|总体|当然|所以|看来|只能说|虽然|虽)+")
 
 
-_ZH_VAGUE_PART = frozenset({"这点", "这个", "这方面", "各方面", "很多", "还是", "有些", "其他", "其它", "服务员"})
+_ZH_VAGUE_PART = frozenset({"这点", "这个", "这方面", "各方面", "很多", "还是", "有些", "其他", "其它", "服务员", "地方", "方面"})
 
 
 def _zh_subject(text: str) -> str:
@@ -828,6 +833,7 @@ def _zh_subject(text: str) -> str:
         return ""
     # "细节之处仍需改进": 细节; "但也有急需改进之处" names nothing
     subject = re.sub(r"(?:之处|的地方)?(?:仍然|仍|依然)?$", "", _ZH_LEAD.sub("", match.group(1)).rstrip("的"))
+    subject = re.sub(r"^有?(?:很多|许多|些|一些|某些)", "", subject)  # "但有些细节还需要改进": 细节
     if len(subject) >= 2 and subject not in _ZH_VAGUE_PART and not re.fullmatch(r"[也还都]有", subject):
         return subject
     after = re.match(r"(?:一下|一点)?([\u4e00-\u9fffA-Za-z0-9]{2,8})", text[match.end():])  # "需要改善系统"
@@ -847,7 +853,7 @@ def _zh_part_before(text: str) -> str:
     if not match:
         return ""
     part = _ZH_ADDRESSEE.sub("", re.sub(r"^在", "", _ZH_LEAD.sub("", match.group(1))), count=1)
-    part = re.sub(r"^(?:美中不足|唯一不足|不足之处|缺点)的?(?:是|就是)|^(?:强烈|总之|唯一|实在|真心|真的|一定)+"
+    part = re.sub(r"^(?:美中不足|唯一不足|不足之处|缺点)的?(?:是|就是)|^(?:强烈|总之|唯一|实在|真心|真的|一定)+|^有?(?:很多|许多|些|一些)"
                   r"|(?:是否|强烈|真的|一定)+$|的$", "", part)
     return part if 2 <= len(part) <= 8 and part not in _ZH_VAGUE_PART and not re.match(r"[这那]", part) else ""
 
