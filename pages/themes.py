@@ -61,9 +61,13 @@ left, right = st.columns([1, 2])
 polarity = left.segmented_control("Sentiment", ["negative", "neutral", "positive"], key="evidence_sentiment")
 contains = right.text_input("Contains", placeholder="e.g. zipper, 尺码")
 evidence = ui.load("theme_snippets", dataset_id, theme_id, filters, polarity, contains or None)
-st.caption(f"{len(evidence)} snippets shown, closest to the theme first. Full reviews are in the table's last column.")
+said = int(evidence["said"].sum()) if len(evidence) else 0
+st.caption(f"{len(evidence)} wordings ({said:,} snippets), closest to the theme first. Said: how many snippets say it word "
+           "for word (one of their reviews is shown, in full in the last column).")
 ui.table(evidence, f"theme_{theme_id}_evidence", height=320, column_config={
-    "snippet": st.column_config.TextColumn("Snippet", width="large"), "review": st.column_config.TextColumn("Full review")})
+    "snippet": st.column_config.TextColumn("Snippet", width="large"),
+    "said": st.column_config.NumberColumn("Said", help="Snippets of this theme saying this, word for word"),
+    "review": st.column_config.TextColumn("Full review")})
 
 st.subheader("Edit themes")
 with st.form("edit_theme"):

@@ -203,10 +203,13 @@ def require_analysis(store: Store) -> None:
 
 def chart(chart_obj: alt.Chart, name: str) -> None:
     """Place a chart with PNG and SVG downloads (rendered offline, only when clicked)."""
-    # The element needs an explicit height (Streamlit ignores the spec's); the plot fills the container's width.
+    # The element needs an explicit height (Streamlit ignores the spec's); the chart is fitted to it and to the
+    # container's width, and fitted again when its data arrives ("resize"): laid out once, before its axis labels,
+    # the weekly timeline's plot pushed its title out of the top of the chart (thirty-third session)
     declared = getattr(chart_obj, "height", 300)
     height = (declared if isinstance(declared, int) else 300) + 110  # + title, axis and legend
-    st.altair_chart(chart_obj.properties(width="container"), width="stretch", height=height, theme=None)
+    fit = alt.AutoSizeParams(type="fit", contains="padding", resize=True)
+    st.altair_chart(chart_obj.properties(width="container", autosize=fit), width="stretch", height=height, theme=None)
     left, right, _ = st.columns([1, 1, 4])
     left.download_button("⬇ PNG", data=lambda: chart_png(chart_obj), file_name=f"{name}.png", mime="image/png",
                          key=f"png_{name}", on_click="ignore")

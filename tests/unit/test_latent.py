@@ -378,3 +378,19 @@ def test_said_and_searched_puts_each_need_types_share_of_mentions_beside_its_sha
     assert table.loc["fit/size", "searched_vs_said"] == pytest.approx(3.0)
     assert table.loc["price/value", "searches"] == 0 and table.loc["price/value", "search_share"] == 0.0
     assert pd.isna(table.loc["appearance", "searched_vs_said"])  # searched, never said: no ratio to divide by
+
+
+def test_a_themes_evidence_holds_each_wording_once_with_how_many_say_it(analysed):
+    # the demo's "Fast delivery, packaging was solid." filled the first eight rows of its theme's evidence
+    theme = analysed.query_df("""SELECT dataset_id, theme_id, count(*) AS n FROM snippets WHERE theme_id >= 0
+                                 GROUP BY ALL ORDER BY n DESC LIMIT 1""").iloc[0]
+    evidence = analysed.theme_snippets(int(theme.dataset_id), int(theme.theme_id), limit=100_000)
+    wordings = evidence["snippet"].str.strip().str.lower()
+    assert wordings.is_unique and (evidence["said"] >= 1).all() and (evidence["said"] > 1).any()
+    assert evidence["said"].sum() == theme.n  # every snippet of the theme is counted under its wording
+    texts = analysed.query_df("SELECT text FROM snippets WHERE dataset_id = ? AND theme_id = ?",
+                              [int(theme.dataset_id), int(theme.theme_id)])["text"].str.strip().str.lower()
+    assert evidence.set_index(wordings)["said"].to_dict() == texts.value_counts().to_dict()
+    # a filter counts within what it keeps
+    negative = analysed.theme_snippets(int(theme.dataset_id), int(theme.theme_id), sentiment="negative", limit=100_000)
+    assert (negative["sentiment"] == "negative").all() and negative["said"].sum() <= theme.n
