@@ -11,7 +11,7 @@ from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
-                    drivers_from_moments, emerging, group_requests, need_type_dims, odi_opportunity, taxonomy_from_frame)
+                    drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores, taxonomy_from_frame)
 from .store import Store
 from .text import detect_language
 from .themes import telling_example
@@ -105,7 +105,7 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
     themes = insights.with_complaints(insights.actionable(insights.with_trend(store.theme_table(filters))))
     if themes.empty:
         return pd.DataFrame()
-    ranked = odi_opportunity(themes)
+    ranked = opportunity_scores(themes)
     types = store.theme_need_types(filters)
     ranked = ranked.merge(types, on=["dataset_id", "theme_id"], how="left")
     driver = drivers(store, filters) if driver is None else driver
@@ -125,6 +125,6 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
                      "rating_impact": (insights.NO_ESTIMATE if effect is None or pd.isna(effect)
                                        else f"{effect:+.2f} stars"),
                      "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
-                     "why": row.why, "products": ", ".join(products),
+                     "why": row.why, "odi": round(float(row.odi), 2), "products": ", ".join(products),
                      "example": example})
     return pd.DataFrame(rows)

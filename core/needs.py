@@ -9,7 +9,8 @@
 - Rating drivers: least squares of the star rating on "mentions theme negatively / positively" indicators, with
   95% confidence intervals; the lift if a theme's complaints disappeared.
 - Emerging issues: a theme's share in the recent window against its own history, one-sided two-proportion z-test.
-- Opportunity (outcome-driven innovation): importance + max(importance - satisfaction, 0) on a 0-10 scale.
+- Opportunity: importance x dissatisfaction (0-10), with outcome-driven innovation's importance + max(importance -
+  satisfaction, 0) beside it.
 """
 from __future__ import annotations
 
@@ -1366,18 +1367,24 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERG
 
 # --- opportunity and backlog --------------------------------------------------------------------------------------------
 
-def odi_opportunity(themes: pd.DataFrame) -> pd.DataFrame:
-    """Outcome-driven innovation on a 0-10 scale: importance = share of reviews mentioning the need (scaled so the
-    most-mentioned need is 10), satisfaction = share of its mentions that are not negative x 10;
-    opportunity = importance + max(importance - satisfaction, 0)."""
+def opportunity_scores(themes: pd.DataFrame) -> pd.DataFrame:
+    """Each need's opportunity, 0-10: importance (share of reviews mentioning it, scaled so the most-mentioned need
+    is 10) x dissatisfaction (the share of its mentions that are negative); highest first.
+
+    Outcome-driven innovation's importance + max(importance - satisfaction, 0) (satisfaction = 10 x the share not
+    negative) is kept beside it as ``odi``, but does not rank: with importance read from how often reviews mention a
+    need and satisfaction from how they judge it, the gap is 0 for all but the most-mentioned needs, and ODI then
+    ranks by volume alone. On the bundled demo it put "durable / build quality" (828 reviews, 4% negative) second
+    and the overpricing complaints (489 reviews, 65% negative) fourth, sizing (41% negative) eighth (thirty-third
+    session); by importance x dissatisfaction they are 14th, 1st and 5th."""
     out = themes.copy()
     top = max(float(out["reviews"].max()), 1.0)
     out["importance"] = 10 * out["reviews"] / top
     out["satisfaction"] = 10 * (1 - out["negative_share"])
-    out["opportunity"] = out["importance"] + np.maximum(out["importance"] - out["satisfaction"], 0)
-    out["why"] = out.apply(lambda r: f"importance {r['importance']:.1f} (mentioned in {int(r['reviews']):,} reviews) + "
-                                     f"gap {max(r['importance'] - r['satisfaction'], 0):.1f} (satisfaction "
-                                     f"{r['satisfaction']:.1f}: {r['negative_share']:.0%} negative)", axis=1)
+    out["opportunity"] = out["importance"] * out["negative_share"]
+    out["odi"] = out["importance"] + np.maximum(out["importance"] - out["satisfaction"], 0)
+    out["why"] = [f"importance {importance:.1f} (mentioned in {int(reviews):,} reviews) × {negative:.0%} negative"
+                  for importance, reviews, negative in zip(out["importance"], out["reviews"], out["negative_share"])]
     return out.sort_values("opportunity", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -13,8 +13,10 @@ filters = ui.sidebar_filters()
 
 
 def backlog_tab() -> None:
-    st.caption("Needs ranked by opportunity = importance + max(importance − satisfaction, 0) (outcome-driven "
-               "innovation, 0–10 scales), with the evidence behind each. General praise or complaint themes, "
+    st.caption("Needs ranked by opportunity = importance × dissatisfaction (0–10: importance is how often reviews "
+               "mention the need, 10 for the most mentioned; dissatisfaction the share of those mentions that are "
+               "negative), with the evidence behind each. ODI is outcome-driven innovation's importance + "
+               "max(importance − satisfaction, 0) for comparison. General praise or complaint themes, "
                "miscellaneous catch-alls and the reviewers' own context (who it was for, their size) name no need, and "
                "themes with fewer than three negative mentions have nothing to fix: these are left out (they are on the "
                "Need themes page).")
@@ -26,6 +28,8 @@ def backlog_tab() -> None:
             "need": "Need", "need_type": "Need type", "volume": "Reviews", "rating_impact": "Rating impact",
             "trend": "Trend", "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
             "why": "Why it ranks here", "products": "Products most affected",
+            "odi": st.column_config.NumberColumn("ODI", format="%.1f",
+                                                 help="importance + max(importance − satisfaction, 0), 0–20"),
             "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
             "example": st.column_config.TextColumn("Example", width="large")})
         st.download_button("⬇ Markdown for a ticket tracker", data=lambda: backlog_markdown(backlog),

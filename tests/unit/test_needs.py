@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_markdown, emerging, group_requests,
-                        is_feature_request, odi_opportunity, rating_drivers, request_key, requested_thing)
+                        is_feature_request, opportunity_scores, rating_drivers, request_key, requested_thing)
 
 
 @pytest.mark.parametrize("text", [
@@ -422,11 +422,17 @@ def test_no_spike_stays_quiet(seed):
     assert emerging(_mentions(spike=False, seed=seed))["emerging"].sum() == 0
 
 
-def test_odi_opportunity_and_markdown_backlog():
-    themes = pd.DataFrame({"label": ["fit", "colour"], "reviews": [100, 50], "negative_share": [0.6, 0.1]})
-    ranked = odi_opportunity(themes)
-    assert ranked["label"].tolist() == ["fit", "colour"]
-    assert ranked.loc[0, "opportunity"] == pytest.approx(10 + (10 - 4))
+def test_opportunity_is_importance_times_dissatisfaction_with_odi_beside_it_and_markdown_backlog():
+    themes = pd.DataFrame({"label": ["fit", "colour", "build"], "reviews": [100, 50, 80],
+                           "negative_share": [0.6, 0.1, 0.05]})
+    ranked = opportunity_scores(themes).set_index("label")
+    assert ranked.index.tolist() == ["fit", "colour", "build"]  # 6.0, 0.5, 0.4
+    assert ranked.loc["fit", "opportunity"] == pytest.approx(10 * 0.6)
+    assert ranked.loc["fit", "odi"] == pytest.approx(10 + (10 - 4))  # importance + max(importance - satisfaction, 0)
+    # ODI alone would put a much-mentioned, seldom-criticised need above a less-mentioned, often-criticised one (the
+    # demo's "durable / build quality", 828 reviews and 4% negative, was second of its backlog)
+    assert ranked.loc["build", "odi"] > ranked.loc["colour", "odi"] and "8.0 (mentioned in 80 reviews) × 5% negative" \
+        in ranked.loc["build", "why"]
     backlog = pd.DataFrame({"need": ["Runs small <b>"], "need_type": ["fit/size"], "opportunity": [16.0], "why": ["x"],
                             "volume": [100], "negative_share": [0.6], "trend": ["▲"], "rating_impact": ["-0.9"],
                             "products": ["A"], "example": ["too *small*"]})
