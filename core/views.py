@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 # 8: a bare ask to improve is not grouped under a general-opinion or catch-all theme; 9: English asks outside the cue
 # frames are named: "white or beige would be great", "if the sleeves had not been so tight", "back in stock"; 10: "a
 # smidge / touch / hair longer" asks for "longer"; 11: a bare ask to improve is named by the theme said next to it,
-# and the thirty-second session's request names and backlog quotes; a theme's evidence holds each wording once)
-FORMAT = 11
+# and the thirty-second session's request names and backlog quotes; a theme's evidence holds each wording once; 12:
+# the backlog ranks by importance x dissatisfaction, with ODI beside it)
+FORMAT = 12
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40
