@@ -21,7 +21,9 @@ from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_m
     "就是没有充电器。", "如果多几种颜色", "标准间应该包括早餐", "建议把页面上的地址改为新地址", "能不能送个保护套",
     "如果有白色的话就更好看", "酒店前台也应该反思一下", "如果价格再便宜一百就没的说了", "停车应该免费",
     # fourteenth revision: something to be given to guests, a hope for an author's next work (held-out 19's misses)
-    "建议以后可以给开车的客人一个提醒", "希望她再写出更好的书"])
+    "建议以后可以给开车的客人一个提醒", "希望她再写出更好的书",
+    "想问能不能出个大码", "这个问题能不能解决",  # asked in the review, not reported
+    "缺点：缺耳机"])
 def test_requests_are_detected_in_english_and_chinese(text):
     assert is_feature_request(text)
 
@@ -31,6 +33,8 @@ def test_requests_are_detected_in_english_and_chinese(text):
     "希望卖家生意越来越好", "建议大家购买", "建议开车的朋友提前出发", "希望她早日康复", "The battery needs charging every day",
     "I thought this dress would be perfect.", "If only I still had my old boots.", "This dress needs to be worn with a slip.",
     "希望能有助于我睡眠", "建议电子产品不要在京东买", "期待您的再次光临", "可惜买大了一码",
+    "我问能不能提供一下方便", "就试着问服务员能不能给换一下",  # a question put to the staff, reported
+    "缺点:最要命的缺点是房间之间根本不隔音!",  # a con, not a lack: the 缺 of the second 缺点
     "wish it could have worked", "I really wish it fit.", "the design is unique and wish this top would of worked.",
     "it needs a cami underneath since it's sheer.", "希望您下次入住能更加满意!", "还是希望京东加油", "希望京东给个说法。",
     "劝大家最好是不要去", "就是没有坚持看下去", "不过京东应该买不到假的吧。", "期待下次合作。",
