@@ -2,7 +2,7 @@
 simulate shoppers over it; run an A/B test between two recommenders. The page and the CLI call these."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +74,10 @@ def workspace_catalogue(store: Store, min_reviews: int = 3, top_themes: int = 15
         return None
     # shoppers' needs are needs: not a general-opinion, catch-all or reviewer-context theme (simulated shoppers of
     # 4,000 clothing reviews "cared about General praise (gorgeous / highly recommend)", the demo's about "partner")
-    names = [t for t in dict.fromkeys(matrix.sort_values("mentions", ascending=False)["theme"])
-             if not is_general_opinion(t)][:top_themes]
+    # ties broken by name: DuckDB returns rows in no fixed order, and a tie then reordered the aspects, so the same
+    # seed simulated other shoppers (thirty-third session)
+    ranked = matrix.sort_values(["mentions", "theme"], ascending=[False, True], kind="stable")
+    names = [t for t in dict.fromkeys(ranked["theme"]) if not is_general_opinion(t)][:top_themes]
     matrix = matrix[matrix["product"].isin(items) & matrix["theme"].isin(names)]
     shrunk = matrix["score_sum"] / (matrix["mentions"] + shrink)
     table = matrix.assign(aspect=shrunk).pivot_table(index="product", columns="theme", values="aspect", fill_value=0.0)
@@ -123,14 +125,27 @@ def persona_recommendations(catalogue: Catalogue, cares_about: list[str], k: int
     return pd.DataFrame({"rank": range(1, len(order) + 1), "item": catalogue.items[order], "why": reasons})
 
 
-def simulate_workspace(store: Store, params: ShopperParams) -> tuple[pd.DataFrame, np.ndarray, Catalogue]:
-    """Simulated shoppers over the workspace's products; events stored in the workspace's interactions table."""
+def simulate_workspace(store: Store, params: ShopperParams, keep: bool = True
+                       ) -> tuple[pd.DataFrame, np.ndarray, Catalogue]:
+    """Simulated shoppers over the workspace's products; with ``keep``, the events are stored in the workspace's
+    interactions table and the settings in its simulations log (a write); without, nothing is written."""
     catalogue = workspace_catalogue(store)
     if catalogue is None:
         raise ValueError("the workspace has no products with reviews; analyse a review file with a product column")
     frame, needs = simulate_shoppers(catalogue.aspects, catalogue.popularity, params, catalogue.items)
-    store.write_interactions(frame, simulated=True, params=params.__dict__)
+    if keep:
+        store.write_interactions(frame, simulated=True, params=params.__dict__)
     return frame, needs, catalogue
+
+
+def last_shopper_params(store: Store) -> ShopperParams | None:
+    """The settings of the workspace's last stored simulation (None when it has none): the simulator is seeded, so
+    they give the same shoppers again over the same analysis."""
+    stored = store.last_simulation_params()
+    if stored is None:
+        return None
+    known = {f.name for f in fields(ShopperParams)}
+    return ShopperParams(**{k: v for k, v in stored.items() if k in known})
 
 
 def lab_data(frame: pd.DataFrame, needs: np.ndarray, catalogue: Catalogue) -> Data:

@@ -1077,6 +1077,17 @@ class Store:
     def embedding_models(self) -> list[str]:
         return self.query_df("SELECT model, count(*) AS n FROM embeddings GROUP BY 1 ORDER BY 2 DESC")["model"].tolist()
 
+    def last_simulation_params(self) -> dict | None:
+        """The settings of the last simulation stored in the workspace (None when there is none)."""
+        found = self.query_df("SELECT params FROM simulations ORDER BY created_at DESC LIMIT 1")
+        if found.empty:
+            return None
+        try:
+            params = json.loads(found["params"].iloc[0])
+        except (TypeError, ValueError):
+            return None
+        return params if isinstance(params, dict) and params else None
+
     def write_interactions(self, frame: pd.DataFrame, simulated: bool, params: dict | None = None) -> None:
         """Replace the lab's interactions (one transaction)."""
         rows = frame.rename(columns={"user": "user_id"})[["user_id", "item", "event", "value", "ts"]].assign(

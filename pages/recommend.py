@@ -1,11 +1,14 @@
 """Recommendation lab: simulate shoppers from the workspace's needs, compare recommenders, run A/B tests."""
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts
-from core.lab import MODEL_LABELS, MODELS, lab_data, persona_recommendations, recommender, run_ab, simulate_workspace
+from core.lab import (MODEL_LABELS, MODELS, lab_data, last_shopper_params, persona_recommendations, recommender, run_ab,
+                      simulate_workspace)
 from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
 from core.simulate import ShopperParams, sample_size_per_arm
 
@@ -19,30 +22,42 @@ if ui.load("facet_values", "product", filters).empty and "lab" not in st.session
     st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     st.stop()
 
+# the settings of the workspace's last stored simulation, else the defaults: the page opens on their shoppers (a
+# simulation over the demo takes 0.1 s and the evaluation 0.3 s), where it opened empty until "Simulate shoppers"
+stored = last_shopper_params(store)
+start = stored or ShopperParams()
 with st.expander("Shopper simulator", expanded="lab" not in st.session_state):
     st.caption("Shoppers get latent needs drawn from the need themes; they browse and buy by popularity, need "
                "match with what reviews praise or criticise, and noise (model documented in core/simulate.py).")
     c = st.columns(4)
-    params = ShopperParams(users=c[0].number_input("Shoppers", 50, 5000, 600, 50),
-                           events_per_user=c[1].number_input("Events each", 3, 60, 12),
-                           popularity_bias=c[2].slider("Popularity bias", 0.0, 2.0, 0.6, 0.1),
-                           need_weight=c[3].slider("Need weight", 0.0, 6.0, 3.0, 0.5),
-                           noise=c[0].slider("Noise", 0.1, 3.0, 1.0, 0.1), seed=int(c[1].number_input("Seed", 0, 10**6, 7)))
+    # the knobs the page does not show keep the stored run's values
+    params = replace(start, users=c[0].number_input("Shoppers", 50, 5000, start.users, 50),
+                     events_per_user=c[1].number_input("Events each", 3, 60, start.events_per_user),
+                     popularity_bias=c[2].slider("Popularity bias", 0.0, 2.0, float(start.popularity_bias), 0.1),
+                     need_weight=c[3].slider("Need weight", 0.0, 6.0, float(start.need_weight), 0.5),
+                     noise=c[0].slider("Noise", 0.1, 3.0, float(start.noise), 0.1),
+                     seed=int(c[1].number_input("Seed", 0, 10**6, start.seed)))
     if st.button("Simulate shoppers", type="primary"):
         try:
             st.session_state["lab"] = simulate_workspace(store, params)
-            st.session_state["lab_params"] = params
+            st.session_state["lab_params"], st.session_state["lab_kept"] = params, True
             ui.refresh_views()  # the simulated interactions are a commit: store the unfiltered views again
         except ValueError as exc:
             st.error(str(exc))
 if "lab" not in st.session_state:
-    st.info("Simulate shoppers to compare recommenders on this workspace's products.")
-    st.stop()
+    try:  # nothing is written: opening a page is no commit
+        st.session_state["lab"] = simulate_workspace(store, start, keep=False)
+        st.session_state["lab_params"], st.session_state["lab_kept"] = start, stored is not None
+    except ValueError as exc:
+        st.info(f"Simulate shoppers to compare recommenders on this workspace's products ({exc}).")
+        st.stop()
 
 frame, needs, catalogue = st.session_state["lab"]
 params = st.session_state["lab_params"]
+where = ("the settings stored in the workspace" if st.session_state.get("lab_kept")
+         else "the default settings, not stored: change them above and press Simulate shoppers to keep a run")
 st.caption(f"{frame['user'].nunique():,} shoppers, {len(frame):,} events over {len(catalogue.items)} products and "
-           f"{len(catalogue.aspect_names)} need themes (stored in the workspace).")
+           f"{len(catalogue.aspect_names)} need themes, simulated with {where}.")
 data = lab_data(frame, needs, catalogue)
 
 st.subheader("Top 10 for a persona")

@@ -194,10 +194,30 @@ def test_a_workspace_of_searches_alone_points_to_search_insights(tmp_path, monke
 
 
 def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
+    from core.store import Store
+
+    # it opens on shoppers simulated with the default settings, writing nothing (it opened empty until a click)
     at = open_page("recommend")
-    assert "Simulate shoppers" in at.info[0].value
-    at.button[0].click().run()
+    assert not at.exception and not at.info
+    assert any("default settings, not stored" in c.value for c in at.caption)
+    assert len(at.dataframe) >= 7
+    store = Store(workspace)
+    try:
+        assert store.last_simulation_params() is None and store.scalar("SELECT count(*) FROM interactions") == 0
+    finally:
+        store.close()
+    next(n for n in at.number_input if n.label == "Seed").set_value(11)
+    at.button[0].click().run()  # "Simulate shoppers" stores a run
     assert not at.exception
+    assert any("settings stored in the workspace" in c.value for c in at.caption)
+    store = Store(workspace)
+    try:
+        assert store.last_simulation_params()["seed"] == 11 and store.scalar("SELECT count(*) FROM interactions") > 0
+    finally:
+        store.close()
+    at = open_page("recommend")  # a new session opens on the stored run's settings
+    assert next(n for n in at.number_input if n.label == "Seed").value == 11
+    assert any("settings stored in the workspace" in c.value for c in at.caption)
     assert len(at.dataframe) >= 7  # six top-10 lists + the evaluation table
     evaluation = at.dataframe[-1].value
     assert {"Popularity", "Item k-NN", "Need-aware hybrid"} <= set(evaluation["model"])  # names, not ids

@@ -2,7 +2,7 @@
 import numpy as np
 
 from helpers import write_reviews
-from core.lab import lab_data, run_ab, simulate_workspace, workspace_catalogue
+from core.lab import lab_data, last_shopper_params, run_ab, simulate_workspace, workspace_catalogue
 from core.pipeline import Pipeline, Source
 from core.simulate import ShopperParams
 from core.store import Store
@@ -15,8 +15,14 @@ def test_simulation_over_workspace_products_is_stored_and_ab_runs(tmp_path, sett
     assert len(catalogue.items) == 7 and catalogue.aspects.shape == (7, len(catalogue.aspect_names))
     assert np.abs(catalogue.aspects).max() <= 1
     params = ShopperParams(users=80, events_per_user=6, seed=5)
+    version = store.data_version()
+    unkept, _, _ = simulate_workspace(store, params, keep=False)  # the page's first view: nothing written
+    assert len(store.interactions()) == 0 and last_shopper_params(store) is None and store.data_version() == version
     frame, needs, _ = simulate_workspace(store, params)
-    assert len(store.interactions()) == len(frame) == 480
+    assert len(store.interactions()) == len(frame) == 480 and frame.equals(unkept)
+    # the stored settings give the same shoppers again (the page opens on them in a new session)
+    assert last_shopper_params(store) == params
+    assert simulate_workspace(store, last_shopper_params(store), keep=False)[0].equals(frame)
     assert set(frame["item"]) <= set(catalogue.items)
     data = lab_data(frame, needs, catalogue)
     assert data.matrix.shape == (80, 7)
