@@ -434,6 +434,9 @@ _ZH_ADVICE = re.compile(r"建议(?:大家|你|你们|朋友|买家|亲|各位|�
                         # the 3 labelled such flags asked nothing; "希望能做得更好" asks someone to, and is an ask
                         r"|(?:^|[。！!？?，,；;~\s])(?:但|也|还|就|只|真心)?希望(?:以后|今后|下次|下一次来?|再次)?(?:会|能|可以|还能)?"
                         r"(?:越来越|更加?)?(?:更好|好点|好一点|好些)(?:吧|啊|呀|的)?[。！!~\s]*$"
+                        # a guess ending in 吧 ("酒店应该有些年头了吧!", "应该是京东周末做活动吧"; not "至少应该提前通知吧"):
+                        # the 2 labelled such flags asked nothing
+                        r"|应该(?:是|也有|有些)[^。！？，,]{0,12}吧"
                         # a question put to the staff, reported ("我问能不能提供一下方便", "就试着问服务员能不能给换一下"):
                         # thirty-third session, the 2 labelled such flags asked nothing of the product
                         r"|(?<![想请])(?:问了|问过|问(?!题)|询问)(?:一下)?[^。！？，,]{0,8}(?:能不能|可不可以|能否|可否)"
