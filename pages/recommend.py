@@ -45,8 +45,9 @@ with st.expander("Shopper simulator", expanded="lab" not in st.session_state):
         except ValueError as exc:
             st.error(str(exc))
 if "lab" not in st.session_state:
-    try:  # nothing is written: opening a page is no commit
-        st.session_state["lab"] = simulate_workspace(store, start, keep=False)
+    try:  # nothing is written: opening a page is no commit; every session of this server shares the first one's run
+        st.session_state["lab"] = ui.load_static("lab_first", lambda: simulate_workspace(store, start, keep=False),
+                                                 store.data_version(), start)
         st.session_state["lab_params"], st.session_state["lab_kept"] = start, stored is not None
     except ValueError as exc:
         st.info(f"Simulate shoppers to compare recommenders on this workspace's products ({exc}).")
