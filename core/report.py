@@ -71,8 +71,7 @@ def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quo
         # the closest complaints, each wording once (many customers write "Runs small." word for word)
         evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative",
                                         limit=20 * quotes_per_theme)
-        distinct = evidence["snippet"].str.strip().str.lower().drop_duplicates().index
-        said = telling_examples(evidence.loc[distinct, "snippet"].tolist(), row.label, list(row.keywords), row.lang,
+        said = telling_examples(evidence["snippet"].tolist(), row.label, list(row.keywords), row.lang,
                                 quotes_per_theme)  # those that say what is wrong first
         quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in said)
         rows.append(f"<tr><td><b>{_e(row.label)}</b><br>{_e(row.why)}</td><td>{int(row.reviews):,}</td>"
