@@ -152,12 +152,24 @@ def encoder_with(lsa: CharLsaEmbedder, components: np.ndarray) -> CharLsaEmbedde
     return out
 
 
-def demo_need_nmi(embedder: CharLsaEmbedder) -> float:
-    """NMI between need themes (the pipeline's clustering, sentiment direction ignored) of the bundled demo's Chinese
+def themes_as_the_pipeline(texts: list[str], vectors: np.ndarray, embedder: CharLsaEmbedder, settings):
+    """Chinese need themes as an analysis finds them: the sentiment direction ignored, clustered within the snippets'
+    need types (the default taxonomy) at ``settings.need_type_weight_zh``."""
+    from core.needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, need_type_dims
+    from core.themes import find_themes
+
+    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
+    types, _ = assign_need_types(vectors, "zh", DEFAULT_TAXONOMY, embedder.embed, texts=texts,
+                                 dims=need_type_dims(embedder))
+    return find_themes(texts, vectors, "zh", embedder.embed, settings, ignore_directions=direction, need_types=types,
+                       untyped=OTHER)
+
+
+def demo_need_nmi(embedder: CharLsaEmbedder, settings=None) -> float:
+    """NMI between need themes (the pipeline's clustering: themes_as_the_pipeline) of the bundled demo's Chinese
     snippets and the need each was generated from (data/make_demo.py's templates; snippets matching one need only)."""
     from core.config import ThemeSettings
     from core.text import normalise, split_snippets
-    from core.themes import find_themes
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "data"))
     from make_demo import ZH_NEEDS
@@ -172,9 +184,7 @@ def demo_need_nmi(embedder: CharLsaEmbedder) -> float:
         return hits.pop() if len(hits) == 1 else None
 
     needs = np.array([need_of(t) for t in texts], dtype=object)
-    vectors = embedder.embed(texts)
-    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
-    assignment = find_themes(texts, vectors, "zh", embedder.embed, ThemeSettings(), ignore_directions=direction).assignment
+    assignment = themes_as_the_pipeline(texts, embedder.embed(texts), embedder, settings or ThemeSettings()).assignment
     keep = (needs != None) & (assignment >= 0)  # noqa: E711
     return float(normalized_mutual_info_score(needs[keep].astype(str), assignment[keep]))
 
@@ -221,11 +231,12 @@ def zh_snippets(texts) -> list[str]:
     return list(dict.fromkeys(s for t in texts for s in split_snippets(normalise(str(t)), "zh")))
 
 
-def need_type_nmi(embedder: CharLsaEmbedder, pool: list[str], seeds=(42, 1, 7)) -> list[float]:
+def need_type_nmi(embedder: CharLsaEmbedder, pool: list[str], seeds=(42, 1, 7), settings=None) -> list[float]:
     """NMI between need themes and the hand-labelled need types (bench/labels/need_types_*.csv, Chinese rows, each
     snippet's first type) of the labelled snippets, clustered among ``pool`` as a PM's file would be."""
+    from dataclasses import replace
+
     from core.config import ThemeSettings
-    from core.themes import find_themes
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from needs import zh_pool
@@ -236,24 +247,20 @@ def need_type_nmi(embedder: CharLsaEmbedder, pool: list[str], seeds=(42, 1, 7)) 
     rows = pd.Index(texts).get_indexer(labels.text)
     gold = labels.label.str.split("|").str[0].to_numpy()
     vectors = embedder.embed(texts)
-    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
     out = []
     for seed in seeds:
-        assignment = find_themes(texts, vectors, "zh", embedder.embed, ThemeSettings(seed=seed),
-                                 ignore_directions=direction).assignment
+        assignment = themes_as_the_pipeline(texts, vectors, embedder,
+                                            replace(settings or ThemeSettings(), seed=seed)).assignment
         out.append(float(normalized_mutual_info_score(gold, assignment[rows])))
     return out
 
 
-def single_character_themes(embedder: CharLsaEmbedder, texts: list[str]) -> tuple[int, int, float]:
+def single_character_themes(embedder: CharLsaEmbedder, texts: list[str], settings=None) -> tuple[int, int, float]:
     """Themes whose label terms share a character and no two-character word ("最好 / 只好 / 更好"), and the share of
     snippets they hold: groups by a common character, not by a need."""
     from core.config import ThemeSettings
-    from core.themes import find_themes
 
-    vectors = embedder.embed(texts)
-    direction = BundledSentiment(zh_embedder=embedder, encoder=None).embedding_directions("zh", vectors.shape[1])
-    result = find_themes(texts, vectors, "zh", embedder.embed, ThemeSettings(), ignore_directions=direction)
+    result = themes_as_the_pipeline(texts, embedder.embed(texts), embedder, settings or ThemeSettings())
     sizes = np.bincount(result.assignment[result.assignment >= 0], minlength=len(result.themes))
     flagged = 0
     held = 0

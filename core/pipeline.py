@@ -37,7 +37,7 @@ from .themes import IntentKMeans, cluster_means, find_themes, retone_general_opi
 
 log = logging.getLogger("needlens.pipeline")
 ProgressFn = Callable[[str, int, int, "float | None"], None]
-STAGES = ("ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords", "reviews", "intents", "save")
+STAGES = ("ingest", "snippets", "embed", "needs", "themes", "sentiment", "keywords", "reviews", "intents", "save")
 
 
 @dataclass
@@ -321,13 +321,13 @@ class Pipeline:
         reviews = self._review_rows(dataset, dataset_id)
         snippets = self._split_snippets(reviews, clock)
         vectors = self._extract_embeddings(snippets, clock, cache_stats)
+        self._classify_needs(snippets, vectors, clock)  # before themes: Chinese themes are clustered within need types
         themes = self._extract_themes(snippets, vectors, dataset_id, clock)
         sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
         if len(themes):  # a general opinion's tone from its scored snippets, not its words
             themes["label"] = retone_general_opinions(themes["label"].tolist(),
                                                       snippets["theme_id"].fillna(-1).to_numpy(dtype=np.int64),
                                                       sentiment["label"].to_numpy(), themes["theme_id"].tolist())
-        self._classify_needs(snippets, vectors, clock)
         keywords = self._extract_keywords(reviews, snippets, vectors, dataset_id, clock)
         reviews = self._roll_up(reviews, snippets, sentiment, clock)
         snippets = snippets.drop(columns=["route", "review_no"])
@@ -409,7 +409,8 @@ class Pipeline:
             if self.stray_route(len(positions), len(snippets)):
                 continue
             ids, similarity[positions], themes = self.cluster_route(TextColumn(snippets["text"].iloc[positions]),
-                                                                    vectors[route], route, dataset_id, next_id)
+                                                                    vectors[route], route, dataset_id, next_id,
+                                                                    snippets["need_type"].to_numpy()[positions])
             theme_ids[positions] = ids
             records.extend(themes)
             next_id += len(themes)
@@ -457,11 +458,13 @@ class Pipeline:
         return route_snippets < settings.stray_snippets and route_snippets < settings.stray_share * all_snippets
 
     def cluster_route(self, texts: list[str], vectors: np.ndarray, route: str, dataset_id: int,
-                      first_id: int) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+                      first_id: int, need_types: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
         """Need themes of one language route: (theme id per snippet, -1 when unassigned; similarity; theme rows
-        numbered from first_id). Shared by a full analysis and re-clustering."""
+        numbered from first_id). Shared by a full analysis and re-clustering. need_types: the snippets' need types
+        (ThemeSettings.need_type_weight_*)."""
         result = find_themes(texts, vectors, route, self.cached(route).embed, self.settings.themes,
-                             ignore_directions=self._sentiment_directions(route, vectors))
+                             ignore_directions=self._sentiment_directions(route, vectors), need_types=need_types,
+                             untyped=OTHER)
         ids = np.where(result.assignment >= 0, result.assignment + first_id, -1)
         records = []
         if result.themes:
@@ -482,7 +485,8 @@ class Pipeline:
         return directions(route, vectors.shape[1]) if directions else None
 
     def _classify_needs(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], clock: _Clock) -> None:
-        # 5b. Need type per snippet (zero-shot from the taxonomy) and feature-request flag; no re-embedding.
+        # 3b. Need type per snippet (zero-shot from the taxonomy) and feature-request flag; no re-embedding. Before
+        # the themes, which cluster Chinese snippets within their need types.
         clock.begin("needs")
         need_types = np.full(len(snippets), OTHER, dtype=object)
         for route, positions in route_positions(snippets):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .chunks import TextColumn, route_positions
+from .needs import OTHER
 from .themes import retone_general_opinions
 
 
@@ -31,8 +32,9 @@ def preview(pipeline, dataset_id: int) -> Proposal:
     from sklearn.metrics import adjusted_rand_score
 
     store = pipeline.store
-    snippets = store.query_df("""SELECT sn.snippet_id, sn.text, sn.text_hash, sn.lang, sn.theme_id AS old_raw,
-                                        et.theme_id AS old_theme, et.label AS old_label, se.label AS polarity
+    snippets = store.query_df("""SELECT sn.snippet_id, sn.text, sn.text_hash, sn.lang, sn.need_type,
+                                        sn.theme_id AS old_raw, et.theme_id AS old_theme, et.label AS old_label,
+                                        se.label AS polarity
                                  FROM snippets sn LEFT JOIN (""" + store.EFFECTIVE_THEMES + """) et
                                    ON et.dataset_id = sn.dataset_id AND et.raw_theme_id = sn.theme_id
                                  LEFT JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
@@ -48,8 +50,9 @@ def preview(pipeline, dataset_id: int) -> Proposal:
         vectors = pipeline.cached(route).embed(  # from the cache: nothing is re-embedded
             snippets["text"].iloc[positions], dtype=np.float16 if compact else np.float32,
             hashes=snippets["text_hash"].iloc[positions])
+        need_types = snippets["need_type"].fillna(OTHER).to_numpy()[positions]  # as the run clustered them
         ids, similarity[positions], themes = pipeline.cluster_route(TextColumn(snippets["text"].iloc[positions]),
-                                                                     vectors, route, dataset_id, next_id)
+                                                                     vectors, route, dataset_id, next_id, need_types)
         del vectors
         theme_ids[positions] = ids
         records.extend(themes)

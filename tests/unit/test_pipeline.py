@@ -108,7 +108,7 @@ def test_progress_reports_every_stage(tmp_path, settings, fake_models):
     Pipeline(settings, store, lambda stage, done, total, eta: seen.append(stage), **{
         "embedders": fake_models["embedders"], "sentiment": fake_models["sentiment"]}).run(
         Source("r.csv", path=write_reviews(tmp_path / "r.csv", 40)))
-    assert list(dict.fromkeys(seen)) == ["ingest", "snippets", "embed", "themes", "sentiment", "needs", "keywords",
+    assert list(dict.fromkeys(seen)) == ["ingest", "snippets", "embed", "needs", "themes", "sentiment", "keywords",
                                           "reviews", "save"]
 
 
@@ -176,6 +176,9 @@ def test_a_language_with_a_sliver_of_the_snippets_gets_no_themes_of_its_own(tmp_
     pipeline = Pipeline(settings, store, embedders=fake_models["embedders"], sentiment=fake_models["sentiment"])
     proposal = recluster.preview(pipeline, int(store.datasets()["dataset_id"].iloc[0]))
     assert set(proposal.themes["lang"]) == {"zh"}
+    # nothing changed, so re-clustering proposes the same themes: it clusters within the stored need types, as the
+    # run did
+    assert proposal.agreement == 1.0
 
     # the same two English reviews in a file that is a quarter English are themed as usual
     store2, _ = _run(settings.with_db(tmp_path / "mixed.duckdb"), fake_models,

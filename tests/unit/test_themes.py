@@ -1,6 +1,6 @@
 import numpy as np
 from sklearn.datasets import make_blobs
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import adjusted_rand_score, homogeneity_score, normalized_mutual_info_score
 
 from core.config import ThemeSettings
 from core.themes import (AutoKMeans, PCAReducer, class_tfidf, distinct_terms, find_themes, is_general_opinion,
@@ -325,3 +325,57 @@ def test_a_general_opinion_takes_its_tone_from_its_scored_snippets():
                          "negative", "negative", "negative", "positive", "positive", "negative", "negative"])
     assert retone_general_opinions(labels, theme_of_snippet, polarity, [1, 2, 3, 4, 5]) == [
         "总体感受（好评）", "General praise (sadly)", "fit / size", "Wishes (pockets)", "General impressions"]
+
+
+def test_chinese_snippets_are_clustered_within_their_need_types():
+    # the Chinese vectors leave one need's wordings as far apart as two needs' ("电池不耐用", "续航太短了" vs "操作简单"):
+    # eight wordings along eight orthogonal directions, four per need; only their need types tell the needs apart
+    rng = np.random.default_rng(0)
+    wordings = {"battery": ["电池不耐用", "续航太短了", "待机掉电快", "充一次电用半天"],
+                "usability/experience": ["操作简单", "说明书看不懂", "按键太多", "上手很快"]}
+    texts, vecs, needs = [], [], []
+    for n, (need, phrases) in enumerate(wordings.items()):
+        for w, phrase in enumerate(phrases):
+            for i in range(40):
+                v = np.zeros(16)
+                v[4 * n + w] = 1
+                texts.append(f"{phrase}，第{i}次")
+                vecs.append(v + rng.normal(0, 0.05, 16))
+                needs.append(need)
+    vectors, needs = _unit(np.array(vecs, dtype=np.float32)), np.array(needs, dtype=object)
+    words = lambda w: _unit(rng.normal(size=(len(w), 16)))  # noqa: E731
+    settings = ThemeSettings(min_themes=2, max_themes=4)
+
+    def purity(lang, need_types):  # 1.0: every theme holds snippets of one need only
+        result = find_themes(texts, vectors, lang, words, settings, need_types=need_types)
+        return homogeneity_score(needs, result.assignment), result.assignment
+
+    assert purity("zh", needs)[0] > 0.999
+    assert purity("zh", None)[0] < 0.9  # 0.66: themes of a battery wording and an ease-of-use one
+    assert (purity("en", needs)[1] == purity("en", None)[1]).all()  # English: MiniLM groups a need's wordings (weight 0)
+
+
+def test_groups_merge_by_what_they_say_and_a_need_type_does_not_pull_its_groups_together():
+    # battery (e0) and overheating (e1) are both performance/battery; two untyped groups each say something near one
+    # of them (cosine 0.4). Merged on the whole vectors the shared type column outweighed the content and made one
+    # performance theme (32,206 phone and computer snippets: "机器 / 开机 / 电池", 6,494); merged on the content, each
+    # typed group joins the untyped one that talks about the same thing
+    from sklearn.cluster import AgglomerativeClustering
+
+    from core.themes import NoReducer, TypedReducer
+
+    eye = np.eye(8, dtype=np.float32)
+    content = [eye[0], eye[1], 0.4 * eye[0] + np.sqrt(0.84) * eye[2], 0.4 * eye[1] + np.sqrt(0.84) * eye[3]]
+    labels = np.repeat(np.arange(4), 30)
+    vectors = _unit(np.vstack([content[g] for g in labels]).astype(np.float32))
+    types = np.where(labels < 2, "performance/battery", "other")
+    reducer = TypedReducer(types, 0.75, NoReducer())
+    typed = reducer.fit_transform(vectors)
+    assert reducer.type_columns == 1
+    centres = np.vstack([typed[labels == g].mean(axis=0) for g in range(4)])
+    clusterer = AutoKMeans()
+    clusterer.k_ = 2
+    merged = clusterer._merge_within_types(typed, labels, centres, 4, 1)
+    assert merged[0] == merged[2] and merged[1] == merged[3] and merged[0] != merged[1]
+    whole = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(centres)
+    assert whole[0] == whole[1]  # what merging on the whole vectors did
