@@ -1,18 +1,21 @@
-"""Need themes clustered within need types (ThemeSettings.need_type_weight_zh / _en): the weight chosen, and what it
-does to Chinese and English themes.
+"""Need themes kept within need types (ThemeSettings.types_apart_* and need_type_weight_*): what it does to Chinese and
+English themes, and the setting chosen.
 
     .venv/bin/python bench/theme_types.py          # ~15 min on 2 cores
 
-Each snippet's need type (the default taxonomy, as an analysis assigns it) joins the space k-means sees, one-hot at
-the weight beside the unit-length reduced vector (core.themes.TypedReducer). Printed:
+Each snippet's need type is the default taxonomy's, as an analysis assigns it. "Types apart in the merge": the fine
+k-means groups are merged to k by content, groups mostly of two different types a unit further apart
+(core.themes.AutoKMeans._merge_within_types); "weight w": the types also join the space k-means sees, one-hot at w
+beside the unit-length reduced vector (core.themes.TypedReducer). Printed:
 
 - Chinese, online_shopping_10_cats validation rows (core.datasets.split_of), where the weight was chosen: NMI between
   the themes and the hand-labelled need types of bench/labels/need_types_*.csv (clustered among the rows' snippets,
   seeds 42 / 1 / 7), single-character themes, the bundled demo's planted-need NMI, and the themes of 3,000 hotel
   reviews and of the 5,042 phone and computer reviews (how many, how big the biggest); then the held-out rows, scored
-  once, at 0 and at the shipped weight.
+  once, without types and with the shipped setting.
 - English, SemEval-2014 restaurant sentences with one aspect category (issue 4's gold for need themes): NMI of the
-  themes at English weights 0 / 0.5 / 0.75, three seeds, beside plain k-means at the same k on the same vectors.
+  themes without types, with types apart in the merge, and at weight 0.5, three seeds, beside plain k-means at the
+  same k on the same vectors.
 """
 from __future__ import annotations
 
@@ -40,7 +43,13 @@ from core.themes import find_themes  # noqa: E402
 from train_zh_encoder import (WORDS, demo_need_nmi, need_type_nmi, single_character_themes,  # noqa: E402
                               themes_as_the_pipeline, zh_snippets)
 
-SHIPPED = ThemeSettings().need_type_weight_zh
+SHIPPED = ThemeSettings()
+# (name, settings): themes without need types, then types kept apart in the merge only, then also clustered beside
+# the vectors at a weight
+ZH_VARIANTS = [("no types (before)", replace(SHIPPED, types_apart_zh=False))] + [
+    (f"types apart in the merge{f', weight {w}' if w else ' only'}", replace(SHIPPED, types_apart_zh=True,
+                                                                           need_type_weight_zh=w))
+    for w in (0.0, 0.5, 1.0)]
 
 
 def chinese() -> None:
@@ -50,14 +59,14 @@ def chinese() -> None:
     files = {"3,000 hotel reviews": zh_snippets(df[df.cat == "酒店"].sample(3000, random_state=3).text),
              "all 5,042 phone and computer reviews": zh_snippets(df[df.cat.isin(["手机", "计算机"])].text)}
     files = {name: (texts, embedder.embed(texts)) for name, texts in files.items()}
-    print("| Chinese rows | need_type_weight_zh | NMI against hand-labelled need types, seeds 42 / 1 / 7 | "
+    print("| Chinese rows | clustering | NMI against hand-labelled need types, seeds 42 / 1 / 7 | "
           "single-character themes, these rows | demo: planted needs | "
           + " | ".join(f"{name}: themes, biggest theme's share of the themed, unassigned" for name in files)
           + " |\n|---|---|---|---|---|" + "---|" * len(files))
-    for name, weights in (("validation", (0.0, 0.5, 0.75, 1.0)), ("held-out", (0.0, SHIPPED))):
+    shipped = [v for v in ZH_VARIANTS if v[1] == SHIPPED]
+    for name, variants in (("validation", ZH_VARIANTS), ("held-out", ZH_VARIANTS[:1] + shipped)):
         pool = zh_snippets(df[split == ("validation" if name == "validation" else "test")].text)
-        for weight in weights:
-            settings = ThemeSettings(need_type_weight_zh=weight)
+        for label, settings in variants:
             types = need_type_nmi(embedder, pool, settings=settings)
             single = single_character_themes(embedder, pool, settings)
             cells = []
@@ -66,7 +75,7 @@ def chinese() -> None:
                 themed = result.assignment[result.assignment >= 0]
                 cells.append(f"{len(result.themes)}, {np.bincount(themed).max() / max(len(themed), 1):.0%}, "
                              f"{(result.assignment < 0).mean():.1%}")
-            print(f"| {name} ({len(pool):,} snippets) | {weight}{' (shipped)' if weight == SHIPPED else ''} | "
+            print(f"| {name} ({len(pool):,} snippets) | {label}{' (shipped)' if settings == SHIPPED else ''} | "
                   f"**{np.mean(types):.3f}** ({', '.join(f'{t:.3f}' for t in types)}) | {single[1]} of {single[0]} "
                   f"({single[2]:.0%}) | {demo_need_nmi(embedder, settings):.3f} | {' | '.join(cells)} |", flush=True)
 
@@ -82,16 +91,19 @@ def english() -> None:
     types, _ = assign_need_types(vectors, "en", DEFAULT_TAXONOMY, quality.EMBED.embed, texts=texts,
                                  dims=need_type_dims(quality.EMBED))
     print(f"\n{(types != OTHER).mean():.0%} of the {len(texts):,} SemEval-2014 restaurant sentences have a need type.\n\n"
-          "| need_type_weight_en | NMI, seeds 42 / 1 / 7 | plain k-means at the same k | margin |\n|---|---|---|---|")
-    for weight in (0.0, 0.5, 0.75):
+          "| English clustering | NMI, seeds 42 / 1 / 7 | plain k-means at the same k | margin |\n|---|---|---|---|")
+    variants = [("no types", replace(SHIPPED, types_apart_en=False)),
+                ("types apart in the merge only", replace(SHIPPED, types_apart_en=True, need_type_weight_en=0.0)),
+                ("types apart, weight 0.5", replace(SHIPPED, types_apart_en=True, need_type_weight_en=0.5))]
+    for label, chosen in variants:
         ours, plain = [], []
         for seed in (42, 1, 7):
-            settings = replace(ThemeSettings(), seed=seed, need_type_weight_en=weight)
+            settings = replace(chosen, seed=seed)
             result = find_themes(texts, vectors, "en", quality.EMBED.embed, settings, ignore_directions=directions,
                                  need_types=types, untyped=OTHER)
             ours.append(nmi(gold, result.assignment))
             plain.append(nmi(gold, KMeans(len(result.themes), n_init=4, random_state=0).fit_predict(vectors)))
-        print(f"| {weight}{' (shipped)' if weight == ThemeSettings().need_type_weight_en else ''} | "
+        print(f"| {label}{' (shipped)' if chosen == SHIPPED else ''} | "
               f"{np.mean(ours):.3f} ({', '.join(f'{x:.3f}' for x in ours)}) | {np.mean(plain):.3f} | "
               f"{np.mean(ours) - np.mean(plain):+.3f} |", flush=True)
 

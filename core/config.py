@@ -69,16 +69,17 @@ class ThemeSettings:
     # Cluster on what people talk about, not how they feel: remove the sentiment model's direction(s) from the
     # vectors before clustering (themes are scored for sentiment separately).
     ignore_sentiment: bool = True
-    # Cluster within need types where a language's vectors do not bring a need's wordings together: each snippet's
-    # need type (one-hot, at this weight beside the unit-length reduced vector) joins the space k-means sees, and
-    # groups mostly of two different types are merged last (AutoKMeans._merge_within_types). The Chinese
-    # character + word vectors put "电池不耐用" and "续航太短了" no nearer each other than to "操作简单" (the demo's
-    # fine clusters of one planted need had centres at median cosine 0.02), so the demo's Chinese battery complaints
-    # shared a theme with ease of use and sizing one with quality. At 1.0 (chosen on validation rows) the demo's
-    # planted-need NMI went 0.66 -> 0.88 and, on held-out online_shopping_10_cats reviews, NMI against hand-labelled
-    # need types 0.24 -> 0.31 (bench/theme_types.py). English MiniLM vectors already group a need's wordings: on
-    # SemEval-2014 restaurants 0.5 moved NMI within its seed noise and 0.75 lowered it.
-    need_type_weight_zh: float = 1.0
+    # Keep need types apart where a language's vectors do not bring a need's wordings together: the fine k-means
+    # groups are merged to k by content, with two groups mostly of different need types a unit further apart
+    # (AutoKMeans._merge_within_types). The Chinese character + word vectors put "电池不耐用" and "续航太短了" no nearer
+    # each other than to "操作简单" (the demo's fine groups of one planted need had centres at median cosine 0.02),
+    # so the demo's Chinese battery complaints shared a theme with ease of use and sizing one with quality. English
+    # MiniLM vectors already group a need's wordings. need_type_weight_*: the types also join the space k-means sees
+    # (one-hot at this weight beside the unit reduced vector, TypedReducer); 0 = they only keep groups apart in the
+    # merge. Chosen with bench/theme_types.py (bench/RESULTS.md, thirty-fourth session).
+    types_apart_zh: bool = True
+    types_apart_en: bool = False
+    need_type_weight_zh: float = 0.0
     need_type_weight_en: float = 0.0
 
 

@@ -281,9 +281,10 @@ class AutoKMeans:
         high = max(low + 4, min(self.max_k, int(np.sqrt(n) / 5)))
         return min(low, max(n // 10, 1)), min(high, max(n // 10, 1))
 
-    def fit_predict(self, vectors: np.ndarray, type_columns: int = 0) -> np.ndarray:
-        """type_columns: the vectors' last columns hold need types (TypedReducer); the merge then reads the centres'
-        other columns and keeps groups of two need types apart (_merge_within_types)."""
+    def fit_predict(self, vectors: np.ndarray, need_types: np.ndarray | None = None, type_columns: int = 0) -> np.ndarray:
+        """need_types: each row's need type as an integer code (-1 for none); the fine groups are then merged with
+        groups of two types kept apart (_merge_within_types). type_columns: the vectors' last columns hold need types
+        (TypedReducer): k is chosen, and groups are merged, on the other columns."""
         n = len(vectors)
         low, high = self.k_bounds(n)
         if high <= 1:
@@ -312,25 +313,28 @@ class AutoKMeans:
         labels = model.fit_predict(vectors)
         if fine == self.k_:
             return labels
-        if type_columns:
-            return self._merge_within_types(vectors, labels, model.cluster_centers_, fine, type_columns)[labels]
+        if need_types is not None:
+            return self._merge_within_types(labels, model.cluster_centers_, fine, need_types, type_columns)[labels]
         centres = model.cluster_centers_ / np.maximum(np.linalg.norm(model.cluster_centers_, axis=1, keepdims=True), 1e-12)
         merged = AgglomerativeClustering(n_clusters=self.k_, metric="cosine", linkage="average").fit_predict(centres)
         return merged[labels]
 
-    def _merge_within_types(self, vectors: np.ndarray, labels: np.ndarray, centres: np.ndarray, fine: int,
-                            type_columns: int) -> np.ndarray:
-        """Merge the fine groups to k by what they say (average-linkage cosine of their centres without the need-type
-        columns), two groups whose snippets mostly have different need types a full unit further apart: types keep
-        "电池不耐用" from joining "操作简单", but do not pull every group of one type together. Merging on the whole
-        vectors did: the shared one-hot outweighed any content, and 32,206 phone and computer snippets got one
-        performance/battery theme of 6,494 ("机器 / 开机 / 电池") where battery, overheating and start-up had been
-        apart."""
-        typed = vectors[:, -type_columns:] > 0
-        counts = np.zeros((fine, type_columns + 1), dtype=np.int64)
-        np.add.at(counts, (labels, np.where(typed.any(axis=1), typed.argmax(axis=1), type_columns)), 1)
-        kind = np.where(counts[:, :-1].sum(axis=1) > counts.sum(axis=1) / 2, counts[:, :-1].argmax(axis=1), -1)
-        content = normalise_rows(np.ascontiguousarray(centres[:, :-type_columns], dtype=np.float32))
+    def _merge_within_types(self, labels: np.ndarray, centres: np.ndarray, fine: int, need_types: np.ndarray,
+                            type_columns: int = 0) -> np.ndarray:
+        """Merge the fine groups to k by what they say (average-linkage cosine of their centres, without any
+        need-type columns), two groups most of whose snippets have two different need types a full unit further
+        apart: types keep "电池不耐用" from joining "操作简单", but do not pull the groups of one type together, and a
+        group most of whose snippets have no type (or are split between types) merges by content alone. Merging on
+        vectors with the types beside them did pull them together: the shared one-hot outweighed any content, and
+        32,206 phone and computer snippets got one performance/battery theme of 6,494 ("机器 / 开机 / 电池")."""
+        codes = np.asarray(need_types, dtype=np.int64)
+        kinds = int(codes.max()) + 1 if len(codes) else 0
+        counts = np.zeros((fine, kinds + 1), dtype=np.int64)
+        np.add.at(counts, (labels, np.where(codes >= 0, codes, kinds)), 1)
+        typed = counts[:, :-1]
+        kind = np.where(typed.max(axis=1, initial=0) * 2 > counts.sum(axis=1),
+                        typed.argmax(axis=1) if kinds else -1, -1)
+        content = normalise_rows(np.ascontiguousarray(centres[:, :centres.shape[1] - type_columns], dtype=np.float32))
         distance = 1.0 - content @ content.T
         distance += ((kind[:, None] != kind[None, :]) & (kind[:, None] >= 0) & (kind[None, :] >= 0))
         distance = np.maximum(distance, 0.0)
@@ -505,20 +509,28 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
 
     ignore_directions: directions in the embedding space that clustering must not follow (the sentiment head's);
     centroids, similarities and labels still use the full vectors. need_types: each snippet's need type (``untyped``
-    for none), clustered beside the vectors at the language's ``need_type_weight_*`` (TypedReducer)."""
+    for none): where the language's ``types_apart_*`` setting is on, groups of two types are merged last
+    (AutoKMeans._merge_within_types) and, at ``need_type_weight_*`` > 0, the types join the space k-means sees
+    (TypedReducer)."""
     n = len(texts)
     if n == 0:
         return ThemeResult(np.zeros(0, int), np.zeros(0, np.float32))
     reducer = reducer or (PCAReducer(settings.reduce_dims, settings.seed) if settings.reducer == "pca" else NoReducer())
     if ignore_directions is not None and len(ignore_directions):
         reducer = DeflatedReducer(ignore_directions, reducer)
-    weight = getattr(settings, f"need_type_weight_{_route(lang)}", 0.0)
-    if need_types is not None and weight > 0:
+    route = _route(lang)
+    typed = need_types is not None and getattr(settings, f"types_apart_{route}", False)
+    weight = getattr(settings, f"need_type_weight_{route}", 0.0) if typed else 0.0
+    if weight > 0:
         reducer = TypedReducer(need_types, weight, reducer, untyped)
     clusterer = clusterer or AutoKMeans(settings.min_themes, settings.max_themes, settings.seed)
     reduced = reducer.fit_transform(vectors)
-    type_columns = getattr(reducer, "type_columns", 0)
-    labels = clusterer.fit_predict(reduced, type_columns=type_columns) if type_columns else clusterer.fit_predict(reduced)
+    if typed:
+        names = {name: i for i, name in enumerate(sorted({str(t) for t in need_types} - {untyped}))}
+        codes = np.array([names.get(str(t), -1) for t in need_types], dtype=np.int64)
+        labels = clusterer.fit_predict(reduced, need_types=codes, type_columns=getattr(reducer, "type_columns", 0))
+    else:
+        labels = clusterer.fit_predict(reduced)
     del reduced
     labels = _absorb_small_clusters(vectors, labels, settings.min_snippets_per_theme)
     centroids, labels = _centroids(vectors, labels)

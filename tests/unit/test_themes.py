@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, homogeneity_score, normalized_mutual_info_score
@@ -346,20 +348,23 @@ def test_chinese_snippets_are_clustered_within_their_need_types():
     words = lambda w: _unit(rng.normal(size=(len(w), 16)))  # noqa: E731
     settings = ThemeSettings(min_themes=2, max_themes=4)
 
-    def purity(lang, need_types):  # 1.0: every theme holds snippets of one need only
-        result = find_themes(texts, vectors, lang, words, settings, need_types=need_types)
+    def purity(lang, need_types, chosen=settings):  # 1.0: every theme holds snippets of one need only
+        result = find_themes(texts, vectors, lang, words, chosen, need_types=need_types)
         return homogeneity_score(needs, result.assignment), result.assignment
 
-    assert purity("zh", needs)[0] > 0.999
+    assert purity("zh", needs)[0] > 0.999  # the default: types kept apart when groups are merged
+    assert purity("zh", needs, replace(settings, need_type_weight_zh=1.0))[0] > 0.999  # and types beside the vectors
     assert purity("zh", None)[0] < 0.9  # 0.66: themes of a battery wording and an ease-of-use one
-    assert (purity("en", needs)[1] == purity("en", None)[1]).all()  # English: MiniLM groups a need's wordings (weight 0)
+    assert purity("zh", needs, replace(settings, types_apart_zh=False))[0] < 0.9
+    # English: MiniLM groups a need's wordings, so its types are not read
+    assert (purity("en", needs)[1] == purity("en", None)[1]).all()
 
 
 def test_groups_merge_by_what_they_say_and_a_need_type_does_not_pull_its_groups_together():
     # battery (e0) and overheating (e1) are both performance/battery; two untyped groups each say something near one
-    # of them (cosine 0.4). Merged on the whole vectors the shared type column outweighed the content and made one
-    # performance theme (32,206 phone and computer snippets: "机器 / 开机 / 电池", 6,494); merged on the content, each
-    # typed group joins the untyped one that talks about the same thing
+    # of them (cosine 0.4). Merged on vectors with the type beside them the shared type column outweighed the content
+    # and made one performance theme (32,206 phone and computer snippets: "机器 / 开机 / 电池", 6,494); merged on the
+    # content, each typed group joins the untyped one that talks about the same thing
     from sklearn.cluster import AgglomerativeClustering
 
     from core.themes import NoReducer, TypedReducer
@@ -375,7 +380,8 @@ def test_groups_merge_by_what_they_say_and_a_need_type_does_not_pull_its_groups_
     centres = np.vstack([typed[labels == g].mean(axis=0) for g in range(4)])
     clusterer = AutoKMeans()
     clusterer.k_ = 2
-    merged = clusterer._merge_within_types(typed, labels, centres, 4, 1)
+    codes = np.where(labels < 2, 0, -1)
+    merged = clusterer._merge_within_types(labels, centres, 4, codes, type_columns=1)
     assert merged[0] == merged[2] and merged[1] == merged[3] and merged[0] != merged[1]
     whole = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(centres)
     assert whole[0] == whole[1]  # what merging on the whole vectors did
