@@ -83,6 +83,12 @@ def test_product_nouns_jieba_splits_off_a_character_stay_whole():
     assert "钢化膜" in tokenize_zh("钢化膜贴歪了") and "手机壳" in tokenize_zh("手机壳很薄")
 
 
+def test_experience_words_jieba_cuts_into_lone_characters_stay_whole():
+    # "上手很快" was 上 / 手 / 很快: the demo's quick-to-learn theme was labelled "很快" (fast)
+    assert tokenize_zh("上手很快，老人也会操作。") == ["上手", "很快", "老人", "操作"]
+    assert "偏大" in tokenize_zh("尺码偏大，建议买小一码") and "手环" in tokenize_zh("戴上手环才知道")
+
+
 def test_a_count_of_days_then_cai_is_no_genius():
     # "等了4天才收到" (waited 4 days before it came) was cut 4 / 天才 (genius) / 收到: a delivery theme's keyword
     assert tokenize_zh("等了4天才收到") == ["收到"]
