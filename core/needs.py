@@ -265,7 +265,8 @@ _EN_CUES = [
                r"use\s+(?:a|an|more|some|better|less|another|work)\b"),
     re.compile(r"(?i)\bwould\s+be\s+(?:so\s+|very\s+|really\s+)?(?:happy|thrilled|glad|grateful|delighted)\s+if\s+"
                r"(?:the|they|retailer|you|it|this)\b"),
-    re.compile(r"(?i)\bwish\s+(?:that\s+)?i\s+could\s+(?:buy|get|order|find)\s+(?:it|this|them|one|these)\s+in\b"),
+    re.compile(r"(?i)\bwish\s+(?:that\s+)?i\s+could\s+(?:have\s+)?(?:buy|bought|get|got|gotten|order|ordered|find|found|"
+               r"purchase|purchased)\s+(?:it|this|them|one|these)\s+in\b"),
     # sixth revision (from held-out 5's misses): "would be even better in cotton", "would be a lovely dress in a better
     # quality fabric", "but need it longer", "i need these back in my life" (a restock)
     re.compile(r"(?i)\bwould\s+be\s+(?:a\s+|an\s+)?(?:even\s+|so\s+|much\s+)?" + _POSITIVE + r"\s+(?:\w+\s+)?in\s+(?:a\s+|an\s+)?"
@@ -290,7 +291,8 @@ _EN_CUES = [
 ]
 _EN_REGRET = re.compile(
     r"(?i)\bwish(?:ed)?\s+(?:that\s+)?i\b(?!\s+had\s+(?:less|more|a|an)\b|\s+could\s+(?:have\s+)?(?:select|choose|pick|get)"
-    r"|\s+could\s+(?:buy|get|order|find)\s+(?:it|this|them|one|these)\s+in\b)"
+    r"|\s+could\s+(?:have\s+)?(?:buy|bought|get|got|gotten|order|ordered|find|found|purchase|purchased)\s+"
+    r"(?:it|this|them|one|these)\s+in\b)"
     r"|\bwish\s+(?:it|this|they|these)(?:\s+\w+)?\s+(?:had\s+)?(?:worked|fit\s+me|fits\s+me|would\s+work|fit\b[^.]*\bme\b)"
     r"|\bwish(?:ed)?\s+(?:that\s+)?(?:it|this|they|these)(?:\s+\w+)?\s+(?:(?:could|would|had)\s+(?:have|of)\s+|had\s+|would\s+)?"
     r"(?:worked|fit|fitted)\b(?!\s+(?:better|more|less|like|in|through|around|at|the|my|a\b|well|nicer|looser|tighter))"

@@ -23,7 +23,8 @@ from core.needs import (DEFAULT_TAXONOMY, NeedType, assign_need_types, backlog_m
     # fourteenth revision: something to be given to guests, a hope for an author's next work (held-out 19's misses)
     "建议以后可以给开车的客人一个提醒", "希望她再写出更好的书",
     "想问能不能出个大码", "这个问题能不能解决",  # asked in the review, not reported
-    "缺点：缺耳机", "希望能做得更好!", "美中不足的是设施和服务希望更好些", "酒店至少应该提前通知吧"])
+    "缺点：缺耳机", "希望能做得更好!", "美中不足的是设施和服务希望更好些", "酒店至少应该提前通知吧",
+    "wish i could have gotten it in white", "I wish I could have ordered it in a petite."])  # a colour or size not offered
 def test_requests_are_detected_in_english_and_chinese(text):
     assert is_feature_request(text)
 
@@ -37,7 +38,7 @@ def test_requests_are_detected_in_english_and_chinese(text):
     "缺点:最要命的缺点是房间之间根本不隔音!",  # a con, not a lack: the 缺 of the second 缺点
     "希望会更好", "希望下一次来会更好!", "希望能好点吧",  # a hope that it will be better, naming nothing
     "酒店应该有些年头了吧!", "以为离香格里拉近的酒店应该也有一点水准吧",  # a guess ending in 吧
-    "wish it could have worked", "I really wish it fit.", "the design is unique and wish this top would of worked.",
+    "wish it could have worked", "I really wish it fit.", "I wish I could have returned it", "the design is unique and wish this top would of worked.",
     "it needs a cami underneath since it's sheer.", "希望您下次入住能更加满意!", "还是希望京东加油", "希望京东给个说法。",
     "劝大家最好是不要去", "就是没有坚持看下去", "不过京东应该买不到假的吧。", "期待下次合作。",
     "希望没有下次了", "如果能退就好了", "建议拥有一本", "于是满怀希望地下了单", "希望用起来不要有什么问题",
