@@ -1,14 +1,14 @@
 """Need themes kept within need types (ThemeSettings.types_apart_* and need_type_weight_*): what it does to Chinese and
 English themes, and the setting chosen.
 
-    .venv/bin/python bench/theme_types.py          # ~15 min on 2 cores
+    .venv/bin/python bench/theme_types.py          # ~3 min on 2 cores
 
 Each snippet's need type is the default taxonomy's, as an analysis assigns it. "Types apart in the merge": the fine
-k-means groups are merged to k by content, groups mostly of two different types a unit further apart
-(core.themes.AutoKMeans._merge_within_types); "weight w": the types also join the space k-means sees, one-hot at w
+k-means groups are merged to k by content, groups of two different types (each typed over TYPED_SHARE of its
+snippets) TYPES_APART further apart (core.themes.AutoKMeans._merge_within_types); "weight w": the types also join the space k-means sees, one-hot at w
 beside the unit-length reduced vector (core.themes.TypedReducer). Printed:
 
-- Chinese, online_shopping_10_cats validation rows (core.datasets.split_of), where the weight was chosen: NMI between
+- Chinese, online_shopping_10_cats validation rows (core.datasets.split_of), where the setting was chosen: NMI between
   the themes and the hand-labelled need types of bench/labels/need_types_*.csv (clustered among the rows' snippets,
   seeds 42 / 1 / 7), single-character themes, the bundled demo's planted-need NMI, and the themes of 3,000 hotel
   reviews and of the 5,042 phone and computer reviews (how many, how big the biggest); then the held-out rows, scored
@@ -39,6 +39,7 @@ from core import datasets  # noqa: E402
 from core.config import ThemeSettings  # noqa: E402
 from core.embed import CharLsaEmbedder  # noqa: E402
 from core.needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, need_type_dims  # noqa: E402
+from core import themes  # noqa: E402
 from core.themes import find_themes  # noqa: E402
 from train_zh_encoder import (WORDS, demo_need_nmi, need_type_nmi, single_character_themes,  # noqa: E402
                               themes_as_the_pipeline, zh_snippets)
@@ -46,10 +47,11 @@ from train_zh_encoder import (WORDS, demo_need_nmi, need_type_nmi, single_charac
 SHIPPED = ThemeSettings()
 # (name, settings): themes without need types, then types kept apart in the merge only, then also clustered beside
 # the vectors at a weight
-ZH_VARIANTS = [("no types (before)", replace(SHIPPED, types_apart_zh=False))] + [
-    (f"types apart in the merge{f', weight {w}' if w else ' only'}", replace(SHIPPED, types_apart_zh=True,
-                                                                           need_type_weight_zh=w))
-    for w in (0.0, 0.5, 1.0)]
+ZH_VARIANTS = [("no types (before)", replace(SHIPPED, types_apart_zh=False), themes.TYPED_SHARE, themes.TYPES_APART)] + [
+    (f"typed over {share:.0%}, {apart} apart in the merge{f', weight {w}' if w else ''}",
+     replace(SHIPPED, types_apart_zh=True, need_type_weight_zh=w), share, apart)
+    for share, apart, w in ((themes.TYPED_SHARE, themes.TYPES_APART, 0.0), (0.5, themes.TYPES_APART, 0.0),
+                            (0.5, 1.0, 0.0), (themes.TYPED_SHARE, themes.TYPES_APART, 1.0))]
 
 
 def chinese() -> None:
@@ -63,10 +65,12 @@ def chinese() -> None:
           "single-character themes, these rows | demo: planted needs | "
           + " | ".join(f"{name}: themes, biggest theme's share of the themed, unassigned" for name in files)
           + " |\n|---|---|---|---|---|" + "---|" * len(files))
-    shipped = [v for v in ZH_VARIANTS if v[1] == SHIPPED]
+    default = themes.TYPED_SHARE, themes.TYPES_APART
+    shipped = [v for v in ZH_VARIANTS if v[1] == SHIPPED and v[2:] == default]
     for name, variants in (("validation", ZH_VARIANTS), ("held-out", ZH_VARIANTS[:1] + shipped)):
         pool = zh_snippets(df[split == ("validation" if name == "validation" else "test")].text)
-        for label, settings in variants:
+        for label, settings, share, apart in variants:
+            themes.TYPED_SHARE, themes.TYPES_APART = share, apart  # read by AutoKMeans._merge_within_types
             types = need_type_nmi(embedder, pool, settings=settings)
             single = single_character_themes(embedder, pool, settings)
             cells = []
@@ -75,9 +79,11 @@ def chinese() -> None:
                 themed = result.assignment[result.assignment >= 0]
                 cells.append(f"{len(result.themes)}, {np.bincount(themed).max() / max(len(themed), 1):.0%}, "
                              f"{(result.assignment < 0).mean():.1%}")
-            print(f"| {name} ({len(pool):,} snippets) | {label}{' (shipped)' if settings == SHIPPED else ''} | "
+            shipped_here = settings == SHIPPED and (share, apart) == default
+            print(f"| {name} ({len(pool):,} snippets) | {label}{' (shipped)' if shipped_here else ''} | "
                   f"**{np.mean(types):.3f}** ({', '.join(f'{t:.3f}' for t in types)}) | {single[1]} of {single[0]} "
                   f"({single[2]:.0%}) | {demo_need_nmi(embedder, settings):.3f} | {' | '.join(cells)} |", flush=True)
+    themes.TYPED_SHARE, themes.TYPES_APART = default
 
 
 def english() -> None:

@@ -70,7 +70,7 @@ class ThemeSettings:
     # vectors before clustering (themes are scored for sentiment separately).
     ignore_sentiment: bool = True
     # Keep need types apart where a language's vectors do not bring a need's wordings together: the fine k-means
-    # groups are merged to k by content, with two groups mostly of different need types a unit further apart
+    # groups are merged to k by content, two groups of different need types (core.themes.TYPED_SHARE) further apart
     # (AutoKMeans._merge_within_types). The Chinese character + word vectors put "电池不耐用" and "续航太短了" no nearer
     # each other than to "操作简单" (the demo's fine groups of one planted need had centres at median cosine 0.02),
     # so the demo's Chinese battery complaints shared a theme with ease of use and sizing one with quality. English

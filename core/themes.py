@@ -259,6 +259,18 @@ class Clusterer(Protocol):
     def fit_predict(self, vectors: np.ndarray) -> np.ndarray: ...
 
 
+# A fine group is of a need type when more than TYPED_SHARE of its snippets have it; two groups of different types are
+# TYPES_APART further apart (cosine distance of their centres + this) when AutoKMeans merges them. With k fixed, every
+# merge kept apart forces another, so a looser rule reshuffled real reviews' themes: at 0.5 of the snippets, 4,000
+# fruit, shampoo and clothing reviews lost their price theme ("价格 / 便宜 / 优惠", 508) into a catch-all and 6,000
+# mixed reviews lost "购买 / 性价比 / 产品" (894); at 1.0 apart, phone and computer reviews lost their optical-drive
+# theme. At 0.8 the demo's templated groups are still typed (its Chinese battery and sizing complaints get themes of
+# their own) and the hotel, book + milk and fruit + shampoo + clothing themes are as without types
+# (bench/RESULTS.md, thirty-fourth session).
+TYPED_SHARE = 0.8
+TYPES_APART = 0.5
+
+
 class AutoKMeans:
     """k-means with k chosen by cosine silhouette on a sample, within [min_k, max_k]; fixed seed.
 
@@ -322,9 +334,9 @@ class AutoKMeans:
     def _merge_within_types(self, labels: np.ndarray, centres: np.ndarray, fine: int, need_types: np.ndarray,
                             type_columns: int = 0) -> np.ndarray:
         """Merge the fine groups to k by what they say (average-linkage cosine of their centres, without any
-        need-type columns), two groups most of whose snippets have two different need types a full unit further
-        apart: types keep "电池不耐用" from joining "操作简单", but do not pull the groups of one type together, and a
-        group most of whose snippets have no type (or are split between types) merges by content alone. Merging on
+        need-type columns), two groups whose snippets have two different need types (more than TYPED_SHARE of each)
+        TYPES_APART further apart: types keep "电池不耐用" from joining "操作简单", but do not pull the groups of one type
+        together, and any other group merges by content alone. Merging on
         vectors with the types beside them did pull them together: the shared one-hot outweighed any content, and
         32,206 phone and computer snippets got one performance/battery theme of 6,494 ("机器 / 开机 / 电池")."""
         codes = np.asarray(need_types, dtype=np.int64)
@@ -332,11 +344,11 @@ class AutoKMeans:
         counts = np.zeros((fine, kinds + 1), dtype=np.int64)
         np.add.at(counts, (labels, np.where(codes >= 0, codes, kinds)), 1)
         typed = counts[:, :-1]
-        kind = np.where(typed.max(axis=1, initial=0) * 2 > counts.sum(axis=1),
+        kind = np.where(typed.max(axis=1, initial=0) > TYPED_SHARE * counts.sum(axis=1),
                         typed.argmax(axis=1) if kinds else -1, -1)
         content = normalise_rows(np.ascontiguousarray(centres[:, :centres.shape[1] - type_columns], dtype=np.float32))
         distance = 1.0 - content @ content.T
-        distance += ((kind[:, None] != kind[None, :]) & (kind[:, None] >= 0) & (kind[None, :] >= 0))
+        distance += TYPES_APART * ((kind[:, None] != kind[None, :]) & (kind[:, None] >= 0) & (kind[None, :] >= 0))
         distance = np.maximum(distance, 0.0)
         np.fill_diagonal(distance, 0.0)
         return AgglomerativeClustering(n_clusters=self.k_, metric="precomputed", linkage="average").fit_predict(distance)
