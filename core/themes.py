@@ -335,10 +335,10 @@ class AutoKMeans:
                             type_columns: int = 0) -> np.ndarray:
         """Merge the fine groups to k by what they say (average-linkage cosine of their centres, without any
         need-type columns), two groups whose snippets have two different need types (more than TYPED_SHARE of each)
-        TYPES_APART further apart: types keep "电池不耐用" from joining "操作简单", but do not pull the groups of one type
-        together, and any other group merges by content alone. Merging on
-        vectors with the types beside them did pull them together: the shared one-hot outweighed any content, and
-        32,206 phone and computer snippets got one performance/battery theme of 6,494 ("机器 / 开机 / 电池")."""
+        TYPES_APART further apart: types keep "电池不耐用" from joining "操作简单", but do not pull the groups of one
+        type together, and any other group merges by content alone. Merging on vectors with the types beside them did
+        pull them together: the shared one-hot outweighed any content, and 32,206 phone and computer snippets got one
+        performance/battery theme of 6,494 ("机器 / 开机 / 电池")."""
         codes = np.asarray(need_types, dtype=np.int64)
         kinds = int(codes.max()) + 1 if len(codes) else 0
         counts = np.zeros((fine, kinds + 1), dtype=np.int64)
