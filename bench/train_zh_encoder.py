@@ -154,7 +154,7 @@ def encoder_with(lsa: CharLsaEmbedder, components: np.ndarray) -> CharLsaEmbedde
 
 def themes_as_the_pipeline(texts: list[str], vectors: np.ndarray, embedder: CharLsaEmbedder, settings):
     """Chinese need themes as an analysis finds them: the sentiment direction ignored, clustered within the snippets'
-    need types (the default taxonomy) as ``settings`` say (types_apart_zh, need_type_weight_zh)."""
+    need types (the default taxonomy) as ``settings`` say (types_apart_zh)."""
     from core.needs import DEFAULT_TAXONOMY, OTHER, assign_need_types, need_type_dims
     from core.themes import find_themes
 

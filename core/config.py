@@ -74,13 +74,10 @@ class ThemeSettings:
     # (AutoKMeans._merge_within_types). The Chinese character + word vectors put "电池不耐用" and "续航太短了" no nearer
     # each other than to "操作简单" (the demo's fine groups of one planted need had centres at median cosine 0.02),
     # so the demo's Chinese battery complaints shared a theme with ease of use and sizing one with quality. English
-    # MiniLM vectors already group a need's wordings. need_type_weight_*: the types also join the space k-means sees
-    # (one-hot at this weight beside the unit reduced vector, TypedReducer); 0 = they only keep groups apart in the
-    # merge. Chosen with bench/theme_types.py (bench/RESULTS.md, thirty-fourth session).
+    # MiniLM vectors already group a need's wordings. Chosen with bench/theme_types.py (bench/RESULTS.md,
+    # thirty-fourth session).
     types_apart_zh: bool = True
     types_apart_en: bool = False
-    need_type_weight_zh: float = 0.0
-    need_type_weight_en: float = 0.0
 
 
 @dataclass(frozen=True)

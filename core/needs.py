@@ -1388,9 +1388,9 @@ def opportunity_scores(themes: pd.DataFrame) -> pd.DataFrame:
     Outcome-driven innovation's importance + max(importance - satisfaction, 0) (satisfaction = 10 x the share not
     negative) is kept beside it as ``odi``, but does not rank: with importance read from how often reviews mention a
     need and satisfaction from how they judge it, the gap is 0 for nearly every need (on the demo all but the top
-    need and the overpricing complaints), and ODI then ranks by volume. On the bundled demo it put "durable / build quality" (828 reviews, 4% negative) second
-    and the overpricing complaints (489 reviews, 65% negative) fourth, sizing (41% negative) eighth (thirty-third
-    session); by importance x dissatisfaction they are 14th, 1st and 5th."""
+    need and the overpricing complaints), and ODI then ranks by volume. On the bundled demo it put "durable / build
+    quality" (828 reviews, 4% negative) second and the overpricing complaints (489 reviews, 65% negative) fourth,
+    sizing (41% negative) eighth (thirty-third session); by importance x dissatisfaction they are 14th, 1st and 5th."""
     out = themes.copy()
     top = max(float(out["reviews"].max()), 1.0)
     out["importance"] = 10 * out["reviews"] / top

@@ -461,7 +461,7 @@ class Pipeline:
                       first_id: int, need_types: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
         """Need themes of one language route: (theme id per snippet, -1 when unassigned; similarity; theme rows
         numbered from first_id). Shared by a full analysis and re-clustering. need_types: the snippets' need types
-        (ThemeSettings.need_type_weight_*)."""
+        (ThemeSettings.types_apart_*)."""
         result = find_themes(texts, vectors, route, self.cached(route).embed, self.settings.themes,
                              ignore_directions=self._sentiment_directions(route, vectors), need_types=need_types,
                              untyped=OTHER)

@@ -229,36 +229,6 @@ class DeflatedReducer:
         return self.inner.fit_transform(vectors, prepare=deflate)
 
 
-class TypedReducer:
-    """Reduce with the inner reducer, then put each snippet's need type beside its reduced (unit) vector: a one-hot
-    column per type at ``weight`` (none for ``untyped``), rows normalised again. Snippets of two types are then
-    further apart than their words alone make them, so k-means groups within need types (and AutoKMeans merges its
-    groups within them); centroids, similarities and labels still use the full vectors."""
-
-    def __init__(self, need_types, weight: float, inner: "Reducer", untyped: str = "other") -> None:
-        self.need_types = np.asarray(need_types, dtype=object)
-        self.weight, self.inner, self.untyped = weight, inner, untyped
-        self.type_columns = 0  # how many need-type columns the last fit_transform appended
-
-    def fit_transform(self, vectors: np.ndarray, prepare=None) -> np.ndarray:
-        reduced = self.inner.fit_transform(vectors, prepare=prepare)
-        names = sorted({str(t) for t in self.need_types} - {self.untyped})
-        self.type_columns = len(names) if self.weight > 0 else 0
-        if not self.type_columns:
-            return reduced
-        code = {name: i for i, name in enumerate(names)}
-        out = np.zeros((len(reduced), reduced.shape[1] + len(names)), dtype=np.float32)
-        out[:, :reduced.shape[1]] = reduced
-        rows = np.flatnonzero(self.need_types != self.untyped)
-        columns = reduced.shape[1] + np.array([code[str(t)] for t in self.need_types[rows]], dtype=np.int64)
-        out[rows, columns] = self.weight
-        return normalise_rows(out)
-
-
-class Clusterer(Protocol):
-    def fit_predict(self, vectors: np.ndarray) -> np.ndarray: ...
-
-
 # A fine group is of a need type when more than TYPED_SHARE of its snippets have it; two groups of different types are
 # TYPES_APART further apart (cosine distance of their centres + this) when AutoKMeans merges them. With k fixed, every
 # merge kept apart forces another, so a looser rule reshuffled real reviews' themes: at 0.5 of the snippets, 4,000
@@ -293,10 +263,9 @@ class AutoKMeans:
         high = max(low + 4, min(self.max_k, int(np.sqrt(n) / 5)))
         return min(low, max(n // 10, 1)), min(high, max(n // 10, 1))
 
-    def fit_predict(self, vectors: np.ndarray, need_types: np.ndarray | None = None, type_columns: int = 0) -> np.ndarray:
+    def fit_predict(self, vectors: np.ndarray, need_types: np.ndarray | None = None) -> np.ndarray:
         """need_types: each row's need type as an integer code (-1 for none); the fine groups are then merged with
-        groups of two types kept apart (_merge_within_types). type_columns: the vectors' last columns hold need types
-        (TypedReducer): k is chosen, and groups are merged, on the other columns."""
+        groups of two types kept apart (_merge_within_types)."""
         n = len(vectors)
         low, high = self.k_bounds(n)
         if high <= 1:
@@ -304,8 +273,6 @@ class AutoKMeans:
             return np.zeros(n, dtype=int)
         rng = np.random.default_rng(self.seed)
         sample = vectors[rng.choice(n, min(n, self.sample), replace=False)]
-        if type_columns:  # k from what snippets say: with the type columns the silhouette follows the types' count
-            sample = normalise_rows(np.ascontiguousarray(sample[:, :-type_columns]))
         distinct = len(np.unique(sample.round(3), axis=0))  # templated text: never ask for more groups than exist
         low, high = min(low, distinct), min(high, distinct)
         if high <= 1:
@@ -326,19 +293,19 @@ class AutoKMeans:
         if fine == self.k_:
             return labels
         if need_types is not None:
-            return self._merge_within_types(labels, model.cluster_centers_, fine, need_types, type_columns)[labels]
+            return self._merge_within_types(labels, model.cluster_centers_, fine, need_types)[labels]
         centres = model.cluster_centers_ / np.maximum(np.linalg.norm(model.cluster_centers_, axis=1, keepdims=True), 1e-12)
         merged = AgglomerativeClustering(n_clusters=self.k_, metric="cosine", linkage="average").fit_predict(centres)
         return merged[labels]
 
-    def _merge_within_types(self, labels: np.ndarray, centres: np.ndarray, fine: int, need_types: np.ndarray,
-                            type_columns: int = 0) -> np.ndarray:
-        """Merge the fine groups to k by what they say (average-linkage cosine of their centres, without any
-        need-type columns), two groups whose snippets have two different need types (more than TYPED_SHARE of each)
-        TYPES_APART further apart: types keep "电池不耐用" from joining "操作简单", but do not pull the groups of one
-        type together, and any other group merges by content alone. Merging on vectors with the types beside them did
-        pull them together: the shared one-hot outweighed any content, and 32,206 phone and computer snippets got one
-        performance/battery theme of 6,494 ("机器 / 开机 / 电池")."""
+    def _merge_within_types(self, labels: np.ndarray, centres: np.ndarray, fine: int,
+                            need_types: np.ndarray) -> np.ndarray:
+        """Merge the fine groups to k by what they say (average-linkage cosine of their centres), two groups whose
+        snippets have two different need types (more than TYPED_SHARE of each) TYPES_APART further apart: types keep
+        "电池不耐用" from joining "操作简单", but do not pull the groups of one type together, and any other group
+        merges by content alone. Clustering with the types one-hot beside the vectors did pull them together: the
+        shared column outweighed any content, and 32,206 phone and computer snippets got one performance/battery theme
+        of 6,494 ("机器 / 开机 / 电池"; thirty-fourth session, not adopted)."""
         codes = np.asarray(need_types, dtype=np.int64)
         kinds = int(codes.max()) + 1 if len(codes) else 0
         counts = np.zeros((fine, kinds + 1), dtype=np.int64)
@@ -346,7 +313,7 @@ class AutoKMeans:
         typed = counts[:, :-1]
         kind = np.where(typed.max(axis=1, initial=0) > TYPED_SHARE * counts.sum(axis=1),
                         typed.argmax(axis=1) if kinds else -1, -1)
-        content = normalise_rows(np.ascontiguousarray(centres[:, :centres.shape[1] - type_columns], dtype=np.float32))
+        content = normalise_rows(np.ascontiguousarray(centres, dtype=np.float32))
         distance = 1.0 - content @ content.T
         distance += TYPES_APART * ((kind[:, None] != kind[None, :]) & (kind[:, None] >= 0) & (kind[None, :] >= 0))
         distance = np.maximum(distance, 0.0)
@@ -522,28 +489,20 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
     ignore_directions: directions in the embedding space that clustering must not follow (the sentiment head's);
     centroids, similarities and labels still use the full vectors. need_types: each snippet's need type (``untyped``
     for none): where the language's ``types_apart_*`` setting is on, groups of two types are merged last
-    (AutoKMeans._merge_within_types) and, at ``need_type_weight_*`` > 0, the types join the space k-means sees
-    (TypedReducer)."""
+    (AutoKMeans._merge_within_types)."""
     n = len(texts)
     if n == 0:
         return ThemeResult(np.zeros(0, int), np.zeros(0, np.float32))
     reducer = reducer or (PCAReducer(settings.reduce_dims, settings.seed) if settings.reducer == "pca" else NoReducer())
     if ignore_directions is not None and len(ignore_directions):
         reducer = DeflatedReducer(ignore_directions, reducer)
-    route = _route(lang)
-    typed = need_types is not None and getattr(settings, f"types_apart_{route}", False)
-    weight = getattr(settings, f"need_type_weight_{route}", 0.0) if typed else 0.0
-    if weight > 0:
-        reducer = TypedReducer(need_types, weight, reducer, untyped)
     clusterer = clusterer or AutoKMeans(settings.min_themes, settings.max_themes, settings.seed)
-    reduced = reducer.fit_transform(vectors)
-    if typed:
-        names = {name: i for i, name in enumerate(sorted({str(t) for t in need_types} - {untyped}))}
-        codes = np.array([names.get(str(t), -1) for t in need_types], dtype=np.int64)
-        labels = clusterer.fit_predict(reduced, need_types=codes, type_columns=getattr(reducer, "type_columns", 0))
+    if need_types is not None and getattr(settings, f"types_apart_{_route(lang)}", False):
+        names, codes = np.unique(np.asarray(need_types, dtype=str), return_inverse=True)
+        codes = np.where(names[codes] == untyped, -1, codes).astype(np.int64)  # a code per type, -1 for none
+        labels = clusterer.fit_predict(reducer.fit_transform(vectors), need_types=codes)
     else:
-        labels = clusterer.fit_predict(reduced)
-    del reduced
+        labels = clusterer.fit_predict(reducer.fit_transform(vectors))
     labels = _absorb_small_clusters(vectors, labels, settings.min_snippets_per_theme)
     centroids, labels = _centroids(vectors, labels)
     similarity = _row_similarity(vectors, centroids.astype(np.float32), labels)

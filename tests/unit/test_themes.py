@@ -353,7 +353,6 @@ def test_chinese_snippets_are_clustered_within_their_need_types():
         return homogeneity_score(needs, result.assignment), result.assignment
 
     assert purity("zh", needs)[0] > 0.999  # the default: types kept apart when groups are merged
-    assert purity("zh", needs, replace(settings, need_type_weight_zh=1.0))[0] > 0.999  # and types beside the vectors
     assert purity("zh", None)[0] < 0.9  # 0.66: themes of a battery wording and an ease-of-use one
     assert purity("zh", needs, replace(settings, types_apart_zh=False))[0] < 0.9
     # English: MiniLM groups a need's wordings, so its types are not read
@@ -362,26 +361,23 @@ def test_chinese_snippets_are_clustered_within_their_need_types():
 
 def test_groups_merge_by_what_they_say_and_a_need_type_does_not_pull_its_groups_together():
     # battery (e0) and overheating (e1) are both performance/battery; two untyped groups each say something near one
-    # of them (cosine 0.4). Merged on vectors with the type beside them the shared type column outweighed the content
-    # and made one performance theme (32,206 phone and computer snippets: "机器 / 开机 / 电池", 6,494); merged on the
+    # of them (cosine 0.4). With the type one-hot beside the vectors the shared column outweighed the content and
+    # made one performance theme (32,206 phone and computer snippets: "机器 / 开机 / 电池", 6,494); merged on the
     # content, each typed group joins the untyped one that talks about the same thing
     from sklearn.cluster import AgglomerativeClustering
-
-    from core.themes import NoReducer, TypedReducer
 
     eye = np.eye(8, dtype=np.float32)
     content = [eye[0], eye[1], 0.4 * eye[0] + np.sqrt(0.84) * eye[2], 0.4 * eye[1] + np.sqrt(0.84) * eye[3]]
     labels = np.repeat(np.arange(4), 30)
     vectors = _unit(np.vstack([content[g] for g in labels]).astype(np.float32))
-    types = np.where(labels < 2, "performance/battery", "other")
-    reducer = TypedReducer(types, 0.75, NoReducer())
-    typed = reducer.fit_transform(vectors)
-    assert reducer.type_columns == 1
-    centres = np.vstack([typed[labels == g].mean(axis=0) for g in range(4)])
+    codes = np.where(labels < 2, 0, -1)
+    centres = np.vstack([vectors[labels == g].mean(axis=0) for g in range(4)])
     clusterer = AutoKMeans()
     clusterer.k_ = 2
-    codes = np.where(labels < 2, 0, -1)
-    merged = clusterer._merge_within_types(labels, centres, 4, codes, type_columns=1)
+    merged = clusterer._merge_within_types(labels, centres, 4, codes)
     assert merged[0] == merged[2] and merged[1] == merged[3] and merged[0] != merged[1]
-    whole = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(centres)
+    # the same groups with their type one-hot (weight 0.75) beside the vectors, merged on the whole
+    beside = _unit(np.hstack([vectors, 0.75 * (codes[:, None] == 0)]).astype(np.float32))
+    whole = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(
+        np.vstack([beside[labels == g].mean(axis=0) for g in range(4)]))
     assert whole[0] == whole[1]  # what merging on the whole vectors did
