@@ -57,8 +57,8 @@ def need_types_tab() -> None:
                 "Snippets and search queries are re-typed from stored vectors; nothing is embedded again. The "
                 "Chinese description is a "
                 "word list: a Chinese snippet holding one type's words more than any other's takes that type. "
-                "Themes stay as they are; Chinese themes are grouped within need types, so re-cluster the dataset "
-                "on the Data page to regroup them by the new types.")
+                "Themes stay as they are; Chinese themes keep need types apart when they are formed, so re-cluster "
+                "the dataset on the Data page to regroup them by the new types.")
     current = store.taxonomy()
     edited = st.data_editor(current if current is not None else taxonomy_frame(), num_rows="dynamic",
                             width="stretch", key="taxonomy_editor")
