@@ -596,9 +596,15 @@ def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
 # every English cue above needs one of these words: most snippets hold none and skip the patterns. "'d" ("i'd love
 # this in solid colors", "i'd prefer a softer fabric") is "would" contracted, added in the twenty-first session: the
 # model flags 18 of the 328 such snippets the list skipped in clothing + Amazon fashion, 15 of them asks
-# (bench/labels/feature_requests_census_d.csv)
+# (bench/labels/feature_requests_census_d.csv). Four asks without any of those words were added in the thirty-fifth
+# session: a question to the seller ("why not something in between?", "why don't you sell these any more?"), "make it
+# in petite", a design wished for in the past tense ("i wanted it to have a little more swing") and "want a bit more
+# length" (bench/labels/feature_requests_census_en_c.csv)
 _EN_ANY_CUE = re.compile(r"(?i)wish|would|should|need|please|hop|\bif\b|only|lack|downside|complaint|\bcons?\b|drawback|"
-                         r"negative|issue|problem|flaw|gripe|retailer|could|['\u2019]d\b")
+                         r"negative|issue|problem|flaw|gripe|retailer|could|['\u2019]d\b|"
+                         r"\bwhy\s+(?:not|don|didn|doesn|can|couldn|won|wouldn|isn|aren)\b|\bmake\s+(?:it|this|them|these|one)\s+in\b|"
+                         r"\bi\s+(?:(?:really|just|also|only|definitely|personally|still|actually|originally|always)\s+)?wanted\s+(?:it|them|this|these|those|the\s+[a-z]+)\s+to\b|"
+                         r"\bwant(?:ed)?\s+(?:a\s+)?(?:bit|little|tad)\s+more\b")
 
 
 # Where the English model, sure on its own, reads "if" or "could" that ask for nothing: a question or a doubt ("i wonder
@@ -753,6 +759,10 @@ _EN_ASK = re.compile(
     r"design|do|improve|fix|change|"
     r"get|sell)\s+"
     r"(?:it\s+|this\s+|them\s+)?(?:in\s+)?"
+    r"|\bmake\s+(?:it|this|them|these|one)\s+in\s+"  # "maybe they make it in | petite?"
+    r"|\bwhy\s+(?:oh\s+why\s+)?(?:did|do|does|ca|could|wo|would)n['\u2019]?t\s+(?:[a-z]+\s+)?(?:give|make|offer|add|put|use|"
+    r"include|design)\s+(?:it|this|them|these|us)?\s*(?:in\s+|with\s+)?"  # "why didn't heather give it | a hook closure?"
+    r"|\bi\s+(?:really\s+|just\s+|also\s+|definitely\s+)?wanted\s+(?:it|them)\s+to\s+(?:be|have)\s+"  # "to have | more swing"
     r"|\b(?:should|needs?\s+to|need\s+to)\s+(?:have\s+)?(?:come\s+(?:at\s+least\s+|also\s+)?with|include|have|be|offer|add|"
     r"been|put|make|use)\s+"
     r"|\b(?:could\s+use|needs|need|lack\s+of|missing|downside\s+is|only\s+thing\s+missing\s+is)\s+")
@@ -1010,7 +1020,8 @@ def requested_thing(text: str) -> str:
         while cut < min(len(words), 6) and words[cut - 1] in _TRAILING and any(w not in _KEY_STOP for w in words[:4]):
             cut += 1
         words = words[:cut]
-        while words and words[-1] in {"or", "and", "but", "nor"}:  # "should have had | more stretch or they ...": cut
+        # "should have had | more stretch or they ...", "wanted it to have | more swing to it": cut
+        while words and words[-1] in {"or", "and", "but", "nor", "to", "for", "of", "with", "at", "from"}:
             words.pop()
         name = " ".join(words)
         if words and any(w not in _KEY_STOP for w in words) and name not in _BARE_VERBS:

@@ -146,9 +146,11 @@ def test_shipped_request_detector_reads_asks_the_patterns_miss():
     assert detector.name == "learned" and detector.encoder is not None and detector.zh_head is not None
     asks = ["I wish this style came in more colors!", "please bring this back retailer!",
             ("the only thing that could have made this dress better would be side pockets like the fall/winter navy dress "
-             "by the same designer had"), "建议增加预约功能"]
+             "by the same designer had"), "建议增加预约功能",
+            # no wish word: read since the thirty-fifth session
+            "why not something in between? !", "i wanted it to have little more swing to it."]
     not_asks = ["I wish I had ordered a size up.", "Great fit, love it.", "it fits very well and is super comfortable.",
-                "建议大家购买", "性价比很高"]
+                "建议大家购买", "性价比很高", "i ordered the xxs because i wanted it to be a bit shorter."]
     assert detector.flags(asks + not_asks).tolist() == [True] * len(asks) + [False] * len(not_asks)
     # deterministic: the same snippet gets the same flag alone or among others
     assert detector.flags([asks[2]]).tolist() == [True]

@@ -28,6 +28,8 @@ def test_census_of_c_counts_labelled_flags_and_takes_the_sample_for_the_rest(tmp
     assert needs.census_of_c(pool, flags, sample, (exact,))[:2] == (1.0, 1.0)
     # without the exact file, the sample's precision (0 of 1) stands for both flags
     assert needs.census_of_c(pool, flags, sample)[:2] == (0.0, 2.0)
+    # two census files label the flags together: c0 right in one, c1 wrong in the other
+    assert needs.census_of_c(pool, flags, (sample, exact))[:2] == (1.0, 1.0)
 
 
 def test_by_flag_gives_the_true_figures_when_the_samples_are_the_whole_pool(capsys):

@@ -79,6 +79,24 @@ def test_requested_thing_is_a_short_phrase():
     # named by their first 30 characters, and "pattern back with a better", on the same reviews
     assert requested_thing('i would have preferred the 39" inseam') == "39 inseam"
     assert requested_thing("i'd love to see this pattern back with a better fit.") == "pattern back"
+    # ask forms the English model reads since the thirty-fifth session; a name no longer ends on a preposition
+    assert requested_thing("but maybe they make it in petite...?") == "petite"
+    assert requested_thing("why oh why didn't heather give it a hook and loop closure instead?") == "hook"
+    assert requested_thing("i wanted it to have little more swing to it.") == "more swing"
+    assert requested_thing("i wish this had more of a fitted look to it.") == "fitted look"
+
+
+def test_english_model_reads_asks_without_a_wish_word():
+    from core.needs import _EN_ANY_CUE
+
+    for ask in ("why not something in between? !", 'why don"t you sell these any more?', "maybe they make it in petite",
+                "i wanted it to have little more swing to it.", "i wanted the sleeves to fit at 3/4 as in the pics",
+                "but want a bit more length."):
+        assert _EN_ANY_CUE.search(ask), ask
+    # a third person's intent, a plain want and a shopping aim stay unread
+    for other in ("i think the stylists wanted it to look more straight", "i want it in every color!",
+                  "i wanted a good pair of jeans."):
+        assert not _EN_ANY_CUE.search(other), other
 
 
 
