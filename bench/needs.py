@@ -234,6 +234,12 @@ LABEL_SETS = [LABELS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6,
 # session), labelled by hand: none asks for anything. Only for stratum C's request rate, which every labelled set had
 # put at 5 of 823
 C_SAMPLE = ROOT / "bench" / "labels" / "feature_requests_c_sample.csv"
+# English, 500 more of stratum C (draw_requests.py --seed 35353 --en-strata 0 0 500 --zh 0; thirty-fifth session),
+# drawn after the four ask forms of census EN C were written from the labelled C asks the detector missed, and labelled
+# by hand before any detector ran on them: 2 asks, neither flagged ("it's too bad that this wasn't more form-fitting,
+# with some stretch and a zipper", "i was bummed that this top wasn't available in petite sizes"). C's request rate
+# among the snippets the detector leaves, on text the new forms were not written from
+C_SAMPLE2 = ROOT / "bench" / "labels" / "feature_requests_c_sample2.csv"
 # the censuses that may train the English model too (bench/train_request_model.py numbers them after LABEL_SETS:
 # --train-also 25 26); census B2 stays out, to measure
 TRAINING_CENSUSES = [CENSUS_B, CENSUS_D]
@@ -527,7 +533,7 @@ def report_requests() -> None:
                 per_stratum(more_quiet, False))
 
     # census B2 labels every stratum-B flag of the shipped English model on 4,000 clothing reviews it never trained on
-    by_strata(HELDOUT21, en_stratum, english + [labelled_snippets(C_SAMPLE)], english_pool(), (CENSUS_D, CENSUS_EN_C),
+    by_strata(HELDOUT21, en_stratum, english + [labelled_snippets(C_SAMPLE), labelled_snippets(C_SAMPLE2)], english_pool(), (CENSUS_D, CENSUS_EN_C),
               more_flags=(labelled_snippets(CENSUS_B2), labelled_snippets(CENSUS_EN_A)),
               more_quiet=(labelled_snippets(CENSUS_EN_B_QUIET),))
     # held-out 24 (Chinese, the newest fresh Chinese set) by the strata its draw used, weighted the same way; stratum
