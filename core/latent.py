@@ -122,8 +122,9 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
         need_type = row.need_type if isinstance(row.need_type, str) else "other"  # NaN beside typed themes
         rows.append({"need": row.label, "need_type": need_type, "volume": int(row.reviews),
                      "negative_share": round(float(row.negative_share), 4),
-                     "rating_impact": (insights.NO_ESTIMATE if effect is None or pd.isna(effect)
-                                       else f"{effect:+.2f} stars"),
+                     # stars, a number (a CSV or XLSX sorts it; "-1.08 stars" as text was written "'-1.08 stars" by
+                     # the formula-injection guard); NaN without an estimate
+                     "rating_impact": float("nan") if effect is None or pd.isna(effect) else round(float(effect), 2),
                      "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
                      "why": row.why, "odi": round(float(row.odi), 2), "products": ", ".join(products),
                      "example": example})

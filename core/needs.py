@@ -1420,10 +1420,15 @@ def backlog_markdown(backlog: pd.DataFrame) -> str:
         lines += [f"## {rank}. {row.need} ({row.need_type})",
                   f"- Opportunity: {row.opportunity:.1f} — {row.why}",
                   f"- Volume: {int(row.volume):,} reviews; negative: {row.negative_share:.0%}; trend: {row.trend}",
-                  f"- Rating impact: {row.rating_impact}",
+                  f"- Rating impact: {_stars(row.rating_impact)}",
                   f"- Products most affected: {row.products or '—'}",
                   f"- Example: “{_md_escape(row.example)}”", ""]
     return "\n".join(lines)
+
+
+def _stars(effect) -> str:
+    """A rating impact as the backlog's Markdown says it: "-1.08 stars", or why there is none."""
+    return "n/a (no star ratings, or too few rated complaints)" if effect is None or pd.isna(effect) else f"{effect:+.2f} stars"
 
 
 def _md_escape(text: str) -> str:

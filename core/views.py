@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 # frames are named: "white or beige would be great", "if the sleeves had not been so tight", "back in stock"; 10: "a
 # smidge / touch / hair longer" asks for "longer"; 11: a bare ask to improve is named by the theme said next to it,
 # and the thirty-second session's request names and backlog quotes; a theme's evidence holds each wording once; 12:
-# the backlog ranks by importance x dissatisfaction, with ODI beside it)
-FORMAT = 12
+# the backlog ranks by importance x dissatisfaction, with ODI beside it; 13: the backlog's rating impact is a number of
+# stars, not text, and English request names no longer end on a preposition)
+FORMAT = 13
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

@@ -477,7 +477,7 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert not at.exception and any("these reviews have 1." in c.value for c in at.caption)
     at = open_page("needs")  # the backlog: no Rating impact column of "n/a", no Trend column of dashes
     backlog = at.dataframe[0]
-    assert (backlog.value["rating_impact"] == "n/a").all() and "rating_impact" not in backlog.proto.column_order
+    assert backlog.value["rating_impact"].isna().all() and "rating_impact" not in backlog.proto.column_order
     assert "trend" not in backlog.proto.column_order and "need" in backlog.proto.column_order
     at = open_page("needs", {"needs_tab": "Feature requests"})  # no product column: no empty Products column
     requests = at.dataframe[0]

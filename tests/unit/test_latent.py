@@ -123,6 +123,8 @@ def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
     for column in ("need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"):
         assert column in ranked.columns
     assert ranked["opportunity"].is_monotonic_decreasing and len(ranked) >= 5
+    # stars as a number a spreadsheet sorts, not "-1.08 stars" text (which a CSV wrote as "'-1.08 stars")
+    assert ranked["rating_impact"].dtype.kind == "f" and ranked["rating_impact"].notna().any()
 
 
 def test_backlog_leaves_out_themes_nobody_complains_about(analysed):
@@ -307,6 +309,7 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
     assert main(["export", "--db", db, "--what", "reviews", "--out", str(tmp_path / "reviews.csv")]) == 0
     table = pd.read_csv(tmp_path / "b.csv")
     assert {"need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"} <= set(table.columns)
+    assert table["rating_impact"].dtype.kind == "f" and (table["rating_impact"].dropna() < 0).any()
     assert (tmp_path / "b.md").read_text().startswith("# Improvement backlog")
     assert "need_type" in pd.read_csv(tmp_path / "reviews.csv").columns
     html = (tmp_path / "report.html").read_text()

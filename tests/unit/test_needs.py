@@ -459,10 +459,12 @@ def test_opportunity_is_importance_times_dissatisfaction_with_odi_beside_it_and_
     assert ranked.loc["build", "odi"] > ranked.loc["colour", "odi"] and "8.0 (mentioned in 80 reviews) × 5% negative" \
         in ranked.loc["build", "why"]
     backlog = pd.DataFrame({"need": ["Runs small <b>"], "need_type": ["fit/size"], "opportunity": [16.0], "why": ["x"],
-                            "volume": [100], "negative_share": [0.6], "trend": ["▲"], "rating_impact": ["-0.9"],
+                            "volume": [100], "negative_share": [0.6], "trend": ["▲"], "rating_impact": [-0.9],
                             "products": ["A"], "example": ["too *small*"]})
     text = backlog_markdown(backlog)
     assert "## 1. Runs small <b> (fit/size)" in text and "too \\*small\\*" in text
+    assert "- Rating impact: -0.90 stars" in text
+    assert "- Rating impact: n/a" in backlog_markdown(backlog.assign(rating_impact=[float("nan")]))
 
 
 def test_demo_generator_spike_is_found_and_an_unspiked_copy_stays_quiet():
