@@ -67,7 +67,10 @@ st.caption(f"{len(evidence)} wordings ({said:,} snippets), closest to the theme 
 ui.table(evidence, f"theme_{theme_id}_evidence", height=320, column_config={
     "snippet": st.column_config.TextColumn("Snippet", width="large"),
     "said": st.column_config.NumberColumn("Said", help="Snippets of this theme saying this, word for word"),
-    "review": st.column_config.TextColumn("Full review")})
+    "sentiment": "Sentiment", "score": st.column_config.NumberColumn("Score", format="%+.2f"),
+    "rating": st.column_config.NumberColumn("Rating", format="%.0f ★"), "product": "Product", "category": "Category",
+    "date": st.column_config.DateColumn("Date"), "review": st.column_config.TextColumn("Full review"),
+    "review_id": "Review ID"})
 
 st.subheader("Edit themes")
 with st.form("edit_theme"):
