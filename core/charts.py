@@ -269,10 +269,10 @@ def demand_vs_satisfaction(frame: pd.DataFrame) -> alt.Chart:
 def metric_bars(frame: pd.DataFrame, metric: str = "ndcg@10") -> alt.Chart:
     """Recommenders side by side on one offline metric."""
     chart = alt.Chart(frame).mark_bar(color="#2563eb").encode(
-        x=alt.X(f"{metric}:Q", title=metric.upper().replace("@", " @ ")), y=alt.Y("model:N", sort="-x", title=None),
+        x=alt.X(f"{metric}:Q", title=metric.upper()), y=alt.Y("model:N", sort="-x", title=None),
         tooltip=["model:N"] + [alt.Tooltip(f"{c}:Q", format=".4f") for c in frame.columns if c != "model"],
     ).properties(width=480, height=max(120, 30 * len(frame)))
-    return _base(chart, f"Recommenders by {metric}", "Temporal split: each shopper's latest 20% held out")
+    return _base(chart, f"Recommenders by {metric.upper()}", "Temporal split: each shopper's latest 20% held out")
 
 
 def ab_intervals(result) -> alt.Chart:

@@ -9,7 +9,7 @@ from pages import ui  # before core: importing pages turns Streamlit's legacy pa
 from core import charts
 from core.lab import (MODEL_LABELS, MODELS, lab_data, last_shopper_params, persona_recommendations, recommender, run_ab,
                       simulate_workspace)
-from core.recommend import evaluate, recommend_with_reasons, temporal_split, Data
+from core.recommend import K, Data, evaluate, recommend_with_reasons, temporal_split
 from core.simulate import ShopperParams, sample_size_per_arm
 
 store = ui.page("Recommendation lab")
@@ -64,6 +64,22 @@ data = lab_data(frame, needs, catalogue)
 st.subheader("Top 10 for a persona")
 persona = st.multiselect("Describe a shopper by the needs they care about", catalogue.aspect_names,
                          default=catalogue.aspect_names[:1])
+EVALUATION_COLUMNS = {
+    "model": "Recommender",
+    f"precision@{K}": st.column_config.NumberColumn(f"Precision@{K}", format="%.3f",
+                                                    help=f"share of the top {K} the shopper went on to choose"),
+    f"recall@{K}": st.column_config.NumberColumn(f"Recall@{K}", format="%.3f",
+                                                 help=f"share of the shopper's later choices found in the top {K}"),
+    f"ndcg@{K}": st.column_config.NumberColumn(f"NDCG@{K}", format="%.3f",
+                                               help="like recall, with hits near the top counting more (1 = ideal order)"),
+    f"map@{K}": st.column_config.NumberColumn(f"MAP@{K}", format="%.3f", help="mean average precision over the ranks"),
+    "coverage": st.column_config.NumberColumn("Catalogue coverage", format="percent",
+                                              help="share of the products recommended to anyone"),
+    "diversity": st.column_config.NumberColumn("Diversity", format="%.2f",
+                                               help=f"1 − mean similarity of the products within one top-{K} list"),
+    "novelty": st.column_config.NumberColumn("Novelty (bits)", format="%.1f",
+                                             help="how rarely the recommended products are chosen: −log2 of their "
+                                                  "popularity; higher recommends less obvious products")}
 TOP_COLUMNS = {"rank": st.column_config.NumberColumn("Rank", width="small"), "item": "Product",
                "why": st.column_config.TextColumn("Why", width="large")}
 ui.table(persona_recommendations(catalogue, persona), "persona_top10", column_config=TOP_COLUMNS)
@@ -82,6 +98,9 @@ for column, name in zip(columns * 2, names):
                      column_config=TOP_COLUMNS)
 
 st.subheader("Offline evaluation")
+st.caption(f"Each recommender learns from every shopper's earlier 80% of events and is scored on their latest 20% "
+           f"(shoppers with 5 or more events): its top {K} recommendations against the products each shopper chose "
+           "then.")
 train, test = temporal_split(frame, 0.2)
 split_data = Data.from_frame(train, users=data.users, items=catalogue.items, aspects=catalogue.aspects,
                              aspect_names=catalogue.aspect_names, needs=needs[: len(data.users)])
@@ -91,7 +110,7 @@ table = ui.load_static("lab_eval", lambda: evaluate([recommender(n) for n in usa
                        store.data_version(), len(frame), params)
 shown = table.reset_index().assign(model=lambda f: f["model"].map(MODEL_LABELS).fillna(f["model"]))
 ui.chart(charts.metric_bars(shown), "recommender_ndcg")
-ui.table(shown, "recommender_evaluation", column_config={"model": "Recommender"})
+ui.table(shown, "recommender_evaluation", column_config=EVALUATION_COLUMNS)
 
 st.subheader("A/B test simulator")
 c = st.columns(4)
