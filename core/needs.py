@@ -86,7 +86,8 @@ def taxonomy_frame(taxonomy: tuple[NeedType, ...] = DEFAULT_TAXONOMY) -> pd.Data
 def taxonomy_from_frame(frame: pd.DataFrame) -> tuple[NeedType, ...]:
     rows = frame.fillna("")
     return tuple(NeedType(str(r["name"]).strip(), str(r["description_en"]), str(r["description_zh"]),
-                          tuple(e.strip() for e in str(r.get("examples", "")).splitlines() if e.strip()))
+                          # one example per line, or separated by "|" (a table cell is easier to type on one line)
+                          tuple(e.strip() for e in re.split(r"[\n|]", str(r.get("examples", ""))) if e.strip()))
                  for _, r in rows.iterrows() if str(r["name"]).strip())
 
 

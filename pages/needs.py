@@ -64,7 +64,13 @@ def need_types_tab() -> None:
                 "the dataset on the Data page to regroup them by the new types.")
     current = store.taxonomy()
     edited = st.data_editor(current if current is not None else taxonomy_frame(), num_rows="dynamic",
-                            width="stretch", key="taxonomy_editor")
+                            width="stretch", key="taxonomy_editor", column_config={
+                                "name": "Need type", "description_en": st.column_config.TextColumn(
+                                    "Description (English)", help="phrases separated by commas"),
+                                "description_zh": st.column_config.TextColumn(
+                                    "Description (中文 word list)", help="words separated by spaces or commas"),
+                                "examples": st.column_config.TextColumn(
+                                    "Examples", help="snippets of this type, separated by | (or one per line)")})
     if st.button("Save and re-apply taxonomy"):
         with st.spinner("Re-typing snippets…"):
             counts = latent.reapply_taxonomy(store, ui.settings(), edited, ui.jobs_embedders())

@@ -380,6 +380,16 @@ def test_default_taxonomy_covers_the_e_commerce_needs():
         assert need in names
 
 
+def test_taxonomy_examples_typed_in_one_cell_are_split_at_bars_or_lines():
+    from core.needs import taxonomy_frame, taxonomy_from_frame
+
+    frame = taxonomy_frame()
+    frame.loc[0, "examples"] = "way too pricey | not worth it\n太贵了"
+    assert taxonomy_from_frame(frame)[0].examples == ("way too pricey", "not worth it", "太贵了")
+    # the default taxonomy goes through the table and back unchanged
+    assert taxonomy_from_frame(taxonomy_frame()) == DEFAULT_TAXONOMY
+
+
 def test_rating_drivers_recover_a_planted_effect():
     rng = np.random.default_rng(0)
     n = 3000
