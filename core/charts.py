@@ -97,18 +97,38 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
                  "Needs that are frequent and negative (the reviews have no dates, so growth is not counted)")
 
 
-def sentiment_timeline(frame: pd.DataFrame, period: str = "week") -> alt.Chart:
-    """Stacked review counts per period by sentiment."""
-    chart = alt.Chart(frame).mark_bar().encode(
+def partial_periods(periods: pd.Series, period: str, first=None, last=None) -> pd.Series:
+    """True for a period the reviews cover only in part: the first when they start after its first day, the last when
+    they end before its last day (``first`` and ``last``: the first and last review dates)."""
+    starts = pd.to_datetime(periods)
+    ends = starts + (pd.DateOffset(months=1) if period == "month" else pd.Timedelta(days=7 if period == "week" else 1))
+    partial = pd.Series(False, index=periods.index)
+    if first is not None and not pd.isna(first):
+        partial |= (starts == starts.min()) & (pd.Timestamp(first).normalize() > starts)
+    if last is not None and not pd.isna(last):
+        partial |= (starts == starts.max()) & (pd.Timestamp(last).normalize() + pd.Timedelta(days=1) < ends)
+    return partial
+
+
+def sentiment_timeline(frame: pd.DataFrame, period: str = "week", first=None, last=None) -> alt.Chart:
+    """Stacked review counts per period by sentiment; a first or last period the reviews cover only in part (see
+    partial_periods) is drawn lighter, so that its short bar does not read as a drop."""
+    data = frame.assign(covered=partial_periods(frame["period"], period, first, last).map({True: "partly",
+                                                                                          False: "whole"}))
+    partly = (data["covered"] == "partly").any()
+    chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("period:T", title=period.capitalize()),
         y=alt.Y("reviews:Q", title="Reviews", stack="zero"),
         color=alt.Color("sentiment:N", scale=SENTIMENT_COLORS, title="Sentiment",
                         sort=["positive", "neutral", "negative"]),
+        opacity=alt.Opacity("covered:N", scale=alt.Scale(domain=["whole", "partly"], range=[1.0, 0.35]), legend=None),
         order=alt.Order("sentiment:N", sort="descending"),
         tooltip=[alt.Tooltip("period:T", title=period.capitalize()), "sentiment:N", "reviews:Q",
-                 alt.Tooltip("rating:Q", format=".2f", title="Avg rating")],
+                 alt.Tooltip("rating:Q", format=".2f", title="Avg rating"),
+                 alt.Tooltip("covered:N", title=f"Reviews cover the {period}")],
     ).properties(width=620, height=260)
-    return _base(chart, "Review volume and sentiment over time", f"Reviews per {period}")
+    return _base(chart, "Review volume and sentiment over time", f"Reviews per {period}" + (
+        f"; lighter: a {period} the reviews cover only in part" if partly else ""))
 
 
 def theme_map(frame: pd.DataFrame) -> alt.Chart:

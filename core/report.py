@@ -42,9 +42,11 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
     if not ranked.empty:
         parts.append("<h2>Top opportunities</h2>" + _chart(charts.opportunity_bars(ranked)))
         parts.append(_opportunity_table(ranked, store, filters, quotes_per_theme))
-    timeline = suppress(store.sentiment_over_time(filters, insights.pick_period(figures.get("first_date"), figures.get("last_date"))), privacy_k)
-    if not timeline.empty:
-        parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline)))
+    first, last = figures.get("first_date"), figures.get("last_date")
+    period = insights.pick_period(first, last)
+    timeline = suppress(store.sentiment_over_time(filters, period), privacy_k)
+    if not timeline.empty:  # by month beyond ~1.5 years of reviews: the chart says so (it said "week" throughout)
+        parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline, period, first, last)))
     if not themes.empty:
         parts.append("<h2>All need themes</h2>" + _chart(charts.theme_bars(themes)))
     parts.append(_requests_section(store, filters, top, privacy_k))

@@ -50,4 +50,5 @@ st.subheader("Sentiment and volume over time")
 if timeline.empty:
     st.caption("This dataset has no dates.")
 else:
-    ui.chart(charts.sentiment_timeline(timeline, period), "sentiment_over_time")
+    ui.chart(charts.sentiment_timeline(timeline, period, figures.get("first_date"), figures.get("last_date")),
+             "sentiment_over_time")

@@ -65,6 +65,7 @@ if len(values) >= 2:
     timeline = ui.load("sentiment_over_time", trend_filters, period)
     if not timeline.empty:
         st.subheader(f"Trend: {first}")
-        ui.chart(charts.sentiment_timeline(timeline, period), f"{by}_trend")
+        ui.chart(charts.sentiment_timeline(timeline, period, figures.get("first_date"), figures.get("last_date")),
+                 f"{by}_trend")
 else:
     st.caption(f"Two {plural} are compared here; these reviews have {len(values)}.")

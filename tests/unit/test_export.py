@@ -250,6 +250,24 @@ def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     assert dated.to_dict()["encoding"]["x"]["title"].endswith("× growth)")
 
 
+def test_a_week_or_month_the_reviews_cover_in_part_is_drawn_lighter():
+    # the demo's reviews end on a Wednesday: its last week's bar was half the height of the week before, a drop that
+    # was not there
+    from core.charts import partial_periods, sentiment_timeline
+
+    weeks = pd.Series(pd.to_datetime(["2026-01-26", "2026-02-02", "2026-10-26"]).date)
+    first, last = pd.Timestamp("2026-01-28 10:00"), pd.Timestamp("2026-10-28")
+    assert partial_periods(weeks, "week", first, last).tolist() == [True, False, True]
+    assert not partial_periods(weeks, "week", pd.Timestamp("2026-01-26"), pd.Timestamp("2026-11-01 23:00")).any()
+    months = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01"]).date)
+    assert partial_periods(months, "month", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-29")).tolist() == [False] * 2
+    assert partial_periods(months, "month", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-28")).tolist() == [False, True]
+    frame = pd.DataFrame({"period": weeks, "sentiment": "positive", "reviews": [3, 50, 20], "rating": 4.0})
+    spec = sentiment_timeline(frame, "week", first, last).to_dict()
+    assert "lighter" in spec["title"]["subtitle"] and spec["encoding"]["opacity"]["scale"]["range"] == [1.0, 0.35]
+    assert "lighter" not in sentiment_timeline(frame, "month").to_dict()["title"]["subtitle"]  # no dates given: none
+
+
 def test_query_counts_tick_at_whole_numbers():
     from core.charts import query_bars
 
