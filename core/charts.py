@@ -76,7 +76,7 @@ def _distinct_short(text: str, n: int, clashing: list[str]) -> str:
 
 def _base(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
     return chart.properties(title=alt.TitleParams(title, subtitle=subtitle or "", anchor="start")).configure_axis(
-        labelFont=FONT, titleFont=FONT, labelLimit=260).configure_title(font=FONT, fontSize=15).configure_legend(
+        labelFont=FONT, titleFont=FONT, labelLimit=260).configure_title(font=FONT, fontSize=15, subtitleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT)
 
 
@@ -95,6 +95,29 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
     ).properties(width=520, height=max(120, 32 * len(data)))
     return _base(chart, "Top opportunities", "Needs that are frequent, negative and growing" if dated else
                  "Needs that are frequent and negative (the reviews have no dates, so growth is not counted)")
+
+
+def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period: str = "week") -> alt.Chart:
+    """Emerging issues over time: each theme's share of all complaints per period (core.needs.complaint_shares), the
+    recent window the test compares with the history before it shaded."""
+    data = frame.assign(theme_short=_shorts(frame["theme"], 40))
+    window = pd.DataFrame({"start": [pd.Timestamp(window_start)], "end": [pd.Timestamp(window_end)],
+                           "what": ["recent window"]})
+    shade = alt.Chart(window).mark_rect(color="#fde68a", opacity=0.45).encode(
+        x="start:T", x2="end:T", tooltip=[alt.Tooltip("what:N", title="Shaded"), alt.Tooltip("start:T", title="From"),
+                                          alt.Tooltip("end:T", title="To")])
+    lines = alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
+        x=alt.X("period:T", title=period.capitalize()),
+        y=alt.Y("share:Q", title="Share of all complaints", axis=alt.Axis(format="%")),
+        color=alt.Color("theme_short:N", title="Complaint theme", legend=alt.Legend(orient="bottom", columns=1,
+                                                                                   labelLimit=400)),
+        tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("period:T", title=period.capitalize()),
+                 alt.Tooltip("complaints:Q", title="Its complaints"), alt.Tooltip("total:Q", title="All complaints"),
+                 alt.Tooltip("share:Q", format=".1%", title="Share")])
+    chart = alt.layer(shade, lines).properties(width=620, height=240)
+    days = (pd.Timestamp(window_end) - pd.Timestamp(window_start)).days
+    return _base(chart, "Emerging issues over time", f"Each theme's share of all complaints per {period}; shaded: the "
+                 f"recent window (last {days} days) compared with everything before it")
 
 
 def partial_periods(periods: pd.Series, period: str, first=None, last=None) -> pd.Series:

@@ -1391,6 +1391,27 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERG
     return out.sort_values(["emerging", "p_value", "theme"], ascending=[False, True, True]).reset_index(drop=True)
 
 
+def complaint_shares(mentions: pd.DataFrame, themes: list[str], period: str = "week") -> pd.DataFrame:
+    """The evidence behind an emerging issue, over time: each of ``themes``' share of all complaints per week (or
+    month), with zeros where a theme had none (theme, period, complaints, total, share). ``mentions`` as for
+    :func:`emerging`."""
+    dated = mentions.dropna(subset=["date"])
+    if "n" not in dated:
+        dated = dated.assign(n=1)
+    columns = ["theme", "period", "complaints", "total", "share"]
+    if dated.empty or not themes:
+        return pd.DataFrame(columns=columns)
+    starts = pd.to_datetime(dated["date"]).dt.to_period("M" if period == "month" else "W-SUN").dt.start_time
+    dated = dated.assign(period=starts)
+    total = dated.groupby("period")["n"].sum()
+    counts = dated[dated["theme"].isin(themes)].groupby(["theme", "period"])["n"].sum()
+    grid = pd.MultiIndex.from_product([list(dict.fromkeys(themes)), total.index], names=["theme", "period"])
+    out = counts.reindex(grid, fill_value=0).rename("complaints").reset_index()
+    out["total"] = out["period"].map(total).astype(int)
+    out["share"] = out["complaints"] / out["total"].clip(lower=1)
+    return out[columns]
+
+
 # --- opportunity and backlog --------------------------------------------------------------------------------------------
 
 def opportunity_scores(themes: pd.DataFrame) -> pd.DataFrame:

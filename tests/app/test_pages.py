@@ -253,6 +253,7 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     drivers = shown["Rating drivers"].dataframe[0].value
     assert len(charts(shown["Rating drivers"])) == 1 and "lift_if_fixed" in drivers.columns
     assert shown["Emerging issues"].slider[0].label == "Recent window (days)"
+    assert len(charts(shown["Emerging issues"])) == 1  # the demo's planted spike over time, its window shaded
 
 
 def test_overview_flags_exactly_the_emerging_issues_the_engine_finds(workspace):

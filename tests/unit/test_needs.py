@@ -390,6 +390,25 @@ def test_taxonomy_examples_typed_in_one_cell_are_split_at_bars_or_lines():
     assert taxonomy_from_frame(taxonomy_frame()) == DEFAULT_TAXONOMY
 
 
+def test_complaint_shares_show_a_planted_spike_week_by_week():
+    from core.charts import complaint_share_lines
+    from core.needs import complaint_shares
+
+    days = pd.date_range("2026-01-05", periods=70, freq="D")  # ten weeks, Monday to Sunday
+    rows = [{"theme": "packaging", "date": d, "n": 6 if d >= days[49] else 1} for d in days]
+    rows += [{"theme": "sizing", "date": d, "n": 3} for d in days]
+    shares = complaint_shares(pd.DataFrame(rows), ["packaging", "quiet theme"])
+    packaging = shares[shares.theme == "packaging"].set_index("period")["share"]
+    assert len(packaging) == 10 and packaging.iloc[:7].round(2).eq(0.25).all() and packaging.iloc[7:].round(2).eq(0.67).all()
+    assert (shares[shares.theme == "quiet theme"]["share"] == 0).all()  # no complaint: a line at zero, not missing
+    assert shares["total"].eq(28).iloc[0] and pd.Timestamp(shares["period"].iloc[0]).day_name() == "Monday"
+    monthly = complaint_shares(pd.DataFrame(rows), ["packaging"], "month")
+    assert list(pd.to_datetime(monthly["period"]).dt.month) == [1, 2, 3]
+    spec = complaint_share_lines(shares, days[49], days[-1]).to_dict()
+    assert spec["layer"][0]["mark"]["type"] == "rect" and "shaded" in spec["title"]["subtitle"]
+    assert complaint_shares(pd.DataFrame(columns=["theme", "date", "n"]), ["x"]).empty
+
+
 def test_rating_drivers_recover_a_planted_effect():
     rng = np.random.default_rng(0)
     n = 3000
