@@ -11,7 +11,8 @@ from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
-                    drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores, taxonomy_from_frame)
+                    complaint_shares, drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores,
+                    taxonomy_from_frame)
 from .store import Store
 from .text import detect_language
 from .themes import telling_example
@@ -94,6 +95,17 @@ def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
     """Themes whose complaints rise significantly in the last ``window_days`` against their own history."""
     return emerging(store.negative_theme_days(filters), window_days)
+
+
+def emerging_over_time(store: Store, filters: Filters | None = None, window_days: int = 21,
+                       period: str = "week") -> pd.DataFrame:
+    """The Emerging issues chart: the flagged themes' share of all complaints per week or month (core.needs.
+    complaint_shares), or, with none flagged, the three themes nearest to it, as :func:`emerging_issues` ranks them."""
+    mentions = store.negative_theme_days(filters)
+    found = emerging(mentions, window_days)
+    flagged = found[found["emerging"]] if not found.empty else found
+    themes = (flagged if not flagged.empty else found.head(3))["theme"].tolist() if not found.empty else []
+    return complaint_shares(mentions, themes, period)
 
 
 def backlog(store: Store, filters: Filters | None = None, top: int = 20,

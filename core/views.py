@@ -52,7 +52,8 @@ def _backlog(store: Store, filters: Filters | None = None, *, driver: pd.DataFra
 
 
 LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent.feature_requests,
-                                         "drivers": latent.drivers, "emerging": latent.emerging_issues}
+                                         "drivers": latent.drivers, "emerging": latent.emerging_issues,
+                                         "emerging_over_time": latent.emerging_over_time}
 
 
 def key(name: str, args: tuple, kwargs: dict | None = None) -> str:
@@ -169,7 +170,7 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
                                       ("backlog", (unfiltered,)), ("requests", (unfiltered,))]
     figures = value("overview", unfiltered)
     period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
-    calls.append(("sentiment_over_time", (unfiltered, period)))
+    calls += [("sentiment_over_time", (unfiltered, period)), ("emerging_over_time", (unfiltered, EMERGING_WINDOW, period))]
     for by in ("product", "category"):
         calls += [("facet_theme_matrix", (by, unfiltered)), ("rating_distribution", (by, unfiltered))]
     calls += [("quotes", ("negative", unfiltered)), ("quotes", ("positive", unfiltered))]

@@ -5,7 +5,7 @@ import streamlit as st
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights, latent
 from core.needs import (DRIVER_MIN_COMPLAINTS, DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA,
-                        EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, complaint_shares, taxonomy_frame)
+                        EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, taxonomy_frame)
 
 store = ui.page("Latent needs")
 ui.require_analysis(store)
@@ -137,10 +137,9 @@ def emerging_tab() -> None:
         st.warning(f"**{row.theme}**: {row.recent_share:.1%} of recent complaints vs {row.earlier_share:.1%} before "
                    f"({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e})")
     if not found.empty:  # the flagged themes over time, else the three closest to being flagged
-        shown_themes = (flagged if not flagged.empty else found.head(3))["theme"].tolist()
         period = insights.pick_period(overview.get("first_date"), overview.get("last_date"))
         last = pd.Timestamp(overview["last_date"])
-        series = complaint_shares(ui.load("negative_theme_days", filters), shown_themes, period)
+        series = ui.latent_view("emerging_over_time", filters, window, period)
         ui.chart(charts.complaint_share_lines(series, last - pd.Timedelta(days=window), last, period),
                  "emerging_over_time")
         if flagged.empty:

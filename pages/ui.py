@@ -303,7 +303,8 @@ def jobs_embedders() -> dict:
 # --- latent-needs views (shared by pages and the warm-up) -----------------------------------------------------------
 
 def latent_view(name: str, filters: Filters, *extra: Any) -> Any:
-    """backlog | requests | drivers | emerging (extra: window days), memoised per data version and filters."""
+    """backlog | requests | drivers | emerging (extra: window days) | emerging_over_time (extra: window days, period),
+    memoised per data version and filters."""
     store = workspace()
     version = store.data_version()
 
