@@ -32,19 +32,15 @@ else:
 QUOTE_ORDER = ["quote", "theme", "score", "rating", "product", "category", "date"]
 # half a page each: a large quote column left the theme a few characters wide (seen on 5,318 phone reviews)
 QUOTE_COLUMNS = {"theme": st.column_config.TextColumn("Need theme", width="medium"),
-                 "quote": st.column_config.TextColumn("Quote", width="medium"),
+                 "quote": st.column_config.TextColumn("Quote", width="large"),
                  "score": st.column_config.NumberColumn("Sentiment", format="%+.2f"), "product": "Product",
                  "category": "Category", "rating": st.column_config.NumberColumn("Rating", format="%.0f ★"),
                  "date": st.column_config.DateColumn("Date")}
-left, right = st.columns(2)
-with left:
-    st.subheader("Top complaints")
-    ui.table(ui.load("quotes", "negative", filters), "top_complaints", column_config=QUOTE_COLUMNS,
-             column_order=QUOTE_ORDER)
-with right:
-    st.subheader("Top praise")
-    ui.table(ui.load("quotes", "positive", filters), "top_praise", column_config=QUOTE_COLUMNS,
-             column_order=QUOTE_ORDER)
+# one above the other at full width: side by side, each quote was cut to its first thirty characters
+st.subheader("Top complaints")
+ui.table(ui.load("quotes", "negative", filters), "top_complaints", column_config=QUOTE_COLUMNS, column_order=QUOTE_ORDER)
+st.subheader("Top praise")
+ui.table(ui.load("quotes", "positive", filters), "top_praise", column_config=QUOTE_COLUMNS, column_order=QUOTE_ORDER)
 
 st.subheader("Side by side")
 values = ui.load("facet_values", by, filters)["value"].tolist()

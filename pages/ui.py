@@ -210,7 +210,8 @@ def chart(chart_obj: alt.Chart, name: str) -> None:
     height = (declared if isinstance(declared, int) else 300) + 110  # + title, axis and legend
     fit = alt.AutoSizeParams(type="fit", contains="padding", resize=True)
     st.altair_chart(chart_obj.properties(width="container", autosize=fit), width="stretch", height=height, theme=None)
-    left, right, _ = st.columns([1, 1, 4])
+    # side by side at their own width (in thirds of the page, columns cut "⬇ XLSX" to "⬇ X…" in a half-width table)
+    left = right = st.container(horizontal=True)
     left.download_button("⬇ PNG", data=lambda: chart_png(chart_obj), file_name=f"{name}.png", mime="image/png",
                          key=f"png_{name}", on_click="ignore")
     right.download_button("⬇ SVG", data=lambda: chart_svg(chart_obj), file_name=f"{name}.svg", mime="image/svg+xml",
@@ -248,7 +249,7 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, hei
     # has too few complaints to estimate it)
     st.dataframe(shown, hide_index=True, column_config=column_config, width="stretch", column_order=column_order,
                  placeholder=NO_VALUE, **({"height": height} if height else {}))
-    left, right, _ = st.columns([1, 1, 4])
+    left = right = st.container(horizontal=True)
     left.download_button("⬇ CSV", data=lambda: table_csv(full()), file_name=f"{name}.csv", mime="text/csv",
                          key=f"csv_{name}", on_click="ignore")
     right.download_button("⬇ XLSX", data=lambda: table_xlsx(full()), file_name=f"{name}.xlsx",
