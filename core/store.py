@@ -911,9 +911,12 @@ class Store:
         from .themes import is_general_opinion
 
         facts, params = self._snippet_facts(filters)
-        order = "score ASC" if polarity == "negative" else "score DESC"
+        # how typical of its theme and how clearly negative (positive) together, as the backlog's quotes are ranked
+        # (negative_evidence): by score alone, a stray led the demo's list, "Sleeves are short and the whole thing
+        # runs a size small." quoted for the wishes theme
+        sign, order = ("-" if polarity == "negative" else ""), "strength DESC"
         rows = self.query_df(f"""{facts},
-            polar AS (SELECT * FROM facts WHERE sentiment = ?),
+            polar AS (SELECT *, COALESCE(theme_similarity, 1) * {sign}score AS strength FROM facts WHERE sentiment = ?),
             volume AS (SELECT dataset_id, theme_id, count(*) AS mentions FROM polar GROUP BY ALL),
             best AS (SELECT * FROM polar
                      QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) <= 10),

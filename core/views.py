@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 # smidge / touch / hair longer" asks for "longer"; 11: a bare ask to improve is named by the theme said next to it,
 # and the thirty-second session's request names and backlog quotes; a theme's evidence holds each wording once; 12:
 # the backlog ranks by importance x dissatisfaction, with ODI beside it; 13: the backlog's rating impact is a number of
-# stars, not text, and English request names no longer end on a preposition)
+# stars, not text, English request names no longer end on a preposition, and top complaints and praise quote what is
+# typical of their theme)
 FORMAT = 13
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
