@@ -32,6 +32,11 @@ if ui.load("summary")["searches"]:
 themes = insights.with_trend(ui.load("theme_table", filters))
 ranked = insights.opportunities(themes, top=6)
 st.subheader("Top opportunities")
+if not ranked.empty:
+    dated = "growth" in ranked and ranked["growth"].notna().any()
+    st.caption(f"What hurts most now: share of mentions × share negative{' × recent growth' if dated else ''}. The "
+               "improvement backlog (Latent needs) ranks every need by importance × dissatisfaction instead, without "
+               "growth, so its order can differ.")
 if ranked.empty:
     st.caption("No themes for these filters.")
 else:
