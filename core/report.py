@@ -44,6 +44,7 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
         parts.append(_opportunity_table(ranked, store, filters, quotes_per_theme))
     first, last = figures.get("first_date"), figures.get("last_date")
     period = insights.pick_period(first, last)
+    parts.append(_emerging_section(store, filters, last, period))
     timeline = suppress(store.sentiment_over_time(filters, period), privacy_k)
     if not timeline.empty:  # by month beyond ~1.5 years of reviews: the chart says so (it said "week" throughout)
         parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline, period, first, last)))
@@ -80,6 +81,28 @@ def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quo
                     f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")
     return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Trend</th><th>What customers say</th></tr>"
             + "".join(rows) + "</table>")
+
+
+def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:
+    """The complaint themes rising significantly in the app's default window, each with its figures, and their share of
+    complaints over time (nothing without dates)."""
+    from .latent import emerging_issues, emerging_over_time
+    from .views import EMERGING_WINDOW
+
+    if last is None or pd.isna(last):
+        return ""
+    found = emerging_issues(store, filters, EMERGING_WINDOW)
+    flagged = found[found["emerging"]] if not found.empty else found
+    if flagged.empty:
+        return (f"<h2>Emerging issues</h2><p class='sub'>No complaint theme is rising significantly in the last "
+                f"{EMERGING_WINDOW} days.</p>")
+    items = "".join(f"<li><b>{_e(row.theme)}</b>: {row.recent_share:.1%} of complaints in the last {EMERGING_WINDOW} "
+                    f"days vs {row.earlier_share:.1%} before ({row.ratio:.1f}×, {int(row.recent):,} complaints, "
+                    f"p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
+    series = emerging_over_time(store, filters, EMERGING_WINDOW, period)
+    end = pd.Timestamp(last)
+    return (f"<h2>Emerging issues</h2><ul>{items}</ul>"
+            + _chart(charts.complaint_share_lines(series, end - pd.Timedelta(days=EMERGING_WINDOW), end, period)))
 
 
 def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int) -> str:

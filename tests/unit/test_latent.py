@@ -314,6 +314,8 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
     assert "need_type" in pd.read_csv(tmp_path / "reviews.csv").columns
     html = (tmp_path / "report.html").read_text()
     assert "<script" not in html and "NeedLens insight report" in html
+    # dated reviews: the report says what is rising, or that nothing is (the app's default window)
+    assert "<h2>Emerging issues</h2>" in html and ("rising significantly" in html or "of complaints in the last" in html)
 
 
 def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(analysed):
