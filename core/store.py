@@ -907,8 +907,10 @@ class Store:
         act on), then second quotes; with their context. Ordering by the most extreme score alone filled the demo's
         list with 2-6 character Chinese snippets (scored ±1.0) from small themes. Feature requests are left out
         ("希望有保温功能" scored positive is a wish, not praise; requests have their own list): each theme's ten best
-        candidates are checked, so the flag is read for a few rows, not every snippet."""
-        from .themes import is_general_opinion
+        candidates are checked, so the flag is read for a few rows, not every snippet. Among those ten, the quotes
+        that say something come first (themes.telling_examples, as the backlog and the report choose theirs): not a
+        bare verdict ("highly recommend!"), not a connective and the label's noun ("就是京东")."""
+        from .themes import is_general_opinion, telling_examples
 
         facts, params = self._snippet_facts(filters)
         # how typical of its theme and how clearly negative (positive) together, as the backlog's quotes are ranked
@@ -924,18 +926,29 @@ class Store:
                                                          ORDER BY best.{order}, best.snippet_id) AS k
                        FROM best JOIN snippets s ON s.dataset_id = best.dataset_id AND s.snippet_id = best.snippet_id
                        WHERE NOT coalesce(s.is_request, FALSE)),
-            top AS (SELECT r.*, v.mentions FROM ranked r JOIN volume v USING (dataset_id, theme_id)
-                    WHERE r.k <= 2 ORDER BY r.k, v.mentions DESC, r.{order}, r.dataset_id, r.snippet_id
-                    LIMIT {3 * int(limit)})
-            SELECT top.label AS theme, sn.text AS quote, round(top.score, 2) AS score, top.product, top.category,
-                   top.rating, CAST(top.date AS DATE) AS date, top.k, top.mentions
-            FROM top JOIN snippets sn ON sn.dataset_id = top.dataset_id AND sn.snippet_id = top.snippet_id
-            ORDER BY top.k, top.mentions DESC, top.{order}, top.dataset_id, top.snippet_id""", params + [polarity])
+            busiest AS (SELECT v.dataset_id, v.theme_id, v.mentions FROM volume v
+                        WHERE EXISTS (SELECT 1 FROM ranked r WHERE r.dataset_id = v.dataset_id AND r.theme_id = v.theme_id)
+                        ORDER BY v.mentions DESC, v.dataset_id, v.theme_id LIMIT {3 * int(limit)})
+            SELECT r.dataset_id, r.theme_id, r.label AS theme, sn.text AS quote, round(r.score, 2) AS score, r.product,
+                   r.category, r.rating, CAST(r.date AS DATE) AS date, r.lang, r.k, b.mentions
+            FROM ranked r JOIN busiest b USING (dataset_id, theme_id)
+            JOIN snippets sn ON sn.dataset_id = r.dataset_id AND sn.snippet_id = r.snippet_id
+            ORDER BY b.mentions DESC, r.dataset_id, r.theme_id, r.k""", params + [polarity])
+        columns = ["theme", "quote", "score", "product", "category", "rating", "date"]
         if rows.empty:
-            return rows.drop(columns=["k", "mentions"])
+            return rows[columns]
+        chosen = []
+        for _, candidates in rows.groupby(["dataset_id", "theme_id"], sort=False):
+            candidates = candidates.drop_duplicates("quote")  # each wording once ("Runs small." is written word for word)
+            lang = candidates["lang"].mode().iloc[0]
+            said = telling_examples(candidates["quote"].tolist(), candidates["theme"].iloc[0], [], lang, 2)
+            picked = candidates.set_index("quote", drop=False).loc[said]
+            chosen.append(picked.assign(k=range(1, len(picked) + 1)))
+        rows = pd.concat(chosen, ignore_index=True)
+        rows = rows.sort_values(["k", "mentions"], ascending=[True, False], kind="stable")
         general = rows["theme"].map(is_general_opinion).to_numpy()
         rows = rows.assign(general=general).sort_values(["k", "general"], kind="stable").head(int(limit))
-        return rows.drop(columns=["k", "mentions", "general"]).reset_index(drop=True)
+        return rows[columns].reset_index(drop=True)
 
     # --- searches ---------------------------------------------------------------------------------------------
 

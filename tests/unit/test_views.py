@@ -181,6 +181,17 @@ def test_praise_and_complaint_quotes_leave_out_feature_requests(workspace_copy):
         assert (after["score"] > 0).all() if polarity == "positive" else (after["score"] < 0).all()
 
 
+def test_quotes_pass_over_a_bare_verdict_when_their_theme_has_one_that_says_more(workspace_copy):
+    # as the backlog and the report choose theirs: "就是京东" or "highly recommend!" said nothing of their theme
+    store = workspace_copy
+    first = store.quotes("negative").iloc[0]
+    # the demo repeats its wordings, tied in rank and taken in snippet order: the first copy becomes a bare verdict
+    store.cursor().execute("UPDATE snippets SET text = 'Terrible.' WHERE snippet_id = (SELECT min(snippet_id) FROM "
+                           "snippets WHERE text = ?)", [first["quote"]])
+    theirs = store.quotes("negative").query("theme == @first.theme")
+    assert len(theirs) and "Terrible." not in set(theirs["quote"])
+
+
 def test_top_complaints_and_praise_quote_the_busiest_themes_first(workspace_copy):
     from core.themes import is_general_opinion
 
