@@ -940,7 +940,8 @@ class Store:
         chosen = []
         for _, candidates in rows.groupby(["dataset_id", "theme_id"], sort=False):
             candidates = candidates.drop_duplicates("quote")  # each wording once ("Runs small." is written word for word)
-            lang = candidates["lang"].mode().iloc[0]
+            langs = candidates["lang"].dropna().mode()
+            lang = langs.iloc[0] if len(langs) else "en"
             said = telling_examples(candidates["quote"].tolist(), candidates["theme"].iloc[0], [], lang, 2)
             picked = candidates.set_index("quote", drop=False).loc[said]
             chosen.append(picked.assign(k=range(1, len(picked) + 1)))

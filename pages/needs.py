@@ -28,7 +28,7 @@ def backlog_tab() -> None:
             "need": "Need", "need_type": "Need type", "volume": "Reviews",
             "rating_impact": st.column_config.NumberColumn(
                 "Rating impact", format="%+.2f stars",
-                help="stars a review mentioning this need loses against one that does not (Rating drivers tab)"),
+                help="stars a review complaining about this need averages against the others (Rating drivers tab)"),
             "trend": "Trend", "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
             "why": "Why it ranks here", "products": "Products most affected",
             "odi": st.column_config.NumberColumn("ODI", format="%.1f",
