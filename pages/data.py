@@ -176,7 +176,7 @@ if reviews is not None and not review_sets.empty:
     append_to = st.radio("Analyse the review file as", list(targets), format_func=targets.get, horizontal=True,
                          help="Adding keeps the dataset's themes, names and merges: only new reviews are embedded and "
                               "assigned to the existing themes. Re-cluster later from the dataset list.")
-left, right = st.columns([1, 1])
+left = right = st.container(horizontal=True)  # side by side, not Analyze left and the demo button mid-page
 if left.button("Analyze", type="primary", disabled=reviews is None and searches is None):
     st.session_state["watching"] = ui.jobs().submit(reviews, searches, append_to=append_to)
     st.rerun()
