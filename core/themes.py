@@ -229,6 +229,12 @@ class DeflatedReducer:
         return self.inner.fit_transform(vectors, prepare=deflate)
 
 
+class Clusterer(Protocol):
+    """Labels per row. find_themes passes ``need_types`` (integer codes, -1 for none) only where the language's
+    ``types_apart_*`` setting is on; AutoKMeans takes them."""
+    def fit_predict(self, vectors: np.ndarray, need_types: np.ndarray | None = None) -> np.ndarray: ...
+
+
 # A fine group is of a need type when more than TYPED_SHARE of its snippets have it; two groups of different types are
 # TYPES_APART further apart (cosine distance of their centres + this) when AutoKMeans merges them. With k fixed, every
 # merge kept apart forces another, so a looser rule reshuffled real reviews' themes: at 0.5 of the snippets, 4,000
