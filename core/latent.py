@@ -103,9 +103,10 @@ def emerging_over_time(store: Store, filters: Filters | None = None, window_days
     complaint_shares), or, with none flagged, the three themes nearest to it, as :func:`emerging_issues` ranks them."""
     mentions = store.negative_theme_days(filters)
     found = emerging(mentions, window_days)
-    flagged = found[found["emerging"]] if not found.empty else found
-    themes = (flagged if not flagged.empty else found.head(3))["theme"].tolist() if not found.empty else []
-    return complaint_shares(mentions, themes, period)
+    if found.empty:
+        return complaint_shares(mentions, [], period)
+    flagged = found[found["emerging"]]
+    return complaint_shares(mentions, (flagged if not flagged.empty else found.head(3))["theme"].tolist(), period)
 
 
 def backlog(store: Store, filters: Filters | None = None, top: int = 20,

@@ -144,7 +144,6 @@ def emerging_tab() -> None:
                  "emerging_over_time")
         if flagged.empty:
             st.caption("The three themes nearest to being flagged (lowest p-values), for comparison.")
-    if not found.empty:
         st.caption(f"Each theme's share of complaints in the last {window} days against its share before, by a "
                    f"one-sided two-proportion z-test. Emerging: p below {EMERGING_ALPHA} ÷ {len(found)} themes "
                    f"(Bonferroni), a share at least {EMERGING_MIN_RATIO}× its earlier one, and at least "
