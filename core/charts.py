@@ -76,8 +76,8 @@ def _distinct_short(text: str, n: int, clashing: list[str]) -> str:
 
 def _base(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
     return chart.properties(title=alt.TitleParams(title, subtitle=subtitle or "", anchor="start")).configure_axis(
-        labelFont=FONT, titleFont=FONT, labelLimit=260).configure_title(font=FONT, fontSize=15, subtitleFont=FONT).configure_legend(
-        labelFont=FONT, titleFont=FONT)
+        labelFont=FONT, titleFont=FONT, labelLimit=260).configure_title(
+        font=FONT, fontSize=15, subtitleFont=FONT).configure_legend(labelFont=FONT, titleFont=FONT)
 
 
 def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:

@@ -603,8 +603,10 @@ def _zh_evidence(text: str) -> tuple[bool, bool, bool]:
 # length" (bench/labels/feature_requests_census_en_c.csv)
 _EN_ANY_CUE = re.compile(r"(?i)wish|would|should|need|please|hop|\bif\b|only|lack|downside|complaint|\bcons?\b|drawback|"
                          r"negative|issue|problem|flaw|gripe|retailer|could|['\u2019]d\b|"
-                         r"\bwhy\s+(?:not|don|didn|doesn|can|couldn|won|wouldn|isn|aren)\b|\bmake\s+(?:it|this|them|these|one)\s+in\b|"
-                         r"\bi\s+(?:(?:really|just|also|only|definitely|personally|still|actually|originally|always)\s+)?wanted\s+(?:it|them|this|these|those|the\s+[a-z]+)\s+to\b|"
+                         r"\bwhy\s+(?:not|don|didn|doesn|can|couldn|won|wouldn|isn|aren)\b|"
+                         r"\bmake\s+(?:it|this|them|these|one)\s+in\b|"
+                         r"\bi\s+(?:(?:really|just|also|only|definitely|personally|still|actually|originally|always)\s+)?"
+                         r"wanted\s+(?:it|them|this|these|those|the\s+[a-z]+)\s+to\b|"
                          r"\bwant(?:ed)?\s+(?:a\s+)?(?:bit|little|tad)\s+more\b")
 
 
@@ -1450,7 +1452,9 @@ def backlog_markdown(backlog: pd.DataFrame) -> str:
 
 def _stars(effect) -> str:
     """A rating impact as the backlog's Markdown says it: "-1.08 stars", or why there is none."""
-    return "n/a (no star ratings, or too few rated complaints)" if effect is None or pd.isna(effect) else f"{effect:+.2f} stars"
+    if effect is None or pd.isna(effect):
+        return "n/a (no star ratings, or too few rated complaints)"
+    return f"{effect:+.2f} stars"
 
 
 def _md_escape(text: str) -> str:
