@@ -94,7 +94,7 @@ def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
 
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
     """Themes whose complaints rise significantly in the last ``window_days`` against their own history."""
-    return emerging(store.negative_theme_days(filters), window_days)
+    return emerging(store.negative_theme_days(filters), window_days, as_of=store.last_date(filters))
 
 
 def emerging_over_time(store: Store, filters: Filters | None = None, window_days: int = 21,
@@ -102,7 +102,7 @@ def emerging_over_time(store: Store, filters: Filters | None = None, window_days
     """The Emerging issues chart: the flagged themes' share of all complaints per week or month (core.needs.
     complaint_shares), or, with none flagged, the three themes nearest to it, as :func:`emerging_issues` ranks them."""
     mentions = store.negative_theme_days(filters)
-    found = emerging(mentions, window_days)
+    found = emerging(mentions, window_days, as_of=store.last_date(filters))
     if found.empty:
         return complaint_shares(mentions, [], period)
     flagged = found[found["emerging"]]

@@ -1358,8 +1358,13 @@ EMERGING_ALPHA, EMERGING_MIN_RECENT, EMERGING_MIN_RATIO = 0.01, 10, 1.5  # the d
 
 
 def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERGING_ALPHA,
-             min_recent: int = EMERGING_MIN_RECENT, min_ratio: float = EMERGING_MIN_RATIO) -> pd.DataFrame:
+             min_recent: int = EMERGING_MIN_RECENT, min_ratio: float = EMERGING_MIN_RATIO,
+             as_of=None) -> pd.DataFrame:
     """Themes whose share of mentions in the last ``window_days`` is significantly above their own history.
+
+    The window ends at ``as_of`` (the newest review, complaint or not: the date the page's chart shades back from);
+    without it, at the newest mention. Ending it at the newest complaint would, when complaints stop, slide the
+    window back to weeks that are no longer recent.
 
     mentions: theme, date (one row per snippet mention; use negative mentions for emerging *issues*), or theme, date,
     n (mention counts per theme and day).
@@ -1372,7 +1377,8 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERG
     if dated.empty:
         return pd.DataFrame(columns=["theme", "recent", "earlier", "recent_share", "earlier_share", "ratio",
                                      "p_value", "emerging"])
-    cut = dated["date"].max() - pd.Timedelta(days=window_days)
+    end = dated["date"].max() if as_of is None or pd.isna(as_of) else max(pd.Timestamp(as_of), dated["date"].max())
+    cut = end - pd.Timedelta(days=window_days)
     is_recent = dated["date"] > cut
     recent_by = dated[is_recent].groupby("theme")["n"].sum()
     earlier_by = dated[~is_recent].groupby("theme")["n"].sum()

@@ -857,6 +857,12 @@ class Store:
         row["themes"] = len(self.theme_table(filters))
         return row
 
+    def last_date(self, filters=None):
+        """The newest review date under ``filters`` (None when no review has one): where "recent" ends."""
+        where, params = self.review_filter(filters, "r")
+        value = self.scalar(f"SELECT max(r.date) FROM reviews r WHERE {where}", params)
+        return None if value is None or pd.isna(value) else pd.Timestamp(value).normalize()
+
     def sentiment_over_time(self, filters=None, period: str = "week") -> pd.DataFrame:
         """Reviews per period and sentiment label, with the period's mean score and rating."""
         where, params = self.review_filter(filters, "r")

@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 # and the thirty-second session's request names and backlog quotes; a theme's evidence holds each wording once; 12:
 # the backlog ranks by importance x dissatisfaction, with ODI beside it; 13: the backlog's rating impact is a number of
 # stars, not text, English request names no longer end on a preposition, and top complaints and praise quote what is
-# typical of their theme and says something)
-FORMAT = 13
+# typical of their theme and says something; 14: emerging issues' recent window ends at the newest review, as the
+# chart shades it, not at the newest complaint)
+FORMAT = 14
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

@@ -299,6 +299,26 @@ def test_drivers_and_emerging_issues_run_on_the_demo(analysed):
     assert {"theme", "emerging", "p_value"} <= set(emerging_issues(analysed).columns)
 
 
+def test_emerging_issues_count_the_window_back_from_the_newest_review(analysed, monkeypatch):
+    from core.filters import Filters
+
+    newest = analysed.last_date(None)
+    earlier = Filters(langs=("zh",), date_to=(newest - pd.Timedelta(days=40)).date())
+    for filters in (None, earlier):
+        assert analysed.last_date(filters) == pd.Timestamp(analysed.overview(filters)["last_date"]).normalize()
+    assert analysed.last_date(earlier) <= newest - pd.Timedelta(days=40)
+    seen = {}
+    real = __import__("core.latent", fromlist=["emerging"]).emerging
+
+    def spy(mentions, window_days, **kwargs):
+        seen.update(kwargs)
+        return real(mentions, window_days, **kwargs)
+
+    monkeypatch.setattr("core.latent.emerging", spy)
+    emerging_issues(analysed, None, 21)
+    assert seen["as_of"] == analysed.last_date(None)
+
+
 def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, capsys):
     analysed.close()
     db = str(settings.db_path)

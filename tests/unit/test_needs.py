@@ -812,3 +812,17 @@ def test_request_names_read_outside_clothing():
         "volume buttons"
     assert requested_thing("They need to stop outsourcing customer service.") == "stop outsourcing customer service"
     assert requested_thing("the material could be thicker") == "thicker material"  # one word stays one word
+
+
+def test_the_recent_window_ends_at_the_newest_review_not_the_newest_complaint():
+    """Complaints that stopped weeks before the newest review are not recent: the window the test reads is the one
+    the page shades (ending at the newest review), not one slid back to the last complaint."""
+    mentions = _mentions(spike=True)  # the shipping spike is in the last two weeks of the complaints
+    last_complaint = mentions["date"].max()
+    assert emerging(mentions, 21).set_index("theme").loc["shipping", "emerging"]
+    assert emerging(mentions, 21, as_of=last_complaint).equals(emerging(mentions, 21))
+    later = last_complaint + pd.Timedelta(days=30)  # reviews went on, without complaints, for a month
+    quiet = emerging(mentions, 21, as_of=later)
+    assert not quiet["emerging"].any() and (quiet["recent"] == 0).all()
+    # an as_of before the newest complaint never drops complaints from the test
+    assert emerging(mentions, 21, as_of=last_complaint - pd.Timedelta(days=60)).equals(emerging(mentions, 21))
