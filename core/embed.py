@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, runtime_checkable
@@ -298,12 +299,28 @@ def resolve_model_path(model: str) -> str:
 _LOAD_LOCK = threading.Lock()
 
 
+@contextmanager
+def _quiet_local_load(local: bool):
+    """No "Loading weights" progress bar for a model on disk: it takes a few hundredths of a second and printed a bar in
+    every `core run --no-progress` and in the server's log once per process. A download's bars stay."""
+    import transformers.utils.logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    if local and was_on:
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if local and was_on:
+            hf_logging.enable_progress_bar()
+
+
 def _load_sentence_transformer(model: str, device: str):
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(model)
     try:
-        with _LOAD_LOCK:
+        with _LOAD_LOCK, _quiet_local_load(Path(path).exists()):
             try:
                 return SentenceTransformer(path, device=device)
             except Exception as first:  # noqa: BLE001  (retried once; the second failure is the one reported)

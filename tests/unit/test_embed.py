@@ -69,6 +69,14 @@ def test_local_path_model_loads_and_embeds(tiny_model_dir):
     assert embedder.name == str(tiny_model_dir)
 
 
+def test_a_model_on_disk_loads_without_a_progress_bar_and_leaves_bars_on(tiny_model_dir, capfd):
+    import transformers.utils.logging as hf_logging
+
+    SentenceTransformerEmbedder(str(tiny_model_dir), device="cpu")
+    assert "Loading weights" not in capfd.readouterr().err  # `core run --no-progress` printed one per model
+    assert hf_logging.is_progress_bar_enabled()  # a download's bars are not switched off for good
+
+
 def test_unreachable_model_raises_model_error_with_fix(tmp_path):
     with pytest.raises(ModelError, match="NEEDLENS_MODEL"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model"), device="cpu")
