@@ -94,8 +94,8 @@ names = ["popularity", "itemknn", "need_aware", "ease_recency", "als"] + (["cont
 for column, name in zip(columns * 2, names):
     with column:
         st.markdown(f"**{MODEL_LABELS[name]}**")
-        st.dataframe(recommend_with_reasons(recommender(name).fit(data), data, user), hide_index=True, height=390,
-                     column_config=TOP_COLUMNS)
+        model = ui.fitted_recommender(name, f"{store.path}|{store.data_version()}|{len(frame)}|{params!r}", data)
+        st.dataframe(recommend_with_reasons(model, data, user), hide_index=True, height=390, column_config=TOP_COLUMNS)
 
 st.subheader("Offline evaluation")
 st.caption(f"Each recommender learns from every shopper's earlier 80% of events and is scored on their latest 20% "
