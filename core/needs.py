@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .chunks import map_rows
 
 OTHER = "other"
 # A snippet is "other" when its best type scores below the floor, or (English) when the best type stands out from the
@@ -108,15 +109,20 @@ def need_type_scores(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType, 
     phrases = [need_type_phrases(need, route) or [need.name] for need in taxonomy]
     flat = embed([p for group in phrases for p in group]).astype(np.float32)
     flat /= np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
-    vectors = vectors.astype(np.float32, copy=False)
-    scores, start = np.empty((len(vectors), len(taxonomy)), dtype=np.float32), 0
-    for j, group in enumerate(phrases):
+    groups, start = [], 0
+    for group in phrases:
         block = flat[start:start + len(group)]
         start += len(group)
         mean = block.mean(axis=0)
-        mean /= max(float(np.linalg.norm(mean)), 1e-12)
-        scores[:, j] = ((vectors @ block.T).max(axis=1) + vectors @ mean) / 2
-    return scores
+        groups.append((block.T, mean / max(float(np.linalg.norm(mean)), 1e-12)))
+
+    def score(rows: np.ndarray) -> np.ndarray:
+        rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)  # a leading-dims slice is not unit
+        return np.stack([((rows @ block).max(axis=1) + rows @ mean) / 2 for block, mean in groups], axis=1)
+
+    # float32 row chunks: a float32 copy of a million reviews' compact (float16) vectors was 1.1 GB of the pipeline's
+    # peak (bench/scale.py, thirty-sixth session)
+    return map_rows(score, vectors, len(taxonomy))
 
 
 def lexical_need_types(texts: list[str], route: str, taxonomy: tuple[NeedType, ...]) -> np.ndarray:
@@ -163,8 +169,7 @@ def assign_need_types(vectors: np.ndarray, route: str, taxonomy: tuple[NeedType,
     if len(vectors) == 0 or not taxonomy:
         return np.array([], dtype=object), np.zeros(0)
     if dims is not None:
-        vectors = vectors[:, :dims].astype(np.float32)
-        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        vectors = vectors[:, :dims]  # a view: need_type_scores reads it a chunk at a time, normalised there
         whole = embed
 
         def embed(phrases: list[str]) -> np.ndarray:

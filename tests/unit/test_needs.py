@@ -826,3 +826,28 @@ def test_the_recent_window_ends_at_the_newest_review_not_the_newest_complaint():
     assert not quiet["emerging"].any() and (quiet["recent"] == 0).all()
     # an as_of before the newest complaint never drops complaints from the test
     assert emerging(mentions, 21, as_of=last_complaint - pd.Timedelta(days=60)).equals(emerging(mentions, 21))
+
+
+def test_need_types_of_compact_vectors_make_no_full_float32_copy():
+    """A million reviews keep their vectors as float16; typing them made a float32 copy of all of them (1.1 GB of the
+    pipeline's peak at 1M, bench/scale.py). Scoring runs a chunk of rows at a time, with the same types."""
+    import tracemalloc
+
+    from core.chunks import CHUNK
+    from core.embed import HashingEmbedder
+
+    embed = HashingEmbedder(64).embed
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(8 * CHUNK, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    compact = vectors.astype(np.float16)
+    types_before, _ = assign_need_types(vectors, "en", DEFAULT_TAXONOMY, embed)
+    tracemalloc.start()
+    try:
+        types, _ = assign_need_types(compact, "en", DEFAULT_TAXONOMY, embed)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    full_copy = len(compact) * 64 * 4
+    assert peak < 0.5 * full_copy, f"peak {peak / 1e6:.0f} MB against a {full_copy / 1e6:.0f} MB float32 copy"
+    assert (types == types_before).mean() > 0.999  # float16 rounding moves a few near a tie
