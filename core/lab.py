@@ -99,14 +99,18 @@ def product_vectors(store: Store, items: np.ndarray, per_product: int = 200) -> 
             break
     else:
         return None
-    dim = len(next(iter(found.values())))
-    vectors = np.zeros((len(items), dim), dtype=np.float32)
-    index = {item: i for i, item in enumerate(items)}
-    for product, group in snippets.groupby("product"):
-        rows = [found[h] for h in group["text_hash"] if h in found]
-        if rows:
-            vectors[index[product]] = np.mean(rows, axis=0)
-    return vectors
+    # one sparse product x snippet sum, not a Python list per product: 2.6 s of the lab's first visit on the 1M-review
+    # workspace's 4,440 products (thirty-sixth session)
+    from scipy import sparse
+
+    cached = np.stack([np.asarray(v, dtype=np.float32) for v in found.values()])
+    row = pd.Index(list(found)).get_indexer(snippets["text_hash"].to_numpy(dtype=object))
+    product = pd.Index(items).get_indexer(snippets["product"].to_numpy(dtype=object))
+    kept = row >= 0
+    members = sparse.csr_matrix((np.ones(int(kept.sum())), (product[kept], row[kept])), shape=(len(items), len(cached)))
+    counts = np.asarray(members.sum(axis=1)).ravel()
+    sums = members @ cached.astype(np.float64)
+    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
 def persona_recommendations(catalogue: Catalogue, cares_about: list[str], k: int = 10, weight: float = 1.0) -> pd.DataFrame:

@@ -90,3 +90,17 @@ def test_simulated_shoppers_need_needs_not_general_opinions():
 
     catalogue = workspace_catalogue(Stub())
     assert catalogue.aspect_names == ["sizing / fit", "fabric / soft"] and catalogue.aspects.shape == (2, 2)
+
+
+def test_product_vectors_are_each_products_mean_cached_snippet_vector(tmp_path, settings, fake_models):
+    from core.lab import product_vectors
+
+    store = Store(settings.db_path)
+    Pipeline(settings, store, **fake_models).run(Source("r.csv", path=write_reviews(tmp_path / "r.csv", 200)))
+    items = workspace_catalogue(store).items
+    got = product_vectors(store, items)
+    hashes = store.product_snippet_hashes(200)
+    found = store.get_embeddings(store.embedding_models()[0], hashes["text_hash"].unique().tolist())
+    for i, item in enumerate(items):  # the plain per-product mean
+        rows = [found[h] for h in hashes.loc[hashes["product"] == item, "text_hash"] if h in found]
+        assert np.allclose(got[i], np.mean(rows, axis=0), atol=1e-6)
