@@ -109,7 +109,9 @@ def page_times(db: Path, repeats: int = 3) -> dict[str, tuple[float, ...]]:
     # every page at its default view, and each other tab of the Latent needs page (only the open tab runs)
     visits = [(name, name, {}) for name in PAGES] + [
         (f"needs/{tab}", "needs", {"needs_tab": tab})
-        for tab in ("Need types", "Feature requests", "Rating drivers", "Emerging issues")]
+        for tab in ("Need types", "Feature requests", "Rating drivers", "Emerging issues")] + [
+        (f"recommend/{tab}", "recommend", {"lab_tab": tab})  # the lab's simulation and models, as its tabs open
+        for tab in ("Top 10 for a simulated shopper", "Offline evaluation")]
     out = {}
     for label, name, tab in visits:
         st.cache_data.clear()

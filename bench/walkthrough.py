@@ -73,9 +73,11 @@ def walkthrough(file: Path, out: Path, timeout_s: int = 1800, seed_cache: Path |
         for name, path in browser.PAGES.items():
             page.goto(f"{url}/{path}")
             browser.wait_until_idle(page)
-            if name == "recommend":  # show the lab with simulated shoppers, not its empty state
+            if name == "recommend":  # show the lab with simulated shoppers and its evaluation (a tab run when opened)
                 page.get_by_role("button", name="Simulate shoppers").click()
-                page.get_by_text("Offline evaluation").wait_for(timeout=300000)
+                browser.wait_until_idle(page)
+                page.get_by_role("tab", name="Offline evaluation").click()
+                page.locator("[role='tabpanel']:visible [data-testid='stVegaLiteChart']").first.wait_for(timeout=300000)
                 browser.wait_until_idle(page)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             if name == "needs":  # its other tabs run when opened: show the grouped feature requests too

@@ -13,6 +13,8 @@ PAGES = ["overview", "themes", "needs", "products", "search", "recommend", "repo
 
 
 NEEDS_TABS = ["Backlog", "Need types", "Feature requests", "Rating drivers", "Emerging issues"]
+LAB_TABS = ["Top 10 for a persona", "Top 10 for a simulated shopper", "Offline evaluation", "A/B test simulator",
+            "Sample-size calculator"]
 
 
 def open_page(name: str, state: dict | None = None) -> AppTest:
@@ -24,8 +26,9 @@ def open_page(name: str, state: dict | None = None) -> AppTest:
 
 
 def visits() -> list[tuple[str, dict]]:
-    """Every page, and every tab of the Latent needs page (only the open tab runs)."""
-    return [(page, {}) for page in PAGES] + [("needs", {"needs_tab": tab}) for tab in NEEDS_TABS[1:]]
+    """Every page, and every tab of the Latent needs page and the Recommendation lab (only the open tab runs)."""
+    return ([(page, {}) for page in PAGES] + [("needs", {"needs_tab": tab}) for tab in NEEDS_TABS[1:]]
+            + [("recommend", {"lab_tab": tab}) for tab in LAB_TABS[1:]])
 
 
 def charts(at: AppTest) -> list:
@@ -196,11 +199,17 @@ def test_a_workspace_of_searches_alone_points_to_search_insights(tmp_path, monke
 def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
     from core.store import Store
 
-    # it opens on shoppers simulated with the default settings, writing nothing (it opened empty until a click)
+    # it opens on the persona's top 10 from the catalogue alone: no simulation, nothing written
     at = open_page("recommend")
     assert not at.exception and not at.info
+    persona = at.dataframe[0]
+    assert list(persona.value.columns) == ["rank", "item", "why"] and len(persona.value) == 10
+    assert len(at.dataframe) == 1  # the other tabs run when opened
+    # the shoppers' tab simulates with the default settings, writing nothing (it opened empty until a click)
+    at = open_page("recommend", {"lab_tab": "Top 10 for a simulated shopper"})
+    assert not at.exception and not at.info
     assert any("default settings, not stored" in c.value for c in at.caption)
-    assert len(at.dataframe) >= 7
+    assert len(at.dataframe) == 6  # six top-10 lists
     store = Store(workspace)
     try:
         assert store.last_simulation_params() is None and store.scalar("SELECT count(*) FROM interactions") == 0
@@ -215,17 +224,17 @@ def test_recommendation_lab_simulates_compares_and_runs_an_ab_test(workspace):
         assert store.last_simulation_params()["seed"] == 11 and store.scalar("SELECT count(*) FROM interactions") > 0
     finally:
         store.close()
-    at = open_page("recommend")  # a new session opens on the stored run's settings
+    at = open_page("recommend", {"lab_tab": "Offline evaluation"})  # a new session opens on the stored run's settings
     assert next(n for n in at.number_input if n.label == "Seed").value == 11
     assert any("settings stored in the workspace" in c.value for c in at.caption)
-    assert len(at.dataframe) >= 7  # six top-10 lists + the evaluation table
     evaluation = at.dataframe[-1].value
     assert {"Popularity", "Item k-NN", "Need-aware hybrid"} <= set(evaluation["model"])  # names, not ids
-    persona = at.dataframe[0]
-    assert list(persona.value.columns) == ["rank", "item", "why"] and len(persona.value) == 10
+    at = open_page("recommend", {"lab_tab": "A/B test simulator"})
     next(b for b in at.button if b.label == "Run A/B test").click().run()
     labels = [m.label for m in at.metric]
     assert "p-value" in labels and any("conversion" in label for label in labels)
+    at = open_page("recommend", {"lab_tab": "Sample-size calculator"})
+    assert [m.label for m in at.metric] == ["Visitors needed per arm"]
 
 
 def test_recommendation_lab_fits_each_model_once_not_on_every_widget_change(workspace, monkeypatch):
@@ -243,14 +252,14 @@ def test_recommendation_lab_fits_each_model_once_not_on_every_widget_change(work
         return real(name)
 
     monkeypatch.setattr(lab, "recommender", counting)
-    at = open_page("recommend")
+    at = open_page("recommend", {"lab_tab": "Top 10 for a simulated shopper"})
     assert not at.exception
     first = len(fits)
     assert {"popularity", "itemknn", "need_aware", "ease_recency", "als"} <= set(fits)  # the top-10 lists' models
     shopper = next(s for s in at.selectbox if s.label == "Shopper")
     shopper.set_value(shopper.options[3]).run()
     assert not at.exception and len(fits) == first  # another shopper: the same fitted models
-    at = open_page("recommend")  # another session on the same simulation
+    at = open_page("recommend", {"lab_tab": "Top 10 for a simulated shopper"})  # another session, same simulation
     assert len(fits) == first
 
 
