@@ -925,16 +925,20 @@ class Store:
         sign, order = ("-" if polarity == "negative" else ""), "strength DESC"
         rows = self.query_df(f"""{facts},
             polar AS (SELECT *, COALESCE(theme_similarity, 1) * {sign}score AS strength FROM facts WHERE sentiment = ?),
-            volume AS (SELECT dataset_id, theme_id, count(*) AS mentions FROM polar GROUP BY ALL),
-            best AS (SELECT * FROM polar
-                     QUALIFY row_number() OVER (PARTITION BY dataset_id, theme_id ORDER BY {order}, snippet_id) <= 10),
+            -- each theme's ten strongest in one top-n aggregate beside its count, not a window sorting every polar
+            -- fact (0.56 s of the Products page's praise on 80% of a million reviews)
+            tops AS (SELECT dataset_id, theme_id, count(*) AS mentions,
+                            arg_max({{'snippet_id': snippet_id, 'strength': strength, 'label': label, 'score': score,
+                                      'product': product, 'category': category, 'rating': rating, 'date': date,
+                                      'lang': lang}}, (strength, -snippet_id), 10) AS top
+                     FROM polar GROUP BY ALL),
+            best AS (SELECT dataset_id, theme_id, mentions, unnest(top, recursive := true) FROM tops),
             ranked AS (SELECT best.*, row_number() OVER (PARTITION BY best.dataset_id, best.theme_id
                                                          ORDER BY best.{order}, best.snippet_id) AS k
                        FROM best JOIN snippets s ON s.dataset_id = best.dataset_id AND s.snippet_id = best.snippet_id
                        WHERE NOT coalesce(s.is_request, FALSE)),
-            busiest AS (SELECT v.dataset_id, v.theme_id, v.mentions FROM volume v
-                        WHERE EXISTS (SELECT 1 FROM ranked r WHERE r.dataset_id = v.dataset_id AND r.theme_id = v.theme_id)
-                        ORDER BY v.mentions DESC, v.dataset_id, v.theme_id LIMIT {3 * int(limit)})
+            busiest AS (SELECT DISTINCT dataset_id, theme_id, mentions FROM ranked
+                        ORDER BY mentions DESC, dataset_id, theme_id LIMIT {3 * int(limit)})
             SELECT r.dataset_id, r.theme_id, r.label AS theme, sn.text AS quote, round(r.score, 2) AS score, r.product,
                    r.category, r.rating, CAST(r.date AS DATE) AS date, r.lang, r.k, b.mentions
             FROM ranked r JOIN busiest b USING (dataset_id, theme_id)
