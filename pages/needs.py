@@ -43,7 +43,7 @@ def need_types_tab() -> None:
     types = ui.load("need_type_table", filters)
     ui.chart(charts.need_type_bars(types), "need_types")
     if ui.load("summary")["searches"]:
-        searched = ui.load("search_need_types", filters.for_searches())
+        searched = ui.load("search_need_types", filters)
         st.markdown("**Said in reviews, searched for** — each need type's share of review mentions beside its share "
                     "of searches (the queries typed with the same taxonomy) and how well those searches were served. "
                     "A need searched for more than it is talked about, and poorly served, is demand the reviews do not "

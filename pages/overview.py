@@ -23,7 +23,7 @@ for row in (rising[rising["emerging"]].itertuples() if not rising.empty else [])
                "See **Latent needs → Emerging issues**.")
 
 if ui.load("summary")["searches"]:
-    unmet = insights.unmet_intents(ui.load("intent_table", filters.for_searches()))
+    unmet = insights.unmet_intents(ui.load("intent_table", filters))
     if not unmet.empty:
         st.info("Unmet search demand — " + "; ".join(
             f"**{row.label}**: {int(row.searches):,} searches, {row.served:.0%} served" for row in unmet.itertuples())

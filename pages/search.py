@@ -32,8 +32,7 @@ if filters.dataset_ids or filters.categories or filters.products or filters.lang
         filters.rating_min is not None or filters.rating_max is not None:
     st.caption("Searches follow the sidebar's date range only: a search log has no dataset, product, category, "
                "language or rating of its own to filter by.")
-searched = filters.for_searches()
-top = ui.load("top_queries", searched, 40)
+top = ui.load("top_queries", filters, 40)
 left, right = st.columns(2)
 with left:
     ui.chart(charts.query_bars(top.head(15), "Top queries"), "top_queries")
@@ -48,7 +47,7 @@ with right:
                                    "(significant rises only)", axis_title="Change in searches per day",
                                    axis_format="+.0%"), "rising_queries")
 
-intents = ui.load("intent_table", searched)
+intents = ui.load("intent_table", filters)
 served_known = bool(intents["served"].notna().any())
 st.subheader("Demand vs satisfaction")
 if served_known:
@@ -56,7 +55,7 @@ if served_known:
     st.caption(SERVED_HELP)
 else:
     st.info(NOT_SERVED_INFO)
-needs = ui.load("search_need_types", searched)
+needs = ui.load("search_need_types", filters)
 if not needs.empty:
     st.subheader("Searches by need type")
     ui.chart(charts.search_need_bars(needs), "search_need_types")
@@ -86,5 +85,5 @@ if not served_known:
     st.stop()
 st.caption(f"Queries searched at least 3 times and served at under {UNMET_RATIO:.0%} of the typical search's "
            "served score; most unmet searches first (searches × how far below typical).")
-ui.table(ui.load("unmet_queries", searched), "unmet_demand", column_config={"query": "Query", "searches": "Searches",
+ui.table(ui.load("unmet_queries", filters), "unmet_demand", column_config={"query": "Query", "searches": "Searches",
                                                                           **SERVED_COLUMNS})

@@ -118,8 +118,10 @@ def _cached(method: str, version: int, *args: Any, **kwargs: Any) -> Any:
 
 
 def load(method: str, *args: Any, **kwargs: Any) -> Any:
-    """Call a Store read method, cached until the workspace's data version changes."""
-    return suppress(_cached(method, workspace().data_version(), *args, **kwargs), settings().privacy_k)
+    """Call a Store read method, cached until the workspace's data version changes (a search view by the date range
+    alone: views.call_args)."""
+    return suppress(_cached(method, workspace().data_version(), *views.call_args(method, args), **kwargs),
+                    settings().privacy_k)
 
 
 # --- global filters (kept across pages in session_state, not in widget keys that pages drop) -------------------
