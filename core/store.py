@@ -922,7 +922,7 @@ class Store:
         # how typical of its theme and how clearly negative (positive) together, as the backlog's quotes are ranked
         # (negative_evidence): by score alone, a stray led the demo's list, "Sleeves are short and the whole thing
         # runs a size small." quoted for the wishes theme
-        sign, order = ("-" if polarity == "negative" else ""), "strength DESC"
+        sign = "-" if polarity == "negative" else ""
         rows = self.query_df(f"""{facts},
             polar AS (SELECT *, COALESCE(theme_similarity, 1) * {sign}score AS strength FROM facts WHERE sentiment = ?),
             -- each theme's ten strongest in one top-n aggregate beside its count, not a window sorting every polar
@@ -934,7 +934,7 @@ class Store:
                      FROM polar GROUP BY ALL),
             best AS (SELECT dataset_id, theme_id, mentions, unnest(top, recursive := true) FROM tops),
             ranked AS (SELECT best.*, row_number() OVER (PARTITION BY best.dataset_id, best.theme_id
-                                                         ORDER BY best.{order}, best.snippet_id) AS k
+                                                         ORDER BY best.strength DESC, best.snippet_id) AS k
                        FROM best JOIN snippets s ON s.dataset_id = best.dataset_id AND s.snippet_id = best.snippet_id
                        WHERE NOT coalesce(s.is_request, FALSE)),
             busiest AS (SELECT DISTINCT dataset_id, theme_id, mentions FROM ranked
