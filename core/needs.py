@@ -1018,7 +1018,7 @@ def requested_thing(text: str) -> str:
         # "had come in | a little at the waist", "needs | to go higher up": the degree and the bare verb say nothing
         rest = re.sub(r"^to\s+(?:go|be|get)\s+", "",
                       re.sub(r"\b(?:a\s+(?:little|tad)(?:\s+bit)?|a\s+bit|slightly|"
-                             r"(?:a\s+)?(?:smidge|touch|hair)(?=\s+(?:more|less|[a-z]+er)\b))(?:\s+|$)", "", rest))
+                             r"(?:a\s+)?(?:tiny\s+bit|smidge|smudge|touch|hair)(?=\s+(?:more|less|[a-z]+er)\b))(?:\s+|$)", "", rest))
         rest = _EN_FILLER.sub("", rest).strip(" -*'\"")
         words = re.split(r"(?<!\d)/|/(?!\d)", rest)[0].split()  # "colors/patterns": the first; "1/2 inch" is one
         words = [w for w in words if w not in {"please", "retailer"}]
@@ -1162,14 +1162,43 @@ def _singular(word: str) -> str:
     return word
 
 
+# the same English ask in other words, by its key's words (thirty-seventh session: on 2,887 clothing reviews "less
+# expensive", "less pricey", "cheaper", "half the price" and "$100 less" were five requests of 1-2 asks each, "more
+# length" stood apart from "longer", "thicker material" from "thicker"). Direction is kept: "shorter" is not "longer".
+_EN_CHEAPER = ({"cheaper"}, {"cheap"}, {"affordable"}, {"expensive", "less"}, {"less", "pricey"}, {"less", "price"},
+               {"lower", "price"}, {"half", "price"}, {"price"}, {"price", "reasonable"}, {"lower", "pricing"})
+_EN_MONEY_OFF = re.compile(r"[$\u00a3\u20ac]\s?\d+(?:\.\d+)?\s+(?:less|cheaper|off|lower)\b")
+# degree and framing words that say nothing of what is asked ("tiny bit shorter", "smidge longer", "used thicker",
+# "adding a few inches in length")
+_KEY_NOISE = frozenset("tiny smidge smudge hair touch used adding add extra".split())
+_MATERIAL = frozenset({"fabric", "material"})
+_MORE_LENGTH = re.compile(r"\b(?:more|extra|additional|added|adding)\b")
+
+
+def _same_ask(words: set[str], thing: str) -> set[str]:
+    """An English key's words in the wording most asks use: a lower price is "cheaper", "more length" is "longer",
+    "thicker material" is "thicker" (a comparative says what of the fabric is asked; "better material" stays)."""
+    if words in _EN_CHEAPER:
+        return {"cheaper"}
+    if words == {"length"} and _MORE_LENGTH.search(thing):  # not "same length", "full length"
+        return {"longer"}
+    rest = words - _MATERIAL
+    if rest != words and rest and all(w.endswith("er") and len(w) > 4 for w in rest):
+        return rest
+    return words
+
+
 def request_key(thing: str) -> str:
     """What a request phrase asks for, for grouping: content words, singular, sorted ("other colours" -> "color",
-    "pockets" -> "pocket", "3 inches longer" -> "longer"); Chinese phrases as written."""
+    "pockets" -> "pocket", "3 inches longer" -> "longer"), the same ask in other words as one (_same_ask); Chinese
+    phrases as written."""
     if re.search(r"[\u4e00-\u9fff]", thing):
         return thing
+    if _EN_MONEY_OFF.search(thing.lower()):
+        return "cheaper"
     found = {_singular(w) for w in re.findall(r"[a-z][a-z\-']*", thing.lower())}
-    words = (found - _KEY_STOP) | (found & {"less", "fewer"})  # "less fabric" is not "more fabric" nor "same fabric"
-    return " ".join(sorted(words)) or thing.lower()
+    words = (found - _KEY_STOP - _KEY_NOISE) | (found & {"less", "fewer"})  # "less fabric" is not "more fabric"
+    return " ".join(sorted(_same_ask(words, thing.lower()))) or thing.lower()
 
 
 # names that say only "improve it": grouped by the snippet's theme as well (twenty-third session: on 6,000

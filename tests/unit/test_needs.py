@@ -298,6 +298,35 @@ def test_request_phrases_group_by_content_not_wording():
     assert groups["requests"].tolist() == [5, 2] and groups["feature"][1] == "pockets"
 
 
+def test_the_same_english_ask_in_other_words_is_one_request():
+    """2,887 clothing reviews' Feature requests tab (thirty-seventh session): five price asks of 1-2 each, "more length"
+    apart from "longer" (12), "thicker material" apart from "thicker"."""
+    cheaper = ["i think it should be less expensive.", "just wish is wasn't so pricey for all the extra work. but i",
+               "i'd probably still buy it if it were cheaper.",
+               "it seems to me that half the price would be fair for the quality.",
+               "i love the print and style, and would have bought it if it was $100 less."]
+    names = [requested_thing(t) for t in cheaper]
+    assert names == ["less expensive", "less pricey", "cheaper", "half the price", "$100 less"]
+    assert {request_key(n) for n in names} == {"cheaper"}
+    assert request_key("more length") == request_key("longer") == request_key("smidge longer") != request_key("shorter")
+    assert request_key("tiny bit shorter") == request_key("shorter")
+    assert request_key("same length") != request_key("longer")
+    thicker = ["the material could be a little thicker", "i wish it were a bit thicker in fabric, it would have been",
+               "it would have been nicer if they had used thicker, higher quality silk."]
+    assert [requested_thing(t) for t in thicker] == ["thicker material", "thicker in fabric", "used thicker"]
+    assert {request_key(requested_thing(t)) for t in thicker} == {request_key("thicker")}
+    # what is kept apart: a part named ("longer sleeves"), less of something, a material with no comparative
+    assert request_key("longer sleeves") != request_key("longer")
+    assert request_key("less fabric") != request_key("more fabric")
+    assert request_key("better material") != request_key("better")
+    frame = pd.DataFrame({"text": cheaper + ["i personally wish it was a smudge longer", "but want a bit more length.",
+                                           "i'm 5'6\" and wish they were a tiny bit shorter."],
+                          "lang": "en", "product": "P", "review_id": list("abcdefgh")})
+    assert requested_thing(frame["text"][5]) == "longer" and requested_thing(frame["text"][7]) == "shorter"  # no degree
+    groups = group_requests(frame).set_index("feature")["requests"].to_dict()
+    assert groups == {"less expensive": 5, "longer": 2, "shorter": 1}
+
+
 def test_requests_group_by_what_they_ask_for():
     frame = pd.DataFrame({"text": ["I wish it had a USB-C port.", "Please add a USB-C port", "希望有遥控器。",
                                    "I wish it had a USB-C port!"],
