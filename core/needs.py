@@ -1285,7 +1285,10 @@ def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, th
     for start, end in zip(starts, np.r_[starts[1:], len(group)]):
         langs = Counter(columns["lang"][start:end])
         top = max(langs.values())
-        rows.append({"feature": Counter(columns["thing"][start:end]).most_common(1)[0][0],  # ties: first written
+        # named by the phrase most said; ties go to the shortest ("softer material", not "used a softer fabric"), then
+        # to the first written
+        said = Counter(columns["thing"][start:end])
+        rows.append({"feature": min(said, key=lambda thing: (-said[thing], len(thing))),
                      "requests": len(set(columns["review"][start:end])),
                      "products": ", ".join(sorted(set(columns["product"][start:end]) - {""}))[:200],
                      # a quote a PM reads at a glance first: a 70-character numbered list of hotel complaints stood

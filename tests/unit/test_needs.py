@@ -324,7 +324,7 @@ def test_the_same_english_ask_in_other_words_is_one_request():
                           "lang": "en", "product": "P", "review_id": list("abcdefgh")})
     assert requested_thing(frame["text"][5]) == "longer" and requested_thing(frame["text"][7]) == "shorter"  # no degree
     groups = group_requests(frame).set_index("feature")["requests"].to_dict()
-    assert groups == {"less expensive": 5, "longer": 2, "shorter": 1}
+    assert groups == {"cheaper": 5, "longer": 2, "shorter": 1}  # a tie is named by its shortest phrase
 
 
 def test_requests_group_by_what_they_ask_for():
