@@ -306,6 +306,16 @@ class Store:
             return None
         return None if row is None else (row[0], bytes(row[1]))
 
+    def view_counts(self, prefix: str, version: int) -> tuple[int, int]:
+        """Stored views whose key starts with ``prefix`` at data ``version``, and stored views in all."""
+        try:
+            with self.cursor() as cur:
+                row = cur.execute("SELECT count(*) FILTER (WHERE data_version = ? AND starts_with(key, ?)), count(*) "
+                                  "FROM views", [version, prefix]).fetchone()
+        except duckdb.CatalogException:  # a read-only workspace from before schema 7
+            return 0, 0
+        return int(row[0]), int(row[1])
+
     def put_views(self, rows: list[tuple[str, int, str, bytes]], version: int) -> bool:
         """Replace every stored view with ``rows`` (key, data version, kind, payload), unless the data version moved
         on since they were computed; True when written."""

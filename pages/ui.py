@@ -106,10 +106,22 @@ def open_workspace() -> Store:
     """The workspace, or a plain message and a stopped page when it cannot be opened."""
     sign_in_gate()
     try:
-        return workspace()
+        store = workspace()
     except NeedLensError as exc:
         st.error(f"The workspace cannot be opened: {exc}")
         st.stop()
+    _store_views_if_stale(str(store.path))
+    return store
+
+
+@st.cache_resource(show_spinner=False)
+def _store_views_if_stale(path: str) -> bool:
+    """Once per server and workspace: views stored by an earlier NeedLens are stored again in the background
+    (views.stale), so an upgrade does not leave every first visit aggregating until the next analysis or edit."""
+    if not views.stale(workspace()):
+        return False
+    refresh_views()
+    return True
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
