@@ -88,31 +88,58 @@ def workspace_catalogue(store: Store, min_reviews: int = 3, top_themes: int = 15
                      product_vectors(store, items) if vectors else None)
 
 
-def product_vectors(store: Store, items: np.ndarray, per_product: int = 200) -> np.ndarray | None:
+def product_vectors(store: Store, items: np.ndarray, per_product: int = 200, chunk: int = 50_000) -> np.ndarray | None:
     """A product's vector = the mean of its review snippets' cached embeddings (English route), for content-based
-    recommendation; None when the cache holds none (e.g. a workspace analysed elsewhere)."""
+    recommendation; None when the cache holds none (e.g. a workspace analysed elsewhere). The first embedding model
+    (by cached vectors) that holds half of the snippets is used.
+
+    Vectors are read ``chunk`` distinct snippets at a time and summed per product, so the server holds a chunk, not
+    every vector twice: a million distinct reviews' ~890k snippets of 384-d MiniLM are 1.4 GB as one array."""
     snippets = store.product_snippet_hashes(per_product)
     snippets = snippets[snippets["product"].isin(items)]
     if snippets.empty:
         return None
+    codes, hashes = pd.factorize(snippets["text_hash"].to_numpy(dtype=object))
+    product = pd.Index(items).get_indexer(snippets["product"].to_numpy(dtype=object))
+    order = np.argsort(codes, kind="stable")  # the snippets of each chunk of distinct hashes, by searchsorted
+    bounds = np.searchsorted(codes[order], np.arange(0, len(hashes) + chunk, chunk))
     for model in store.embedding_models():
-        found = store.get_embeddings(model, snippets["text_hash"].unique().tolist())
-        if len(found) >= 0.5 * snippets["text_hash"].nunique():
-            break
-    else:
-        return None
-    # one sparse product x snippet sum, not a Python list per product: 2.6 s of the lab's first visit on the 1M-review
-    # workspace's 4,440 products (thirty-sixth session)
+        summed = _summed_vectors(store, model, hashes, codes, product, order, bounds, len(items), chunk)
+        if summed is not None:
+            sums, counts = summed
+            return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    return None
+
+
+def _summed_vectors(store: Store, model: str, hashes: np.ndarray, codes: np.ndarray, product: np.ndarray,
+                    order: np.ndarray, bounds: np.ndarray, n_items: int, chunk: int
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per product, the sum and count of its snippets' cached ``model`` vectors; None when the model holds fewer than
+    half of the distinct snippets. One sparse product x snippet sum per chunk (a Python list per product took 2.6 s of
+    the lab's first visit at 1M reviews, thirty-sixth session)."""
     from scipy import sparse
 
-    cached = np.stack([np.asarray(v, dtype=np.float32) for v in found.values()])
-    row = pd.Index(list(found)).get_indexer(snippets["text_hash"].to_numpy(dtype=object))
-    product = pd.Index(items).get_indexer(snippets["product"].to_numpy(dtype=object))
-    kept = row >= 0
-    members = sparse.csr_matrix((np.ones(int(kept.sum())), (product[kept], row[kept])), shape=(len(items), len(cached)))
-    counts = np.asarray(members.sum(axis=1)).ravel()
-    sums = members @ cached.astype(np.float64)
-    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    sums, counts, found_total = None, np.zeros(n_items), 0
+    for number, first in enumerate(range(0, len(hashes), chunk)):
+        wanted = hashes[first:first + chunk]
+        found = store.get_embeddings(model, wanted.tolist())
+        if not found:
+            continue
+        present = np.array([h in found for h in wanted])
+        vectors = np.stack([found[h] for h in wanted[present]]).astype(np.float64)
+        found_total += len(vectors)
+        local = np.full(len(wanted), -1)
+        local[present] = np.arange(len(vectors))
+        rows = order[bounds[number]:bounds[number + 1]]
+        column = local[codes[rows] - first]
+        kept = column >= 0
+        members = sparse.csr_matrix((np.ones(int(kept.sum())), (product[rows][kept], column[kept])),
+                                    shape=(n_items, len(vectors)))
+        sums = members @ vectors if sums is None else sums + members @ vectors
+        counts += np.asarray(members.sum(axis=1)).ravel()
+    if sums is None or found_total < 0.5 * len(hashes):
+        return None
+    return sums, counts
 
 
 def persona_recommendations(catalogue: Catalogue, cares_about: list[str], k: int = 10, weight: float = 1.0) -> pd.DataFrame:

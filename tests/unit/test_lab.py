@@ -104,3 +104,6 @@ def test_product_vectors_are_each_products_mean_cached_snippet_vector(tmp_path, 
     for i, item in enumerate(items):  # the plain per-product mean
         rows = [found[h] for h in hashes.loc[hashes["product"] == item, "text_hash"] if h in found]
         assert np.allclose(got[i], np.mean(rows, axis=0), atol=1e-6)
+    # read a few distinct snippets at a time (bounded memory at a million reviews): the same means
+    assert hashes["text_hash"].nunique() == 11  # the fake data's wordings: chunks of 3 are four reads
+    assert np.allclose(product_vectors(store, items, chunk=3), got, atol=1e-6)
