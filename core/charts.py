@@ -462,6 +462,56 @@ def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
                  "Lower = costs more stars; further right = more reviews affected")
 
 
+# the backlog needs an opportunity map draws a curve of equal opportunity through (by rank, 1 first)
+OPPORTUNITY_CURVES = (1, 5, 10)
+
+
+def opportunity_map(backlog: pd.DataFrame) -> alt.Chart:
+    """The improvement backlog as a map: reviews mentioning each need (importance) against the share of its mentions
+    that are negative (dissatisfaction); size = stars a complaint about it costs, colour = need type. Opportunity =
+    importance x dissatisfaction is proportional to reviews x negative share, so needs of equal opportunity lie on a
+    curve y = c / x: dashed curves run through the needs ranked 1, 5 and 10. Labels go to the highest opportunity
+    first. ``backlog``: core.latent.backlog (need, need_type, volume, negative_share, rating_impact, opportunity)."""
+    data = backlog.assign(short=_shorts(backlog["need"], 24), rank=range(1, len(backlog) + 1),
+                          stars=backlog["rating_impact"].abs() if "rating_impact" in backlog else float("nan"))
+    x_high = _nice(1.04 * float(data["volume"].max()))  # room for the busiest need's circle
+    y_high = min(1.0, _nice(float(data["negative_share"].max()), 5))
+    shown = _place_labels(data, "volume", "negative_share", "short", "opportunity", 620, 380, point_px=8.5,
+                          x_domain=(0.0, x_high), y_domain=(0.0, y_high), sides=("above", "below", "right", "left"))
+    data = pd.concat([data, shown], axis=1)
+    curves = []
+    for rank in (r for r in OPPORTUNITY_CURVES if r <= len(data)):
+        level = float(data["volume"].iloc[rank - 1] * data["negative_share"].iloc[rank - 1])
+        low = max(level / y_high, x_high / 200)  # where the curve enters the plot, at its top
+        xs = [low * (x_high / low) ** (i / 60) for i in range(61)]  # evenly spaced on a log scale: a smooth bend
+        curves.append(pd.DataFrame({"volume": xs, "negative_share": [level / x for x in xs],
+                                    "curve": f"#{rank}: opportunity {data['opportunity'].iloc[rank - 1]:.1f}"}))
+    lines = alt.Chart(pd.concat(curves, ignore_index=True)).mark_line(strokeDash=[5, 4], color="#9ca3af",
+                                                                       clip=True).encode(
+        x="volume:Q", y="negative_share:Q", detail="curve:N", tooltip=[alt.Tooltip("curve:N", title="Equal to need")])
+    ends = alt.Chart(pd.DataFrame([{"volume": float(c["volume"].iloc[-1]), "negative_share": float(
+        c["negative_share"].iloc[-1]), "curve": c["curve"].iloc[0].split(":")[0]} for c in curves])).mark_text(
+        align="right", dx=-2, dy=-7, fontSize=10, font=FONT, color="#6b7280").encode(
+        x="volume:Q", y="negative_share:Q", text="curve:N")
+    sized = data["stars"].notna().any()
+    points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
+        x=alt.X("volume:Q", title="Importance: reviews mentioning the need", axis=alt.Axis(tickCount=8),
+                scale=alt.Scale(domain=[0, x_high], nice=False)),
+        y=alt.Y("negative_share:Q", title="Dissatisfaction: share of mentions negative", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, y_high], nice=False)),
+        color=alt.Color("need_type:N", title="Need type", legend=alt.Legend(labelLimit=200)),
+        size=(alt.Size("stars:Q", title="Stars a complaint costs", scale=alt.Scale(range=[60, 600], zero=True))
+              if sized else alt.value(220)),
+        tooltip=[alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("need:N", title="Need"),
+                 alt.Tooltip("need_type:N", title="Need type"), alt.Tooltip("volume:Q", title="Reviews"),
+                 alt.Tooltip("negative_share:Q", format=".0%", title="Negative"),
+                 alt.Tooltip("opportunity:Q", format=".1f", title="Opportunity")]
+        + ([alt.Tooltip("rating_impact:Q", format="+.2f", title="Rating impact (stars)")] if sized else []))
+    return _base(alt.layer(lines, ends, points, *_label_layers(points, shown)).properties(width=620, height=380),
+                 "Opportunity map", "Top right: mentioned often and mostly negative, fix first; dashed: equal "
+                 "opportunity (importance × dissatisfaction) to the needs ranked 1, 5 and 10")
+
+
 def aspect_bars(frame: pd.DataFrame, term: str) -> alt.Chart:
     """Polarity towards one term, overall and per product: stacked shares, mention counts in the tooltip.
     ``frame``: product, sentiment, mentions (core.aspects.AspectResult.chart_frame)."""

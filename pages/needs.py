@@ -24,6 +24,7 @@ def backlog_tab() -> None:
     if backlog.empty:
         st.info("No themes for these filters.")
     else:
+        ui.chart(charts.opportunity_map(backlog), "opportunity_map")
         ui.table(backlog, "improvement_backlog", column_config={
             "need": "Need", "need_type": "Need type", "volume": "Reviews",
             "rating_impact": st.column_config.NumberColumn(

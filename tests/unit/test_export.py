@@ -275,3 +275,38 @@ def test_query_counts_tick_at_whole_numbers():
                           "zero_result_share": [None] * 2})
     axis = query_bars(frame, "Top queries").to_dict()["encoding"]["x"]["axis"]
     assert axis["tickMinStep"] == 1 and axis["format"] == ",d"
+
+
+def test_opportunity_map_draws_equal_opportunity_through_the_ranked_needs_and_exports():
+    # the backlog's ranking drawn as outcome-driven innovation's opportunity landscape: importance (reviews) against
+    # dissatisfaction (share negative); opportunity is proportional to their product, so needs of equal opportunity
+    # lie on a curve y = c / x, drawn through the needs ranked 1, 5 and 10
+    from core.charts import opportunity_map
+    from core.export import chart_png, chart_svg
+
+    volume = [489, 1217, 364, 415, 367, 388, 127, 797, 66, 188, 120]
+    negative = [0.652, 0.197, 0.545, 0.401, 0.411, 0.363, 0.945, 0.084, 1.0, 0.308, 0.12]
+    backlog = pd.DataFrame({"need": [f"need {i}" for i in range(11)], "need_type": ["fit/size", "price/value 性价比"] * 5
+                            + ["other"], "volume": volume, "negative_share": negative,
+                            "rating_impact": [-1.09, -0.79, float("nan")] + [-1.2] * 8,
+                            "opportunity": [10 * v / 1217 * n for v, n in zip(volume, negative)]})
+    backlog = backlog.sort_values("opportunity", ascending=False, ignore_index=True)
+    spec = opportunity_map(backlog).to_dict()
+    datasets = list(spec["datasets"].values())
+    curves = next(rows for rows in datasets if "curve" in rows[0] and len(rows) > 3)
+    for rank in (1, 5, 10):
+        level = backlog["volume"][rank - 1] * backlog["negative_share"][rank - 1]
+        on = [row for row in curves if row["curve"].startswith(f"#{rank}:")]
+        assert on and all(abs(row["volume"] * row["negative_share"] - level) < 1e-6 * level for row in on)
+        assert f"opportunity {backlog['opportunity'][rank - 1]:.1f}" in on[0]["curve"]
+    points = next(rows for rows in datasets if "need" in rows[0])
+    assert points[0]["above"] == "need 0" or points[0]["below"] == "need 0"  # the first opportunity is labelled
+    layers = spec["layer"]
+    assert layers[2]["encoding"]["size"]["field"] == "stars" and layers[2]["encoding"]["color"]["field"] == "need_type"
+    svg = chart_svg(opportunity_map(backlog))
+    assert "Opportunity map" in svg and "#10" in svg and "Dissatisfaction" in svg
+    assert chart_png(opportunity_map(backlog)).startswith(b"\x89PNG")
+    # three needs: one curve; no rating impact at all: one size for every point
+    few = opportunity_map(backlog.head(3).assign(rating_impact=float("nan"))).to_dict()
+    assert {row["curve"][:2] for rows in few["datasets"].values() for row in rows if "curve" in row} == {"#1"}
+    assert few["layer"][2]["encoding"]["size"] == {"value": 220}
