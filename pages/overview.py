@@ -38,7 +38,8 @@ if not ranked.empty:
                "improvement backlog (Latent needs) ranks every need by importance × dissatisfaction instead, without "
                "growth, so its order can differ.")
 if ranked.empty:
-    st.caption("No themes for these filters.")
+    st.caption("No need theme has three or more complaints under these filters." if not themes.empty
+               else "No themes for these filters.")
 else:
     ui.chart(charts.opportunity_bars(ranked), "top_opportunities")
     view = ranked.assign(trend=ranked["trend"].map(insights.trend_arrow))[

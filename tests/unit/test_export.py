@@ -242,7 +242,7 @@ def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     from core.charts import opportunity_bars
 
     themes = pd.DataFrame({"label": ["sizing", "fabric"], "share": [0.3, 0.2], "negative_share": [0.5, 0.4],
-                           "reviews": [30, 20], "avg_rating": [3.9, 4.1]})
+                           "reviews": [30, 20], "snippets": [30, 20], "avg_rating": [3.9, 4.1]})
     undated = opportunity_bars(insights.opportunities(themes)).to_dict()
     assert undated["encoding"]["x"]["title"] == "Opportunity score (share × negativity)"
     assert "no dates" in undated["title"]["subtitle"]

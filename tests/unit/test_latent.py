@@ -419,3 +419,13 @@ def test_a_themes_evidence_holds_each_wording_once_with_how_many_say_it(analysed
     # a filter counts within what it keeps
     negative = analysed.theme_snippets(int(theme.dataset_id), int(theme.theme_id), sentiment="negative", limit=100_000)
     assert (negative["sentiment"] == "negative").all() and negative["said"].sum() <= theme.n
+
+
+def test_top_opportunities_leave_out_themes_with_fewer_than_three_complaints():
+    # as the improvement backlog does: Amazon fashion's Overview listed "second pair / pair different" fourth with 2
+    # negative mentions of 33
+    from core import insights
+
+    themes = pd.DataFrame({"label": ["sizing / fit", "second pair", "fabric"], "share": [0.3, 0.4, 0.3],
+                           "snippets": [60, 33, 40], "reviews": [60, 33, 40], "negative_share": [0.4, 2 / 33, 0.075]})
+    assert insights.opportunities(themes)["label"].tolist() == ["sizing / fit", "fabric"]
