@@ -10,9 +10,9 @@ from .chunks import route_positions
 from .config import Settings
 from .embed import CachedEmbedder, embedders_from_settings
 from .filters import Filters
-from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
+from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NAMES_VERSION, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
                     complaint_shares, drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores,
-                    taxonomy_from_frame)
+                    requested_thing, taxonomy_from_frame)
 from .store import Store
 from .text import detect_language
 from .themes import telling_example
@@ -79,8 +79,17 @@ RETYPE_CHUNK = 200_000
 
 
 def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFrame:
-    """Requested features, grouped and counted, with quotes."""
-    return group_requests(store.request_snippets(filters))
+    """Requested features, grouped and counted, with quotes (names kept by keep_request_names are read, not made)."""
+    return group_requests(store.request_snippets(filters, NAMES_VERSION))
+
+
+def keep_request_names(store: Store) -> int:
+    """Name the request texts that have no name of this code's version stored, and store them (the writer, after each
+    commit: views.materialize); returns how many were named."""
+    unnamed = store.unnamed_requests(NAMES_VERSION)
+    names = unnamed.assign(thing=[requested_thing(t) for t in unnamed["text"]])
+    store.put_request_names(NAMES_VERSION, names)
+    return len(names)
 
 
 def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:

@@ -14,10 +14,12 @@
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -1239,16 +1241,35 @@ def _long_quote(text: str) -> bool:
     return len(text) > (40 if _CJK.search(text) else 80)
 
 
+# the version of the code that names requests (requested_thing and the forms it reads, all in this module): names
+# stored by another version are read again (Store.request_names)
+NAMES_VERSION = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+
+
+def request_things(snippets: pd.DataFrame) -> np.ndarray:
+    """What each request snippet asks for (requested_thing), each wording read once; a ``named`` column (the name
+    stored for the text, NULL where none) is used where it holds one."""
+    codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
+    things = np.empty(len(distinct), dtype=object)
+    known = np.zeros(len(distinct), dtype=bool)
+    if "named" in snippets:
+        named = snippets["named"].to_numpy(dtype=object)
+        stored = np.flatnonzero(pd.notna(named))
+        things[codes[stored]], known[codes[stored]] = named[stored], True
+    for i in np.flatnonzero(~known):
+        things[i] = requested_thing(distinct[i])
+    return things[codes]
+
+
 def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, threshold: float = 0.75) -> pd.DataFrame:
-    """Group request snippets (columns text, lang, product, review_id; dataset_id and theme optional) by what they
-    ask for.
+    """Group request snippets (columns text, lang, product, review_id; dataset_id, theme and named optional) by what
+    they ask for.
 
     Requests whose phrases are identical, or whose snippet vectors are very similar, join one group; the group
     is named after its most frequent phrase and counts the reviews asking (a review asking twice counts once)."""
     if snippets.empty:
         return pd.DataFrame(columns=["feature", "requests", "products", "examples", "lang"])
-    codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
-    frame = snippets.assign(thing=np.array([requested_thing(t) for t in distinct], dtype=object)[codes])
+    frame = snippets.assign(thing=request_things(snippets))
     bare = frame["thing"].isin(BARE_ASKS)
     if bare.any() and "theme" in frame:  # a bare ask to improve says what about by a theme: "改进 · 入住 / 房间 / 酒店"
         frame.loc[bare, "thing"] = [f"{thing} · {about}" if about else thing for thing, about in

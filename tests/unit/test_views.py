@@ -174,11 +174,15 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
     con.execute("ALTER TABLE themes DROP COLUMN model")  # schema 12's
     for column in ("result", "title_match", "served", "need_type"):  # schema 13's
         con.execute(f"ALTER TABLE searches DROP COLUMN {column}")
+    con.execute("DROP TABLE request_names")  # schema 14's
     con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     con.close()
     old = Store(path, read_only=True)  # read-only: no migration, the plain facts join serves
     assert old.schema_version() == 9 and old.flag_groups(Filters(langs=("zh",))) is None
     expected = old.theme_table(Filters(langs=("zh",)))
+    from core.needs import NAMES_VERSION
+
+    assert old.request_snippets(None, NAMES_VERSION)["named"].isna().all()  # no stored names to read before 14
     old.close()
     store = Store(path)
     try:
