@@ -42,6 +42,7 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
     if not ranked.empty:
         parts.append("<h2>Top opportunities</h2>" + _chart(charts.opportunity_bars(ranked)))
         parts.append(_opportunity_table(ranked, store, filters, quotes_per_theme))
+    parts.append(_backlog_section(store, filters, top, privacy_k))
     first, last = figures.get("first_date"), figures.get("last_date")
     period = insights.pick_period(first, last)
     parts.append(_emerging_section(store, filters, last, period))
@@ -81,6 +82,27 @@ def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quo
                     f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")
     return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Trend</th><th>What customers say</th></tr>"
             + "".join(rows) + "</table>")
+
+
+def _backlog_section(store: Store, filters: Filters, top: int, privacy_k: int) -> str:
+    """The improvement backlog as the Latent needs page ranks it (importance x dissatisfaction): its opportunity map
+    and its first ``top`` needs with their evidence (nothing when no need has three complaints)."""
+    from .latent import backlog
+
+    ranked = suppress(backlog(store, filters), privacy_k)
+    if ranked.empty:
+        return ""
+    rows = "".join(
+        f"<tr><td><b>{_e(row.need)}</b><br>{_e(row.need_type)}</td><td>{int(row.volume):,}</td>"
+        f"<td>{row.negative_share:.0%}</td><td>{'–' if pd.isna(row.rating_impact) else f'{row.rating_impact:+.2f}★'}"
+        f"</td><td>{row.opportunity:.1f}</td><td><blockquote>“{_e(row.example)}”</blockquote></td></tr>"
+        for row in ranked.head(top).itertuples())
+    return ("<h2>Improvement backlog</h2><p class='sub'>Every need ranked by importance × dissatisfaction (how often "
+            "reviews mention it × the share of those mentions that are negative), without growth, so the order can "
+            "differ from the top opportunities above. Rating impact: stars a review complaining about it averages "
+            "against the others.</p>" + _chart(charts.opportunity_map(ranked))
+            + "<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Rating impact</th><th>Opportunity</th>"
+            "<th>What customers say</th></tr>" + rows + "</table>")
 
 
 def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:

@@ -571,8 +571,14 @@ def test_the_html_report_carries_requests_and_unmet_search_demand(workspace):
     try:
         html = build_report(store)
         unmet = store.unmet_queries(limit=10)
+        from core.latent import backlog
+
+        first = backlog(store).iloc[0]
     finally:
         store.close()
+    # the backlog as the Latent needs page ranks it, drawn as its opportunity map, the first need with its evidence
+    assert "<h2>Improvement backlog</h2>" in html and "Opportunity map" in html
+    assert f"<b>{first['need']}</b>" in html and f"{first['rating_impact']:+.2f}★" in html
     assert "<h2>Most requested features</h2>" in html and "fragrance-free version" in html
     assert "<h2>Search demand</h2>" in html and "Demand vs satisfaction" in html  # the chart, as inline SVG
     assert "Searches by need type" in html
