@@ -623,7 +623,9 @@ def test_a_numbered_drawback_naming_a_missing_part_is_a_request(text):
 
 @pytest.mark.parametrize("text", ["就是没的说", "就是没法说服自己。", "就是没啥吃的", "就是设计缺陷。",
                                   # "not as … as": a comparison, no lack (thirty-third session)
-                                  "就是没有那么甜而已。", "VISTA系统没有传说的那么不好", "就是小点样子没那么好看"])
+                                  "就是没有那么甜而已。", "VISTA系统没有传说的那么不好", "就是小点样子没那么好看",
+                                  # "nothing wrong with it", slang (thirty-seventh session, a fruit/shampoo request list)
+                                  "就是差评 没毛病", "就是没问题"])
 def test_praise_idioms_and_a_defect_after_jiushi_are_not_a_missing_part(text):
     assert not is_feature_request(text)
 
