@@ -1171,8 +1171,8 @@ _EN_CHEAPER = ({"cheaper"}, {"cheap"}, {"affordable"}, {"expensive", "less"}, {"
                {"lower", "price"}, {"half", "price"}, {"price"}, {"price", "reasonable"}, {"lower", "pricing"})
 _EN_MONEY_OFF = re.compile(r"[$\u00a3\u20ac]\s?\d+(?:\.\d+)?\s+(?:less|cheaper|off|lower)\b")
 # degree and framing words that say nothing of what is asked ("tiny bit shorter", "smidge longer", "used thicker",
-# "adding a few inches in length")
-_KEY_NOISE = frozenset("tiny smidge smudge hair touch used adding add extra".split())
+# "adding a few inches in length"; not "hair" nor "touch", which are also things asked for)
+_KEY_NOISE = frozenset("tiny smidge smudge used adding add extra".split())
 _MATERIAL = frozenset({"fabric", "material"})
 _MORE_LENGTH = re.compile(r"\b(?:more|extra|additional|added|adding)\b")
 
@@ -1242,7 +1242,7 @@ def _long_quote(text: str) -> bool:
 
 
 # the version of the code that names requests (requested_thing and the forms it reads, all in this module): names
-# stored by another version are read again (Store.request_names)
+# stored by another version (the request_names table, core.latent.keep_request_names) are made again
 NAMES_VERSION = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 
