@@ -472,8 +472,10 @@ def opportunity_map(backlog: pd.DataFrame) -> alt.Chart:
     importance x dissatisfaction is proportional to reviews x negative share, so needs of equal opportunity lie on a
     curve y = c / x: dashed curves run through the needs ranked 1, 5 and 10. Labels go to the highest opportunity
     first. ``backlog``: core.latent.backlog (need, need_type, volume, negative_share, rating_impact, opportunity)."""
+    # stars lost: a complaint that goes with higher ratings (an estimate above 0) costs nothing, whatever its size
     data = backlog.assign(short=_shorts(backlog["need"], 24), rank=range(1, len(backlog) + 1),
-                          stars=backlog["rating_impact"].abs() if "rating_impact" in backlog else float("nan"))
+                          stars=(-backlog["rating_impact"]).clip(lower=0) if "rating_impact" in backlog
+                          else float("nan"))
     x_high = _nice(1.04 * float(data["volume"].max()))  # room for the busiest need's circle
     y_high = min(1.0, _nice(float(data["negative_share"].max()), 5))
     shown = _place_labels(data, "volume", "negative_share", "short", "opportunity", 620, 380, point_px=8.5,

@@ -111,7 +111,21 @@ def open_workspace() -> Store:
         st.error(f"The workspace cannot be opened: {exc}")
         st.stop()
     _store_views_if_stale(str(store.path))
+    _load_chinese_words(str(store.path))
     return store
+
+
+@st.cache_resource(show_spinner=False)
+def _load_chinese_words(path: str) -> bool:
+    """Once per server and workspace holding Chinese reviews: load jieba's dictionary in the background. The first
+    page that cut Chinese words paid it (1-2 s: the Backlog tab or the Product feedback quotes under any filter, which
+    pick the Chinese complaints that say what is wrong)."""
+    if "zh" not in load("summary").get("languages", {}):
+        return False
+    from core.text import tokenize_zh
+
+    threading.Thread(target=tokenize_zh, args=("预热",), name="needlens-jieba", daemon=True).start()
+    return True
 
 
 @st.cache_resource(show_spinner=False)

@@ -288,7 +288,7 @@ def test_opportunity_map_draws_equal_opportunity_through_the_ranked_needs_and_ex
     negative = [0.652, 0.197, 0.545, 0.401, 0.411, 0.363, 0.945, 0.084, 1.0, 0.308, 0.12]
     backlog = pd.DataFrame({"need": [f"need {i}" for i in range(11)], "need_type": ["fit/size", "price/value 性价比"] * 5
                             + ["other"], "volume": volume, "negative_share": negative,
-                            "rating_impact": [-1.09, -0.79, float("nan")] + [-1.2] * 8,
+                            "rating_impact": [-1.09, -0.79, float("nan")] + [-1.2] * 7 + [0.3],
                             "opportunity": [10 * v / 1217 * n for v, n in zip(volume, negative)]})
     backlog = backlog.sort_values("opportunity", ascending=False, ignore_index=True)
     spec = opportunity_map(backlog).to_dict()
@@ -301,6 +301,8 @@ def test_opportunity_map_draws_equal_opportunity_through_the_ranked_needs_and_ex
         assert f"opportunity {backlog['opportunity'][rank - 1]:.1f}" in on[0]["curve"]
     points = next(rows for rows in datasets if "need" in rows[0])
     assert points[0]["above"] == "need 0" or points[0]["below"] == "need 0"  # the first opportunity is labelled
+    stars = {row["need"]: row["stars"] for row in points}
+    assert stars["need 0"] == 1.09 and stars["need 10"] == 0  # stars lost; a complaint with higher ratings loses none
     layers = spec["layer"]
     assert layers[2]["encoding"]["size"]["field"] == "stars" and layers[2]["encoding"]["color"]["field"] == "need_type"
     svg = chart_svg(opportunity_map(backlog))
