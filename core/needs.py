@@ -553,10 +553,15 @@ _ZH_NOT_ASKED = re.compile(r"有所(?:改善|改进|提高|提升|好转)|有了
                            # that it is not improved, a complaint ("依然无任何改善", "不愿意改进。", "但未有改善"):
                            # thirty-third session: the 4 such lone flags among the labelled sets asked nothing; "酒店为何
                            # 一直不改进", labelled a request, keeps its flag
-                           r"|(?:未有|未见|无任何|没有任何|没什么|没有|没|无法|不想|不愿意?|不肯|仍未|还未)(?:改善|改进|改正|整改)")
+                           r"|(?:未有|未见|无任何|没有任何|没什么|没有|没|无法|不想|不愿意?|不肯|仍未|还未)(?:改善|改进|改正|整改)"
+                           # a score the site does not allow ("可惜不能给负分。"): thirty-seventh session, from a fruit /
+                           # shampoo request list
+                           r"|不能给(?:负分|零分|0分)")
 # "应该" as "probably" ("应该能管一年吧", "质量……应该全优秀的"), or said to the reader or of ourselves ("您应该与酒店进行联系"),
 # where it is the only wish word: twenty-third session, from a fresh census of the detector's flags in stratum A
-_ZH_PROBABLY = re.compile(r"应该(?:能|会|算|全|挺|比较|很|不错|可以|没|还有更|更好|距离|离|有(?=\d)|有[^。！？，,]{0,6}可能)"
+_ZH_PROBABLY = re.compile(r"应该(?:能|会|算|全|挺|比较|很|不错|可以|没|还有更|更好|距离|离|有(?=\d)|有[^。！？，,]{0,6}可能"
+                          # "as it should be" ("企业就应该这样", praise; thirty-seventh session)
+                          r"|(?:这样|如此)[。！!~]*$|(?:这样|如此)[。！!~]*[，,])"
                           r"|(?:我们|您|你(?!们))[^。！？，,]{0,4}应该|的人[^。！？，,]{0,3}应该")
 _ZH_ASKED = re.compile(r"希望|建议|(?<![希失愿盼渴欲张观])望|要是|如果|能不能|可不可以")
 

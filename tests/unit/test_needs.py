@@ -748,9 +748,11 @@ def test_probably_advice_to_fellow_buyers_and_a_missing_invoice_are_not_asks():
 
     # from fresh censuses of the detector's flags in Chinese strata A and N (bench/labels/feature_requests_census_zh_*)
     told = ["应该能管一年吧。", "您应该与酒店进行联系", "不建议在酒店吃。", "建议要装xp的兄弟慎重考虑。", "希望能回复!",
-            "商品很好 希望下次合作 老板很耐心态度很好", "2、增值税发票没有随机发送。", "就是没有一个人理你"]
+            "商品很好 希望下次合作 老板很耐心态度很好", "2、增值税发票没有随机发送。", "就是没有一个人理你",
+            # as it should be, and a score the site does not allow (thirty-seventh session, a fruit / shampoo list)
+            "企业就应该这样", "可惜不能给负分。"]
     asked = ["希望他们保持住并给我们更多的优惠和服务", "建议以后不要用圆通了!", "最好的房间应该是地毯是干净的。",
-             "就是冰箱里面没东西可消费。", "2、S282没有数据线", "还有早餐应该更丰富些。"]
+             "就是冰箱里面没东西可消费。", "2、S282没有数据线", "还有早餐应该更丰富些。", "应该这样做：先退款再换货"]
     flags = RequestDetector(zh_head=_SureZhHead(), zh_alone=0.6).flags(told + asked)
     assert flags.tolist() == [False] * len(told) + [True] * len(asked)
 
