@@ -473,11 +473,14 @@ def opportunity_map(backlog: pd.DataFrame) -> alt.Chart:
     curve y = c / x: dashed curves run through the needs ranked 1, 5 and 10. Labels go to the highest opportunity
     first. ``backlog``: core.latent.backlog (need, need_type, volume, negative_share, rating_impact, opportunity)."""
     # stars lost: a complaint that goes with higher ratings (an estimate above 0) costs nothing, whatever its size
+    impact = backlog["rating_impact"] if "rating_impact" in backlog else pd.Series(float("nan"), index=backlog.index)
+    sized = impact.notna().any()
+    # a need without an estimate (too few rated complaints) is drawn at the smallest size: a NaN size drew no circle,
+    # and Amazon fashion's "light comfortable" (3 complaints) was a label floating over nothing
     data = backlog.assign(short=_shorts(backlog["need"], 24), rank=range(1, len(backlog) + 1),
-                          stars=(-backlog["rating_impact"]).clip(lower=0) if "rating_impact" in backlog
-                          else float("nan"))
+                          stars=(-impact).clip(lower=0).fillna(0.0))
     x_high = _nice(1.04 * float(data["volume"].max()))  # room for the busiest need's circle
-    y_high = min(1.0, _nice(float(data["negative_share"].max()), 5))
+    y_high = min(1.0, _nice(1.06 * float(data["negative_share"].max()), 5))  # and for the top one's label
     shown = _place_labels(data, "volume", "negative_share", "short", "opportunity", 620, 380, point_px=8.5,
                           x_domain=(0.0, x_high), y_domain=(0.0, y_high), sides=("above", "below", "right", "left"))
     data = pd.concat([data, shown], axis=1)
@@ -495,7 +498,6 @@ def opportunity_map(backlog: pd.DataFrame) -> alt.Chart:
         c["negative_share"].iloc[-1]), "curve": c["curve"].iloc[0].split(":")[0]} for c in curves])).mark_text(
         align="right", dx=-2, dy=-7, fontSize=10, font=FONT, color="#6b7280").encode(
         x="volume:Q", y="negative_share:Q", text="curve:N")
-    sized = data["stars"].notna().any()
     points = alt.Chart(data).mark_circle(opacity=0.85, stroke="#374151", strokeWidth=0.5).encode(
         x=alt.X("volume:Q", title="Importance: reviews mentioning the need", axis=alt.Axis(tickCount=8),
                 scale=alt.Scale(domain=[0, x_high], nice=False)),

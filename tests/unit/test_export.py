@@ -303,6 +303,7 @@ def test_opportunity_map_draws_equal_opportunity_through_the_ranked_needs_and_ex
     assert points[0]["above"] == "need 0" or points[0]["below"] == "need 0"  # the first opportunity is labelled
     stars = {row["need"]: row["stars"] for row in points}
     assert stars["need 0"] == 1.09 and stars["need 10"] == 0  # stars lost; a complaint with higher ratings loses none
+    assert stars[backlog["need"][backlog["rating_impact"].isna()].item()] == 0  # no estimate: drawn, at the least size
     layers = spec["layer"]
     assert layers[2]["encoding"]["size"]["field"] == "stars" and layers[2]["encoding"]["color"]["field"] == "need_type"
     svg = chart_svg(opportunity_map(backlog))
