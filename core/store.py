@@ -256,8 +256,7 @@ class Store:
         return bool(self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
     def schema_version(self) -> int:
-        exists = self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
-        if not exists:
+        if not self._has_table("meta"):
             return 0
         value = self.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(value) if value else 0
