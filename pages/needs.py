@@ -26,7 +26,8 @@ def backlog_tab() -> None:
     else:
         ui.chart(charts.opportunity_map(backlog), "opportunity_map")
         ui.table(backlog, "improvement_backlog", column_config={
-            "need": "Need", "need_type": "Need type", "volume": "Reviews",
+            # the need stays in view while a PM scrolls right to the evidence (why, products, example)
+            "need": st.column_config.TextColumn("Need", pinned=True), "need_type": "Need type", "volume": "Reviews",
             "rating_impact": st.column_config.NumberColumn(
                 "Rating impact", format="%+.2f stars",
                 help="stars a review complaining about this need averages against the others (Rating drivers tab)"),
@@ -87,7 +88,7 @@ def requests_tab() -> None:
     else:
         ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
-                 column_config={"feature": st.column_config.TextColumn("Requested feature"),
+                 column_config={"feature": st.column_config.TextColumn("Requested feature", pinned=True),
                                 "requests": st.column_config.NumberColumn(
                                     "Requests", help="Reviews asking for it (a review asking twice counts once)"),
                                 "products": st.column_config.TextColumn("Products"),

@@ -31,7 +31,7 @@ if ui.load("summary")["searches"]:
 
 themes = insights.with_trend(ui.load("theme_table", filters))
 ranked = insights.opportunities(themes, top=6)
-st.subheader("Top opportunities")
+st.subheader("What to fix first")
 if not ranked.empty:
     dated = "growth" in ranked and ranked["growth"].notna().any()
     st.caption(f"What hurts most now: share of mentions × share negative{' × recent growth' if dated else ''}. The "
@@ -48,7 +48,9 @@ else:
         "label": "Need theme", "why": "Why it ranks here", "reviews": "Reviews",
         "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
         "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"),
-        "trend": "Trend (share, recent 4 weeks)", "opportunity": st.column_config.NumberColumn("Score", format="%.4f")})
+        "trend": "Trend (share, recent 4 weeks)", "opportunity": st.column_config.NumberColumn("Score", format="%.4f")},
+        # "why" already says the share negative and the rating; the downloads keep those columns as numbers
+        column_order=["label", "why", "reviews", "trend", "opportunity"])
 
 period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
 timeline = ui.load("sentiment_over_time", filters, period)
