@@ -329,6 +329,23 @@ def test_a_general_opinion_takes_its_tone_from_its_scored_snippets():
         "总体感受（好评）", "General praise (sadly)", "fit / size", "Wishes (pockets)", "General impressions"]
 
 
+def test_general_praise_is_at_most_a_quarter_complaints():
+    # Amazon fashion: "General praise (excellent / perfect)" was 58% positive and 26% negative snippets
+    import numpy as np
+
+    from core.themes import retone_general_opinions
+
+    def tone(positive: int, negative: int, neutral: int = 0) -> str:
+        polarity = np.array(["positive"] * positive + ["negative"] * negative + ["neutral"] * neutral)
+        return retone_general_opinions(["General praise (excellent / perfect)"], np.ones(len(polarity), int),
+                                       polarity, [1])[0]
+
+    assert tone(58, 26, 16) == "General impressions (excellent / perfect)"
+    assert tone(74, 16, 10) == "General praise (excellent / perfect)"
+    assert tone(10, 31) == "General complaints (excellent / perfect)"
+    assert tone(10, 29) == "General impressions (excellent / perfect)"
+
+
 def test_chinese_snippets_are_clustered_within_their_need_types():
     # the Chinese vectors leave one need's wordings as far apart as two needs' ("电池不耐用", "续航太短了" vs "操作简单"):
     # eight wordings along eight orthogonal directions, four per need; only their need types tell the needs apart
