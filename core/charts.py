@@ -448,18 +448,33 @@ def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     """Rating drivers: impact of complaints on stars against how many reviews complain. Where labels would overlap,
     the driver that lifts the rating most is labelled first (above its point, else below, right or left of it)."""
     data = frame.dropna(subset=["negative_effect"]).assign(short=lambda f: _shorts(f["theme"], 24))
-    y_domain = _nice_domain(data["negative_effect"])  # the chart's own, so labels are placed where they are drawn
+    # each estimate's 95% confidence interval, where the frame has one (core.latent.rating_drivers): a PM sees which
+    # effects are sure and which rest on a few complaints
+    ci = ["negative_ci_low", "negative_ci_high"]
+    has_ci = set(ci) <= set(data.columns) and data[ci].notna().all(axis=1).any()
+    whole = data.dropna(subset=ci) if has_ci else None
+    spans = data["negative_effect"] if whole is None else pd.concat([data["negative_effect"], whole[ci[0]], whole[ci[1]]])
+    y_domain = _nice_domain(spans)  # the chart's own, so labels are placed where they are drawn
     shown = _place_labels(data, "negative_share", "negative_effect", "short", "lift_if_fixed", 600, 360, point_px=7.5,
                           y_domain=y_domain, sides=("above", "below", "right", "left"))
     data = pd.concat([data, shown], axis=1)
+    x = alt.X("negative_share:Q", title="Share of reviews with this complaint", axis=alt.Axis(format="%"))
+    y_scale = alt.Scale(domain=list(y_domain), nice=False)
+    tooltip = [alt.Tooltip("theme:N"), alt.Tooltip("negative_effect:Q", format="+.2f", title="Stars with a complaint")]
+    if has_ci:
+        tooltip += [alt.Tooltip(f"{c}:Q", format="+.2f", title=f"95% CI {c.rsplit('_', 1)[1]}") for c in ci]
+    tooltip += [alt.Tooltip("lift_if_fixed:Q", format=".2f", title="Lift if fixed"), "explanation:N"]
     points = alt.Chart(data).mark_circle(size=180, color="#dc2626", opacity=0.8).encode(
-        x=alt.X("negative_share:Q", title="Share of reviews with this complaint", axis=alt.Axis(format="%")),
-        y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)",
-                scale=alt.Scale(domain=list(y_domain), nice=False)),
-        tooltip=[alt.Tooltip("theme:N"), alt.Tooltip("negative_effect:Q", format="+.2f"),
-                 alt.Tooltip("lift_if_fixed:Q", format=".2f", title="Lift if fixed"), "explanation:N"])
-    return _base(alt.layer(points, *_label_layers(points, shown)).properties(width=600, height=360), "Rating drivers",
-                 "Lower = costs more stars; further right = more reviews affected")
+        x=x, y=alt.Y("negative_effect:Q", title="Effect on star rating (stars)", scale=y_scale), tooltip=tooltip)
+    layers = [points, *_label_layers(points, shown)]
+    subtitle = "Lower = costs more stars; further right = more reviews affected"
+    if has_ci:
+        bars = alt.Chart(data.loc[whole.index]).mark_rule(color="#dc2626", opacity=0.35, strokeWidth=2).encode(
+            x=x, y=alt.Y(f"{ci[0]}:Q", scale=y_scale, title="Effect on star rating (stars)"), y2=f"{ci[1]}:Q",
+            tooltip=tooltip)
+        layers.insert(0, bars)
+        subtitle += "; bars: 95% confidence interval"
+    return _base(alt.layer(*layers).properties(width=600, height=360), "Rating drivers", subtitle)
 
 
 # the backlog needs an opportunity map draws a curve of equal opportunity through (by rank, 1 first)

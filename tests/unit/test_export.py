@@ -118,6 +118,28 @@ def test_a_driver_boxed_in_above_and_below_is_labelled_beside_its_point():
     assert {layer["mark"].get("align") for layer in layers[1:]} == {"center", "left", "right"}
 
 
+def test_rating_drivers_draw_each_estimate_with_its_confidence_interval():
+    from core.charts import driver_scatter
+    from core.export import chart_svg
+
+    frame = pd.DataFrame({"theme": ["sizing", "battery", "few ratings"], "negative_share": [0.04, 0.05, 0.01],
+                          "negative_effect": [-1.5, -1.4, -0.6], "negative_ci_low": [-1.6, -1.5, -2.3],
+                          "negative_ci_high": [-1.4, -1.3, None], "lift_if_fixed": [0.06, 0.07, 0.01],
+                          "explanation": [""] * 3})
+    spec = driver_scatter(frame).to_dict()
+    bars, points = spec["layer"][0], spec["layer"][1]
+    assert bars["mark"]["type"] == "rule" and points["mark"]["type"] == "circle"
+    assert bars["encoding"]["y"]["field"] == "negative_ci_low" and bars["encoding"]["y2"]["field"] == "negative_ci_high"
+    # the y scale holds every interval, not only the estimates (-1.5 .. 0 before); a half interval draws no bar
+    assert points["encoding"]["y"]["scale"]["domain"] == [-1.6, 0.0]
+    assert len(spec["datasets"][bars["data"]["name"]]) == 2
+    assert "95% confidence interval" in spec["title"]["subtitle"]
+    assert "<path" in chart_svg(driver_scatter(frame))
+    # without intervals (an older stored view) the chart is as before
+    plain = driver_scatter(frame.drop(columns=["negative_ci_low", "negative_ci_high"])).to_dict()
+    assert plain["layer"][0]["mark"]["type"] == "circle" and "confidence" not in plain["title"]["subtitle"]
+
+
 def test_a_chinese_label_takes_twice_the_room_of_as_many_latin_letters():
     from core.charts import _place_labels
 
