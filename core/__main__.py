@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     recluster.add_argument("--db", type=Path)
     recluster.add_argument("--dataset", type=int, required=True)
     recluster.add_argument("--apply", action="store_true", help="write the proposal (PM renames/hides move along)")
+    recluster.add_argument("--split", type=int, metavar="THEME_ID",
+                           help="split only this theme into narrower ones (its id on the Need themes page)")
+    recluster.add_argument("--into", type=int, metavar="K", help="with --split: how many (default: chosen by silhouette)")
 
     summary = sub.add_parser("summary", help="headline figures of a workspace")
     summary.add_argument("--db", type=Path)
@@ -361,6 +364,11 @@ def cmd_recluster(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Pipeline
 
     store = _open_existing(settings)
+    if args.split is not None:
+        try:
+            return _split(args, settings, store)
+        finally:
+            store.close()
     try:
         proposal = recluster.preview(Pipeline(settings, store), args.dataset)
         print(f"{len(proposal.themes)} proposed themes; agreement with the current themes (ARI) {proposal.agreement:.2f}")
@@ -373,6 +381,22 @@ def cmd_recluster(args: argparse.Namespace, settings: Settings) -> int:
             print("preview only; add --apply to write it")
     finally:
         store.close()
+    return 0
+
+
+def _split(args: argparse.Namespace, settings: Settings, store) -> int:
+    from . import recluster
+    from .pipeline import Pipeline
+
+    proposal = recluster.split(Pipeline(settings, store), args.dataset, args.split, args.into)
+    print(f"'{proposal.label}' -> {len(proposal.comparison)} sub-themes")
+    print(proposal.comparison.to_string(index=False))
+    if args.apply:
+        recluster.apply_split(store, proposal)
+        print("applied: the sub-themes replace the theme; every other theme and edit is as it was")
+        _store_views(settings, store)
+    else:
+        print("preview only; add --apply to write it")
     return 0
 
 

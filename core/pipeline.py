@@ -458,13 +458,14 @@ class Pipeline:
         return route_snippets < settings.stray_snippets and route_snippets < settings.stray_share * all_snippets
 
     def cluster_route(self, texts: list[str], vectors: np.ndarray, route: str, dataset_id: int,
-                      first_id: int, need_types: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+                      first_id: int, need_types: np.ndarray | None = None, clusterer=None,
+                      settings=None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
         """Need themes of one language route: (theme id per snippet, -1 when unassigned; similarity; theme rows
-        numbered from first_id). Shared by a full analysis and re-clustering. need_types: the snippets' need types
-        (ThemeSettings.types_apart_*)."""
-        result = find_themes(texts, vectors, route, self.cached(route).embed, self.settings.themes,
-                             ignore_directions=self._sentiment_directions(route, vectors), need_types=need_types,
-                             untyped=OTHER)
+        numbered from first_id). Shared by a full analysis, re-clustering and splitting a theme (which passes its own
+        clusterer and theme settings). need_types: the snippets' need types (ThemeSettings.types_apart_*)."""
+        result = find_themes(texts, vectors, route, self.cached(route).embed, settings or self.settings.themes,
+                             clusterer=clusterer, ignore_directions=self._sentiment_directions(route, vectors),
+                             need_types=need_types, untyped=OTHER)
         ids = np.where(result.assignment >= 0, result.assignment + first_id, -1)
         records = []
         if result.themes:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .chunks import TextColumn, route_positions
+from .chunks import TextColumn, normalise_rows, route_positions
+from .config import ZH_MAP_SHIFT
+from .errors import InputError
 from .needs import OTHER
 from .themes import retone_general_opinions
 
@@ -97,3 +99,91 @@ def carried_edits(store, proposal: Proposal) -> pd.DataFrame:
 def apply(store, proposal: Proposal) -> None:
     store.replace_themes(proposal.dataset_id, proposal.themes, proposal.snippets[["snippet_id", "theme_id", "theme_similarity"]],
                          carried_edits(store, proposal))
+
+
+# --- splitting one theme ------------------------------------------------------------------------------------------
+
+@dataclass
+class Split:
+    dataset_id: int
+    theme_id: int  # the effective theme split (the raw themes merged into it go with it)
+    label: str
+    snippets: pd.DataFrame  # snippet_id, theme_id (its sub-theme), theme_similarity
+    themes: pd.DataFrame  # every theme row of the dataset once split
+    edits: pd.DataFrame  # the PM's edits kept: all but those of the split theme and of the themes merged into it
+    comparison: pd.DataFrame  # one row per sub-theme: label, snippets, share, negative share, examples
+    version: int  # the workspace's data version it was made from: applied only onto that one
+
+
+def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Split:
+    """Narrower themes within one theme (``k`` of them, else chosen by silhouette): its snippets only, vectors from
+    the workspace cache (nothing is re-embedded), labelled against each other, so their words say how they differ
+    ("fit / large / waist" -> what runs small, what runs large, the waist). Every other theme, and every edit of one,
+    stays as it is."""
+    from dataclasses import replace
+
+    from .themes import SplitKMeans, theme_map
+
+    store = pipeline.store
+    version = store.data_version()
+    effective = store.query_df(f"SELECT raw_theme_id, label FROM ({store.EFFECTIVE_THEMES}) WHERE dataset_id = ? "
+                               "AND theme_id = ?", [dataset_id, theme_id])
+    if effective.empty:
+        raise InputError(f"dataset {dataset_id} has no theme {theme_id}; the Need themes page lists their ids")
+    members = [int(t) for t in effective["raw_theme_id"]]
+    themes = store.query_df("SELECT * FROM themes WHERE dataset_id = ? ORDER BY theme_id", [dataset_id])
+    parent = themes[themes["theme_id"] == theme_id].iloc[0]
+    if themes.loc[themes["theme_id"].isin(members), "lang"].nunique() > 1:
+        raise InputError(f"“{effective['label'].iloc[0]}” holds English and Chinese themes merged together; a split "
+                         "groups one language's snippets: undo the merge, then split each language's theme")
+    marks = ", ".join("?" * len(members))
+    snippets = store.query_df(f"""SELECT sn.snippet_id, sn.text, sn.text_hash, sn.need_type, se.label AS polarity
+                                  FROM snippets sn LEFT JOIN sentiment se
+                                    ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
+                                  WHERE sn.dataset_id = ? AND sn.theme_id IN ({marks}) ORDER BY sn.snippet_id""",
+                              [dataset_id, *members])
+    route = str(parent["lang"])
+    vectors = pipeline.cached(route).embed(snippets["text"], hashes=snippets["text_hash"])  # from the cache
+    first = int(themes["theme_id"].max()) + 1
+    settings = replace(pipeline.settings.themes, assign_min_similarity=0.0)  # every snippet stays in a sub-theme
+    ids, similarity, records = pipeline.cluster_route(
+        TextColumn(snippets["text"]), vectors, route, dataset_id, first, snippets["need_type"].fillna(OTHER).to_numpy(),
+        clusterer=SplitKMeans(k, pipeline.settings.themes.seed), settings=settings)
+    del vectors
+    new = pd.DataFrame(records)
+    new["label"] = retone_general_opinions(new["label"].tolist(), ids, snippets["polarity"].fillna("").to_numpy(),
+                                           new["theme_id"].tolist())
+    assignment = pd.DataFrame({"snippet_id": snippets["snippet_id"], "theme_id": pd.array(ids, dtype="Int32"),
+                               "theme_similarity": similarity})
+    kept = themes[~themes["theme_id"].isin(members)].copy()
+    # the language's map drawn again over its themes' centroids, as the analysis draws it: sub-themes placed around
+    # their parent's spot overlapped there (their circles are as big as the distances between them)
+    mapped = pd.concat([kept[kept["lang"] == route], new[kept.columns]], ignore_index=True)
+    xy = theme_map(normalise_rows(np.stack([np.asarray(c, dtype=np.float32) for c in mapped["centroid"]])),
+                   settings.seed)
+    xy[:, 0] += ZH_MAP_SHIFT * (route == "zh")
+    position = dict(zip(mapped["theme_id"], map(tuple, xy)))
+    for frame in (kept, new):
+        on_map = frame["theme_id"].isin(position.keys())
+        frame.loc[on_map, "x"] = [position[t][0] for t in frame.loc[on_map, "theme_id"]]
+        frame.loc[on_map, "y"] = [position[t][1] for t in frame.loc[on_map, "theme_id"]]
+    edits = store.query_df("SELECT * FROM theme_edits WHERE dataset_id = ?", [dataset_id])
+    edits = edits[~edits["theme_id"].isin(members)]
+    rows = []
+    negative = snippets["polarity"].eq("negative").to_numpy()
+    for theme in new.itertuples():
+        inside = ids == theme.theme_id
+        rows.append({"sub_theme": theme.label, "snippets": int(inside.sum()), "share": round(inside.mean(), 3),
+                     "negative_share": round(float(negative[inside].mean()) if inside.any() else 0.0, 3),
+                     "examples": " · ".join(list(theme.representatives)[:3])})
+    comparison = pd.DataFrame(rows).sort_values("snippets", ascending=False, ignore_index=True)
+    return Split(dataset_id, theme_id, str(effective["label"].iloc[0]), assignment,
+                 pd.concat([kept, new[kept.columns]], ignore_index=True), edits, comparison, version)
+
+
+def apply_split(store, proposal: Split) -> None:
+    """Write a split in one transaction: the sub-themes replace the theme, its snippets move to them. A split made
+    before the workspace changed (an analysis, an edit, another split) is refused: it would undo that change."""
+    if store.data_version() != proposal.version:
+        raise InputError("The workspace changed since this split was previewed; preview it again.")
+    store.replace_themes(proposal.dataset_id, proposal.themes, proposal.snippets, proposal.edits)

@@ -356,6 +356,25 @@ class IntentKMeans(AutoKMeans):
         return min(low, max(n // 3, 1)), min(high, max(n // 3, 1))
 
 
+class SplitKMeans(AutoKMeans):
+    """k-means for splitting one theme into narrower ones (core.recluster.split): the k a PM asks for, else 2 to
+    SPLIT_MAX_K by silhouette with the same parsimony rule; at most one sub-theme per 10 snippets either way. Plain
+    k-means (over = 1): the theme's snippets are one need already, so no size imbalance to over-cluster for."""
+
+    def __init__(self, k: int | None = None, seed: int = 42, sample: int = 3000) -> None:
+        super().__init__(2, SPLIT_MAX_K, seed, sample, over=1)
+        self.fixed = k
+
+    def k_bounds(self, n: int) -> tuple[int, int]:
+        most = max(n // 10, 1)
+        if self.fixed:
+            return (min(self.fixed, most),) * 2
+        return min(2, most), min(self.max_k, most)
+
+
+SPLIT_MAX_K = 8
+
+
 # --- labelling -----------------------------------------------------------------------------------------------------
 
 def make_vectorizer(lang: str, min_df: int = 1, ngram_range: tuple[int, int] = (1, 2), vocabulary=None) -> CountVectorizer:

@@ -1,9 +1,11 @@
-"""Need themes: the map, the table, evidence for one theme, and the PM's edits (rename, merge, hide)."""
+"""Need themes: the map, the table, evidence for one theme, and the PM's edits (rename, merge, hide, split)."""
 import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
-from core import charts, insights
+from core import charts, insights, recluster
 from core.aspects import aspect_lens
+from core.errors import NeedLensError
+from core.themes import SPLIT_MAX_K
 
 store = ui.page("Need themes")
 ui.require_analysis(store)
@@ -92,3 +94,45 @@ if st.button("Undo all edits for this dataset"):
     store.reset_theme_edits(dataset_id)
     ui.refresh_views()
     st.rerun()
+
+st.subheader("Split a theme")
+st.caption("A theme too broad to act on splits into narrower ones: only its snippets are grouped again, and labelled "
+           "against each other, so their names say how they differ (on 3,000 clothing reviews “fit / large / waist” "
+           "splits into what runs large or small, the length, the waist and hips, the bust…). Nothing is embedded "
+           "again and no other theme changes. To undo, merge the sub-themes back above.")
+left, right = st.columns([3, 1])
+to_split = left.selectbox("Theme to split", list(options), key="split_theme")
+into = right.selectbox("Into", ["Auto", *range(2, SPLIT_MAX_K + 1)], key="split_k",
+                       help="How many sub-themes; Auto picks by silhouette, as the analysis picks its themes")
+if st.button("Preview the split", key="split_preview"):
+    from core.pipeline import Pipeline
+
+    with st.spinner("Grouping its snippets…"):
+        ds, tid = options[to_split]
+        pipeline = Pipeline(ui.settings(), store, embedders=ui.jobs_embedders())
+        try:
+            st.session_state["split"] = recluster.split(pipeline, ds, tid, None if into == "Auto" else int(into))
+        except NeedLensError as exc:  # a theme merged across languages
+            st.session_state.pop("split", None)
+            st.error(str(exc))
+proposal = st.session_state.get("split")
+if proposal is not None:
+    st.caption(f"“{proposal.label}” would become {len(proposal.comparison)} themes. Nothing changes until you apply it.")
+    ui.table(proposal.comparison, "split_preview", column_config={
+        "sub_theme": "Sub-theme", "snippets": "Mentions", "share": st.column_config.NumberColumn("Share", format="percent"),
+        "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
+        "examples": st.column_config.TextColumn("Examples", width="large")})
+    left, right = st.columns([1, 1])
+    if left.button("Apply the split", type="primary", key="split_apply"):
+        try:
+            recluster.apply_split(store, proposal)
+        except NeedLensError as exc:  # the workspace changed since the preview
+            st.session_state.pop("split")
+            st.error(str(exc))
+        else:
+            ui.refresh_views()
+            st.session_state.pop("split")
+            st.rerun()
+    if right.button("Discard the split", key="split_discard"):
+        st.session_state.pop("split")
+        st.rerun()

@@ -351,6 +351,26 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
     assert not at.exception and not any("proposed themes" in c.value for c in at.caption)
 
 
+def test_themes_page_previews_and_applies_splitting_a_theme(workspace, monkeypatch):
+    monkeypatch.setenv("NEEDLENS_MODEL", "hashing-64")  # the demo workspace's vectors: nothing is re-embedded
+    monkeypatch.setenv("NEEDLENS_ZH_MODEL", "hashing-64")
+    at = open_page("themes")
+    biggest = at.selectbox(key="split_theme").value
+    at.selectbox(key="split_k").set_value(3).run()
+    at.button(key="split_preview").click().run()
+    assert not at.exception, at.exception
+    preview = next(d.value for d in at.dataframe if "sub_theme" in d.value.columns)
+    assert len(preview) == 3 and preview["share"].sum() == pytest.approx(1.0, abs=0.01)
+    assert any("would become 3 themes" in c.value for c in at.caption)
+    at.button(key="split_apply").click().run()
+    assert not at.exception, at.exception
+    assert not any("would become" in c.value for c in at.caption)
+    options = at.selectbox(key="split_theme").options
+    assert biggest not in options and len(options) >= 3
+    labels = set(next(d.value for d in at.dataframe if "keywords" in d.value.columns)["label"])
+    assert set(preview["sub_theme"]) <= labels
+
+
 def test_default_views_are_stored_after_an_analysis(demo_workspace, monkeypatch, tmp_path):
     # After each analysis the job worker stores the unfiltered views in the workspace (the hook the queue calls).
     from core import views

@@ -108,6 +108,10 @@ def test_cli_append_and_recluster(files, settings, monkeypatch, capsys, tmp_path
     assert main(["run", "--reviews", str(more), "--db", db, "--append-to", "1", "--no-progress"]) == 0
     assert main(["recluster", "--db", db, "--dataset", "1"]) == 0
     assert "preview only" in capsys.readouterr().out
+    assert main(["recluster", "--db", db, "--dataset", "1", "--split", "1", "--into", "2", "--apply"]) == 0
+    out = capsys.readouterr().out
+    assert "-> 2 sub-themes" in out and "applied" in out
+    assert main(["recluster", "--db", db, "--dataset", "1", "--split", "1"]) == 2  # theme 1 is split: gone
     assert main(["run", "--reviews", str(more), "--db", db, "--append-to", "7", "--no-progress"]) == 2
 
 

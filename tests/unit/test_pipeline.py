@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -253,3 +254,69 @@ def test_a_title_in_another_language_than_its_query_is_not_matched(tmp_path, set
                     searches=Source("s.csv", "searches", path=searches))
     rows = store.query_df("SELECT query, clicked, title_match FROM searches ORDER BY row_no")
     assert pd.isna(rows["title_match"][0]) and rows["title_match"][1:].notna().all()
+
+
+def test_splitting_a_theme_regroups_only_its_snippets_and_keeps_every_other_theme_and_edit(tmp_path, settings,
+                                                                                            fake_models):
+    # a PM's "fit / large / waist" (71% of 2,890 clothing reviews) splits into what runs large or small, the length,
+    # the waist...: the theme's snippets grouped again, nothing else moved
+    from core import recluster
+    from core.errors import InputError
+
+    store, _ = _run(settings, fake_models, write_reviews(tmp_path / "r.csv", 200))
+    dataset_id = int(store.datasets()["dataset_id"].iloc[0])
+    table = store.theme_table()
+    assert len(table) >= 3
+    big = int(table["theme_id"].iloc[0])
+    same = table[(table["lang"] == table["lang"].iloc[0]) & (table["theme_id"] != big)]
+    other, third = int(same["theme_id"].iloc[0]), int(same["theme_id"].iloc[1])
+    foreign = int(table.loc[table["lang"] != table["lang"].iloc[0], "theme_id"].iloc[0])
+    store.edit_theme(dataset_id, other, label="Renamed by the PM")
+    store.edit_theme(dataset_id, third, merged_into=big)  # merged into the theme split: its snippets go along
+    before = store.query_df("SELECT snippet_id, theme_id FROM snippets ORDER BY snippet_id")
+    inside = before["theme_id"].isin([big, third])
+    pipeline = Pipeline(settings, store, embedders=fake_models["embedders"], sentiment=fake_models["sentiment"])
+
+    proposal = recluster.split(pipeline, dataset_id, big, k=2)
+    assert len(proposal.comparison) == 2 and proposal.comparison["snippets"].sum() == inside.sum()
+    assert set(proposal.snippets["snippet_id"]) == set(before.loc[inside, "snippet_id"])
+    new_ids = set(proposal.snippets["theme_id"].dropna().astype(int))
+    assert len(new_ids) == 2 and min(new_ids) > int(table["theme_id"].max())
+    # the map is drawn again over the language's themes: every one placed, within [-1, 1]
+    english = proposal.themes[proposal.themes["lang"] == "en"]
+    assert len(proposal.themes) == len(table) and english[["x", "y"]].abs().max().max() == pytest.approx(1.0)
+    chinese = proposal.themes[proposal.themes["lang"] == "zh"]  # the other language's map is as it was
+    stored = store.query_df("SELECT theme_id, x FROM themes WHERE lang = 'zh' ORDER BY theme_id")
+    assert chinese.sort_values("theme_id")["x"].tolist() == stored["x"].tolist()
+    assert set(proposal.edits["theme_id"]) == {other}  # the merge into the split theme goes with it
+
+    recluster.apply_split(store, proposal)
+    after = store.query_df("SELECT snippet_id, theme_id FROM snippets ORDER BY snippet_id")
+    assert (after.loc[~inside, "theme_id"].fillna(-1) == before.loc[~inside, "theme_id"].fillna(-1)).all()
+    assert set(after.loc[inside, "theme_id"]) == new_ids
+    labels = dict(zip(store.theme_table()["theme_id"], store.theme_table()["label"]))
+    assert labels[other] == "Renamed by the PM" and big not in labels and third not in labels
+    assert new_ids <= set(labels)
+    assert store.query_df("SELECT count(*) AS n FROM reviews WHERE theme_id IN (?, ?)", [big, third])["n"].iloc[0] == 0
+    # a preview made before the workspace changed is not applied over the change
+    with pytest.raises(InputError):
+        recluster.apply_split(store, proposal)
+    with pytest.raises(InputError):
+        recluster.split(pipeline, dataset_id, big)  # split already: no such theme now
+    auto = recluster.split(pipeline, dataset_id, min(new_ids))
+    assert 2 <= len(auto.comparison) <= 8
+    # a theme holding two languages (a PM merged them) is not split: each language is grouped in its own space
+    store.edit_theme(dataset_id, foreign, merged_into=min(new_ids))
+    with pytest.raises(InputError, match="English and Chinese"):
+        recluster.split(pipeline, dataset_id, min(new_ids))
+
+
+def test_split_k_is_what_the_pm_asks_for_within_one_sub_theme_per_ten_snippets():
+    from core.themes import SPLIT_MAX_K, SplitKMeans
+
+    assert SplitKMeans(3).k_bounds(500) == (3, 3)
+    assert SplitKMeans(6).k_bounds(40) == (4, 4)
+    assert SplitKMeans().k_bounds(5000) == (2, SPLIT_MAX_K)
+    assert SplitKMeans().k_bounds(35) == (2, 3)
+    labels = SplitKMeans(2).fit_predict(np.vstack([np.eye(4)[[0] * 20], np.eye(4)[[1] * 20]]) + 0.01)
+    assert len(set(labels[:20])) == 1 and labels[0] != labels[-1]
