@@ -84,6 +84,20 @@ def test_requested_thing_is_a_short_phrase():
     assert requested_thing("why oh why didn't heather give it a hook and loop closure instead?") == "hook"
     assert requested_thing("i wanted it to have little more swing to it.") == "more swing"
     assert requested_thing("i wish this had more of a fitted look to it.") == "fitted look"
+    # late forms (thirty-eighth session): 116 of 1,009 English requests were listed by their first 30 characters
+    assert requested_thing("if a petite were available i'd have tried that") == "petite"
+    assert requested_thing("i was bummed that this top wasn't available in petite sizes") == "petite sizes"
+    assert requested_thing("may have sized down if the top were available.") == ""  # the product itself names nothing
+    assert requested_thing("would have like it just a tad longer.") == "longer"
+    assert requested_thing("i think it would have been nicer shorter") == "shorter"
+    assert requested_thing("would have expected suede or leather panels for the money.") == "suede or leather panels"
+    assert requested_thing("i would have liked that hint of color.") == "hint of color"
+    assert requested_thing("i would have liked it better.") == ""  # a pronoun is no thing
+    assert requested_thing("if they bring this jacket out in brown i will definitely order.") == "brown"
+    assert requested_thing("would love it if they made the hyphen jeans in white.") == "white"
+    assert requested_thing("with different fabric, it would have been great.") == "different fabric"
+    assert requested_thing("if it was at least lined, these pants would have come home with me.") == "lined"
+    assert requested_thing("it would be beneficial if the jacket was lined or even") == "lined"  # cut by the file
 
 
 def test_english_model_reads_asks_without_a_wish_word():
