@@ -1219,7 +1219,8 @@ def _singular(word: str) -> str:
 # expensive", "less pricey", "cheaper", "half the price" and "$100 less" were five requests of 1-2 asks each, "more
 # length" stood apart from "longer", "thicker material" from "thicker"). Direction is kept: "shorter" is not "longer".
 _EN_CHEAPER = ({"cheaper"}, {"cheap"}, {"affordable"}, {"expensive", "less"}, {"less", "pricey"}, {"less", "price"},
-               {"lower", "price"}, {"half", "price"}, {"price"}, {"price", "reasonable"}, {"lower", "pricing"})
+               {"lower", "price"}, {"half", "price"}, {"price"}, {"price", "reasonable"}, {"lower", "pricing"},
+               {"less", "money"})
 _EN_MONEY_OFF = re.compile(r"[$\u00a3\u20ac]\s?\d+(?:\.\d+)?\s+(?:less|cheaper|off|lower)\b")
 # degree and framing words that say nothing of what is asked ("tiny bit shorter", "smidge longer", "used thicker",
 # "adding a few inches in length"; not "hair" nor "touch", which are also things asked for)

@@ -318,9 +318,10 @@ def test_the_same_english_ask_in_other_words_is_one_request():
     cheaper = ["i think it should be less expensive.", "just wish is wasn't so pricey for all the extra work. but i",
                "i'd probably still buy it if it were cheaper.",
                "it seems to me that half the price would be fair for the quality.",
-               "i love the print and style, and would have bought it if it was $100 less."]
+               "i love the print and style, and would have bought it if it was $100 less.",
+               "overall i would of kept it if it were much less money, for the price it is just an ordinary sweater"]
     names = [requested_thing(t) for t in cheaper]
-    assert names == ["less expensive", "less pricey", "cheaper", "half the price", "$100 less"]
+    assert names == ["less expensive", "less pricey", "cheaper", "half the price", "$100 less", "much less money"]
     assert {request_key(n) for n in names} == {"cheaper"}
     assert request_key("more length") == request_key("longer") == request_key("smidge longer") != request_key("shorter")
     assert request_key("tiny bit shorter") == request_key("shorter")
