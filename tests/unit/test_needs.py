@@ -336,10 +336,10 @@ def test_the_same_english_ask_in_other_words_is_one_request():
     assert request_key("better material") != request_key("better")
     frame = pd.DataFrame({"text": cheaper + ["i personally wish it was a smudge longer", "but want a bit more length.",
                                            "i'm 5'6\" and wish they were a tiny bit shorter."],
-                          "lang": "en", "product": "P", "review_id": list("abcdefgh")})
-    assert requested_thing(frame["text"][5]) == "longer" and requested_thing(frame["text"][7]) == "shorter"  # no degree
+                          "lang": "en", "product": "P", "review_id": list("abcdefghi")})
+    assert requested_thing(frame["text"][6]) == "longer" and requested_thing(frame["text"][8]) == "shorter"  # no degree
     groups = group_requests(frame).set_index("feature")["requests"].to_dict()
-    assert groups == {"cheaper": 5, "longer": 2, "shorter": 1}  # a tie is named by its shortest phrase
+    assert groups == {"cheaper": 6, "longer": 2, "shorter": 1}  # a tie is named by its shortest phrase
 
 
 def test_requests_group_by_what_they_ask_for():
