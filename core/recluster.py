@@ -111,7 +111,7 @@ class Split:
     snippets: pd.DataFrame  # snippet_id, theme_id (its sub-theme), theme_similarity
     themes: pd.DataFrame  # every theme row of the dataset once split
     edits: pd.DataFrame  # the PM's edits kept: all but those of the split theme and of the themes merged into it
-    comparison: pd.DataFrame  # one row per sub-theme: label, snippets, share, negative share, examples
+    comparison: pd.DataFrame  # one row per sub-theme: label, reviews, snippets, share, negative share, examples
     version: int  # the workspace's data version it was made from: applied only onto that one
 
 
@@ -137,7 +137,8 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
         raise InputError(f"“{effective['label'].iloc[0]}” holds English and Chinese themes merged together; a split "
                          "groups one language's snippets: undo the merge, then split each language's theme")
     marks = ", ".join("?" * len(members))
-    snippets = store.query_df(f"""SELECT sn.snippet_id, sn.text, sn.text_hash, sn.need_type, se.label AS polarity
+    snippets = store.query_df(f"""SELECT sn.snippet_id, sn.review_id, sn.text, sn.text_hash, sn.need_type,
+                                         se.label AS polarity
                                   FROM snippets sn LEFT JOIN sentiment se
                                     ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
                                   WHERE sn.dataset_id = ? AND sn.theme_id IN ({marks}) ORDER BY sn.snippet_id""",
@@ -173,7 +174,8 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
     negative = snippets["polarity"].eq("negative").to_numpy()
     for theme in new.itertuples():
         inside = ids == theme.theme_id
-        rows.append({"sub_theme": theme.label, "snippets": int(inside.sum()), "share": round(inside.mean(), 3),
+        rows.append({"sub_theme": theme.label, "reviews": int(snippets["review_id"][inside].nunique()),
+                     "snippets": int(inside.sum()), "share": round(inside.mean(), 3),
                      "negative_share": round(float(negative[inside].mean()) if inside.any() else 0.0, 3),
                      "examples": " · ".join(list(theme.representatives)[:3])})
     comparison = pd.DataFrame(rows).sort_values("snippets", ascending=False, ignore_index=True)

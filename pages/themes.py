@@ -5,6 +5,7 @@ from pages import ui  # before core: importing pages turns Streamlit's legacy pa
 from core import charts, insights, recluster
 from core.aspects import aspect_lens
 from core.errors import NeedLensError
+from core.privacy import suppress
 from core.themes import SPLIT_MAX_K
 
 store = ui.page("Need themes")
@@ -118,8 +119,9 @@ if st.button("Preview the split", key="split_preview"):
 proposal = st.session_state.get("split")
 if proposal is not None:
     st.caption(f"“{proposal.label}” would become {len(proposal.comparison)} themes. Nothing changes until you apply it.")
-    ui.table(proposal.comparison, "split_preview", column_config={
-        "sub_theme": "Sub-theme", "snippets": "Mentions", "share": st.column_config.NumberColumn("Share", format="percent"),
+    # privacy mode: a sub-theme too few people wrote is not shown, as no theme of theirs is
+    ui.table(suppress(proposal.comparison, ui.settings().privacy_k), "split_preview", column_config={
+        "sub_theme": "Sub-theme", "reviews": "Reviews", "snippets": "Mentions", "share": st.column_config.NumberColumn("Share", format="percent"),
         "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
         "examples": st.column_config.TextColumn("Examples", width="large")})
     left, right = st.columns([1, 1])

@@ -352,6 +352,8 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
 
 
 def test_themes_page_previews_and_applies_splitting_a_theme(workspace, monkeypatch):
+    from pages import ui
+
     monkeypatch.setenv("NEEDLENS_MODEL", "hashing-64")  # the demo workspace's vectors: nothing is re-embedded
     monkeypatch.setenv("NEEDLENS_ZH_MODEL", "hashing-64")
     at = open_page("themes")
@@ -362,6 +364,16 @@ def test_themes_page_previews_and_applies_splitting_a_theme(workspace, monkeypat
     preview = next(d.value for d in at.dataframe if "sub_theme" in d.value.columns)
     assert len(preview) == 3 and preview["share"].sum() == pytest.approx(1.0, abs=0.01)
     assert any("would become 3 themes" in c.value for c in at.caption)
+    # privacy mode: a sub-theme fewer people wrote about than k is not shown, as no other group is
+    smallest = int(preview["reviews"].min())
+    monkeypatch.setenv("NEEDLENS_PRIVACY_K", str(smallest + 1))
+    ui.settings.clear()
+    at.button(key="split_preview").click().run()
+    shown = next(d.value for d in at.dataframe if "sub_theme" in d.value.columns)
+    assert not at.exception and len(shown) == 2 and (shown["reviews"] > smallest).all()
+    monkeypatch.delenv("NEEDLENS_PRIVACY_K")
+    ui.settings.clear()
+    at.button(key="split_preview").click().run()
     at.button(key="split_apply").click().run()
     assert not at.exception, at.exception
     assert not any("would become" in c.value for c in at.caption)

@@ -279,6 +279,8 @@ def test_splitting_a_theme_regroups_only_its_snippets_and_keeps_every_other_them
 
     proposal = recluster.split(pipeline, dataset_id, big, k=2)
     assert len(proposal.comparison) == 2 and proposal.comparison["snippets"].sum() == inside.sum()
+    assert (proposal.comparison["reviews"] <= proposal.comparison["snippets"]).all()
+    assert (proposal.comparison["reviews"] > 0).all()
     assert set(proposal.snippets["snippet_id"]) == set(before.loc[inside, "snippet_id"])
     new_ids = set(proposal.snippets["theme_id"].dropna().astype(int))
     assert len(new_ids) == 2 and min(new_ids) > int(table["theme_id"].max())
