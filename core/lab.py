@@ -142,19 +142,29 @@ def _summed_vectors(store: Store, model: str, hashes: np.ndarray, codes: np.ndar
     return sums, counts
 
 
-def persona_recommendations(catalogue: Catalogue, cares_about: list[str], k: int = 10, weight: float = 1.0) -> pd.DataFrame:
-    """Top-k for a described persona (no history): popularity, re-ranked by the needs they care about."""
+def persona_recommendations(catalogue: Catalogue, cares_about: list[str], k: int = 10,
+                            params: ShopperParams | None = None) -> pd.DataFrame:
+    """Top-k for a described persona (no history): the products such a shopper most likely buys under the simulator's
+    own choice model (core/simulate.py) and its settings ``params``: a view by popularity_bias x log(popularity) +
+    need_weight x need match (a softmax over the noise), then a purchase by sigmoid(purchase_bias + need_weight x
+    match). Popularity plus the match at weight 1 put the demo's three most reviewed skincare products above a
+    speaker praised for battery life, for a shopper who cares about battery life."""
+    params = params or ShopperParams()
     needs = np.array([1.0 if name in cares_about else 0.0 for name in catalogue.aspect_names])
     needs = needs / max(needs.sum(), 1.0)
-    popularity = catalogue.popularity / max(catalogue.popularity.max(), 1.0)
     match = catalogue.aspects @ needs
-    order = np.argsort(-(popularity + weight * match))[:k]
+    utility = params.popularity_bias * np.log(np.maximum(catalogue.popularity, 1e-9)) + params.need_weight * match
+    bought = -np.logaddexp(0.0, -(params.purchase_bias + params.need_weight * match))  # log sigmoid
+    order = np.argsort(-(utility / max(params.noise, 1e-9) + bought), kind="stable")[:k]
     reasons = []
     for i in order:
         contribution = needs * catalogue.aspects[i]
-        best = int(np.argmax(contribution))
+        best, worst = int(np.argmax(contribution)), int(np.argmin(contribution))
         reasons.append(f"praised for {catalogue.aspect_names[best]}, which this shopper cares about"
-                       if contribution[best] > 0.02 else f"popular: {int(catalogue.popularity[i])} reviews")
+                       if contribution[best] > 0.02 else
+                       f"popular ({int(catalogue.popularity[i])} reviews), though criticised for "
+                       f"{catalogue.aspect_names[worst]}" if contribution[worst] < -0.02 else
+                       f"popular: {int(catalogue.popularity[i])} reviews")
     return pd.DataFrame({"rank": range(1, len(order) + 1), "item": catalogue.items[order], "why": reasons})
 
 

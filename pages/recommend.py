@@ -93,11 +93,12 @@ def persona_tab() -> None:
     if catalogue is None:
         st.info("No product has enough reviews to recommend (3 or more).")
         return
-    st.caption("A shopper with no history, described by the needs they care about: popular products, re-ranked by how "
+    st.caption("A shopper with no history, described by the needs they care about: the products they most likely buy "
+               "under the simulator's model and its settings above (popularity bias, need weight, noise), from how "
                "their reviews speak of those needs.")
     persona = st.multiselect("Describe a shopper by the needs they care about", catalogue.aspect_names,
                              default=catalogue.aspect_names[:1])
-    ui.table(persona_recommendations(catalogue, persona), "persona_top10", column_config=TOP_COLUMNS)
+    ui.table(persona_recommendations(catalogue, persona, params=params), "persona_top10", column_config=TOP_COLUMNS)
 
 
 def shoppers_tab() -> None:

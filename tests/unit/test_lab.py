@@ -42,6 +42,23 @@ def test_persona_by_needs_gets_products_praised_for_them():
     assert persona_recommendations(catalogue, ["price"], k=1)["item"].iloc[0] == "cheap fan"
 
 
+
+def test_a_persona_is_ranked_by_the_simulators_choice_model_not_popularity_first():
+    # the demo: a shopper caring about battery life got three skincare products (popular, no battery mentions) above a
+    # speaker praised for battery life (popularity + the match at weight 1)
+    from core.lab import Catalogue, persona_recommendations
+    from core.simulate import ShopperParams
+
+    catalogue = Catalogue(np.array(["moisturiser", "serum", "speaker", "earbuds"]), np.array([235.0, 213.0, 149.0, 180.0]),
+                          np.array([[0.0], [0.0], [0.25], [-0.6]]), ["battery"], None)
+    out = persona_recommendations(catalogue, ["battery"])
+    assert out["item"].tolist() == ["speaker", "moisturiser", "serum", "earbuds"]
+    assert "criticised for battery" in out["why"].iloc[-1]
+    # with the need weight at 0 the simulator's shoppers choose by popularity alone, and so does the persona
+    by_popularity = persona_recommendations(catalogue, ["battery"], params=ShopperParams(need_weight=0.0))
+    assert by_popularity["item"].tolist() == ["moisturiser", "serum", "earbuds", "speaker"]
+
+
 def test_job_queue_runs_one_analysis_at_a_time_in_order(tmp_path, settings, fake_models):
     import threading
 
