@@ -43,6 +43,7 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
         parts.append("<h2>Top opportunities</h2>" + _chart(charts.opportunity_bars(ranked)))
         parts.append(_opportunity_table(ranked, store, filters, quotes_per_theme))
     parts.append(_backlog_section(store, filters, top, privacy_k))
+    parts.append(_drivers_section(store, filters, top, privacy_k))
     first, last = figures.get("first_date"), figures.get("last_date")
     period = insights.pick_period(first, last)
     parts.append(_emerging_section(store, filters, last, period))
@@ -103,6 +104,23 @@ def _backlog_section(store: Store, filters: Filters, top: int, privacy_k: int) -
             "against the others.</p>" + _chart(charts.opportunity_map(ranked))
             + "<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Rating impact</th><th>Opportunity</th>"
             "<th>What customers say</th></tr>" + rows + "</table>")
+
+
+def _drivers_section(store: Store, filters: Filters, top: int, privacy_k: int) -> str:
+    """What costs stars, as the Rating drivers tab draws it (each complaint's effect with its 95% interval against
+    how many reviews make it) and the ``top`` whose fixing would lift the average most, in words (nothing without
+    star ratings or an estimate)."""
+    from .latent import drivers
+
+    found = suppress(drivers(store, filters), privacy_k)
+    found = found.dropna(subset=["negative_effect"]) if not found.empty else found
+    if found.empty:
+        return ""
+    best = found.sort_values("lift_if_fixed", ascending=False, kind="stable").head(top)
+    items = "".join(f"<li>{_e(row.explanation)}</li>" for row in best.itertuples())
+    return ("<h2>Rating drivers</h2><p class='sub'>A regression of the star rating on each theme's complaints and "
+            "praise: how many stars a review complaining about it averages against the others, and what fixing it "
+            "would add to the average rating.</p>" + _chart(charts.driver_scatter(found)) + f"<ul>{items}</ul>")
 
 
 def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:

@@ -620,11 +620,15 @@ def test_the_html_report_carries_requests_and_unmet_search_demand(workspace):
     try:
         html = build_report(store)
         unmet = store.unmet_queries(limit=10)
-        from core.latent import backlog
+        from core.latent import backlog, drivers
 
         first = backlog(store).iloc[0]
+        costliest = drivers(store).sort_values("lift_if_fixed", ascending=False).iloc[0]
     finally:
         store.close()
+    # what costs stars, drawn with each estimate's interval, and the costliest complaint in words
+    assert "<h2>Rating drivers</h2>" in html and "95% confidence interval" in html
+    assert f"<li>{costliest['explanation']}</li>" in html
     # the backlog as the Latent needs page ranks it, drawn as its opportunity map, the first need with its evidence
     assert "<h2>Improvement backlog</h2>" in html and "Opportunity map" in html
     assert f"<b>{first['need']}</b>" in html and f"{first['rating_impact']:+.2f}★" in html
