@@ -117,7 +117,7 @@ def _drivers_section(store: Store, filters: Filters, top: int, privacy_k: int) -
     if found.empty:
         return ""
     best = found.sort_values("lift_if_fixed", ascending=False, kind="stable").head(top)
-    items = "".join(f"<li>{_e(row.explanation)}</li>" for row in best.itertuples())
+    items = "".join(f"<li>{_e(row.explanation[:1].upper() + row.explanation[1:])}</li>" for row in best.itertuples())
     return ("<h2>Rating drivers</h2><p class='sub'>A regression of the star rating on each theme's complaints and "
             "praise: how many stars a review complaining about it averages against the others, and what fixing it "
             "would add to the average rating.</p>" + _chart(charts.driver_scatter(found)) + f"<ul>{items}</ul>")

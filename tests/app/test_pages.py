@@ -628,7 +628,7 @@ def test_the_html_report_carries_requests_and_unmet_search_demand(workspace):
         store.close()
     # what costs stars, drawn with each estimate's interval, and the costliest complaint in words
     assert "<h2>Rating drivers</h2>" in html and "95% confidence interval" in html
-    assert f"<li>{costliest['explanation']}</li>" in html
+    assert f"<li>{costliest['explanation'][:1].upper()}{costliest['explanation'][1:]}</li>" in html
     # the backlog as the Latent needs page ranks it, drawn as its opportunity map, the first need with its evidence
     assert "<h2>Improvement backlog</h2>" in html and "Opportunity map" in html
     assert f"<b>{first['need']}</b>" in html and f"{first['rating_impact']:+.2f}★" in html
