@@ -144,7 +144,9 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
                                   WHERE sn.dataset_id = ? AND sn.theme_id IN ({marks}) ORDER BY sn.snippet_id""",
                               [dataset_id, *members])
     route = str(parent["lang"])
-    vectors = pipeline.cached(route).embed(snippets["text"], hashes=snippets["text_hash"])  # from the cache
+    compact = len(snippets) > pipeline.settings.embed.compact_above  # as the analysis holds a big route's vectors
+    vectors = pipeline.cached(route).embed(snippets["text"], dtype=np.float16 if compact else np.float32,
+                                           hashes=snippets["text_hash"])  # from the cache: nothing is re-embedded
     first = int(themes["theme_id"].max()) + 1
     settings = replace(pipeline.settings.themes, assign_min_similarity=0.0)  # every snippet stays in a sub-theme
     ids, similarity, records = pipeline.cluster_route(

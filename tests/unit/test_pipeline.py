@@ -278,6 +278,13 @@ def test_splitting_a_theme_regroups_only_its_snippets_and_keeps_every_other_them
     pipeline = Pipeline(settings, store, embedders=fake_models["embedders"], sentiment=fake_models["sentiment"])
 
     proposal = recluster.split(pipeline, dataset_id, big, k=2)
+    # a theme beyond compact_above snippets is read as float16, as the analysis holds a big route's vectors
+    from dataclasses import replace
+
+    compact = replace(settings, embed=replace(settings.embed, compact_above=1))
+    half = recluster.split(Pipeline(compact, store, embedders=fake_models["embedders"],
+                                    sentiment=fake_models["sentiment"]), dataset_id, big, k=2)
+    assert sorted(half.comparison["snippets"]) == sorted(proposal.comparison["snippets"])
     assert len(proposal.comparison) == 2 and proposal.comparison["snippets"].sum() == inside.sum()
     assert (proposal.comparison["reviews"] <= proposal.comparison["snippets"]).all()
     assert (proposal.comparison["reviews"] > 0).all()
