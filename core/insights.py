@@ -25,6 +25,24 @@ def actionable(themes: pd.DataFrame) -> pd.DataFrame:
     return themes[~themes["label"].map(is_general_opinion)] if not themes.empty else themes
 
 
+# A theme holding at least this share of its dataset's mentions (and BROAD_MIN of them) is offered for splitting: on
+# 2,890 clothing reviews "fit / large / waist" held 27% of 15,949 mentions, in 71% of the reviews, and split into what
+# runs large or small, the length, the waist and hips, the bust (bench/RESULTS.md, thirty-eighth session).
+BROAD_SHARE = 0.2
+BROAD_MIN = 200
+
+
+def broad_themes(themes: pd.DataFrame, share: float | None = None, minimum: int | None = None) -> pd.DataFrame:
+    """The themes too broad to act on as they are (theme_table rows, biggest first, with ``dataset_share``): at least
+    ``share`` (BROAD_SHARE) of their dataset's mentions under the filters, and ``minimum`` (BROAD_MIN) mentions."""
+    share = BROAD_SHARE if share is None else share
+    minimum = BROAD_MIN if minimum is None else minimum
+    if themes.empty:
+        return themes.assign(dataset_share=pd.Series(dtype=float))
+    out = themes.assign(dataset_share=themes["snippets"] / themes.groupby("dataset_id")["snippets"].transform("sum"))
+    return out[(out["dataset_share"] >= share) & (out["snippets"] >= minimum)].sort_values("snippets", ascending=False)
+
+
 # A theme needs at least this many negative mentions to be an improvement to make (a backlog row).
 MIN_COMPLAINTS = 3
 

@@ -28,6 +28,12 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
     "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "trend": "Trend", "keywords": "Keywords",
     "lang": "Lang"})
 
+broad = insights.broad_themes(themes)
+if not broad.empty:
+    st.info("Broad: " + "; ".join(f"**{row.label}** holds {row.dataset_share:.0%} of the mentions shown"
+                                 for row in broad.itertuples())
+            + ". **Split a theme** (at the bottom of this page) shows the narrower needs inside it.")
+
 st.subheader("What do customers say about …?")
 term = st.text_input("A word or phrase", placeholder="e.g. zipper, battery life, 尺码", key="aspect_term",
                      help="Every snippet that mentions it, labelled by the sentiment towards the term itself: "
@@ -102,7 +108,10 @@ st.caption("A theme too broad to act on splits into narrower ones: only its snip
            "splits into what runs large or small, the length, the waist and hips, the bust…). Nothing is embedded "
            "again and no other theme changes. To undo, merge the sub-themes back above.")
 left, right = st.columns([3, 1])
-to_split = left.selectbox("Theme to split", list(options), key="split_theme")
+broadest = next((n for n, (ds, tid) in options.items() if not broad.empty
+                 and (ds, tid) == (int(broad["dataset_id"].iloc[0]), int(broad["theme_id"].iloc[0]))), None)
+to_split = left.selectbox("Theme to split", list(options), key="split_theme",
+                          index=list(options).index(broadest) if broadest else 0)
 into = right.selectbox("Into", ["Auto", *range(2, SPLIT_MAX_K + 1)], key="split_k",
                        help="How many sub-themes; Auto picks by silhouette, as the analysis picks its themes")
 if st.button("Preview the split", key="split_preview"):

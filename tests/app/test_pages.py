@@ -383,6 +383,24 @@ def test_themes_page_previews_and_applies_splitting_a_theme(workspace, monkeypat
     assert set(preview["sub_theme"]) <= labels
 
 
+def test_themes_page_offers_a_broad_theme_for_splitting(workspace, monkeypatch):
+    # 2,890 clothing reviews: "fit / large / waist" held 27% of the mentions (BROAD_SHARE 20%); here the line is set
+    # just under this workspace's biggest theme
+    at = open_page("themes")
+    table = next(d.value for d in at.dataframe if "keywords" in d.value.columns)
+    biggest, second = table.sort_values("snippets", ascending=False)["label"].iloc[:2]
+    monkeypatch.setattr("core.insights.BROAD_SHARE", float(table["share"].max()) - 0.001)
+    monkeypatch.setattr("core.insights.BROAD_MIN", 1)
+    at.run()
+    assert not at.exception, at.exception
+    broad = [i.value for i in at.info if i.value.startswith("Broad:")]
+    assert len(broad) == 1 and biggest in broad[0] and second not in broad[0] and "of the mentions shown" in broad[0]
+    assert at.selectbox(key="split_theme").value.startswith(biggest)  # the split starts there
+    monkeypatch.setattr("core.insights.BROAD_SHARE", 1.0)
+    at.run()
+    assert not any(i.value.startswith("Broad:") for i in at.info)
+
+
 def test_default_views_are_stored_after_an_analysis(demo_workspace, monkeypatch, tmp_path):
     # After each analysis the job worker stores the unfiltered views in the workspace (the hook the queue calls).
     from core import views

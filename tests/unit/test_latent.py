@@ -473,3 +473,17 @@ def test_request_names_are_kept_by_the_writer_and_read_not_made(analysed, tmp_pa
         assert store.scalar("SELECT count(*) FROM request_names") == 0
     finally:
         store.close()
+
+
+def test_a_theme_holding_a_fifth_of_its_datasets_mentions_is_offered_for_splitting():
+    # 2,890 clothing reviews: "fit / large / waist" held 27% of 15,949 mentions
+    from core.insights import broad_themes
+
+    themes = pd.DataFrame({"dataset_id": [1, 1, 1, 2, 2], "theme_id": [1, 2, 3, 1, 2],
+                           "label": ["fit / large / waist", "sale / price", "colors", "battery", "tiny"],
+                           "snippets": [4317, 2419, 9213, 150, 100]})
+    broad = broad_themes(themes)
+    assert broad["label"].tolist() == ["colors", "fit / large / waist"]  # 58% and 27%; 15% is not broad
+    assert broad["dataset_share"].round(2).tolist() == [0.58, 0.27]
+    assert broad_themes(themes, minimum=5000)["label"].tolist() == ["colors"]  # dataset 2's 60% is 150 mentions
+    assert broad_themes(themes.iloc[:0]).empty
