@@ -364,39 +364,26 @@ def cmd_recluster(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Pipeline
 
     store = _open_existing(settings)
-    if args.split is not None:
-        try:
-            return _split(args, settings, store)
-        finally:
-            store.close()
     try:
-        proposal = recluster.preview(Pipeline(settings, store), args.dataset)
-        print(f"{len(proposal.themes)} proposed themes; agreement with the current themes (ARI) {proposal.agreement:.2f}")
+        pipeline = Pipeline(settings, store)
+        if args.split is not None:  # one theme into narrower ones
+            proposal = recluster.split(pipeline, args.dataset, args.split, args.into)
+            head = f"'{proposal.label}' -> {len(proposal.comparison)} sub-themes"
+            write, done = recluster.apply_split, "the sub-themes replace the theme; every other theme and edit is as it was"
+        else:
+            proposal = recluster.preview(pipeline, args.dataset)
+            head = f"{len(proposal.themes)} proposed themes; agreement with the current themes (ARI) {proposal.agreement:.2f}"
+            write, done = recluster.apply, "themes replaced; renames and hides moved to the proposed themes that took their snippets"
+        print(head)
         print(proposal.comparison.to_string(index=False))
         if args.apply:
-            recluster.apply(store, proposal)
-            print("applied: themes replaced; renames and hides moved to the proposed themes that took their snippets")
+            write(store, proposal)
+            print(f"applied: {done}")
             _store_views(settings, store)
         else:
             print("preview only; add --apply to write it")
     finally:
         store.close()
-    return 0
-
-
-def _split(args: argparse.Namespace, settings: Settings, store) -> int:
-    from . import recluster
-    from .pipeline import Pipeline
-
-    proposal = recluster.split(Pipeline(settings, store), args.dataset, args.split, args.into)
-    print(f"'{proposal.label}' -> {len(proposal.comparison)} sub-themes")
-    print(proposal.comparison.to_string(index=False))
-    if args.apply:
-        recluster.apply_split(store, proposal)
-        print("applied: the sub-themes replace the theme; every other theme and edit is as it was")
-        _store_views(settings, store)
-    else:
-        print("preview only; add --apply to write it")
     return 0
 
 
