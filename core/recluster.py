@@ -17,7 +17,7 @@ from .chunks import TextColumn, normalise_rows, route_positions
 from .config import ZH_MAP_SHIFT
 from .errors import InputError
 from .needs import OTHER
-from .themes import retone_general_opinions
+from .themes import SPLIT_MIN_SNIPPETS, retone_general_opinions
 
 
 @dataclass
@@ -143,6 +143,9 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
                                     ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
                                   WHERE sn.dataset_id = ? AND sn.theme_id IN ({marks}) ORDER BY sn.snippet_id""",
                               [dataset_id, *members])
+    if len(snippets) < 2 * SPLIT_MIN_SNIPPETS:
+        raise InputError(f"“{effective['label'].iloc[0]}” has {len(snippets)} mentions: too few to split (a sub-theme "
+                         f"needs {SPLIT_MIN_SNIPPETS})")
     route = str(parent["lang"])
     compact = len(snippets) > pipeline.settings.embed.compact_above  # as the analysis holds a big route's vectors
     vectors = pipeline.cached(route).embed(snippets["text"], dtype=np.float16 if compact else np.float32,
@@ -153,6 +156,8 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
         TextColumn(snippets["text"]), vectors, route, dataset_id, first, snippets["need_type"].fillna(OTHER).to_numpy(),
         clusterer=SplitKMeans(k, pipeline.settings.themes.seed), settings=settings)
     del vectors
+    if len(records) < 2:  # every snippet in one group: nothing to split into
+        raise InputError(f"“{effective['label'].iloc[0]}” did not split: its mentions form one group")
     new = pd.DataFrame(records)
     new["label"] = retone_general_opinions(new["label"].tolist(), ids, snippets["polarity"].fillna("").to_numpy(),
                                            new["theme_id"].tolist())

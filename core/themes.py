@@ -366,13 +366,14 @@ class SplitKMeans(AutoKMeans):
         self.fixed = k
 
     def k_bounds(self, n: int) -> tuple[int, int]:
-        most = max(n // 10, 1)
+        most = max(n // SPLIT_MIN_SNIPPETS, 1)
         if self.fixed:
             return (min(self.fixed, most),) * 2
         return min(2, most), min(self.max_k, most)
 
 
 SPLIT_MAX_K = 8
+SPLIT_MIN_SNIPPETS = 10  # at most one sub-theme per this many snippets
 
 
 # --- labelling -----------------------------------------------------------------------------------------------------

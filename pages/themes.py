@@ -105,8 +105,9 @@ if st.button("Undo all edits for this dataset"):
 st.subheader("Split a theme")
 st.caption("A theme too broad to act on splits into narrower ones: only its snippets are grouped again, and labelled "
            "against each other, so their names say how they differ (on 3,000 clothing reviews “fit / large / waist” "
-           "splits into what runs large or small, the length, the waist and hips, the bust…). Nothing is embedded "
-           "again and no other theme changes. To undo, merge the sub-themes back above.")
+           "splits into what runs large or small, the length, the waist and hips, the bust…). The whole theme is split, "
+           "whatever the filters; nothing is embedded again and no other theme changes. To undo, merge the sub-themes "
+           "back above.")
 left, right = st.columns([3, 1])
 broadest = next((n for n, (ds, tid) in options.items() if not broad.empty
                  and (ds, tid) == (int(broad["dataset_id"].iloc[0]), int(broad["theme_id"].iloc[0]))), None)

@@ -257,7 +257,7 @@ def test_a_title_in_another_language_than_its_query_is_not_matched(tmp_path, set
 
 
 def test_splitting_a_theme_regroups_only_its_snippets_and_keeps_every_other_theme_and_edit(tmp_path, settings,
-                                                                                            fake_models):
+                                                                                            fake_models, monkeypatch):
     # a PM's "fit / large / waist" (71% of 2,890 clothing reviews) splits into what runs large or small, the length,
     # the waist...: the theme's snippets grouped again, nothing else moved
     from core import recluster
@@ -314,6 +314,10 @@ def test_splitting_a_theme_regroups_only_its_snippets_and_keeps_every_other_them
         recluster.split(pipeline, dataset_id, big)  # split already: no such theme now
     auto = recluster.split(pipeline, dataset_id, min(new_ids))
     assert 2 <= len(auto.comparison) <= 8
+    # too few mentions to split (here: fewer than two sub-themes' worth): a plain message, not an error
+    with monkeypatch.context() as patched, pytest.raises(InputError, match="too few to split"):
+        patched.setattr(recluster, "SPLIT_MIN_SNIPPETS", 10**6)
+        recluster.split(pipeline, dataset_id, min(new_ids), k=2)
     # a theme holding two languages (a PM merged them) is not split: each language is grouped in its own space
     store.edit_theme(dataset_id, foreign, merged_into=min(new_ids))
     with pytest.raises(InputError, match="English and Chinese"):
@@ -327,5 +331,6 @@ def test_split_k_is_what_the_pm_asks_for_within_one_sub_theme_per_ten_snippets()
     assert SplitKMeans(6).k_bounds(40) == (4, 4)
     assert SplitKMeans().k_bounds(5000) == (2, SPLIT_MAX_K)
     assert SplitKMeans().k_bounds(35) == (2, 3)
+    assert SplitKMeans().k_bounds(15) == (1, 1)  # one group: recluster.split refuses it
     labels = SplitKMeans(2).fit_predict(np.vstack([np.eye(4)[[0] * 20], np.eye(4)[[1] * 20]]) + 0.01)
     assert len(set(labels[:20])) == 1 and labels[0] != labels[-1]
