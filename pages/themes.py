@@ -109,10 +109,10 @@ st.caption("A theme too broad to act on splits into narrower ones: only its snip
            "whatever the filters; nothing is embedded again and no other theme changes. To undo, merge the sub-themes "
            "back above.")
 left, right = st.columns([3, 1])
-broadest = next((n for n, (ds, tid) in options.items() if not broad.empty
-                 and (ds, tid) == (int(broad["dataset_id"].iloc[0]), int(broad["theme_id"].iloc[0]))), None)
-to_split = left.selectbox("Theme to split", list(options), key="split_theme",
-                          index=list(options).index(broadest) if broadest else 0)
+keys = list(options.values())
+broadest = (int(broad["dataset_id"].iloc[0]), int(broad["theme_id"].iloc[0])) if not broad.empty else None
+to_split = left.selectbox("Theme to split", list(options), key="split_theme",  # the broadest first, where one is
+                          index=keys.index(broadest) if broadest in keys else 0)
 into = right.selectbox("Into", ["Auto", *range(2, SPLIT_MAX_K + 1)], key="split_k",
                        help="How many sub-themes; Auto picks by silhouette, as the analysis picks its themes")
 if st.button("Preview the split", key="split_preview"):
@@ -123,7 +123,7 @@ if st.button("Preview the split", key="split_preview"):
         pipeline = Pipeline(ui.settings(), store, embedders=ui.jobs_embedders())
         try:
             st.session_state["split"] = recluster.split(pipeline, ds, tid, None if into == "Auto" else int(into))
-        except NeedLensError as exc:  # a theme merged across languages
+        except NeedLensError as exc:  # too few mentions, one group, or a theme merged across languages
             st.session_state.pop("split", None)
             st.error(str(exc))
 proposal = st.session_state.get("split")
@@ -131,7 +131,8 @@ if proposal is not None:
     st.caption(f"“{proposal.label}” would become {len(proposal.comparison)} themes. Nothing changes until you apply it.")
     # privacy mode: a sub-theme too few people wrote is not shown, as no theme of theirs is
     ui.table(suppress(proposal.comparison, ui.settings().privacy_k), "split_preview", column_config={
-        "sub_theme": "Sub-theme", "reviews": "Reviews", "snippets": "Mentions", "share": st.column_config.NumberColumn("Share", format="percent"),
+        "sub_theme": "Sub-theme", "reviews": "Reviews", "snippets": "Mentions",
+        "share": st.column_config.NumberColumn("Share", format="percent"),
         "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
         "examples": st.column_config.TextColumn("Examples", width="large")})
     left, right = st.columns([1, 1])
