@@ -93,7 +93,9 @@ def requests_tab() -> None:
                                     "Requests", help="Reviews asking for it (a review asking twice counts once)"),
                                 "products": st.column_config.TextColumn("Products"),
                                 "examples": st.column_config.TextColumn("What customers wrote", width="large"),
-                                "lang": "Language"})
+                                "lang": "Language"},
+                 # the quotes before the products: the product list is wide and pushed them off screen
+                 column_order=["feature", "requests", "examples", "products", "lang"])
 
 
 def drivers_tab() -> None:
