@@ -1,5 +1,6 @@
 """The new-user walkthrough, in a real browser: upload a review file, accept the suggested mapping, analyse, browse
-every page, rename and merge two themes, export a chart (PNG) and the HTML report, screenshot every page.
+every page, rename and merge two themes, preview splitting one, export a chart (PNG) and the HTML report, screenshot
+every page.
 
     python bench/walkthrough.py                       # the whole shared clothing file (takes minutes on 2 cores)
     python bench/walkthrough.py --file data/demo_reviews.csv --out /tmp/shots
@@ -69,6 +70,16 @@ def walkthrough(file: Path, out: Path, timeout_s: int = 1800, seed_cache: Path |
         form.get_by_role("button", name="Save").click()
         browser.wait_until_idle(page)
         page.get_by_text("Top two themes (merged)").first.wait_for(state="attached", timeout=60000)
+
+        # Split: preview the narrower needs inside the merged theme (now the biggest), then discard it
+        page.get_by_role("button", name="Preview the split").click()
+        page.get_by_text("Nothing changes until you apply it").first.wait_for(timeout=120000)
+        browser.wait_until_idle(page)
+        page.get_by_text("Into").first.evaluate("e => e.scrollIntoView({block: 'start'})")  # the table in view
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(out / "themes_split.png"))
+        page.get_by_role("button", name="Discard the split").click()
+        browser.wait_until_idle(page)
 
         for name, path in browser.PAGES.items():
             page.goto(f"{url}/{path}")
