@@ -269,7 +269,7 @@ class Pipeline:
         clock.begin("save")
         counts = {"input_rows": dataset.input_rows, "loaded_rows": len(reviews), "rejected_rows": len(dataset.rejects),
                   "skipped_known": int(known.sum())}
-        self.store.append_analysis(dataset_id, tables, counts, run_id, clock.seconds)
+        self.store.append_analysis(dataset_id, tables, counts, run_id, clock.seconds, theme_ids=state["theme_ids"])
         clock.end()
         self.store.update_run(run_id, stage_seconds=clock.seconds)
         log.info("run %d appended %d reviews to dataset %d (%d already there)", run_id, len(reviews), dataset_id,

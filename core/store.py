@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .errors import WorkspaceError
+from .errors import InputError, WorkspaceError
 
 if TYPE_CHECKING:
     from .filters import Filters
@@ -534,12 +534,27 @@ class Store:
                                               [dataset_id])),
             "centroids": self.query_df("SELECT theme_id, lang, model, centroid FROM themes WHERE dataset_id = ? "
                                        "AND centroid IS NOT NULL ORDER BY theme_id", [dataset_id]),
+            "theme_ids": self._theme_ids(dataset_id),
         }
 
+    def _theme_ids(self, dataset_id: int, cur=None) -> frozenset[int]:
+        """The dataset's theme ids (``cur``: a transaction's cursor, to read what it sees)."""
+        sql = "SELECT theme_id FROM themes WHERE dataset_id = ?"
+        if cur is not None:
+            return frozenset(int(r[0]) for r in cur.execute(sql, [dataset_id]).fetchall())
+        with self.cursor() as own:
+            return frozenset(int(r[0]) for r in own.execute(sql, [dataset_id]).fetchall())
+
     def append_analysis(self, dataset_id: int, tables: dict[str, pd.DataFrame], counts: dict[str, int],
-                        run_id: int | None = None, stage_seconds: dict | None = None) -> None:
-        """Add rows to one dataset's analysis in ONE transaction; theme sizes and dataset counts follow."""
+                        run_id: int | None = None, stage_seconds: dict | None = None,
+                        theme_ids: frozenset[int] | None = None) -> None:
+        """Add rows to one dataset's analysis in ONE transaction; theme sizes and dataset counts follow. ``theme_ids``:
+        the themes the new snippets were assigned to (append_state's); if a split or a re-clustering replaced them
+        meanwhile, nothing is written: the new snippets would point at themes that no longer exist."""
         with self.transaction() as cur:
+            if theme_ids is not None and self._theme_ids(dataset_id, cur) != theme_ids:
+                raise InputError("this dataset's themes changed while the file was being added (a theme was split or "
+                                 "the dataset re-clustered); add the file again")
             self._insert_tables(cur, tables)
             cur.execute("""UPDATE themes SET size = n.size FROM (
                                SELECT theme_id, count(*) AS size FROM snippets WHERE dataset_id = ? AND theme_id IS NOT NULL

@@ -56,6 +56,36 @@ def test_append_keeps_theme_ids_and_edits_and_counts_every_row(files, settings, 
     assert store.summary()["reviews"] == after["reviews"]
 
 
+def test_an_append_does_not_commit_onto_themes_a_split_replaced_meanwhile(files, settings, fake_models, monkeypatch):
+    # the app's split (or re-clustering) commits from the server process while a queued append embeds and scores: the
+    # append's snippets were assigned to the themes it read first, and would point at themes that no longer exist
+    from core.errors import InputError
+
+    base, more = files
+    store = Store(settings.db_path)
+    pipeline = Pipeline(settings, store, **fake_models)
+    pipeline.run(Source("base.csv", path=base))
+    biggest = int(store.theme_table()["theme_id"].iloc[0])
+    read_state = store.append_state
+
+    def state_then_split(dataset_id):
+        state = read_state(dataset_id)
+        recluster.apply_split(store, recluster.split(pipeline, dataset_id, biggest, k=2))  # a PM, meanwhile
+        return state
+
+    monkeypatch.setattr(store, "append_state", state_then_split)
+    before = store.summary()["reviews"]
+    with pytest.raises(InputError, match="themes changed while the file was being added"):
+        pipeline.append(1, Source("more.csv", path=more))
+    assert store.summary()["reviews"] == before  # nothing written
+    orphans = store.scalar("SELECT count(*) FROM snippets WHERE theme_id IS NOT NULL AND theme_id NOT IN "
+                           "(SELECT theme_id FROM themes WHERE dataset_id = 1)")
+    assert orphans == 0
+    monkeypatch.setattr(store, "append_state", read_state)
+    pipeline.append(1, Source("more.csv", path=more))  # added again, onto the split themes
+    assert store.summary()["reviews"] == before + 100
+
+
 def test_append_refuses_themes_from_another_embedding_space(files, settings, fake_models):
     # Themes record the model their centroids live in; new reviews embedded by another model (the Chinese route's
     # encoder changed, or NEEDLENS_MODEL did) cannot be compared with them, so adding to the dataset says so.
