@@ -113,6 +113,7 @@ class Split:
     edits: pd.DataFrame  # the PM's edits kept: all but those of the split theme and of the themes merged into it
     comparison: pd.DataFrame  # one row per sub-theme: label, reviews, snippets, share, negative share, examples
     version: int  # the workspace's data version it was made from: applied only onto that one
+    before: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]  # themes, assignment, edits as they were: the undo
 
 
 def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Split:
@@ -138,6 +139,7 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
                          "groups one language's snippets: undo the merge, then split each language's theme")
     marks = ", ".join("?" * len(members))
     snippets = store.query_df(f"""SELECT sn.snippet_id, sn.review_id, sn.text, sn.text_hash, sn.need_type,
+                                         sn.theme_id AS old_theme, sn.theme_similarity AS old_similarity,
                                          se.label AS polarity
                                   FROM snippets sn LEFT JOIN sentiment se
                                     ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
@@ -175,8 +177,10 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
         on_map = frame["theme_id"].isin(position.keys())
         frame.loc[on_map, "x"] = [position[t][0] for t in frame.loc[on_map, "theme_id"]]
         frame.loc[on_map, "y"] = [position[t][1] for t in frame.loc[on_map, "theme_id"]]
-    edits = store.query_df("SELECT * FROM theme_edits WHERE dataset_id = ?", [dataset_id])
-    edits = edits[~edits["theme_id"].isin(members)]
+    all_edits = store.query_df("SELECT * FROM theme_edits WHERE dataset_id = ?", [dataset_id])
+    edits = all_edits[~all_edits["theme_id"].isin(members)]
+    before = (themes, snippets[["snippet_id", "old_theme", "old_similarity"]].rename(
+        columns={"old_theme": "theme_id", "old_similarity": "theme_similarity"}), all_edits)
     rows = []
     negative = snippets["polarity"].eq("negative").to_numpy()
     for theme in new.itertuples():
@@ -187,12 +191,24 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
                      "examples": " · ".join(list(theme.representatives)[:3])})
     comparison = pd.DataFrame(rows).sort_values("snippets", ascending=False, ignore_index=True)
     return Split(dataset_id, theme_id, str(effective["label"].iloc[0]), assignment,
-                 pd.concat([kept, new[kept.columns]], ignore_index=True), edits, comparison, version)
+                 pd.concat([kept, new[kept.columns]], ignore_index=True), edits, comparison, version, before)
 
 
-def apply_split(store, proposal: Split) -> None:
-    """Write a split in one transaction: the sub-themes replace the theme, its snippets move to them. A split made
-    before the workspace changed (an analysis, an edit, another split) is refused: it would undo that change."""
+def apply_split(store, proposal: Split) -> int:
+    """Write a split in one transaction: the sub-themes replace the theme, its snippets move to them; returns the new
+    data version (what undo_split checks). A split made before the workspace changed (an analysis, an edit, another
+    split) is refused: it would undo that change."""
     if store.data_version() != proposal.version:
         raise InputError("The workspace changed since this split was previewed; preview it again.")
     store.replace_themes(proposal.dataset_id, proposal.themes, proposal.snippets, proposal.edits)
+    return store.data_version()
+
+
+def undo_split(store, proposal: Split, applied: int) -> None:
+    """Put the theme back as it was before ``proposal`` was applied (``applied``: the data version apply_split
+    returned): its themes, its snippets' themes and the PM's edits, in one transaction. Refused once anything else has
+    changed the workspace since: undoing would undo that too."""
+    if store.data_version() != applied:
+        raise InputError("The workspace changed since this split was applied; merge its sub-themes back instead.")
+    themes, assignment, edits = proposal.before
+    store.replace_themes(proposal.dataset_id, themes, assignment, edits)

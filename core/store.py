@@ -580,10 +580,14 @@ class Store:
                            FROM assign_in a WHERE snippets.dataset_id = ? AND snippets.snippet_id = a.snippet_id""",
                         [dataset_id])
             cur.execute("UPDATE reviews SET theme_id = NULL WHERE dataset_id = ?", [dataset_id])
+            # each review's main theme as the analysis picks it (pipeline.main_themes): most snippets, then the
+            # closest snippet, then the lower theme id; arg_max left exact ties to chance, so undoing a split moved
+            # tied reviews to another theme
             cur.execute("""UPDATE reviews SET theme_id = m.theme_id FROM (
-                               SELECT review_id, arg_max(theme_id, n * 10 + sim) AS theme_id FROM (
+                               SELECT review_id, theme_id FROM (
                                    SELECT review_id, theme_id, count(*) AS n, max(theme_similarity) AS sim FROM snippets
-                                   WHERE dataset_id = ? AND theme_id IS NOT NULL GROUP BY 1, 2) GROUP BY 1) m
+                                   WHERE dataset_id = ? AND theme_id IS NOT NULL GROUP BY 1, 2)
+                               QUALIFY row_number() OVER (PARTITION BY review_id ORDER BY n DESC, sim DESC, theme_id) = 1) m
                            WHERE reviews.dataset_id = ? AND reviews.review_id = m.review_id""", [dataset_id, dataset_id])
             if not edits.empty:
                 cur.register("edits_in", edits)

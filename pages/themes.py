@@ -106,8 +106,8 @@ st.subheader("Split a theme")
 st.caption("A theme too broad to act on splits into narrower ones: only its snippets are grouped again, and labelled "
            "against each other, so their names say how they differ (on 3,000 clothing reviews “fit / large / waist” "
            "splits into what runs large or small, the length, the waist and hips, the bust…). The whole theme is split, "
-           "whatever the filters; nothing is embedded again and no other theme changes. To undo, merge the sub-themes "
-           "back above.")
+           "whatever the filters; nothing is embedded again and no other theme changes. Until anything else changes, "
+           "one click undoes it; after that, merge the sub-themes back above.")
 left, right = st.columns([3, 1])
 keys = list(options.values())
 broadest = (int(broad["dataset_id"].iloc[0]), int(broad["theme_id"].iloc[0])) if not broad.empty else None
@@ -138,14 +138,21 @@ if proposal is not None:
     left, right = st.columns([1, 1])
     if left.button("Apply the split", type="primary", key="split_apply"):
         try:
-            recluster.apply_split(store, proposal)
+            applied = recluster.apply_split(store, proposal)
         except NeedLensError as exc:  # the workspace changed since the preview
             st.session_state.pop("split")
             st.error(str(exc))
         else:
             ui.refresh_views()
-            st.session_state.pop("split")
+            st.session_state["split_undo"] = (st.session_state.pop("split"), applied)
             st.rerun()
     if right.button("Discard the split", key="split_discard"):
         st.session_state.pop("split")
+        st.rerun()
+undo = st.session_state.get("split_undo")
+if undo is not None and undo[1] == store.data_version():  # nothing has changed since: one click puts it back
+    if st.button(f"Undo the split of “{undo[0].label}”", key="split_undo_button"):
+        recluster.undo_split(store, *undo)
+        ui.refresh_views()
+        st.session_state.pop("split_undo")
         st.rerun()

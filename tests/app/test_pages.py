@@ -381,6 +381,11 @@ def test_themes_page_previews_and_applies_splitting_a_theme(workspace, monkeypat
     assert biggest not in options and len(options) >= 3
     labels = set(next(d.value for d in at.dataframe if "keywords" in d.value.columns)["label"])
     assert set(preview["sub_theme"]) <= labels
+    # one click puts it back, while nothing else has changed
+    at.button(key="split_undo_button").click().run()
+    assert not at.exception, at.exception
+    assert biggest in at.selectbox(key="split_theme").options
+    assert not [b for b in at.button if b.key == "split_undo_button"]
 
 
 def test_themes_page_offers_a_broad_theme_for_splitting(workspace, monkeypatch):

@@ -299,7 +299,24 @@ def test_splitting_a_theme_regroups_only_its_snippets_and_keeps_every_other_them
     assert chinese.sort_values("theme_id")["x"].tolist() == stored["x"].tolist()
     assert set(proposal.edits["theme_id"]) == {other}  # the merge into the split theme goes with it
 
-    recluster.apply_split(store, proposal)
+    # applied, then undone: the themes, every snippet's theme and the PM's edits exactly as they were
+    def state():
+        return (store.query_df("SELECT theme_id, label, size, x, y FROM themes ORDER BY theme_id"),
+                store.query_df("SELECT snippet_id, theme_id, theme_similarity FROM snippets ORDER BY snippet_id"),
+                store.query_df("SELECT * FROM theme_edits ORDER BY theme_id"),
+                store.query_df("SELECT review_id, theme_id FROM reviews ORDER BY review_id"))
+
+    was = state()
+    applied = recluster.apply_split(store, proposal)
+    recluster.undo_split(store, proposal, applied)
+    for old, now in zip(was, state()):
+        pd.testing.assert_frame_equal(old, now)
+    proposal = recluster.split(pipeline, dataset_id, big, k=2)  # the undo was a change: preview again
+    applied = recluster.apply_split(store, proposal)
+    store.edit_theme(dataset_id, other, label="Renamed again")
+    with pytest.raises(InputError, match="changed since this split was applied"):
+        recluster.undo_split(store, proposal, applied)  # it would undo the rename too
+    store.edit_theme(dataset_id, other, label="Renamed by the PM")
     after = store.query_df("SELECT snippet_id, theme_id FROM snippets ORDER BY snippet_id")
     assert (after.loc[~inside, "theme_id"].fillna(-1) == before.loc[~inside, "theme_id"].fillna(-1)).all()
     assert set(after.loc[inside, "theme_id"]) == new_ids
