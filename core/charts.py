@@ -451,9 +451,9 @@ def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     # each estimate's 95% confidence interval, where the frame has one (core.latent.rating_drivers): a PM sees which
     # effects are sure and which rest on a few complaints
     ci = ["negative_ci_low", "negative_ci_high"]
-    has_ci = set(ci) <= set(data.columns) and data[ci].notna().all(axis=1).any()
-    whole = data.dropna(subset=ci) if has_ci else None
-    spans = data["negative_effect"] if whole is None else pd.concat([data["negative_effect"], whole[ci[0]], whole[ci[1]]])
+    whole = data.dropna(subset=ci) if set(ci) <= set(data.columns) else data.iloc[:0]  # rows with both bounds
+    has_ci = not whole.empty
+    spans = pd.concat([data["negative_effect"], whole.get(ci[0]), whole.get(ci[1])])
     y_domain = _nice_domain(spans)  # the chart's own, so labels are placed where they are drawn
     shown = _place_labels(data, "negative_share", "negative_effect", "short", "lift_if_fixed", 600, 360, point_px=7.5,
                           y_domain=y_domain, sides=("above", "below", "right", "left"))

@@ -1162,8 +1162,7 @@ def _en_late_form(lowered: str) -> str:
         for found in filter(None, late):
             phrase = next(v for k, v in found.groupdict().items() if v)
             phrase = _DEGREE.sub("", phrase.strip())
-            first = phrase.split()[0] if phrase.split() else ""
-            if first in _PRONOUNS or first in _THE_PRODUCT and len(phrase.split()) == 1:
+            if phrase.split()[:1] and phrase.split()[0] in _PRONOUNS:  # "would have liked it better"
                 continue
             thing = _en_words(phrase)
             if thing and thing not in _THE_PRODUCT:

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -539,11 +539,9 @@ class Store:
 
     def _theme_ids(self, dataset_id: int, cur=None) -> frozenset[int]:
         """The dataset's theme ids (``cur``: a transaction's cursor, to read what it sees)."""
-        sql = "SELECT theme_id FROM themes WHERE dataset_id = ?"
-        if cur is not None:
-            return frozenset(int(r[0]) for r in cur.execute(sql, [dataset_id]).fetchall())
-        with self.cursor() as own:
-            return frozenset(int(r[0]) for r in own.execute(sql, [dataset_id]).fetchall())
+        with nullcontext(cur) if cur is not None else self.cursor() as reader:
+            rows = reader.execute("SELECT theme_id FROM themes WHERE dataset_id = ?", [dataset_id]).fetchall()
+        return frozenset(int(r[0]) for r in rows)
 
     def append_analysis(self, dataset_id: int, tables: dict[str, pd.DataFrame], counts: dict[str, int],
                         run_id: int | None = None, stage_seconds: dict | None = None,

@@ -152,7 +152,11 @@ if proposal is not None:
 undo = st.session_state.get("split_undo")
 if undo is not None and undo[1] == store.data_version():  # nothing has changed since: one click puts it back
     if st.button(f"Undo the split of “{undo[0].label}”", key="split_undo_button"):
-        recluster.undo_split(store, *undo)
-        ui.refresh_views()
         st.session_state.pop("split_undo")
-        st.rerun()
+        try:
+            recluster.undo_split(store, *undo)
+        except NeedLensError as exc:  # an analysis committed between the page and the click
+            st.error(str(exc))
+        else:
+            ui.refresh_views()
+            st.rerun()
