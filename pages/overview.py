@@ -45,10 +45,14 @@ else:
     view = ranked.assign(trend=ranked["trend"].map(insights.trend_arrow))[
         ["label", "why", "reviews", "negative_share", "avg_rating", "trend", "opportunity"]]
     ui.table(view, "top_opportunities", column_config={
-        "label": "Need theme", "why": "Why it ranks here", "reviews": "Reviews",
+        # widths so that the trend and the score stay in view beside the long "why" (auto-sized, it pushed them off)
+        "label": st.column_config.TextColumn("Need theme", width="medium"),
+        "why": st.column_config.TextColumn("Why it ranks here", width="large"), "reviews": "Reviews",
         "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
         "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"),
-        "trend": "Trend (share, recent 4 weeks)", "opportunity": st.column_config.NumberColumn("Score", format="%.4f")},
+        "trend": st.column_config.TextColumn("Trend", width="small",
+                                             help="Change in the theme's share of mentions, recent 4 weeks vs before"),
+        "opportunity": st.column_config.NumberColumn("Score", format="%.4f")},
         # "why" already says the share negative and the rating; the downloads keep those columns as numbers
         column_order=["label", "why", "reviews", "trend", "opportunity"])
 
