@@ -978,6 +978,13 @@ def _zh_concept(thing: str) -> str:
 
 
 _ZH_REPEATED = re.compile(r"(.{2,12}?)\1+")
+# what follows a wished or missing thing and is no part of it (thirty-ninth session, from the names of the labelled
+# Chinese requests): a condition's end ("如果有红色的话女生用刚好很漂亮"), and after a lack, what the reviewer thinks of it
+# ("没有电梯楼很矮", "没有耳机线有点小遗憾", a short comment at the end); a longer phrase keeps its degree words
+# ("没有对部分比较难的单词做出注释")
+_ZH_CONDITION_END = re.compile(r"(?<=..)的话.*$")
+_ZH_LACK_COMMENT = re.compile(r"(?<=..)(?:(?:有点|有些|很|太|挺|比较|非常|特别|真是|实在|让人)[\u4e00-\u9fff]{1,4}[了啊呀的!！。~]*"
+                              r"|不太?方便.*)$")
 
 
 def _before_list_mark(text: str, match: re.Match) -> str:
@@ -995,7 +1002,10 @@ def requested_thing(text: str) -> str:
         text = _ZH_REPEATED.sub(r"\1", text)
         match = _ZH_OBJECT.search(text) or _ZH_LACKED.search(text)
         if match:
-            thing = _zh_thing(_before_list_mark(text, match))
+            phrase = _ZH_CONDITION_END.sub("", _before_list_mark(text, match))  # "如果有红色的话女生用…": 红色
+            if match.re is _ZH_LACKED:  # "就是没有电梯楼很矮", "没有免费停车有点不方便": 电梯, 免费停车
+                phrase = _ZH_LACK_COMMENT.sub("", phrase)
+            thing = _zh_thing(phrase)
             return _zh_concept((_zh_part_before(text) or thing) if thing == "改进" else thing)
         subject = _zh_subject(text)
         should = None if subject else _ZH_SHOULD.search(text)

@@ -225,6 +225,13 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert requested_thing("就是没耳机") == "耳机" and requested_thing("只是没热水") == "热水"  # 没 for 没有 after 就是 / 只是
     assert requested_thing("请改进。") == "改进"  # a bare ask, grouped by its theme on the Feature requests tab
     assert requested_thing("4、浴室没有垫地的毛巾。") == "垫地的毛巾"
+    # what the reviewer thinks of the lack is no part of the thing (labelled requests named "耳机线有点小遗憾",
+    # "免费停车有点"), nor a condition's consequence ("红色的话女生用刚好很漂亮"); a longer phrase keeps its degree words
+    assert requested_thing("就是没有耳机线有点小遗憾。") == "耳机线"
+    assert requested_thing("没有免费停车有点不方便") == "免费停车"
+    assert requested_thing("房间没有窗户比较闷") == "窗户"
+    assert requested_thing("如果有红色的话女生用刚好很漂亮 。 。") == "红色"
+    assert requested_thing("不足之处:没有对部分比较难的单词做出注释") == "对部分比较难的单词做出注释"
     assert requested_thing("没有系统这个不好") == "系统与驱动"  # the common asks by what they are about
     assert requested_thing("建议厂家提供贴膜") == requested_thing("要是能配个贴膜就好了") == "贴膜"
     assert requested_thing("建议携程以后提供另外两种房型") == "另外两种房型"
