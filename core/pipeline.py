@@ -32,7 +32,7 @@ from .needs import (DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types,
 from .sentiment import (DOCUMENT_WEIGHT, SentimentModel, labels_from_scores, load_sentiment_model, roll_up,
                         usable_titles, with_titles)
 from .store import Store
-from .text import detect_language, forget_zh_words, split_snippets, text_hash
+from .text import detect_language, forget_zh_words, spelling_variants, split_snippets, text_hash
 from .themes import IntentKMeans, cluster_means, find_themes, retone_general_opinions, theme_map
 
 log = logging.getLogger("needlens.pipeline")
@@ -609,8 +609,16 @@ class Pipeline:
         rows = rows[["search_id", "row_no", "query", "date", "user_id", "result_count", "clicked", "result", "relevance"]]
         rows = rows.assign(dataset_id=dataset_id, intent_id=pd.array([pd.NA] * len(rows), dtype="Int32"))
         keys = rows["query"].str.lower().str.strip()
+        counts = keys.value_counts()
+        # a rare misspelling joins the intent of the query it misspells: the Chinese character model put "蓝牙耳",
+        # "蓝牙机" and "蓝耳机" in an intent of their own, apart from "蓝牙耳机" (thirty-ninth session, the demo)
+        misspelt = spelling_variants(counts.to_dict())
         unique = pd.Series(keys.unique())
         routes = np.where(unique.map(detect_language) == "zh", "zh", "en")
+        misspelt = {v: q for v, q in misspelt.items() if detect_language(v) == detect_language(q)}
+        variants_of: dict[str, list[str]] = {}
+        for variant, query in misspelt.items():
+            variants_of.setdefault(query, []).append(variant)
         query_vectors: dict[str, np.ndarray] = {}
         need_type_of: dict[str, str] = {}  # a query's need type, as a snippet's ("cheap smartwatch": price/value)
         settings = replace(self.settings.themes, min_themes=2, max_themes=60, min_snippets_per_theme=3,
@@ -623,17 +631,18 @@ class Pipeline:
             types, _ = assign_need_types(vectors, route, self.taxonomy(), self.cached(route).embed, texts=queries,
                                          dims=need_type_dims(self.cached(route)))
             need_type_of.update(zip(queries, types))
-            result = find_themes(queries, vectors, route, self.cached(route).embed, settings,
-                                 clusterer=IntentKMeans(settings.min_themes, settings.max_themes, settings.seed))
+            grouped = [i for i, q in enumerate(queries) if q not in misspelt]  # the misspellings follow their query
+            result = find_themes([queries[i] for i in grouped], vectors[grouped], route, self.cached(route).embed,
+                                 settings, clusterer=IntentKMeans(settings.min_themes, settings.max_themes, settings.seed))
             matches = (_match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route,
                                      self.embedders()[route].name) if result.themes else [])
-            counts = keys.value_counts()
             for theme, match in zip(result.themes, matches):
-                members = [q for q, a in zip(queries, result.assignment) if a == theme["index"]]
-                intent_of.update({q: theme["index"] + next_id for q in members})
+                members = [queries[i] for i, a in zip(grouped, result.assignment) if a == theme["index"]]
+                searched = members + [v for q in members for v in variants_of.get(q, ())]
+                intent_of.update({q: theme["index"] + next_id for q in searched})
                 records.append({"dataset_id": dataset_id, "intent_id": theme["index"] + next_id, "lang": route,
                                 "label": theme["label"], "keywords": theme["keywords"],
-                                "queries": int(counts.reindex(members).sum()), "x": 0.0, "y": 0.0,
+                                "queries": int(counts.reindex(searched).sum()), "x": 0.0, "y": 0.0,
                                 "examples": sorted(members, key=lambda q: -counts[q])[:5], **match})
             next_id += len(result.themes)
         rows["intent_id"] = pd.array(keys.map(intent_of).tolist(), dtype="Int32")

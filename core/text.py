@@ -244,3 +244,52 @@ def _zh_words(text: str) -> tuple[str, ...]:
 def forget_zh_words() -> None:
     """Release the cut words of the last analysis (a server that analysed a file keeps nothing it no longer needs)."""
     _zh_words.cache_clear()
+
+
+def spelling_variants(counts: dict[str, int], ratio: float = 5.0, min_count: int = 5, min_chars: int = 3) -> dict[str, str]:
+    """Rare misspellings of a frequent query: {variant: the query it misspells}. A variant is one edit (a character
+    dropped, added, changed, or two swapped) from a query searched at least ``ratio`` times as often and at least
+    ``min_count`` times, as a search engine's "did you mean" reads a log ("coffee makr", "cofee maker" and
+    "coffeemaker" are "coffee maker"). A digit is never the edit: "ipad 2" is no "ipad 3", "2000毫安" no "20000毫安".
+    Found by shared one-character deletions (SymSpell), so a large log costs ~a dozen dictionary lookups per query."""
+    frequent = {q: c for q, c in counts.items() if c >= min_count and len(q.replace(" ", "")) >= min_chars + 1}
+    index: dict[str, list[str]] = {}
+    for query in frequent:
+        for key in {query, *(query[:i] + query[i + 1:] for i in range(len(query)))}:
+            index.setdefault(key, []).append(query)
+    out: dict[str, str] = {}
+    for query, count in counts.items():
+        if len(query.replace(" ", "")) < min_chars:
+            continue
+        near = {q for key in {query, *(query[:i] + query[i + 1:] for i in range(len(query)))} for q in index.get(key, ())}
+        near = [q for q in near if q != query and frequent[q] >= ratio * count and _one_edit(query, q)]
+        if near:
+            out[query] = max(near, key=lambda q: (frequent[q], q))
+    for variant, query in out.items():  # a chain ("cofee mker" -> "coffee mker" -> "coffee maker") ends at its query
+        seen = {variant}
+        while query in out and query not in seen:
+            seen.add(query)
+            query = out[query]
+        out[variant] = query
+    return out
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by one edit (a character dropped, added or changed, or two adjacent ones swapped)
+    that involves no digit."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    left, right = a[start:len(a) - end], b[start:len(b) - end]  # what differs, on each side
+    one_edit = len(left) + len(right) == 1 or len(left) == len(right) == 1 or (len(left) == 2 and left == right[::-1])
+    if not one_edit or any(ch.isdigit() for ch in left + right):
+        return False
+    # the word the edit falls in (both words, where the edit is a space) is long enough to be misspelt: "a bolt" and
+    # "l bolt" are two things; a Chinese character counts twice ("快充" is a word)
+    first = b.rfind(" ", 0, max(start, 1) - 1 if b[start:start + 1] == " " else start) + 1
+    last = b.find(" ", start + 1 if b[start:start + 1] == " " else start)
+    word = b[first:last if last >= 0 else len(b)].replace(" ", "")
+    return len(word) + len(_CJK.findall(word)) >= 3

@@ -1,4 +1,4 @@
-from core.text import customer_text, detect_language, mask_pii, normalise, split_snippets, tokenize_zh
+from core.text import customer_text, detect_language, mask_pii, normalise, spelling_variants, split_snippets, tokenize_zh
 
 
 def test_contrast_splits_praise_from_complaint():
@@ -102,3 +102,25 @@ def test_chinese_hedges_and_pointers_are_no_label_words():
     words = tokenize_zh("总的来说算是还行吧，此书书中有一点点小问题，作者的文字很好")
     assert not {"总的来说", "算是", "还行", "此书", "书中", "一点点"} & set(words)
     assert {"作者", "文字"} <= set(words)
+
+
+def test_spelling_variants_map_rare_misspellings_to_the_query_they_misspell():
+    counts = {"coffee maker": 190, "coffee makr": 2, "cofee maker": 1, "coffeemaker": 1, "cofefe maker": 1,
+              "蓝牙耳机": 105, "蓝耳机": 4, "蓝牙耳机 续航长": 120, "蓝牙耳机 续航": 2}
+    assert spelling_variants(counts) == {"coffee makr": "coffee maker", "cofee maker": "coffee maker",
+                                         "coffeemaker": "coffee maker", "cofefe maker": "coffee maker",
+                                         "蓝耳机": "蓝牙耳机", "蓝牙耳机 续航": "蓝牙耳机 续航长"}
+
+
+def test_spelling_variants_leave_numbers_short_words_and_common_queries_alone():
+    # a digit is never a typo ("ipad 2", "2000毫安"); "l bolt" and "a bolt" are two things; a query searched nearly
+    # as often as its neighbour is a query of its own ("lamp" / "lamps"); two edits is no misspelling
+    counts = {"ipad 3": 100, "ipad 2": 3, "充电宝 20000毫安": 115, "充电宝 2000毫安": 2, "a bolt": 50, "l bolt": 2,
+              "lamp": 40, "lamps": 20, "coffee maker": 190, "cofee mker": 1}
+    assert spelling_variants(counts) == {}
+    assert spelling_variants({"lamp": 4, "lmp": 1}) == {}  # too rare a query to correct towards
+
+
+def test_spelling_variants_follow_a_chain_to_its_end():
+    counts = {"coffee maker": 1000, "coffee mker": 100, "cofee mker": 5}
+    assert spelling_variants(counts) == {"coffee mker": "coffee maker", "cofee mker": "coffee maker"}
