@@ -111,13 +111,16 @@ def drivers_tab() -> None:
                 "effect on the stars to estimate.")
     else:
         ui.chart(charts.driver_scatter(drivers), "rating_drivers")
-        ui.table(drivers[["theme", "reviews", "negative_effect", "negative_ci_low", "negative_ci_high",
-                          "negative_share", "lift_if_fixed", "explanation"]], "rating_drivers", column_config={
-            "theme": "Theme", "reviews": "Reviews",
+        # what a fix is worth before the interval's bounds: at 1400 px the lift was off screen, right of them
+        ui.table(drivers[["theme", "reviews", "negative_share", "negative_effect", "lift_if_fixed", "negative_ci_low",
+                          "negative_ci_high", "explanation"]], "rating_drivers", column_config={
+            "theme": st.column_config.TextColumn("Theme", width="medium"), "reviews": "Reviews",
             "negative_effect": st.column_config.NumberColumn("Stars with a complaint", format="%+.2f"),
             "negative_ci_low": st.column_config.NumberColumn("95% CI low", format="%+.2f"),
             "negative_ci_high": st.column_config.NumberColumn("95% CI high", format="%+.2f"),
-            "lift_if_fixed": st.column_config.NumberColumn("Average lift if fixed", format="%.3f"),
+            "lift_if_fixed": st.column_config.NumberColumn(
+                "Average lift if fixed", format="%+.3f",
+                help="Stars the average rating would gain if these complaints were gone: share × stars a complaint costs"),
             "negative_share": st.column_config.NumberColumn("Share with complaint", format="percent"),
             "explanation": st.column_config.TextColumn("In words", width="large")})
 
