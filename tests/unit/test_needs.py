@@ -341,6 +341,12 @@ def test_the_same_english_ask_in_other_words_is_one_request():
     assert request_key("longer sleeves") != request_key("longer")
     assert request_key("less fabric") != request_key("more fabric")
     assert request_key("better material") != request_key("better")
+    # "less" with an adjective is its opposite comparative; a comparison after the thing is no part of it (on 2,886
+    # clothing reviews "less short" stood apart from "longer", "lined like the top" from "lined")
+    assert request_key("less short") == request_key("longer") and request_key("less long") == request_key("shorter")
+    assert request_key("less flowy") != request_key("flowy")  # no opposite to ask by
+    assert request_key("lined like the top") == request_key("a lining like some other dresses") == request_key("lined")
+    assert request_key("more like this") != request_key("more")  # an ask for this, not a comparison
     frame = pd.DataFrame({"text": cheaper + ["i personally wish it was a smudge longer", "but want a bit more length.",
                                            "i'm 5'6\" and wish they were a tiny bit shorter."],
                           "lang": "en", "product": "P", "review_id": list("abcdefghi")})
