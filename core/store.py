@@ -1418,6 +1418,11 @@ class Store:
         return int(self.scalar("SELECT count(*) FROM reviews WHERE dataset_id = ? AND trim(coalesce(title, '')) <> '' "
                                "AND NOT regexp_matches(trim(title), ?)", [dataset_id, star_summary]) or 0)
 
+    def cut_reviews(self, dataset_id: int, mark: str) -> int:
+        """How many reviews of one dataset the file had cut at a length limit (their text ends in ``mark``)."""
+        return int(self.scalar("SELECT count(*) FROM reviews WHERE dataset_id = ? AND ends_with(text, ?)",
+                               [dataset_id, mark]) or 0)
+
     def star_scores(self, dataset_id: int) -> pd.DataFrame:
         """Rating and sentiment of every review of one dataset, without the text (star agreement on the Data page)."""
         return self.query_df("SELECT rating, sentiment_score, sentiment FROM reviews WHERE dataset_id = ?", [dataset_id])

@@ -8,7 +8,7 @@ from core.calibrate import calibrate_dataset, star_agreement, titles_read, undo_
 from core.config import ROOT
 from core.errors import NeedLensError
 from core.export import table_csv
-from core.ingest import NO_COLUMN, REVIEWS, ROLE_SPECS, SEARCHES, read_table, resolve_columns
+from core.ingest import CUT_MARK, NO_COLUMN, REVIEWS, ROLE_SPECS, SEARCHES, read_table, resolve_columns
 from core.pipeline import Source
 
 store = ui.page("Data")
@@ -84,6 +84,10 @@ def datasets_section() -> None:
     for row in datasets.itertuples():
         left, mid, right = st.columns([3, 2, 1])
         left.write(f"**{row.name}** ({row.kind}) — {int(row.loaded_rows):,} loaded, {int(row.rejected_rows):,} rejected")
+        cut = store.cut_reviews(int(row.dataset_id), CUT_MARK) if row.kind == "reviews" else 0
+        if cut:
+            left.caption(f"{cut:,} reviews stop at the file's length limit, mid-sentence: their cut last word is left "
+                         f"out and they end in “{CUT_MARK.strip()}”.")
         if row.rejected_rows:
             mid.download_button("⬇ Rejected rows (with reasons)", data=lambda i=row.dataset_id: table_csv(store.rejects(i)),
                                 file_name=f"rejects_{row.dataset_id}.csv", mime="text/csv", key=f"rej_{row.dataset_id}",

@@ -175,3 +175,38 @@ def test_none_chosen_for_an_inferred_role_drops_it_and_an_absent_override_keeps_
     dropped = load_bytes(csv, "r.csv", REVIEWS, {"rating": NO_COLUMN})
     assert inferred.column_map.get("rating") == "score"
     assert "rating" not in dropped.column_map and dropped.rows["rating"].isna().all() and dropped.rejects.empty
+
+
+def _reviews_csv(texts: list[str]) -> bytes:
+    frame = pd.DataFrame({"review": texts, "rating": 4})
+    return frame.to_csv(index=False).encode()
+
+
+def test_a_file_cut_at_a_length_limit_has_its_cut_reviews_marked_and_their_cut_word_dropped():
+    # the shared clothing file stops a fifth of its reviews at ~500 characters, mid-word: "except i wish it were emb"
+    # named a request "emb"
+    import random
+
+    from core.ingest import CUT_MARK
+
+    rng = random.Random(5)
+    words = "the dress fits well and the colour is lovely but the sleeves run long for me".split()
+    natural = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 30))) + "." for _ in range(240)]
+    cut = [" ".join(rng.choice(words) for _ in range(60))[:174] + " except i wish it were emb" for _ in range(60)]
+    assert {len(t) for t in cut} == {200} and max(map(len, natural)) < 190
+    finished = ["x" * 189 + " love it!!"]  # at the limit, but ends as a sentence ends: not cut
+    loaded = load_bytes(_reviews_csv(natural + cut + finished), "capped.csv", REVIEWS)
+    texts = loaded.rows["text"]
+    marked = texts[texts.str.endswith(CUT_MARK)]
+    assert len(marked) == 60 and marked.str.endswith("except i wish it were" + CUT_MARK).all()
+    assert texts.iloc[-1].endswith("love it!!") and texts.iloc[:240].tolist() == natural
+
+
+def test_a_file_without_a_length_limit_is_read_as_written():
+    import random
+
+    rng = random.Random(6)
+    words = "battery life is short and the screen is bright but it runs warm".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 90))) for _ in range(400)]  # no final stop
+    loaded = load_bytes(_reviews_csv(texts), "natural.csv", REVIEWS)
+    assert loaded.rows["text"].tolist() == texts
