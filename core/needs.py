@@ -1248,12 +1248,22 @@ _LESS_IS = {"short": "longer", "long": "shorter", "tight": "looser", "loose": "t
 _EN_LIKE_OTHER = re.compile(r"\s+like\s+(?:the|some|my|other|a|an|those|their|her|his)\b.*$")
 
 
+# words beside "color" that ask for no colour in particular ("other fun colors", "more colour choices", "a wider
+# variety of colors", "more colors avail in my size"): the same ask as "more colors" (thirty-ninth session: on 2,886
+# clothing reviews five such groups of one ask each stood beside "more colors" (23)); "darker", "bold" and a colour's
+# name stay apart: they say which
+_ANY_COLOR = frozenset("fun nice pretty cute great good lovely beautiful gorgeous cool choose choice option avail order "
+                       "variety selection range wider offering".split())
+
+
 def _same_ask(words: set[str], thing: str) -> set[str]:
     """An English key's words in the wording most asks use: a lower price is "cheaper", "more length" is "longer",
     "thicker material" is "thicker" (a comparative says what of the fabric is asked; "better material" stays), "less
-    short" is "longer"."""
+    short" is "longer", "other fun colors" is "more colors"."""
     if words in _EN_CHEAPER:
         return {"cheaper"}
+    if "color" in words and words - {"color"} <= _ANY_COLOR:
+        return {"color"}
     if len(words) == 2 and "less" in words and (words - {"less"}).pop() in _LESS_IS:
         return {_LESS_IS[(words - {"less"}).pop()]}
     if words == {"length"} and _MORE_LENGTH.search(thing):  # not "same length", "full length"

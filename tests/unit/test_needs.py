@@ -347,6 +347,10 @@ def test_the_same_english_ask_in_other_words_is_one_request():
     assert request_key("less flowy") != request_key("flowy")  # no opposite to ask by
     assert request_key("lined like the top") == request_key("a lining like some other dresses") == request_key("lined")
     assert request_key("more like this") != request_key("more")  # an ask for this, not a comparison
+    # more colours in any words is one ask; a colour named, or a shade, says which
+    assert {request_key(n) for n in ("more colors", "other fun colors", "more colour choices", "a wider variety of "
+                                     "colors", "more colors avail in my size")} == {request_key("colors")}
+    assert request_key("darker color") != request_key("colors") != request_key("other bold colors")
     frame = pd.DataFrame({"text": cheaper + ["i personally wish it was a smudge longer", "but want a bit more length.",
                                            "i'm 5'6\" and wish they were a tiny bit shorter."],
                           "lang": "en", "product": "P", "review_id": list("abcdefghi")})
