@@ -212,11 +212,15 @@ def _open_existing(settings: Settings):
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     from .calibrate import agreement_by_dataset
+    from .ingest import CUT_MARK
 
     store = _open_existing(settings)
     try:
         summary = store.summary()
         summary["star_agreement"] = agreement_by_dataset(store)
+        reviews = store.datasets().query("kind == 'reviews'")["dataset_id"]
+        cut = {int(d): store.cut_reviews(int(d), CUT_MARK) for d in reviews}  # reviews the file cut at a length limit
+        summary["cut_reviews"] = {d: n for d, n in cut.items() if n}
     finally:
         store.close()
     if args.json:

@@ -69,6 +69,7 @@ def test_summary_json_and_export_contract(tmp_path, db, capsys):
     for key in ("reviews", "rejected", "snippets", "themes", "sentiment", "searches", "stage_seconds"):
         assert key in summary
     assert set(summary["sentiment"]) == {"positive", "neutral", "negative"} and summary["reviews"] == 30
+    assert summary["cut_reviews"] == {}  # no review of this file was cut at a length limit
     out = tmp_path / "reviews.csv"
     assert main(["export", "--db", str(db), "--what", "reviews", "--out", str(out)]) == 0
     import pandas as pd
