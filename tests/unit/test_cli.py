@@ -209,3 +209,25 @@ def test_cli_exports_search_intents_and_unmet_queries(tmp_path):
     assert intents["searches"].sum() == 5120
     unmet = pd.read_excel(tmp_path / "unmet.xlsx")
     assert "petite" in " ".join(unmet["query"]) and (unmet["searches"] >= 3).all()
+
+
+def test_summary_counts_the_reviews_a_file_cut_at_a_length_limit(tmp_path, capsys, fake_models):
+    import random
+
+    from core.config import Settings
+    from core.pipeline import Pipeline, Source
+    from core.store import Store
+
+    rng = random.Random(8)
+    words = "the fabric is soft and the fit runs small but the colour is lovely".split()
+    natural = [" ".join(rng.choice(words) for _ in range(rng.randint(4, 25))) + "." for _ in range(230)]
+    cut = [" ".join(rng.choice(words) for _ in range(50))[:190] + " i wish it were emb" for _ in range(40)]
+    path, db = tmp_path / "capped.csv", tmp_path / "w.duckdb"
+    pd.DataFrame({"review": natural + cut, "rating": 4}).to_csv(path, index=False)
+    store = Store(db)
+    Pipeline(Settings().with_db(db), store, embedders=fake_models["embedders"],
+             sentiment=fake_models["sentiment"]).run(Source("capped.csv", path=path))
+    assert store.query_df("SELECT text FROM snippets WHERE text LIKE '%emb%'").empty  # the half word is gone
+    store.close()
+    assert main(["summary", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cut_reviews"] == {"1": 40}
