@@ -7,9 +7,12 @@ from core.report import build_report
 store = ui.page("Report & export")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
+# the sections in build_report's order (this list had stopped at the requested features while the report grew)
 st.write(f"Covers: **{filters.describe()}**. The report is one HTML file with its charts inline (no internet needed "
-         "to open it): top opportunities with quotes, sentiment over time, every need theme, the most requested "
-         "features and, where there are searches, the search demand and its most unmet queries.")
+         "to open it): top opportunities with quotes, the improvement backlog and its opportunity map, the rating "
+         "drivers (where reviews have stars), emerging issues (where they have dates), sentiment over time, every need "
+         "theme, the most requested features and, where there are searches, the search demand and its most unmet "
+         "queries.")
 st.download_button("⬇ Download the HTML insight report", type="primary",
                    data=lambda: build_report(store, filters, privacy_k=ui.settings().privacy_k), file_name="needlens_report.html", mime="text/html",
                    on_click="ignore")
