@@ -299,7 +299,7 @@ def keyword_table(top_n: int = 3) -> None:
         vectors = EMBED.embed(snippets)
         methods = {}
         ranked = review_keywords(snippets, vectors, "en", EMBED.embed, top_n=top_n)
-        methods["**NeedLens** (KeyBERT's MMR on the snippet vectors, words and bigrams, diversity 0.5)"] = [
+        methods["**NeedLens** (KeyBERT's MMR on the snippet vectors, words and adjacent bigrams, diversity 0.5)"] = [
             [w for w, _ in ranked[i]] for i in holders]
         keybert = KeyBERT(model=keybert_backend(EMBED.embed))
         docs = [snippets[i] for i in holders]

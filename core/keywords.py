@@ -43,9 +43,10 @@ def review_keyword_arrays(docs: list[str], doc_vectors: np.ndarray, lang: str,
     score; the vocabulary the indices point into). A million reviews' keywords are two small arrays, not three
     million Python tuples.
 
-    Candidates are the words and bigrams found in at least two documents (any when there are fewer than 50). The
-    vocabulary's document frequencies are counted ``chunk`` documents at a time and the document-term matrix is built
-    per chunk, so a million reviews never hold one million-row matrix; the result is the same as in one piece."""
+    Candidates are the words and the bigrams of words next to each other (themes.adjacent_terms) found in at least two
+    documents (any when there are fewer than 50). The vocabulary's document frequencies are counted ``chunk``
+    documents at a time and the document-term matrix is built per chunk, so a million reviews never hold one
+    million-row matrix; the result is the same as in one piece."""
     terms = np.full((len(docs), top_n), -1, dtype=np.int32)
     scores = np.zeros((len(docs), top_n), dtype=np.float32)
     if not docs:
@@ -53,7 +54,7 @@ def review_keyword_arrays(docs: list[str], doc_vectors: np.ndarray, lang: str,
     min_df = 2 if len(docs) >= 50 else 1
     frequency: dict[str, int] = {}
     for start in range(0, len(docs), chunk):
-        counter = make_vectorizer(lang)
+        counter = make_vectorizer(lang, adjacent=True)
         try:
             present = counter.fit_transform(docs[start:start + chunk])
         except ValueError:  # nothing but stop words in this chunk
@@ -65,7 +66,7 @@ def review_keyword_arrays(docs: list[str], doc_vectors: np.ndarray, lang: str,
     del frequency
     if not vocabulary:
         return terms, scores, vocabulary
-    fixed = make_vectorizer(lang, vocabulary=vocabulary)
+    fixed = make_vectorizer(lang, vocabulary=vocabulary, adjacent=True)
     word_vectors = embed(vocabulary)
     for start in range(0, len(docs), chunk):
         counts = fixed.transform(docs[start:start + chunk])

@@ -12,9 +12,10 @@ from core.themes import make_vectorizer
 def _keybert(docs, doc_vectors, lang, embed, top_n, diversity):
     from keybert import KeyBERT
 
-    vocabulary = make_vectorizer(lang, min_df=2 if len(docs) >= 50 else 1).fit(docs).get_feature_names_out()
+    # the candidates the product reads: words, and bigrams of words next to each other
+    vocabulary = make_vectorizer(lang, min_df=2 if len(docs) >= 50 else 1, adjacent=True).fit(docs).get_feature_names_out()
     result = KeyBERT(model=keybert_backend(embed)).extract_keywords(
-        docs, vectorizer=make_vectorizer(lang, vocabulary=list(vocabulary)), top_n=top_n, use_mmr=True,
+        docs, vectorizer=make_vectorizer(lang, vocabulary=list(vocabulary), adjacent=True), top_n=top_n, use_mmr=True,
         diversity=diversity, doc_embeddings=doc_vectors, word_embeddings=embed(list(vocabulary)))
     return [result] if result and isinstance(result[0], tuple) else result
 
@@ -53,3 +54,12 @@ def test_chunked_vocabulary_and_matrix_give_the_same_keywords():
     embedder = HashingEmbedder(48)
     vectors = embedder.embed(docs)
     assert review_keywords(docs, vectors, "en", embedder.embed, chunk=37) == review_keywords(docs, vectors, "en", embedder.embed)
+
+
+def test_keyword_bigrams_are_words_next_to_each_other():
+    from core.themes import adjacent_terms
+
+    # "right out of the box" was the candidate "right box", "tough enough for daily use" "tough daily"
+    terms = adjacent_terms("Right out of the box the battery life is tough enough for daily use")
+    assert "battery life" in terms and "right box" not in terms and "tough daily" not in terms
+    assert {"right", "box", "battery", "life", "tough", "daily"} <= set(terms)
