@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import html
 import io
 import json
 import re
@@ -453,6 +454,20 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, failed
 
 
+# HTML entities left in scraped or web-exported text ("i&#39;m", "tops &amp; tees", "&hellip;", "&#183;"): 49 rows of
+# the shared clothing file and 100 of online_shopping_10_cats hold them, and "amp" / "amp amp" were a clothing theme's
+# top terms (thirty-ninth session)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _clean(value) -> str:
+    """A text cell as NeedLens reads it: HTML entities decoded, normalised (core.text.normalise), PII masked."""
+    text = str(value)
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+    return mask_pii(normalise(text))
+
+
 def validate(raw: RawTable, kind: str, mapping: dict[str, str], name: str) -> LoadedDataset:
     """Apply roles to a raw table: typed, PII-masked rows plus rejects with reasons."""
     if kind == INTERACTIONS:
@@ -460,7 +475,7 @@ def validate(raw: RawTable, kind: str, mapping: dict[str, str], name: str) -> Lo
     frame = raw.frame
     reasons = pd.Series("", index=frame.index, dtype=object)
     required = REQUIRED_ROLE[kind]
-    main_text = frame[mapping[required]].fillna("").map(lambda v: mask_pii(normalise(v)))
+    main_text = frame[mapping[required]].fillna("").map(lambda v: _clean(v))
     reasons[main_text == ""] = f"empty {required}"
 
     out = pd.DataFrame(index=frame.index)
@@ -577,7 +592,7 @@ def _unique_ids(ids: pd.Series) -> pd.Series:
 
 
 def _validate_reviews(frame: pd.DataFrame, mapping: dict[str, str], out: pd.DataFrame, reasons: pd.Series) -> None:
-    out["title"] = frame[mapping["title"]].map(lambda v: mask_pii(normalise(v))) if "title" in mapping else ""
+    out["title"] = frame[mapping["title"]].map(lambda v: _clean(v)) if "title" in mapping else ""
     for role in ("product", "category"):
         out[role] = frame[mapping[role]].astype(str).map(normalise) if role in mapping else ""
     out["rating"] = _numeric_role(frame, mapping.get("rating"), reasons, "rating", scale=True)
@@ -590,11 +605,11 @@ def _validate_searches(frame: pd.DataFrame, mapping: dict[str, str], out: pd.Dat
     # clicked: the clicked product's title, "1" for a yes/no column's yes, "" for no click; None when the file says
     # nothing about clicks (then no click share is shown, rather than 0%)
     if "clicked" in mapping:
-        clicked = frame[mapping["clicked"]].fillna("").map(lambda v: mask_pii(normalise(v)))
+        clicked = frame[mapping["clicked"]].fillna("").map(lambda v: _clean(v))
         out["clicked"] = clicked.where(~clicked.str.lower().isin(NOT_CLICKED), "")
     else:
         out["clicked"] = None
-    out["result"] = (frame[mapping["result"]].fillna("").map(lambda v: mask_pii(normalise(v))) if "result" in mapping
+    out["result"] = (frame[mapping["result"]].fillna("").map(lambda v: _clean(v)) if "result" in mapping
                      else "")
     out["result_count"] = _numeric_role(frame, mapping.get("result_count"), reasons, "result count")
     out["relevance"] = _numeric_role(frame, mapping.get("relevance"), reasons, "relevance")
