@@ -463,7 +463,9 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 def _clean(value) -> str:
     """A text cell as NeedLens reads it: HTML entities decoded, normalised (core.text.normalise), PII masked."""
     text = str(value)
-    if "&" in text and _ENTITY.search(text):
+    for _ in range(3):  # escaped twice over is common in scraped text: "5&amp;amp;#39;5" is 5'5
+        if "&" not in text or not _ENTITY.search(text):
+            break
         text = html.unescape(text)
     return mask_pii(normalise(text))
 
