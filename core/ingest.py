@@ -455,7 +455,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 # HTML entities left in scraped or web-exported text ("i&#39;m", "tops &amp; tees", "&hellip;", "&#183;"): 49 rows of
-# the shared clothing file and 100 of online_shopping_10_cats hold them, and "amp" / "amp amp" were a clothing theme's
+# the shared clothing file and 42 of online_shopping_10_cats hold them, and "amp" / "amp amp" were a clothing theme's
 # top terms (thirty-ninth session)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
