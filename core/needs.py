@@ -844,7 +844,10 @@ _ZH_SHOULD = re.compile(r"(?:(?<!不)应该|能否|可否|可惜(?:不能|不送
                         r"(?:要求|要)?(?:考虑|提供|标配|配备|配|有|增加|包括|换|改作|改成|改为)?(?:一个|个(?!性)|一款|款|一些|点)?"
                         r"([\u4e00-\u9fffA-Za-z0-9\-]{2,16})")
 # who the ask is addressed to and how it is hedged ("携程以后提供另外两种房型", "希望商家能够再细心一点"): not the thing
-_ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|店家|京东|携程|ctrip|官方|作者|出版社|你们|贵店|本店|管理层)"
+# (当当 … 客服, thirty-ninth session: flagged online_shopping_10_cats asks were named "当当尽快完善商品信息",
+# "华为能出有竞争力的产品", "光明日报出版社再多出这样的书")
+_ZH_ADDRESSEE = re.compile(r"^(?:(?:酒店|宾馆|商家|卖家|厂家|厂商|厂方|店家|京东|携程|ctrip|官方|作者|出版社|出版商|编者|译者|你们|贵店|本店|"
+                           r"管理层|当当|亚马逊|淘宝|天猫|苏宁|华为|小米|联想|苹果|三星|客服|[\u4e00-\u9fff]{2,6}出版社)"
                            r"(?:网|方面)?(?!的))?(?:(?:能够|能|可以|以后|今后|后续|下次|再|应该|应|也|还|真正|赶紧|尽快|直接|请)+)?",
                            re.IGNORECASE)
 # asks to improve, with or without what to improve ("希望以后可以改善", "改善一下通风", "提高服务质量")
@@ -914,7 +917,9 @@ def _zh_thing(phrase: str) -> str:
     if _ZH_ONLY_BETTER.fullmatch(_ZH_ADDRESSEE.sub("", phrase.strip("。！!,.，~ "), count=1)):
         return "改进"
     thing = re.sub(r"(?:就(?:更|更加)?(?:好|完美|行)[了啦呀啊]?|会更好|更好|的话|就|不方便|不好|这个|还)+$", "", phrase)
-    thing = thing.strip("的了吧啊呢。！!,.，") or phrase
+    if not thing.strip("的了吧啊呢。！!,.，~ "):  # "如果有就更好了": the phrase is the wish's ending, naming nothing
+        return ""
+    thing = thing.strip("的了吧啊呢。！!,.，")
     stripped = _ZH_SOMEWHERE.sub("", _ZH_ADDRESSEE.sub("", thing, count=1), count=1)
     improve = _ZH_IMPROVE.match(stripped)
     if improve:
@@ -941,6 +946,7 @@ def _zh_wished(text: str) -> str:
     if not match:
         return ""
     clause = _ZH_WISHED_LEAD.sub("", match.group(1), count=1).strip("的")
+    clause = re.sub(r"(?<=..)(?:要是|如果|若是|假如)(?:能够|能|可以)?(?:有|是)?$", "", clause)  # "摄像头位要是有就好了": 摄像头位
     return clause if 2 <= len(clause) <= 16 else ""
 
 
@@ -1005,8 +1011,9 @@ def requested_thing(text: str) -> str:
             phrase = _ZH_CONDITION_END.sub("", _before_list_mark(text, match))  # "如果有红色的话女生用…": 红色
             if match.re is _ZH_LACKED:  # "就是没有电梯楼很矮", "没有免费停车有点不方便": 电梯, 免费停车
                 phrase = _ZH_LACK_COMMENT.sub("", phrase)
-            thing = _zh_thing(phrase)
-            return _zh_concept((_zh_part_before(text) or thing) if thing == "改进" else thing)
+            # "摄像头位要是有就好了" names nothing after its wish word: the clause of its "……就好了" says what
+            thing = _zh_thing(phrase) or _zh_wished(text)
+            return _zh_concept((_zh_part_before(text) or thing) if thing == "改进" else thing) if thing else ""
         subject = _zh_subject(text)
         should = None if subject else _ZH_SHOULD.search(text)
         thing = _zh_thing(_before_list_mark(text, should)) if should else subject

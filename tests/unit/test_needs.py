@@ -232,6 +232,13 @@ def test_chinese_request_phrases_name_the_thing_not_the_addressee():
     assert requested_thing("房间没有窗户比较闷") == "窗户"
     assert requested_thing("如果有红色的话女生用刚好很漂亮 。 。") == "红色"
     assert requested_thing("不足之处:没有对部分比较难的单词做出注释") == "对部分比较难的单词做出注释"
+    # the shop or maker addressed is no part of the thing ("当当尽快完善商品信息", "华为能诚信赚钱" were names); a wish that
+    # names nothing after its wish word is read by what it names before, or has no name ("就更好了" was one)
+    assert requested_thing("希望当当尽快完善商品信息") == "商品信息"
+    assert requested_thing("希望华为能诚信赚钱") == "诚信赚钱"
+    assert requested_thing("希望光明日报出版社再多出这样的书!") == "多出这样的书"
+    assert requested_thing("摄像头位要是有就好了") == "摄像头位"
+    assert requested_thing("如果有就更好了") == ""
     assert requested_thing("没有系统这个不好") == "系统与驱动"  # the common asks by what they are about
     assert requested_thing("建议厂家提供贴膜") == requested_thing("要是能配个贴膜就好了") == "贴膜"
     assert requested_thing("建议携程以后提供另外两种房型") == "另外两种房型"
