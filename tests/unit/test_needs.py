@@ -358,6 +358,8 @@ def test_the_same_english_ask_in_other_words_is_one_request():
     assert {request_key(n) for n in ("more colors", "other fun colors", "more colour choices", "a wider variety of "
                                      "colors", "more colors avail in my size")} == {request_key("colors")}
     assert request_key("darker color") != request_key("colors") != request_key("other bold colors")
+    # what the thing is for is no part of it ("belt to bring" was a name on 2,886 clothing reviews)
+    assert requested_thing("this dress really needs a belt to bring it together.") == "belt"
     frame = pd.DataFrame({"text": cheaper + ["i personally wish it was a smudge longer", "but want a bit more length.",
                                            "i'm 5'6\" and wish they were a tiny bit shorter."],
                           "lang": "en", "product": "P", "review_id": list("abcdefghi")})
