@@ -550,6 +550,19 @@ def mark_cut(text: str) -> str:
     return body + CUT_MARK
 
 
+def as_read_now(texts: set[str], new_texts: pd.Series) -> set[str]:
+    """Review texts stored by a NeedLens before the thirty-ninth session, as ingest reads the same rows now: entities
+    decoded and, where the new file has cut reviews, cut (a stored text at least as long as the shortest of them, less
+    the mark). An append without review ids knows a review by its text, and would otherwise add such reviews again."""
+    now = set(texts)
+    now |= {_clean(t) for t in texts if "&" in t and _ENTITY.search(t)}
+    marked = new_texts[new_texts.str.endswith(CUT_MARK)]
+    if len(marked):
+        shortest = int(marked.str.len().min()) - len(CUT_MARK)
+        now |= {mark_cut(t) for t in now if len(t) >= shortest and not t.endswith(CUT_MARK)}
+    return now
+
+
 def _validate_interactions(raw: RawTable, mapping: dict[str, str], name: str) -> LoadedDataset:
     """user, item, value (rating or 1), event, ts; rows without user or item, or with a bad rating/time, rejected."""
     frame = raw.frame

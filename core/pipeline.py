@@ -24,7 +24,7 @@ from .chunks import TextColumn, best_match, normalise_rows, release_memory, rout
 from .config import ZH_MAP_SHIFT, Settings
 from .embed import CachedEmbedder, Embedder, embedders_from_settings
 from .errors import InputError, ModelError, NeedLensError
-from .ingest import REVIEWS, SEARCHES, LoadedDataset, load_bytes, load_file
+from .ingest import REVIEWS, SEARCHES, LoadedDataset, as_read_now, load_bytes, load_file
 from .insights import served_scores
 from .keywords import review_keyword_arrays
 from .needs import (DEFAULT_TAXONOMY, OTHER, RequestDetector, assign_need_types, load_request_detector,
@@ -246,7 +246,8 @@ class Pipeline:
         if "id" in dataset.column_map:  # the file has review ids: they say what is already there
             known = reviews["review_id"].isin(state["review_ids"])
         else:  # no ids (row numbers stand in): a review is known when the same text is already in the dataset
-            known = reviews["text"].isin(state["texts"])
+            # as read now: a review stored before cut reviews and HTML entities were read is known all the same
+            known = reviews["text"].isin(as_read_now(state["texts"], reviews["text"]))
         reviews = reviews[~known].reset_index(drop=True)
         reviews["row_no"] = reviews["row_no"] + state["max_row_no"] + 1
         if "id" not in dataset.column_map:

@@ -157,3 +157,30 @@ def test_job_queue_runs_an_incremental_job(files, settings, fake_models):
     assert queue.wait(120)
     assert store.run(run_id)["status"] == "done" and "added to dataset 1" in store.run(run_id)["source"]
     assert store.summary()["reviews"] == before + 100 and len(store.datasets()) == 1
+
+
+def test_an_append_knows_reviews_stored_before_cut_reviews_and_entities_were_read(tmp_path, settings, fake_models,
+                                                                                    monkeypatch):
+    # a workspace analysed before the thirty-ninth session stored a cut review with its half word and an entity as
+    # written; appending the same file (no ids: known by text) must not add those reviews a second time
+    import random
+
+    from core import ingest
+
+    rng = random.Random(3)
+    words = "the fabric is soft and the fit runs small but the colour is lovely".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(4, 25))) + "." for _ in range(230)]
+    texts += [" ".join(rng.choice(words) for _ in range(50))[:190] + " i wish it were emb" for _ in range(40)]
+    texts += ["tops &amp; tees, i&#39;m a petite."]
+    path = tmp_path / "capped.csv"
+    pd.DataFrame({"review": texts, "rating": 4}).to_csv(path, index=False)
+    store = Store(settings.db_path)
+    pipeline = Pipeline(settings, store, **fake_models)
+    with monkeypatch.context() as before:  # as the earlier version read the file
+        before.setattr(ingest, "cut_at_limit", lambda t, **_: pd.Series(False, index=t.index))
+        before.setattr(ingest, "_clean", lambda v: ingest.mask_pii(ingest.normalise(v)))
+        pipeline.run(Source("capped.csv", path=path))
+    assert store.scalar("SELECT count(*) FROM reviews WHERE text LIKE '%&amp;%' OR text LIKE '%emb'") == 41
+    reviews = store.summary()["reviews"]
+    pipeline.append(1, Source("capped.csv", path=path))
+    assert store.summary()["reviews"] == reviews  # nothing new
