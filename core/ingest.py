@@ -477,7 +477,7 @@ def validate(raw: RawTable, kind: str, mapping: dict[str, str], name: str) -> Lo
     frame = raw.frame
     reasons = pd.Series("", index=frame.index, dtype=object)
     required = REQUIRED_ROLE[kind]
-    main_text = frame[mapping[required]].fillna("").map(lambda v: _clean(v))
+    main_text = frame[mapping[required]].fillna("").map(_clean)
     reasons[main_text == ""] = f"empty {required}"
 
     out = pd.DataFrame(index=frame.index)
@@ -554,13 +554,14 @@ def as_read_now(texts: set[str], new_texts: pd.Series) -> set[str]:
     """Review texts stored by a NeedLens before the thirty-ninth session, as ingest reads the same rows now: entities
     decoded and, where the new file has cut reviews, cut (a stored text at least as long as the shortest of them, less
     the mark). An append without review ids knows a review by its text, and would otherwise add such reviews again."""
-    now = set(texts)
-    now |= {_clean(t) for t in texts if "&" in t and _ENTITY.search(t)}
+    decoded = {_clean(t) for t in texts if "&" in t and _ENTITY.search(t)}
     marked = new_texts[new_texts.str.endswith(CUT_MARK)]
+    cut = set()
     if len(marked):
         shortest = int(marked.str.len().min()) - len(CUT_MARK)
-        now |= {mark_cut(t) for t in now if len(t) >= shortest and not t.endswith(CUT_MARK)}
-    return now
+        cut = {mark_cut(t) for source in (texts, decoded) for t in source
+               if len(t) >= shortest and not t.endswith(CUT_MARK)}
+    return texts | decoded | cut if decoded or cut else texts  # no copy of a million texts when nothing is read anew
 
 
 def _validate_interactions(raw: RawTable, mapping: dict[str, str], name: str) -> LoadedDataset:
@@ -607,7 +608,7 @@ def _unique_ids(ids: pd.Series) -> pd.Series:
 
 
 def _validate_reviews(frame: pd.DataFrame, mapping: dict[str, str], out: pd.DataFrame, reasons: pd.Series) -> None:
-    out["title"] = frame[mapping["title"]].map(lambda v: _clean(v)) if "title" in mapping else ""
+    out["title"] = frame[mapping["title"]].map(_clean) if "title" in mapping else ""
     for role in ("product", "category"):
         out[role] = frame[mapping[role]].astype(str).map(normalise) if role in mapping else ""
     out["rating"] = _numeric_role(frame, mapping.get("rating"), reasons, "rating", scale=True)
@@ -620,11 +621,11 @@ def _validate_searches(frame: pd.DataFrame, mapping: dict[str, str], out: pd.Dat
     # clicked: the clicked product's title, "1" for a yes/no column's yes, "" for no click; None when the file says
     # nothing about clicks (then no click share is shown, rather than 0%)
     if "clicked" in mapping:
-        clicked = frame[mapping["clicked"]].fillna("").map(lambda v: _clean(v))
+        clicked = frame[mapping["clicked"]].fillna("").map(_clean)
         out["clicked"] = clicked.where(~clicked.str.lower().isin(NOT_CLICKED), "")
     else:
         out["clicked"] = None
-    out["result"] = (frame[mapping["result"]].fillna("").map(lambda v: _clean(v)) if "result" in mapping
+    out["result"] = (frame[mapping["result"]].fillna("").map(_clean) if "result" in mapping
                      else "")
     out["result_count"] = _numeric_role(frame, mapping.get("result_count"), reasons, "result count")
     out["relevance"] = _numeric_role(frame, mapping.get("relevance"), reasons, "relevance")

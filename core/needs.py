@@ -784,7 +784,8 @@ _EN_ASK = re.compile(
 _EN_END = re.compile(r"(?i)[,.;:!?()\[\]\\\"]|\s[-\u2013\u2014]+\s"  # punctuation, a spaced dash
                      r"|\s(?:because|but|so|since|which|that|when|though|although|for|and|too|"
                      r"in\s+this|in\s+order|with\s+a\s+better|at\s+(?:this|that|the|such\s+a)\s+price|to\s+(?:cover|"
-                     r"make|wear|help|hold|keep|purchase|try|buy|bring|tie|pull|cinch|give)|then|i|it|they|as|and\s+i|or\s+be|instead|"
+                     r"make|wear|help|hold|keep|purchase|try|buy|bring|tie|pull|cinch|give)|"
+                     r"then|i|it|they|as|and\s+i|or\s+be|instead|"
                      r"in\s+(?:the\s+|a\s+)?(?:next|future|later)|next\s+time|rather\s+than)\b")
 _EN_FILLER = re.compile(r"(?i)^(?:(?:a|an|the|some|just|really|also|only|even|so|too|very|tad|bit|little|lot|more\s+of|"
                         r"many|either|of|in|on|it|this|them|these|they|available|offered|sort\s+of|kind\s+of|"

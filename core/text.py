@@ -255,13 +255,13 @@ def spelling_variants(counts: dict[str, int], ratio: float = 5.0, min_count: int
     frequent = {q: c for q, c in counts.items() if c >= min_count and len(q.replace(" ", "")) >= min_chars + 1}
     index: dict[str, list[str]] = {}
     for query in frequent:
-        for key in {query, *(query[:i] + query[i + 1:] for i in range(len(query)))}:
+        for key in _deletions(query):
             index.setdefault(key, []).append(query)
     out: dict[str, str] = {}
     for query, count in counts.items():
         if len(query.replace(" ", "")) < min_chars:
             continue
-        near = {q for key in {query, *(query[:i] + query[i + 1:] for i in range(len(query)))} for q in index.get(key, ())}
+        near = {q for key in _deletions(query) for q in index.get(key, ())}
         near = [q for q in near if q != query and frequent[q] >= ratio * count and _one_edit(query, q)]
         if near:
             out[query] = max(near, key=lambda q: (frequent[q], q))
@@ -272,6 +272,11 @@ def spelling_variants(counts: dict[str, int], ratio: float = 5.0, min_count: int
             query = out[query]
         out[variant] = query
     return out
+
+
+def _deletions(query: str) -> set[str]:
+    """The query and every string one character shorter: two strings one edit apart share one of these."""
+    return {query, *(query[:i] + query[i + 1:] for i in range(len(query)))}
 
 
 def _one_edit(a: str, b: str) -> bool:

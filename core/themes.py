@@ -350,8 +350,9 @@ class IntentKMeans(AutoKMeans):
     intent twice as big.
 
     Misspellings are grouped with the query they misspell before clustering (pipeline, ``text.spelling_variants``);
-    the demo's 80 English queries are then 30, and at 30 the parsimony rule's smaller k (silhouette 0.608 against
-    0.623) merged "petite dress" into "linen dress" again. An intent is the best silhouette's k: no parsimony."""
+    the demo's 202 distinct English queries are then 30, and at 30 the parsimony rule's smaller k (silhouette 0.608
+    against 0.623) merged "petite dress" into "linen dress" again. An intent is the best silhouette's k: no
+    parsimony."""
 
     parsimony = 0.0
 
