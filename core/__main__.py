@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     recluster.add_argument("--split", type=int, metavar="THEME_ID",
                            help="split only this theme into narrower ones (its id on the Need themes page)")
     recluster.add_argument("--into", type=int, metavar="K", help="with --split: how many (default: chosen by silhouette)")
+    recluster.add_argument("--themes", type=int, metavar="K",
+                           help="without --split: how many themes per language (default: chosen by silhouette)")
 
     summary = sub.add_parser("summary", help="headline figures of a workspace")
     summary.add_argument("--db", type=Path)
@@ -375,8 +377,9 @@ def cmd_recluster(args: argparse.Namespace, settings: Settings) -> int:
             head = f"'{proposal.label}' -> {len(proposal.comparison)} sub-themes"
             write, done = recluster.apply_split, "the sub-themes replace the theme; every other theme and edit is as it was"
         else:
-            proposal = recluster.preview(pipeline, args.dataset)
-            head = f"{len(proposal.themes)} proposed themes; agreement with the current themes (ARI) {proposal.agreement:.2f}"
+            proposal = recluster.preview(pipeline, args.dataset, args.themes)
+            head = "\n".join([f"{len(proposal.themes)} proposed themes; agreement with the current themes (ARI) "
+                               f"{proposal.agreement:.2f}", *map(recluster.count_sentence, proposal.counts)])
             write, done = recluster.apply, "themes replaced; renames and hides moved to the proposed themes that took their snippets"
         print(head)
         print(proposal.comparison.to_string(index=False))

@@ -17,7 +17,7 @@ from .chunks import TextColumn, normalise_rows, route_positions
 from .config import ZH_MAP_SHIFT
 from .errors import InputError
 from .needs import OTHER
-from .themes import SPLIT_MIN_SNIPPETS, retone_general_opinions
+from .themes import SILHOUETTE_TIE, SPLIT_MIN_SNIPPETS, AutoKMeans, CountKMeans, k_evidence, retone_general_opinions
 
 
 @dataclass
@@ -27,10 +27,18 @@ class Proposal:
     themes: pd.DataFrame  # proposed themes rows for the themes table
     comparison: pd.DataFrame  # proposed theme -> size, label, closest current theme, overlap share
     agreement: float  # adjusted Rand index between current and proposed assignments
+    counts: tuple[dict, ...] = ()  # per language: how its number of themes was chosen (themes.k_evidence, + route, themes)
 
 
-def preview(pipeline, dataset_id: int) -> Proposal:
-    """Proposed themes for the dataset (the pipeline supplies settings, cached embedders and sentiment model)."""
+ROUTE_NAMES = {"en": "English", "zh": "Chinese"}
+
+
+def preview(pipeline, dataset_id: int, themes: int | None = None) -> Proposal:
+    """Proposed themes for the dataset (the pipeline supplies settings, cached embedders and sentiment model).
+    ``themes``: how many themes each language gets (at most one per 10 snippets); None: chosen by silhouette, as an
+    analysis chooses them. Either way the proposal says how decisive silhouette was (``counts``, count_sentence)."""
+    if themes is not None and themes < 2:
+        raise InputError(f"ask for at least 2 themes, not {themes}")
     from sklearn.metrics import adjusted_rand_score
 
     store = pipeline.store
@@ -44,40 +52,85 @@ def preview(pipeline, dataset_id: int) -> Proposal:
     snippets["route"] = np.where(snippets["lang"] == "zh", "zh", "en")
     theme_ids = np.full(len(snippets), -1, dtype=np.int64)
     similarity = np.zeros(len(snippets), dtype=np.float32)
-    records, next_id = [], 1
+    records, next_id, counts = [], 1, []
+    settings = pipeline.settings.themes
     for route, positions in route_positions(snippets):  # as the pipeline's theme stage: no groupby copy of the frame
         if pipeline.stray_route(len(positions), len(snippets)):
             continue
+        clusterer = (CountKMeans(themes, settings.seed) if themes else
+                     AutoKMeans(settings.min_themes, settings.max_themes, settings.seed))
         compact = len(positions) > pipeline.settings.embed.compact_above
         vectors = pipeline.cached(route).embed(  # from the cache: nothing is re-embedded
             snippets["text"].iloc[positions], dtype=np.float16 if compact else np.float32,
             hashes=snippets["text_hash"].iloc[positions])
         need_types = snippets["need_type"].fillna(OTHER).to_numpy()[positions]  # as the run clustered them
-        ids, similarity[positions], themes = pipeline.cluster_route(TextColumn(snippets["text"].iloc[positions]),
-                                                                     vectors, route, dataset_id, next_id, need_types)
+        ids, similarity[positions], found = pipeline.cluster_route(TextColumn(snippets["text"].iloc[positions]),
+                                                                    vectors, route, dataset_id, next_id, need_types,
+                                                                    clusterer=clusterer)
         del vectors
         theme_ids[positions] = ids
-        records.extend(themes)
-        next_id += len(themes)
+        records.extend(found)
+        next_id += len(found)
+        counts.append({"route": route, "themes": len(found), "asked": themes,
+                       **k_evidence(getattr(clusterer, "scores_", {}), clusterer.k_)})
     snippets["theme_id"] = pd.array(np.where(theme_ids > 0, theme_ids, 0), dtype="Int32")
     snippets.loc[theme_ids < 0, "theme_id"] = pd.NA
     snippets["theme_similarity"] = similarity
-    themes = pd.DataFrame(records)
-    if len(themes):  # a general opinion's tone from its snippets' stored sentiment, as an analysis sets it
-        themes["label"] = retone_general_opinions(themes["label"].tolist(), theme_ids,
-                                                  snippets["polarity"].fillna("").to_numpy(), themes["theme_id"].tolist())
+    proposed = pd.DataFrame(records)
+    if len(proposed):  # a general opinion's tone from its snippets' stored sentiment, as an analysis sets it
+        proposed["label"] = retone_general_opinions(proposed["label"].tolist(), theme_ids,
+                                                    snippets["polarity"].fillna("").to_numpy(), proposed["theme_id"].tolist())
     assigned = snippets.dropna(subset=["theme_id"])
     rows = []
-    for theme in themes.itertuples():
+    for theme in proposed.itertuples():
         members = assigned[assigned["theme_id"] == theme.theme_id]
-        counts = members["old_label"].fillna("(unassigned)").value_counts()
+        sources = members["old_label"].fillna("(unassigned)").value_counts()
         rows.append({"proposed_theme": theme.label, "snippets": len(members),
-                     "closest_current_theme": counts.index[0] if len(counts) else "",
-                     "overlap": round(counts.iloc[0] / max(len(members), 1), 3) if len(counts) else 0.0})
+                     "closest_current_theme": sources.index[0] if len(sources) else "",
+                     "overlap": round(sources.iloc[0] / max(len(members), 1), 3) if len(sources) else 0.0})
     old = snippets["old_theme"].fillna(-1).astype(int)
     new = snippets["theme_id"].fillna(-1).astype(int)
     return Proposal(dataset_id, snippets[["snippet_id", "theme_id", "theme_similarity", "old_raw", "old_theme"]],
-                    themes, pd.DataFrame(rows), float(adjusted_rand_score(old, new)))
+                    proposed, pd.DataFrame(rows), float(adjusted_rand_score(old, new)), tuple(counts))
+
+
+def _spans(numbers) -> str:
+    """10, 11, 12, 15, 18, 19 -> "10–12, 15, 18–19"."""
+    out, numbers = [], sorted(numbers)
+    if not numbers:
+        return ""
+    start = prev = numbers[0]
+    for n in numbers[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(f"{start}" if start == prev else f"{start}–{prev}")
+        start = prev = n
+    return ", ".join(out)
+
+
+def count_sentence(count: dict) -> str:
+    """One language's number of themes as a PM reads it: what was asked or how decisively silhouette chose it."""
+    name = ROUTE_NAMES.get(count["route"], count["route"])
+    if count.get("asked"):
+        notes = []
+        if count["chosen"] != count["asked"]:
+            notes.append(f"at most one per 10 mentions: {count['chosen']}")
+        if count["themes"] != count["chosen"]:
+            notes.append("groups too small for a theme joined their nearest")
+        return f"{name}: {count['themes']} themes, {count['asked']} asked" + (f" ({'; '.join(notes)})." if notes else ".")
+    tried, good = count["tried"], count["as_good"]
+    if len(tried) < 2:
+        return f"{name}: {count['themes']} themes (too few mentions to compare counts)."
+    head = f"{name}: {count['themes']} themes; silhouette chose {count['chosen']} among {tried[0]}–{tried[-1]}"
+    others = [k for k in good if k != count["chosen"]]
+    if len(good) <= 3:  # the chosen count and a neighbour or two
+        close = (f"only {_spans(others)} come{'s' if len(others) == 1 else ''} close" if others
+                 else "every other count scores clearly lower")
+        return head + f", and {close}: the data points to about this count."
+    return (head + f", but {_spans(list(good))} fit about as well (silhouette within {SILHOUETTE_TIE:.0%} of the best, "
+            f"{count['low']:.3f}–{count['high']:.3f} over all counts tried): the data does not single one out, so ask for "
+            "fewer for broader themes or more for finer ones.")
 
 
 def carried_edits(store, proposal: Proposal) -> pd.DataFrame:

@@ -385,6 +385,34 @@ SPLIT_MAX_K = 8
 SPLIT_MIN_SNIPPETS = 10  # at most one sub-theme per this many snippets
 
 
+class CountKMeans(AutoKMeans):
+    """AutoKMeans at the number of themes a PM asks for when re-clustering (core.recluster.preview), at most one per
+    10 snippets; over-clustered then merged as an analysis is, so the themes may still differ in size."""
+
+    def __init__(self, k: int, seed: int = 42, sample: int = 3000, over: int = 3) -> None:
+        super().__init__(k, k, seed, sample, over)
+
+    def k_bounds(self, n: int) -> tuple[int, int]:
+        return (min(self.min_k, max(n // 10, 1)),) * 2
+
+
+# Counts of themes whose silhouette is within this share of the best "fit about as well". On 15,499 snippets of 3,000
+# clothing reviews the silhouettes of k = 10-24 lay within 0.118-0.146, and dropping 10 random snippets moved each
+# by up to ~0.01 and the chosen k anywhere from 11 to 20 (fortieth session): the data does not decide among them.
+SILHOUETTE_TIE = 0.10
+
+
+def k_evidence(scores: dict[int, float], chosen: int | None) -> dict:
+    """How decisively silhouette chose the number of themes: the counts tried, the chosen one, and the counts that fit
+    about as well (within SILHOUETTE_TIE of the best silhouette), for a PM deciding whether to ask for another count."""
+    if not scores:
+        return {"chosen": chosen, "tried": (), "as_good": (), "low": None, "high": None}
+    best = max(scores.values())
+    as_good = tuple(sorted(k for k, v in scores.items() if v >= best - SILHOUETTE_TIE * abs(best)))
+    return {"chosen": chosen, "tried": tuple(sorted(scores)), "as_good": as_good,
+            "low": round(min(scores.values()), 3), "high": round(best, 3)}
+
+
 # --- labelling -----------------------------------------------------------------------------------------------------
 
 def make_vectorizer(lang: str, min_df: int = 1, ngram_range: tuple[int, int] = (1, 2), vocabulary=None,

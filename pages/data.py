@@ -101,24 +101,38 @@ def datasets_section() -> None:
             recluster_section(int(row.dataset_id))
 
 
+PREVIEW_COLUMNS = {"proposed_theme": st.column_config.TextColumn("Proposed theme", width="large"),
+                   "snippets": st.column_config.NumberColumn("Mentions", width="small"),
+                   "closest_current_theme": st.column_config.TextColumn("Closest current theme", width="large"),
+                   "overlap": st.column_config.NumberColumn("Overlap", format="percent", width="small",
+                                                            help="Share of the proposed theme's mentions that come "
+                                                                 "from the closest current theme")}
+
+
 def recluster_section(dataset_id: int) -> None:
     """Re-clustering is explicit: preview the proposed themes against the current ones, then apply."""
     key = f"proposal_{dataset_id}"
-    if st.button("Preview re-clustering", key=f"prev_{dataset_id}",
-                 help="Groups every snippet of this dataset into themes again (no re-embedding) and shows how the "
-                      "result differs from the current themes. Nothing changes until you apply it."):
+    count, button = st.columns([1, 3], vertical_alignment="bottom")
+    asked = count.selectbox("Themes per language", ["Auto", *range(4, 41)], key=f"count_{dataset_id}",
+                            help="Auto chooses the number by silhouette, as the analysis did; the preview says how "
+                                 "clearly the data pointed to it. Ask for fewer for broader themes, more for finer ones.")
+    if button.button("Preview re-clustering", key=f"prev_{dataset_id}",
+                     help="Groups every snippet of this dataset into themes again (no re-embedding) and shows how the "
+                          "result differs from the current themes. Nothing changes until you apply it."):
         from core.pipeline import Pipeline
 
         with st.spinner("Clustering again…"):
             pipeline = Pipeline(ui.settings(), store, embedders=ui.jobs_embedders())
-            st.session_state[key] = recluster.preview(pipeline, dataset_id)
+            st.session_state[key] = recluster.preview(pipeline, dataset_id, None if asked == "Auto" else int(asked))
     proposal = st.session_state.get(key)
     if proposal is None:
         return
     st.caption(f"{len(proposal.themes)} proposed themes · agreement with the current themes (adjusted Rand index) "
                f"{proposal.agreement:.2f} · renames and hides move to the proposed theme that takes most of their "
                "snippets; merges are dropped")
-    ui.table(proposal.comparison, f"recluster_preview_{dataset_id}", height=240)
+    for line in map(recluster.count_sentence, proposal.counts):
+        st.caption(line)
+    ui.table(proposal.comparison, f"recluster_preview_{dataset_id}", height=240, column_config=PREVIEW_COLUMNS)
     left, right = st.columns([1, 1])
     if left.button("Apply the new themes", key=f"apply_{dataset_id}", type="primary"):
         recluster.apply(store, proposal)

@@ -347,6 +347,12 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
     assert any("proposed themes" in c.value for c in at.caption)
     preview = next(d.value for d in at.dataframe if "proposed_theme" in d.value.columns)
     assert len(preview) >= 3 and preview["snippets"].sum() > 1000
+    assert any(c.value.startswith("English: ") and "silhouette chose" in c.value for c in at.caption)
+    at.selectbox(key="count_1").set_value(5).run()  # a number of themes asked for
+    at.button(key="prev_1").click().run()
+    assert not at.exception, at.exception
+    assert any(c.value == "English: 5 themes, 5 asked." for c in at.caption)
+    assert len(next(d.value for d in at.dataframe if "proposed_theme" in d.value.columns)) == 10
     at.button(key="apply_1").click().run()
     assert not at.exception and not any("proposed themes" in c.value for c in at.caption)
 

@@ -5,6 +5,7 @@ import pytest
 from helpers import ROOT
 from core.__main__ import main
 from core import recluster
+from core.errors import InputError
 from core.pipeline import Pipeline, Source
 from core.store import Store
 
@@ -118,6 +119,13 @@ def test_recluster_preview_changes_nothing_and_apply_carries_renames(files, sett
     assert store.data_version() == version  # a preview writes nothing
     assert len(proposal.comparison) == len(proposal.themes) > 0 and 0 <= proposal.agreement <= 1
     assert proposal.comparison["snippets"].sum() == proposal.snippets["theme_id"].notna().sum()
+    assert [c["route"] for c in proposal.counts] == ["en", "zh"] and all(c["asked"] is None for c in proposal.counts)
+    assert sum(c["themes"] for c in proposal.counts) == len(proposal.themes)
+    fewer = recluster.preview(pipeline, 1, themes=3)  # a number asked for: per language, nothing written
+    assert [c["themes"] for c in fewer.counts] == [3, 3] and len(fewer.themes) == 6
+    assert store.data_version() == version
+    with pytest.raises(InputError, match="at least 2 themes"):
+        recluster.preview(pipeline, 1, themes=1)
     recluster.apply(store, proposal)
     labels = store.theme_table()["label"].tolist()
     assert "Battery life (PM name)" in labels
@@ -137,7 +145,10 @@ def test_cli_append_and_recluster(files, settings, monkeypatch, capsys, tmp_path
     assert main(["run", "--reviews", str(base), "--db", db, "--no-progress"]) == 0
     assert main(["run", "--reviews", str(more), "--db", db, "--append-to", "1", "--no-progress"]) == 0
     assert main(["recluster", "--db", db, "--dataset", "1"]) == 0
-    assert "preview only" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "preview only" in out and "English: " in out and "silhouette chose" in out
+    assert main(["recluster", "--db", db, "--dataset", "1", "--themes", "4"]) == 0
+    assert "English: 4 themes, 4 asked." in capsys.readouterr().out
     assert main(["recluster", "--db", db, "--dataset", "1", "--split", "1", "--into", "2", "--apply"]) == 0
     out = capsys.readouterr().out
     assert "-> 2 sub-themes" in out and "applied" in out
