@@ -148,6 +148,16 @@ def _set_themes(snippets: pd.DataFrame, theme_ids: np.ndarray, similarity: np.nd
     snippets["theme_similarity"] = similarity
 
 
+
+def theme_count_rows(counts: list[dict]) -> pd.DataFrame:
+    """theme_counts rows from cluster_route's counts: the count asked as a nullable integer, the lists as lists."""
+    columns = ["dataset_id", "lang", "themes", "chosen", "asked", "tried", "as_good", "low", "high"]
+    frame = pd.DataFrame([{**c, "tried": list(c["tried"]), "as_good": list(c["as_good"])} for c in counts],
+                         columns=columns)
+    for column in ("themes", "chosen", "asked"):
+        frame[column] = pd.array(frame[column], dtype="Int32")
+    return frame
+
 class Pipeline:
     """Runs an analysis over one review file (and optionally one search file) into a workspace."""
 
@@ -323,7 +333,7 @@ class Pipeline:
         snippets = self._split_snippets(reviews, clock)
         vectors = self._extract_embeddings(snippets, clock, cache_stats)
         self._classify_needs(snippets, vectors, clock)  # before themes: Chinese themes are clustered within need types
-        themes = self._extract_themes(snippets, vectors, dataset_id, clock)
+        themes, counts = self._extract_themes(snippets, vectors, dataset_id, clock)
         sentiment = self._score_sentiment(snippets, vectors, dataset_id, clock)
         if len(themes):  # a general opinion's tone from its scored snippets, not its words
             themes["label"] = retone_general_opinions(themes["label"].tolist(),
@@ -333,7 +343,7 @@ class Pipeline:
         reviews = self._roll_up(reviews, snippets, sentiment, clock)
         snippets = snippets.drop(columns=["route", "review_no"])
         return {"reviews": reviews, "snippets": snippets, "themes": themes, "sentiment": sentiment,
-                "keywords": keywords}
+                "keywords": keywords, "theme_counts": counts}
 
     @staticmethod
     def _review_rows(dataset: LoadedDataset, dataset_id: int) -> pd.DataFrame:
@@ -403,22 +413,23 @@ class Pipeline:
                         clock: _Clock) -> pd.DataFrame:
         # 4. Vectors -> need themes per language, labelled in that language.
         clock.begin("themes")
-        records, next_id = [], 1
+        records, next_id, counts = [], 1, []
         theme_ids = np.full(len(snippets), -1, dtype=np.int64)
         similarity = np.zeros(len(snippets), dtype=np.float32)
         for route, positions in route_positions(snippets):
             if self.stray_route(len(positions), len(snippets)):
                 continue
-            ids, similarity[positions], themes = self.cluster_route(TextColumn(snippets["text"].iloc[positions]),
-                                                                    vectors[route], route, dataset_id, next_id,
-                                                                    snippets["need_type"].to_numpy()[positions])
+            ids, similarity[positions], themes, count = self.cluster_route(
+                TextColumn(snippets["text"].iloc[positions]), vectors[route], route, dataset_id, next_id,
+                snippets["need_type"].to_numpy()[positions])
             theme_ids[positions] = ids
             records.extend(themes)
+            counts.append(count)
             next_id += len(themes)
             clock.tick(next_id, next_id)
         _set_themes(snippets, theme_ids, similarity)
         clock.end()
-        return pd.DataFrame(records)
+        return pd.DataFrame(records), theme_count_rows(counts)
 
     def sentiment_model(self) -> SentimentModel:
         if self._sentiment is None:
@@ -460,10 +471,11 @@ class Pipeline:
 
     def cluster_route(self, texts: list[str], vectors: np.ndarray, route: str, dataset_id: int,
                       first_id: int, need_types: np.ndarray | None = None, clusterer=None,
-                      settings=None) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+                      settings=None) -> tuple[np.ndarray, np.ndarray, list[dict], dict]:
         """Need themes of one language route: (theme id per snippet, -1 when unassigned; similarity; theme rows
-        numbered from first_id). Shared by a full analysis, re-clustering and splitting a theme (which passes its own
-        clusterer and theme settings). need_types: the snippets' need types (ThemeSettings.types_apart_*)."""
+        numbered from first_id; how their number was chosen, a theme_counts row). Shared by a full analysis,
+        re-clustering and splitting a theme (which passes its own clusterer and theme settings). need_types: the
+        snippets' need types (ThemeSettings.types_apart_*)."""
         result = find_themes(texts, vectors, route, self.cached(route).embed, settings or self.settings.themes,
                              clusterer=clusterer, ignore_directions=self._sentiment_directions(route, vectors),
                              need_types=need_types, untyped=OTHER)
@@ -478,7 +490,8 @@ class Pipeline:
                                 "x": float(x), "y": float(y), "representatives": theme["representatives"],
                                 "centroid": theme["centroid"].astype(float).tolist(),
                                 "model": self.embedders()[route].name})
-        return ids, result.similarity, records
+        count = {"dataset_id": dataset_id, "lang": route, "themes": len(records), **result.count}
+        return ids, result.similarity, records, count
 
     def _sentiment_directions(self, route: str, vectors: np.ndarray) -> np.ndarray | None:
         if not self.settings.themes.ignore_sentiment:

@@ -17,7 +17,7 @@ from .chunks import TextColumn, normalise_rows, route_positions
 from .config import ZH_MAP_SHIFT
 from .errors import InputError
 from .needs import OTHER
-from .themes import SILHOUETTE_TIE, SPLIT_MIN_SNIPPETS, AutoKMeans, CountKMeans, k_evidence, retone_general_opinions
+from .themes import SILHOUETTE_TIE, SPLIT_MIN_SNIPPETS, AutoKMeans, CountKMeans, retone_general_opinions
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Proposal:
     themes: pd.DataFrame  # proposed themes rows for the themes table
     comparison: pd.DataFrame  # proposed theme -> size, label, closest current theme, overlap share
     agreement: float  # adjusted Rand index between current and proposed assignments
-    counts: tuple[dict, ...] = ()  # per language: how its number of themes was chosen (themes.k_evidence, + route, themes)
+    counts: tuple[dict, ...] = ()  # per language: how its number of themes was chosen (cluster_route's theme_counts rows)
 
 
 ROUTE_NAMES = {"en": "English", "zh": "Chinese"}
@@ -64,15 +64,14 @@ def preview(pipeline, dataset_id: int, themes: int | None = None) -> Proposal:
             snippets["text"].iloc[positions], dtype=np.float16 if compact else np.float32,
             hashes=snippets["text_hash"].iloc[positions])
         need_types = snippets["need_type"].fillna(OTHER).to_numpy()[positions]  # as the run clustered them
-        ids, similarity[positions], found = pipeline.cluster_route(TextColumn(snippets["text"].iloc[positions]),
-                                                                    vectors, route, dataset_id, next_id, need_types,
-                                                                    clusterer=clusterer)
+        ids, similarity[positions], found, count = pipeline.cluster_route(
+            TextColumn(snippets["text"].iloc[positions]), vectors, route, dataset_id, next_id, need_types,
+            clusterer=clusterer)
         del vectors
         theme_ids[positions] = ids
         records.extend(found)
         next_id += len(found)
-        counts.append({"route": route, "themes": len(found), "asked": themes,
-                       **k_evidence(getattr(clusterer, "scores_", {}), clusterer.k_)})
+        counts.append(count)
     snippets["theme_id"] = pd.array(np.where(theme_ids > 0, theme_ids, 0), dtype="Int32")
     snippets.loc[theme_ids < 0, "theme_id"] = pd.NA
     snippets["theme_similarity"] = similarity
@@ -109,17 +108,19 @@ def _spans(numbers) -> str:
     return ", ".join(out)
 
 
-def count_sentence(count: dict) -> str:
-    """One language's number of themes as a PM reads it: what was asked or how decisively silhouette chose it."""
-    name = ROUTE_NAMES.get(count["route"], count["route"])
-    if count.get("asked"):
+def count_sentence(count: dict, where: str = "") -> str:
+    """One language's number of themes as a PM reads it: what was asked or how decisively silhouette chose it;
+    ``where``: where to ask for another number, said when the data does not single one out."""
+    name = ROUTE_NAMES.get(count["lang"], count["lang"])
+    asked = count.get("asked")
+    if asked is not None and not pd.isna(asked):  # a stored row's NULL is pandas' NA
         notes = []
         if count["chosen"] != count["asked"]:
             notes.append(f"at most one per 10 mentions: {count['chosen']}")
         if count["themes"] != count["chosen"]:
             notes.append("groups too small for a theme joined their nearest")
         return f"{name}: {count['themes']} themes, {count['asked']} asked" + (f" ({'; '.join(notes)})." if notes else ".")
-    tried, good = count["tried"], count["as_good"]
+    tried, good = [int(k) for k in count["tried"]], [int(k) for k in count["as_good"]]
     if len(tried) < 2:
         return f"{name}: {count['themes']} themes (too few mentions to compare counts)."
     head = f"{name}: {count['themes']} themes; silhouette chose {count['chosen']} among {tried[0]}–{tried[-1]}"
@@ -130,7 +131,7 @@ def count_sentence(count: dict) -> str:
         return head + f", and {close}: the data points to about this count."
     return (head + f", but {_spans(list(good))} fit about as well (silhouette within {SILHOUETTE_TIE:.0%} of the best, "
             f"{count['low']:.3f}–{count['high']:.3f} over all counts tried): the data does not single one out, so ask for "
-            "fewer for broader themes or more for finer ones.")
+            f"fewer for broader themes or more for finer ones{where}.")
 
 
 def carried_edits(store, proposal: Proposal) -> pd.DataFrame:
@@ -150,8 +151,10 @@ def carried_edits(store, proposal: Proposal) -> pd.DataFrame:
 
 
 def apply(store, proposal: Proposal) -> None:
+    from .pipeline import theme_count_rows
+
     store.replace_themes(proposal.dataset_id, proposal.themes, proposal.snippets[["snippet_id", "theme_id", "theme_similarity"]],
-                         carried_edits(store, proposal))
+                         carried_edits(store, proposal), theme_count_rows(list(proposal.counts)))
 
 
 # --- splitting one theme ------------------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def split(pipeline, dataset_id: int, theme_id: int, k: int | None = None) -> Spl
                                            hashes=snippets["text_hash"])  # from the cache: nothing is re-embedded
     first = int(themes["theme_id"].max()) + 1
     settings = replace(pipeline.settings.themes, assign_min_similarity=0.0)  # every snippet stays in a sub-theme
-    ids, similarity, records = pipeline.cluster_route(
+    ids, similarity, records, _ = pipeline.cluster_route(
         TextColumn(snippets["text"]), vectors, route, dataset_id, first, snippets["need_type"].fillna(OTHER).to_numpy(),
         clusterer=SplitKMeans(k, pipeline.settings.themes.seed), settings=settings)
     del vectors

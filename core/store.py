@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .filters import Filters
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # Each migration takes the workspace from version i to i+1. Never edit one that has shipped; append.
 MIGRATIONS: list[str] = [
@@ -151,6 +151,13 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE request_names (text_hash VARCHAR PRIMARY KEY, version VARCHAR, thing VARCHAR);
     """,
+    # 14 -> 15: how each language's number of themes was chosen when the dataset was last clustered (analysis or
+    # re-clustering; themes.k_evidence): the counts tried, the chosen one, those that fit about as well, or the number
+    # the PM asked for; the Need themes page says whether the data pointed to the count.
+    """
+    CREATE TABLE theme_counts (dataset_id INTEGER, lang VARCHAR, themes INTEGER, chosen INTEGER, asked INTEGER,
+        tried INTEGER[], as_good INTEGER[], low DOUBLE, high DOUBLE);
+    """,
 ]
 SERVED_SCHEMA = 13  # the migration after which migrate() fills searches.served
 UNMET_RATIO = 0.5  # a query served at under this share of the typical search's is unmet demand
@@ -161,7 +168,7 @@ POLARITY_CODE = "CASE sentiment WHEN 'negative' THEN 0 WHEN 'positive' THEN 2 EL
 # A review's integer key: row numbers are unique within a dataset (appended files continue them: pipeline.py).
 REVIEW_KEY = "(CAST(r.dataset_id AS BIGINT) * 1099511627776 + r.row_no)"
 ANALYSIS_TABLES = ("reviews", "snippets", "sentiment", "themes", "keywords", "searches", "rejects", "intents",
-                   "calibrations", "snippet_facts", "review_flags")
+                   "calibrations", "snippet_facts", "review_flags", "theme_counts")
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -565,10 +572,15 @@ class Store:
             self._mark_done(cur, run_id, stage_seconds)
             self._bump_version(cur)
 
-    def replace_themes(self, dataset_id: int, themes: pd.DataFrame, assignment: pd.DataFrame, edits: pd.DataFrame) -> None:
+    def replace_themes(self, dataset_id: int, themes: pd.DataFrame, assignment: pd.DataFrame, edits: pd.DataFrame,
+                       counts: pd.DataFrame | None = None) -> None:
         """Re-clustering's write: new themes, every snippet's theme, each review's main theme and the carried PM
-        edits, in one transaction."""
+        edits, in one transaction; ``counts``: how each language's number of themes was chosen (a split leaves the
+        dataset's as they were)."""
         with self.transaction() as cur:
+            if counts is not None:
+                cur.execute("DELETE FROM theme_counts WHERE dataset_id = ?", [dataset_id])
+                self._insert_tables(cur, {"theme_counts": counts})
             cur.execute("DELETE FROM themes WHERE dataset_id = ?", [dataset_id])
             cur.execute("DELETE FROM theme_edits WHERE dataset_id = ?", [dataset_id])
             cur.register("themes_in", themes)
@@ -591,6 +603,12 @@ class Store:
                 cur.register("edits_in", edits)
                 cur.execute("INSERT INTO theme_edits BY NAME SELECT * FROM edits_in")
             self._bump_version(cur)
+
+    def theme_counts(self, dataset_ids: tuple[int, ...] = ()) -> pd.DataFrame:
+        """How each review dataset's number of themes per language was chosen when last clustered, with its name."""
+        where = f"WHERE c.dataset_id IN ({', '.join('?' * len(dataset_ids))})" if dataset_ids else ""
+        return self.query_df(f"""SELECT c.*, d.name FROM theme_counts c JOIN datasets d USING (dataset_id) {where}
+                                ORDER BY c.dataset_id, c.lang""", list(dataset_ids))
 
     # --- theme edits ------------------------------------------------------------------------------------------
 

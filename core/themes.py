@@ -391,6 +391,7 @@ class CountKMeans(AutoKMeans):
 
     def __init__(self, k: int, seed: int = 42, sample: int = 3000, over: int = 3) -> None:
         super().__init__(k, k, seed, sample, over)
+        self.asked = k
 
     def k_bounds(self, n: int) -> tuple[int, int]:
         return (min(self.min_k, max(n // 10, 1)),) * 2
@@ -571,6 +572,7 @@ class ThemeResult:
     similarity: np.ndarray
     themes: list[dict] = field(default_factory=list)
     k_scores: dict[int, float] = field(default_factory=dict)
+    count: dict = field(default_factory=dict)  # how the number of themes was chosen: k_evidence, and the count asked
 
 
 def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: Callable[[list[str]], np.ndarray],
@@ -605,7 +607,9 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
     _name_catch_alls(themes, labels, similarity, lang)
     _name_grab_bags(themes, texts, assignment, lang)
     _name_context_themes(themes, texts, assignment, lang)
-    return ThemeResult(assignment, similarity.astype(np.float32), themes, getattr(clusterer, "scores_", {}))
+    scores = getattr(clusterer, "scores_", {})
+    count = {"asked": getattr(clusterer, "asked", None), **k_evidence(scores, getattr(clusterer, "k_", None))}
+    return ThemeResult(assignment, similarity.astype(np.float32), themes, scores, count)
 
 
 # A theme whose centre is bare verdicts ("差评差评", "非常失望!", "非常满意", "Love them!") is a general opinion whatever

@@ -28,6 +28,13 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
     "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "trend": "Trend", "keywords": "Keywords",
     "lang": "Lang"})
 
+counts = ui.load("theme_counts", filters.dataset_ids)
+counts = counts[counts["lang"].isin(filters.langs)] if filters.langs and not counts.empty else counts
+for row in counts.to_dict("records"):  # how firmly the data chose each language's number of themes
+    where = f"{row['name']} · " if counts["dataset_id"].nunique() > 1 else ""
+    st.caption(f"Number of themes — {where}"
+               + recluster.count_sentence(row, " (Data page, “Preview re-clustering”)"))
+
 broad = insights.broad_themes(themes)
 if not broad.empty:
     st.info("Broad: " + "; ".join(f"**{row.label}** holds {row.dataset_share:.0%} of the mentions shown"

@@ -341,6 +341,9 @@ def test_privacy_mode_hides_small_groups_in_the_app(workspace, monkeypatch):
 def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_dataset(workspace, monkeypatch):
     monkeypatch.setenv("NEEDLENS_MODEL", "hashing-64")  # the demo workspace's vectors: the preview re-embeds nothing
     monkeypatch.setenv("NEEDLENS_ZH_MODEL", "hashing-64")
+    themes = open_page("themes")  # how the analysis chose each language's number of themes
+    assert any(c.value.startswith("Number of themes — English: ") and "silhouette chose" in c.value
+               for c in themes.caption)
     at = open_page("data")
     at.button(key="prev_1").click().run()
     assert not at.exception, at.exception
@@ -355,6 +358,8 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
     assert len(next(d.value for d in at.dataframe if "proposed_theme" in d.value.columns)) == 10
     at.button(key="apply_1").click().run()
     assert not at.exception and not any("proposed themes" in c.value for c in at.caption)
+    themes = open_page("themes")
+    assert any(c.value.startswith("Number of themes — English: 5 themes, 5 asked.") for c in themes.caption)
 
 
 def test_themes_page_previews_and_applies_splitting_a_theme(workspace, monkeypatch):

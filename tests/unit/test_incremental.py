@@ -119,18 +119,31 @@ def test_recluster_preview_changes_nothing_and_apply_carries_renames(files, sett
     assert store.data_version() == version  # a preview writes nothing
     assert len(proposal.comparison) == len(proposal.themes) > 0 and 0 <= proposal.agreement <= 1
     assert proposal.comparison["snippets"].sum() == proposal.snippets["theme_id"].notna().sum()
-    assert [c["route"] for c in proposal.counts] == ["en", "zh"] and all(c["asked"] is None for c in proposal.counts)
+    assert [c["lang"] for c in proposal.counts] == ["en", "zh"] and all(c["asked"] is None for c in proposal.counts)
     assert sum(c["themes"] for c in proposal.counts) == len(proposal.themes)
     fewer = recluster.preview(pipeline, 1, themes=3)  # a number asked for: per language, nothing written
     assert [c["themes"] for c in fewer.counts] == [3, 3] and len(fewer.themes) == 6
     assert store.data_version() == version
     with pytest.raises(InputError, match="at least 2 themes"):
         recluster.preview(pipeline, 1, themes=1)
+    stored = store.theme_counts()  # the analysis recorded how it chose each language's number of themes
+    assert stored["lang"].tolist() == ["en", "zh"] and stored["asked"].isna().all()
+    assert (stored["chosen"] >= 2).all() and all(c in t for c, t in zip(stored["chosen"], stored["tried"]))
+    assert recluster.count_sentence(stored.to_dict("records")[0]).startswith("English: ")
     recluster.apply(store, proposal)
     labels = store.theme_table()["label"].tolist()
     assert "Battery life (PM name)" in labels
     assert store.scalar("SELECT count(*) FROM snippets WHERE theme_id IS NOT NULL AND theme_id NOT IN "
                         "(SELECT theme_id FROM themes WHERE dataset_id = 1)") == 0
+    assert store.theme_counts()["themes"].tolist() == [c["themes"] for c in proposal.counts]
+    # re-clustered at a number asked for: the record says so; a split later leaves it as it was
+    recluster.apply(store, recluster.preview(pipeline, 1, themes=3))
+    stored = store.theme_counts((1,))
+    assert stored["asked"].tolist() == [3, 3] and stored["themes"].tolist() == [3, 3]
+    assert recluster.count_sentence(stored.to_dict("records")[1]) == "Chinese: 3 themes, 3 asked."
+    biggest = int(store.query_df("SELECT theme_id FROM themes ORDER BY size DESC LIMIT 1").theme_id.iloc[0])
+    recluster.apply_split(store, recluster.split(pipeline, 1, biggest, k=2))
+    assert store.theme_counts()["themes"].tolist() == [3, 3] and len(store.theme_table()) == 7
 
 
 def test_cli_append_and_recluster(files, settings, monkeypatch, capsys, tmp_path):

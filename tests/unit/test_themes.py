@@ -27,19 +27,19 @@ def test_the_count_evidence_says_whether_silhouette_singled_out_a_number_of_them
     clear.fit_predict(_unit(x))
     evidence = k_evidence(clear.scores_, clear.k_)
     assert evidence["chosen"] == 7 and evidence["tried"] == tuple(range(3, 8)) and 7 in evidence["as_good"]
-    assert "points to about this count" in count_sentence({"route": "en", "themes": 7, "asked": None, **evidence})
+    assert "points to about this count" in count_sentence({"lang": "en", "themes": 7, "asked": None, **evidence})
     # no structure: one cloud of points, every count about as good
     flat = AutoKMeans(min_k=3, max_k=12, seed=1)
     flat.fit_predict(_unit(np.random.default_rng(0).normal(size=(600, 20))))
     evidence = k_evidence(flat.scores_, flat.k_)
     assert len(evidence["as_good"]) > 3 and evidence["low"] <= evidence["high"]
-    sentence = count_sentence({"route": "zh", "themes": flat.k_, "asked": None, **evidence})
+    sentence = count_sentence({"lang": "zh", "themes": flat.k_, "asked": None, **evidence})
     assert sentence.startswith(f"Chinese: {flat.k_} themes") and "does not single one out" in sentence
     assert k_evidence({}, 1)["as_good"] == ()
     # a number asked for: that many, at most one per 10 snippets
     assert len(set(CountKMeans(5, seed=1).fit_predict(_unit(x)))) == 5
     assert CountKMeans(30).k_bounds(120) == (12, 12)
-    assert count_sentence({"route": "en", "themes": 11, "asked": 30, "chosen": 12}) == (
+    assert count_sentence({"lang": "en", "themes": 11, "asked": 30, "chosen": 12}) == (
         "English: 11 themes, 30 asked (at most one per 10 mentions: 12; groups too small for a theme joined their "
         "nearest).")
 
