@@ -489,7 +489,7 @@ class Pipeline:
                                 "label": theme["label"], "keywords": theme["keywords"], "size": theme["size"],
                                 "x": float(x), "y": float(y), "representatives": theme["representatives"],
                                 "centroid": theme["centroid"].astype(float).tolist(),
-                                "model": self.embedders()[route].name})
+                                "model": self.embedders()[route].name, "stability": theme.get("stability")})
         count = {"dataset_id": dataset_id, "lang": route, "themes": len(records), **result.count}
         return ids, result.similarity, records, count
 
@@ -647,7 +647,8 @@ class Pipeline:
             need_type_of.update(zip(queries, types))
             grouped = [i for i, q in enumerate(queries) if q not in misspelt]  # the misspellings follow their query
             result = find_themes([queries[i] for i in grouped], vectors[grouped], route, self.cached(route).embed,
-                                 settings, clusterer=IntentKMeans(settings.min_themes, settings.max_themes, settings.seed))
+                                 settings, clusterer=IntentKMeans(settings.min_themes, settings.max_themes, settings.seed),
+                                 stability=False)
             matches = (_match_themes(np.stack([t["centroid"] for t in result.themes]), themes, route,
                                      self.embedders()[route].name) if result.themes else [])
             for theme, match in zip(result.themes, matches):

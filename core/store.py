@@ -153,10 +153,12 @@ MIGRATIONS: list[str] = [
     """,
     # 14 -> 15: how each language's number of themes was chosen when the dataset was last clustered (analysis or
     # re-clustering; themes.k_evidence): the counts tried, the chosen one, those that fit about as well, or the number
-    # the PM asked for; the Need themes page says whether the data pointed to the count.
+    # the PM asked for; the Need themes page says whether the data pointed to the count. And how well each theme stays
+    # together when the themes are computed again (themes.theme_stability).
     """
     CREATE TABLE theme_counts (dataset_id INTEGER, lang VARCHAR, themes INTEGER, chosen INTEGER, asked INTEGER,
         tried INTEGER[], as_good INTEGER[], low DOUBLE, high DOUBLE);
+    ALTER TABLE themes ADD COLUMN stability DOUBLE;
     """,
 ]
 SERVED_SCHEMA = 13  # the migration after which migrate() fills searches.served
@@ -847,7 +849,7 @@ class Store:
                    agg.snippets / sum(agg.snippets) OVER () AS share, agg.sentiment, agg.negative_share, agg.avg_rating,
                    agg.recent_n / NULLIF(sum(agg.recent_n) OVER (), 0) AS recent_share,
                    agg.prior_n / NULLIF(sum(agg.prior_n) OVER (), 0) AS prior_share,
-                   t.keywords, t.x, t.y, t.lang, t.representatives
+                   t.keywords, t.x, t.y, t.lang, t.representatives, t.stability
             FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id
             ORDER BY agg.snippets DESC, agg.dataset_id, agg.theme_id""", params)
         if grouped is not None:

@@ -577,13 +577,15 @@ class ThemeResult:
 
 def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: Callable[[list[str]], np.ndarray],
                 settings: ThemeSettings, reducer: Reducer | None = None, clusterer: Clusterer | None = None,
-                ignore_directions: np.ndarray | None = None, need_types=None, untyped: str = "other") -> ThemeResult:
+                ignore_directions: np.ndarray | None = None, need_types=None, untyped: str = "other",
+                stability: bool = True) -> ThemeResult:
     """Group snippets of one language into need themes and label them in that language.
 
     ignore_directions: directions in the embedding space that clustering must not follow (the sentiment head's);
     centroids, similarities and labels still use the full vectors. need_types: each snippet's need type (``untyped``
     for none): where the language's ``types_apart_*`` setting is on, groups of two types are merged last
-    (AutoKMeans._merge_within_types)."""
+    (AutoKMeans._merge_within_types). stability: each theme also gets how well it stays together when the themes are
+    computed again (theme_stability; search intents leave it out)."""
     n = len(texts)
     if n == 0:
         return ThemeResult(np.zeros(0, int), np.zeros(0, np.float32))
@@ -591,13 +593,18 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
     if ignore_directions is not None and len(ignore_directions):
         reducer = DeflatedReducer(ignore_directions, reducer)
     clusterer = clusterer or AutoKMeans(settings.min_themes, settings.max_themes, settings.seed)
+    codes = None
     if need_types is not None and getattr(settings, f"types_apart_{_route(lang)}", False):
         # a code per type, -1 for none; factorised, not np.unique of a fixed-width str copy (160 MB at 1M reviews)
         codes, names = pd.factorize(np.asarray(need_types, dtype=object), sort=True)
         codes = np.where(np.asarray(names)[codes] == untyped, -1, codes).astype(np.int64)
-        labels = clusterer.fit_predict(reducer.fit_transform(vectors), need_types=codes)
-    else:
-        labels = clusterer.fit_predict(reducer.fit_transform(vectors))
+    reduced = reducer.fit_transform(vectors)
+    labels = clusterer.fit_predict(reduced, need_types=codes) if codes is not None else clusterer.fit_predict(reduced)
+    # the sample theme_stability clusters again, kept apart so the reduced vectors of every snippet can go now
+    if stability:
+        probe = np.sort(np.random.default_rng(settings.seed).choice(n, min(n, STABILITY_SAMPLE), replace=False))
+        probe_vectors, probe_codes = reduced[probe], (codes[probe] if codes is not None else None)
+    del reduced
     labels = _absorb_small_clusters(vectors, labels, settings.min_snippets_per_theme)
     centroids, labels = _centroids(vectors, labels)
     similarity = _row_similarity(vectors, centroids.astype(np.float32), labels)
@@ -609,7 +616,43 @@ def find_themes(texts: list[str], vectors: np.ndarray, lang: str, embed_words: C
     _name_context_themes(themes, texts, assignment, lang)
     scores = getattr(clusterer, "scores_", {})
     count = {"asked": getattr(clusterer, "asked", None), **k_evidence(scores, getattr(clusterer, "k_", None))}
+    if stability and len(themes) > 1:
+        together = theme_stability(probe_vectors, labels[probe], len(themes), count, getattr(clusterer, "over", 1),
+                                   settings.seed, probe_codes)
+        for theme in themes:
+            value = together[theme["index"]]
+            theme["stability"] = None if np.isnan(value) else float(value)
     return ThemeResult(assignment, similarity.astype(np.float32), themes, scores, count)
+
+
+STABILITY_SAMPLE = 10_000  # snippets re-clustered per run to measure how well each theme stays together
+STABILITY_SEEDS = (1, 2, 3)
+
+
+def theme_stability(vectors: np.ndarray, labels: np.ndarray, k: int, count: dict, over: int, seed: int,
+                    codes: np.ndarray | None = None) -> np.ndarray:
+    """How well each of k themes' snippets stay together when the themes are computed again: three runs on a sample
+    (``vectors``, ``labels``: the space clustering saw and the themes, of at most STABILITY_SAMPLE snippets), at the
+    fewest, the chosen and the most themes that fit about as well (count's as_good; the chosen number thrice where the
+    data pointed to it), each with another seed; per theme and run, the share of its pairs of snippets that land in one
+    group (sum over groups of the squared shares its snippets take), averaged. 1: always together; a theme the runs
+    scatter over several groups scores low. A coarser run may put two themes together (still "together"); a finer one
+    may cut a theme in two (about 0.5 for that run). On 3,000 clothing reviews the 18 themes scored 0.35-0.90."""
+    good = [int(g) for g in count.get("as_good") or ()] or [k]
+    chosen = int(count.get("chosen") or k)
+    ks = (min(good), chosen, max(good))
+    share = np.zeros((len(ks), k))
+    for run, (n_groups, run_seed) in enumerate(zip(ks, STABILITY_SEEDS)):
+        clusterer = CountKMeans(max(n_groups, 2), seed + run_seed, over=over)
+        other = (clusterer.fit_predict(vectors, need_types=codes) if codes is not None
+                 else clusterer.fit_predict(vectors))
+        table = np.zeros((k, int(other.max()) + 1))
+        np.add.at(table, (labels, other), 1)
+        sizes = table.sum(axis=1)
+        share[run] = (table ** 2).sum(axis=1) / np.maximum(sizes, 1) ** 2
+    together = share.mean(axis=0)
+    together[np.bincount(labels, minlength=k) < 2] = np.nan  # too few of its snippets in the sample to tell
+    return together
 
 
 # A theme whose centre is bare verdicts ("差评差评", "非常失望!", "非常满意", "Love them!") is a general opinion whatever

@@ -20,7 +20,12 @@ ui.chart(charts.theme_map(themes), "theme_map")
 table = themes.assign(trend=themes["trend"].map(insights.trend_arrow),
                       keywords=themes["keywords"].map(lambda k: ", ".join(k) if k is not None else ""))
 ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment", "negative_share", "avg_rating",
-                "trend", "keywords", "lang"]], "need_themes", column_config={
+                "trend", "stability", "keywords", "lang"]], "need_themes", column_config={
+    "stability": st.column_config.NumberColumn(
+        "Stays together", format="percent",
+        help="How well this theme's mentions stay together when the themes are computed again with other seeds and "
+             "with fewer or more themes (the share of its pairs of mentions grouped together, over three runs). "
+             "Low: the mentions could as well be grouped otherwise; read it as one cut of the data, not a fixed need."),
     "theme_id": "ID", "label": "Need theme", "snippets": "Mentions", "reviews": "Reviews",
     "share": st.column_config.NumberColumn("Share", format="percent"),
     "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="-1 negative … +1 positive"),

@@ -5,7 +5,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, homogeneity_score, normalized_mutual_info_score
 
 from core.config import ThemeSettings
-from core.themes import (AutoKMeans, CountKMeans, PCAReducer, k_evidence, class_tfidf, distinct_terms, find_themes, is_general_opinion,
+from core.themes import (AutoKMeans, CountKMeans, PCAReducer, k_evidence, theme_stability, class_tfidf, distinct_terms, find_themes, is_general_opinion,
                          is_generic, label_terms, theme_label)
 
 
@@ -42,6 +42,22 @@ def test_the_count_evidence_says_whether_silhouette_singled_out_a_number_of_them
     assert count_sentence({"lang": "en", "themes": 11, "asked": 30, "chosen": 12}) == (
         "English: 11 themes, 30 asked (at most one per 10 mentions: 12; groups too small for a theme joined their "
         "nearest).")
+
+
+def test_a_theme_that_follows_the_data_stays_together_and_an_arbitrary_cut_does_not():
+    x, y = make_blobs(1200, n_features=20, centers=6, cluster_std=0.5, random_state=4)
+    x = _unit(x)
+    count = {"chosen": 6, "as_good": (6,)}  # the data points to 6: three runs at 6 with other seeds
+    together = theme_stability(x, y, 6, count, over=3, seed=42)
+    assert together.shape == (6,) and (together > 0.95).all()
+    # fewer and more themes fit as well: the run at 7 must cut one blob in two, which costs that blob a third of 0.5
+    wider = theme_stability(x, y, 6, {"chosen": 6, "as_good": (5, 6, 7)}, over=3, seed=42)
+    assert (wider > 0.8).all() and (wider > 0.95).sum() >= 4
+    # the same points cut across the blobs: themes 0-5 each take half of two blobs
+    rng = np.random.default_rng(0)
+    cut = (y + (rng.random(len(y)) < 0.5)) % 6
+    scattered = theme_stability(x, cut, 6, count, over=3, seed=42)
+    assert (scattered < 0.7).all() and scattered.mean() < together.mean() - 0.3
 
 
 def test_themes_may_differ_in_size_a_big_need_is_not_cut_up_to_lump_small_ones_together():
@@ -128,6 +144,10 @@ def test_find_themes_labels_in_the_data_language():
     assert len(labels) == 3 and all(len(w) >= 2 for l in labels for w in l.split(" / "))
     assert any("性价比" in l for l in labels) and any("尺码" in l for l in labels)
     assert (result.assignment >= 0).mean() == 1.0
+    assert all(t["stability"] > 0.95 for t in result.themes)  # three clean groups always stay together
+    intents = find_themes(texts, vectors, "zh", lambda words: _unit(rng.normal(size=(len(words), 8))),
+                          ThemeSettings(min_themes=2, max_themes=5), stability=False)
+    assert not any("stability" in t for t in intents.themes)
 
 
 def test_large_inputs_take_the_sampled_paths_and_agree_with_the_full_ones():

@@ -176,6 +176,7 @@ def test_an_upgraded_workspace_rebuilds_its_review_flags_on_open(tmp_path, analy
         con.execute(f"ALTER TABLE searches DROP COLUMN {column}")
     con.execute("DROP TABLE request_names")  # schema 14's
     con.execute("DROP TABLE theme_counts")  # schema 15's
+    con.execute("ALTER TABLE themes DROP COLUMN stability")
     con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     con.close()
     old = Store(path, read_only=True)  # read-only: no migration, the plain facts join serves
