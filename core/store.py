@@ -162,6 +162,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SERVED_SCHEMA = 13  # the migration after which migrate() fills searches.served
+COUNTS_SCHEMA = 15  # theme_counts and themes.stability: absent from an older workspace opened read-only
 UNMET_RATIO = 0.5  # a query served at under this share of the typical search's is unmet demand
 INTENT_TYPE_MIN_SHARE = 1 / 3  # an intent takes its queries' commonest need type where it covers this share
 # A snippet's polarity as a flag code's remainder (review_flags: raw theme x 3 + polarity)
@@ -608,6 +609,9 @@ class Store:
 
     def theme_counts(self, dataset_ids: tuple[int, ...] = ()) -> pd.DataFrame:
         """How each review dataset's number of themes per language was chosen when last clustered, with its name."""
+        if self.schema_version() < COUNTS_SCHEMA:  # an older workspace opened read-only: nothing recorded
+            return pd.DataFrame(columns=["dataset_id", "lang", "themes", "chosen", "asked", "tried", "as_good", "low",
+                                         "high", "name"])
         where = f"WHERE c.dataset_id IN ({', '.join('?' * len(dataset_ids))})" if dataset_ids else ""
         return self.query_df(f"""SELECT c.*, d.name FROM theme_counts c JOIN datasets d USING (dataset_id) {where}
                                 ORDER BY c.dataset_id, c.lang""", list(dataset_ids))
@@ -849,7 +853,8 @@ class Store:
                    agg.snippets / sum(agg.snippets) OVER () AS share, agg.sentiment, agg.negative_share, agg.avg_rating,
                    agg.recent_n / NULLIF(sum(agg.recent_n) OVER (), 0) AS recent_share,
                    agg.prior_n / NULLIF(sum(agg.prior_n) OVER (), 0) AS prior_share,
-                   t.keywords, t.x, t.y, t.lang, t.representatives, t.stability
+                   t.keywords, t.x, t.y, t.lang, t.representatives,
+                   {"t.stability" if self.schema_version() >= COUNTS_SCHEMA else "CAST(NULL AS DOUBLE) AS stability"}
             FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id
             ORDER BY agg.snippets DESC, agg.dataset_id, agg.theme_id""", params)
         if grouped is not None:
