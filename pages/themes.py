@@ -22,7 +22,7 @@ table = themes.assign(trend=themes["trend"].map(insights.trend_arrow),
 ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment", "negative_share", "avg_rating",
                 "trend", "stability", "keywords", "lang"]], "need_themes", column_config={
     "stability": st.column_config.NumberColumn(
-        "Stays together", format="percent",
+        "Stable", format="percent", width="small",
         help="How well this theme's mentions stay together when the themes are computed again with other seeds and "
              "with fewer or more themes (the share of its pairs of mentions grouped together, over three runs). "
              "Low: the mentions could as well be grouped otherwise; read it as one cut of the data, not a fixed need."),
