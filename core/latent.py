@@ -147,7 +147,10 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
                      # stars, a number (a CSV or XLSX sorts it; "-1.08 stars" as text was written "'-1.08 stars" by
                      # the formula-injection guard); NaN without an estimate
                      "rating_impact": float("nan") if effect is None or pd.isna(effect) else round(float(effect), 2),
-                     "trend": insights.trend_arrow(row.trend), "opportunity": round(float(row.opportunity), 2),
+                     "trend": insights.trend_arrow(row.trend),
+                     # how well the need's mentions stay together when the themes are computed again (NaN: not known)
+                     "stable": round(float(row.stability), 2) if pd.notna(row.stability) else float("nan"),
+                     "opportunity": round(float(row.opportunity), 2),
                      "why": row.why, "odi": round(float(row.odi), 2), "products": ", ".join(products),
                      "example": example})
     return pd.DataFrame(rows)

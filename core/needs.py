@@ -1604,6 +1604,8 @@ def backlog_markdown(backlog: pd.DataFrame) -> str:
         lines += [f"## {rank}. {row.need} ({row.need_type})",
                   f"- Opportunity: {row.opportunity:.1f} — {row.why}",
                   f"- Volume: {int(row.volume):,} reviews; negative: {row.negative_share:.0%}; trend: {row.trend}",
+                  *([f"- Stable: {row.stable:.0%} of its mentions' pairs stay together when the themes are computed "
+                     "again"] if pd.notna(getattr(row, "stable", float("nan"))) else []),
                   f"- Rating impact: {_stars(row.rating_impact)}",
                   f"- Products most affected: {row.products or '—'}",
                   f"- Example: “{_md_escape(row.example)}”", ""]

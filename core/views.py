@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 # stars, not text, English request names no longer end on a preposition, and top complaints and praise quote what is
 # typical of their theme and says something; 14: emerging issues' recent window ends at the newest review, as the
 # chart shades it, not at the newest complaint; 15: the same English ask in other words is one request: "cheaper",
-# "more length" with "longer")
-FORMAT = 15
+# "more length" with "longer"; 16: the theme table and the backlog say how well each theme stays together, "stable")
+FORMAT = 16
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

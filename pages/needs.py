@@ -32,6 +32,10 @@ def backlog_tab() -> None:
                 "Rating impact", format="%+.2f stars",
                 help="stars a review complaining about this need averages against the others (Rating drivers tab)"),
             "trend": "Trend", "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
+            "stable": st.column_config.NumberColumn(
+                "Stable", format="percent", width="small",
+                help="How well this need's mentions stay together when the themes are computed again (Need themes "
+                     "page); low: one cut of the data among several, check its evidence before acting"),
             "why": "Why it ranks here", "products": "Products most affected",
             "odi": st.column_config.NumberColumn("ODI", format="%.1f",
                                                  help="importance + max(importance − satisfaction, 0), 0–20"),

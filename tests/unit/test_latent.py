@@ -125,6 +125,7 @@ def test_backlog_has_the_contract_columns_and_ranks_by_opportunity(analysed):
     assert ranked["opportunity"].is_monotonic_decreasing and len(ranked) >= 5
     # stars as a number a spreadsheet sorts, not "-1.08 stars" text (which a CSV wrote as "'-1.08 stars")
     assert ranked["rating_impact"].dtype.kind == "f" and ranked["rating_impact"].notna().any()
+    assert ranked["stable"].between(0, 1).all()  # how well each need's mentions stay together, as its theme's
 
 
 def test_backlog_leaves_out_themes_nobody_complains_about(analysed):

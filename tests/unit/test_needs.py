@@ -564,6 +564,8 @@ def test_opportunity_is_importance_times_dissatisfaction_with_odi_beside_it_and_
     assert "## 1. Runs small <b> (fit/size)" in text and "too \\*small\\*" in text
     assert "- Rating impact: -0.90 stars" in text
     assert "- Rating impact: n/a" in backlog_markdown(backlog.assign(rating_impact=[float("nan")]))
+    assert "- Stable" not in text  # not known (a backlog from before): not said
+    assert "- Stable: 85% of its mentions' pairs stay together" in backlog_markdown(backlog.assign(stable=[0.85]))
 
 
 def test_demo_generator_spike_is_found_and_an_unspiked_copy_stays_quiet():
