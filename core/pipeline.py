@@ -148,7 +148,6 @@ def _set_themes(snippets: pd.DataFrame, theme_ids: np.ndarray, similarity: np.nd
     snippets["theme_similarity"] = similarity
 
 
-
 def theme_count_rows(counts: list[dict]) -> pd.DataFrame:
     """theme_counts rows from cluster_route's counts: the count asked as a nullable integer, the lists as lists."""
     columns = ["dataset_id", "lang", "themes", "chosen", "asked", "tried", "as_good", "low", "high"]
@@ -157,6 +156,7 @@ def theme_count_rows(counts: list[dict]) -> pd.DataFrame:
     for column in ("themes", "chosen", "asked"):
         frame[column] = pd.array(frame[column], dtype="Int32")
     return frame
+
 
 class Pipeline:
     """Runs an analysis over one review file (and optionally one search file) into a workspace."""
@@ -410,8 +410,9 @@ class Pipeline:
         return vectors
 
     def _extract_themes(self, snippets: pd.DataFrame, vectors: dict[str, np.ndarray], dataset_id: int,
-                        clock: _Clock) -> pd.DataFrame:
-        # 4. Vectors -> need themes per language, labelled in that language.
+                        clock: _Clock) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # 4. Vectors -> need themes per language, labelled in that language; and how each language's number of themes
+        # was chosen (theme_counts rows).
         clock.begin("themes")
         records, next_id, counts = [], 1, []
         theme_ids = np.full(len(snippets), -1, dtype=np.int64)
