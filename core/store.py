@@ -834,6 +834,10 @@ class Store:
               JOIN sentiment se ON se.dataset_id = sn.dataset_id AND se.snippet_id = sn.snippet_id
               WHERE {where} {hidden})"""
 
+    # a theme the PM merged others into was not measured as the group it now is: no stability shown for it
+    _STABILITY = """CASE WHEN EXISTS (SELECT 1 FROM theme_edits e WHERE e.dataset_id = agg.dataset_id
+                                       AND e.merged_into = agg.theme_id) THEN NULL ELSE t.stability END AS stability"""
+
     def theme_table(self, filters=None, include_hidden: bool = False, recent_days: int = 28) -> pd.DataFrame:
         """One row per effective theme: volume, share, sentiment, rating, trend (share change, recent vs before),
         keywords, representatives and map position."""
@@ -854,7 +858,7 @@ class Store:
                    agg.recent_n / NULLIF(sum(agg.recent_n) OVER (), 0) AS recent_share,
                    agg.prior_n / NULLIF(sum(agg.prior_n) OVER (), 0) AS prior_share,
                    t.keywords, t.x, t.y, t.lang, t.representatives,
-                   {"t.stability" if self.schema_version() >= COUNTS_SCHEMA else "CAST(NULL AS DOUBLE) AS stability"}
+                   {self._STABILITY if self.schema_version() >= COUNTS_SCHEMA else "CAST(NULL AS DOUBLE) AS stability"}
             FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id
             ORDER BY agg.snippets DESC, agg.dataset_id, agg.theme_id""", params)
         if grouped is not None:

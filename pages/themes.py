@@ -25,7 +25,8 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
         "Stable", format="percent", width="small",
         help="How well this theme's mentions stay together when the themes are computed again with other seeds and "
              "with fewer or more themes (the share of its pairs of mentions grouped together, over three runs). "
-             "Low: the mentions could as well be grouped otherwise; read it as one cut of the data, not a fixed need."),
+             "Low: the mentions could as well be grouped otherwise; read it as one cut of the data, not a fixed need. "
+             "Blank for a theme you merged others into: it was not measured as that group."),
     "theme_id": "ID", "label": "Need theme", "snippets": "Mentions", "reviews": "Reviews",
     "share": st.column_config.NumberColumn("Share", format="percent"),
     "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="-1 negative … +1 positive"),

@@ -123,7 +123,7 @@ def test_second_process_gets_a_plain_message(tmp_path):
 def test_theme_edits_rename_merge_hide(tmp_path):
     store = Store(tmp_path / "w.duckdb")
     themes = pd.DataFrame({"dataset_id": [1, 1, 1], "theme_id": [1, 2, 3], "label": ["fit", "size", "fabric"],
-                           "lang": "en", "size": [5, 4, 3]})
+                           "lang": "en", "size": [5, 4, 3], "stability": [0.9, 0.8, 0.7]})
     snippets = pd.DataFrame({"dataset_id": 1, "snippet_id": range(6), "review_id": ["a", "b", "c", "d", "e", "f"],
                              "theme_id": [1, 1, 2, 2, 3, 3]})
     sentiment = pd.DataFrame({"dataset_id": 1, "snippet_id": range(6), "label": "positive", "score": 0.5})
@@ -135,7 +135,9 @@ def test_theme_edits_rename_merge_hide(tmp_path):
     store.edit_theme(1, 3, hidden=True)
     table = store.theme_table([1])
     assert table["label"].tolist() == ["Sizing & fit"] and table["snippets"].tolist() == [4]
-    assert len(store.theme_table([1], include_hidden=True)) == 2
+    assert table["stability"].isna().all()  # a merged theme was not measured as the group it now is
+    shown = store.theme_table([1], include_hidden=True).set_index("label")["stability"]
+    assert len(shown) == 2 and shown["fabric"] == 0.7
     store.edit_theme(1, 3, merged_into=2)  # 2 was merged into 1: 3 follows the chain to 1
     assert store.query_df("SELECT merged_into FROM theme_edits WHERE theme_id = 3").iloc[0, 0] == 1
 
