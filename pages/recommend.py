@@ -81,8 +81,11 @@ EVALUATION_COLUMNS = {
     "novelty": st.column_config.NumberColumn("Novelty (bits)", format="%.1f",
                                              help="how rarely the recommended products are chosen: −log2 of their "
                                                   "popularity; higher recommends less obvious products")}
-TOP_COLUMNS = {"rank": st.column_config.NumberColumn("Rank", width="small"), "item": "Product",
-               "why": st.column_config.TextColumn("Why", width="large")}
+# widths that fill the table at a laptop's width: what they leave over is spread evenly over every column, which made
+# the rank as wide as the product
+TOP_COLUMNS = {"rank": st.column_config.NumberColumn("Rank", width="small"),
+               "item": st.column_config.TextColumn("Product", width="medium"),
+               "why": st.column_config.TextColumn("Why", width=700)}
 
 
 def persona_tab() -> None:
