@@ -17,7 +17,7 @@ from .chunks import TextColumn, normalise_rows, route_positions
 from .config import ZH_MAP_SHIFT
 from .errors import InputError
 from .needs import OTHER
-from .themes import SILHOUETTE_TIE, SPLIT_MIN_SNIPPETS, AutoKMeans, CountKMeans, retone_general_opinions
+from .themes import SILHOUETTE_TIE, SPLIT_MIN_SNIPPETS, CountKMeans, retone_general_opinions
 
 
 @dataclass
@@ -57,8 +57,7 @@ def preview(pipeline, dataset_id: int, themes: int | None = None) -> Proposal:
     for route, positions in route_positions(snippets):  # as the pipeline's theme stage: no groupby copy of the frame
         if pipeline.stray_route(len(positions), len(snippets)):
             continue
-        clusterer = (CountKMeans(themes, settings.seed) if themes else
-                     AutoKMeans(settings.min_themes, settings.max_themes, settings.seed))
+        clusterer = CountKMeans(themes, settings.seed) if themes else None  # None: find_themes' own, as an analysis
         compact = len(positions) > pipeline.settings.embed.compact_above
         vectors = pipeline.cached(route).embed(  # from the cache: nothing is re-embedded
             snippets["text"].iloc[positions], dtype=np.float16 if compact else np.float32,

@@ -607,14 +607,18 @@ class Store:
                 cur.execute("INSERT INTO theme_edits BY NAME SELECT * FROM edits_in")
             self._bump_version(cur)
 
-    def theme_counts(self, dataset_ids: tuple[int, ...] = ()) -> pd.DataFrame:
-        """How each review dataset's number of themes per language was chosen when last clustered, with its name."""
+    def theme_counts(self, dataset_ids: tuple[int, ...] = (), langs: tuple[str, ...] = ()) -> pd.DataFrame:
+        """How each review dataset's number of themes per language was chosen when last clustered, with its name;
+        ``langs``: the review languages filtered on (a theme's language is its route: "other" is clustered as English)."""
         if self.schema_version() < COUNTS_SCHEMA:  # an older workspace opened read-only: nothing recorded
             return pd.DataFrame(columns=["dataset_id", "lang", "themes", "chosen", "asked", "tried", "as_good", "low",
                                          "high", "name"])
-        where = f"WHERE c.dataset_id IN ({', '.join('?' * len(dataset_ids))})" if dataset_ids else ""
+        routes = sorted({"zh" if lang == "zh" else "en" for lang in langs})
+        conditions = ([f"c.dataset_id IN ({', '.join('?' * len(dataset_ids))})"] if dataset_ids else []) + (
+            [f"c.lang IN ({', '.join('?' * len(routes))})"] if routes else [])
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return self.query_df(f"""SELECT c.*, d.name FROM theme_counts c JOIN datasets d USING (dataset_id) {where}
-                                ORDER BY c.dataset_id, c.lang""", list(dataset_ids))
+                                ORDER BY c.dataset_id, c.lang""", [*dataset_ids, *routes])
 
     # --- theme edits ------------------------------------------------------------------------------------------
 

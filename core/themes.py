@@ -397,9 +397,9 @@ class CountKMeans(AutoKMeans):
         return (min(self.min_k, max(n // 10, 1)),) * 2
 
 
-# Counts of themes whose silhouette is within this share of the best "fit about as well". On 15,499 snippets of 3,000
-# clothing reviews the silhouettes of k = 10-24 lay within 0.118-0.146, and dropping 10 random snippets moved each
-# by up to ~0.01 and the chosen k anywhere from 11 to 20 (fortieth session): the data does not decide among them.
+# Counts of themes whose silhouette is within this share of the best "fit about as well". On 15,749 snippets of 3,000
+# clothing reviews the silhouettes of k = 10-25 lie within 0.125-0.147, and dropping 10 random snippets moved the
+# chosen k anywhere from 14 to 20 (bench/theme_count.py, fortieth session): the data does not decide among them.
 SILHOUETTE_TIE = 0.10
 
 
@@ -637,7 +637,8 @@ def theme_stability(vectors: np.ndarray, labels: np.ndarray, k: int, count: dict
     data pointed to it), each with another seed; per theme and run, the share of its pairs of snippets that land in one
     group (sum over groups of the squared shares its snippets take), averaged. 1: always together; a theme the runs
     scatter over several groups scores low. A coarser run may put two themes together (still "together"); a finer one
-    may cut a theme in two (about 0.5 for that run). On 3,000 clothing reviews the 18 themes scored 0.35-0.90."""
+    may cut a theme in two (about 0.5 for that run). On 3,000 clothing reviews the 19 themes scored 0.37-0.94
+    (bench/theme_count.py)."""
     good = [int(g) for g in count.get("as_good") or ()] or [k]
     chosen = int(count.get("chosen") or k)
     ks = (min(good), chosen, max(good))

@@ -34,9 +34,8 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
     "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "trend": "Trend", "keywords": "Keywords",
     "lang": "Lang"})
 
-counts = ui.load_static("theme_counts", lambda: store.theme_counts(filters.dataset_ids), store.data_version(),
-                        filters.dataset_ids)  # a few rows, read as they are: no aggregate, no stored view
-counts = counts[counts["lang"].isin(filters.langs)] if filters.langs and not counts.empty else counts
+counts = ui.load_static("theme_counts", lambda: store.theme_counts(filters.dataset_ids, filters.langs),
+                        store.data_version(), filters.dataset_ids, filters.langs)  # a few rows: no stored view
 for row in counts.to_dict("records"):  # how firmly the data chose each language's number of themes
     where = f"{row['name']} · " if counts["dataset_id"].nunique() > 1 else ""
     st.caption(f"Number of themes — {where}"

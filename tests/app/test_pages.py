@@ -344,6 +344,8 @@ def test_data_page_previews_and_applies_reclustering_and_offers_adding_to_a_data
     themes = open_page("themes")  # how the analysis chose each language's number of themes
     assert any(c.value.startswith("Number of themes — English: ") and "silhouette chose" in c.value
                for c in themes.caption)
+    chinese = [c.value for c in open_page("themes", {"f_langs": ["zh"]}).caption if c.value.startswith("Number of")]
+    assert len(chinese) == 1 and chinese[0].startswith("Number of themes — Chinese: ")  # the language filter's
     together = next(d.value for d in themes.dataframe if "keywords" in d.value.columns)["stability"]
     assert together.notna().all() and together.between(0, 1).all()  # how well each theme stays together
     at = open_page("data")

@@ -130,6 +130,9 @@ def test_recluster_preview_changes_nothing_and_apply_carries_renames(files, sett
     assert stored["lang"].tolist() == ["en", "zh"] and stored["asked"].isna().all()
     assert (stored["chosen"] >= 2).all() and all(c in t for c, t in zip(stored["chosen"], stored["tried"]))
     assert recluster.count_sentence(stored.to_dict("records")[0]).startswith("English: ")
+    # by the review language filtered on: "other" languages are clustered with English
+    assert store.theme_counts((1,), ("other",))["lang"].tolist() == ["en"]
+    assert store.theme_counts(langs=("zh", "other"))["lang"].tolist() == ["en", "zh"]
     recluster.apply(store, proposal)
     labels = store.theme_table()["label"].tolist()
     assert "Battery life (PM name)" in labels
