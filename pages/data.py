@@ -101,9 +101,9 @@ def datasets_section() -> None:
             recluster_section(int(row.dataset_id))
 
 
-PREVIEW_COLUMNS = {"proposed_theme": st.column_config.TextColumn("Proposed theme", width="large"),
+PREVIEW_COLUMNS = {"proposed_theme": st.column_config.TextColumn("Proposed theme", width=380),
                    "snippets": st.column_config.NumberColumn("Mentions", width="small"),
-                   "closest_current_theme": st.column_config.TextColumn("Closest current theme", width="large"),
+                   "closest_current_theme": st.column_config.TextColumn("Closest current theme", width=380),
                    "overlap": st.column_config.NumberColumn("Overlap", format="percent", width="small",
                                                             help="Share of the proposed theme's mentions that come "
                                                                  "from the closest current theme")}
