@@ -20,7 +20,7 @@ ui.chart(charts.theme_map(themes), "theme_map")
 table = themes.assign(trend=themes["trend"].map(insights.trend_arrow),
                       keywords=themes["keywords"].map(lambda k: ", ".join(k) if k is not None else ""))
 ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment", "negative_share", "avg_rating",
-                "trend", "stability", "keywords", "lang"]], "need_themes", column_config={
+                "stability", "trend", "lang", "keywords"]], "need_themes", column_config={
     "stability": st.column_config.NumberColumn(
         "Stable", format="percent", width="small",
         help="How well this theme's mentions stay together when the themes are computed again with other seeds and "
