@@ -107,7 +107,7 @@ def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period:
         x="start:T", x2="end:T", tooltip=[alt.Tooltip("what:N", title="Shaded"), alt.Tooltip("start:T", title="From"),
                                           alt.Tooltip("end:T", title="To")])
     lines = alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
-        x=alt.X("period:T", title=period.capitalize()),
+        x=alt.X("period:T", title=period.capitalize(), axis=period_axis(period, data["period"])),
         y=alt.Y("share:Q", title="Share of all complaints", axis=alt.Axis(format="%")),
         color=alt.Color("theme_short:N", title="Complaint theme", legend=alt.Legend(orient="bottom", columns=1,
                                                                                    labelLimit=400)),
@@ -118,6 +118,13 @@ def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period:
     days = (pd.Timestamp(window_end) - pd.Timestamp(window_start)).days
     return _base(chart, "Emerging issues over time", f"Each theme's share of all complaints per {period}; shaded: the "
                  f"recent window (last {days} days) compared with everything before it")
+
+
+def period_axis(period: str, periods: pd.Series) -> alt.Axis:
+    """One date format for every tick (Vega's default mixes "February" with "Mar 29" on one axis); the year is shown
+    when the periods span more than one."""
+    years = pd.to_datetime(periods).dt.year.nunique()
+    return alt.Axis(format="%b %Y" if period == "month" else "%b %d %Y" if years > 1 else "%b %d", labelOverlap=True)
 
 
 def partial_periods(periods: pd.Series, period: str, first=None, last=None) -> pd.Series:
@@ -140,7 +147,7 @@ def sentiment_timeline(frame: pd.DataFrame, period: str = "week", first=None, la
                                                                                           False: "whole"}))
     partly = (data["covered"] == "partly").any()
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("period:T", title=period.capitalize()),
+        x=alt.X("period:T", title=period.capitalize(), axis=period_axis(period, data["period"])),
         y=alt.Y("reviews:Q", title="Reviews", stack="zero"),
         color=alt.Color("sentiment:N", scale=SENTIMENT_COLORS, title="Sentiment",
                         sort=["positive", "neutral", "negative"]),

@@ -290,6 +290,18 @@ def test_a_week_or_month_the_reviews_cover_in_part_is_drawn_lighter():
     assert "lighter" not in sentiment_timeline(frame, "month").to_dict()["title"]["subtitle"]  # no dates given: none
 
 
+def test_timeline_ticks_share_one_date_format():
+    # Vega's default labelled one axis "February", "March", "Mar 29", "Apr 26"; the year shows once the data spans two
+    from core.charts import sentiment_timeline
+
+    frame = pd.DataFrame({"period": pd.to_datetime(["2026-02-02", "2026-03-30"]).date, "sentiment": "positive",
+                          "reviews": [3, 5], "rating": 4.0})
+    assert sentiment_timeline(frame, "week").to_dict()["encoding"]["x"]["axis"]["format"] == "%b %d"
+    assert sentiment_timeline(frame, "month").to_dict()["encoding"]["x"]["axis"]["format"] == "%b %Y"
+    spanning = frame.assign(period=pd.to_datetime(["2025-12-29", "2026-01-05"]).date)
+    assert sentiment_timeline(spanning, "week").to_dict()["encoding"]["x"]["axis"]["format"] == "%b %d %Y"
+
+
 def test_query_counts_tick_at_whole_numbers():
     from core.charts import query_bars
 
