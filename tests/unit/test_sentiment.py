@@ -245,6 +245,22 @@ def test_a_fit_deviation_with_a_degree_word_is_a_problem_statement():
     assert (problem_prior(problems, "en") == PROBLEM_PRIOR).all() and not problem_prior(fine, "en").any()
 
 
+def test_a_fit_note_without_praise_is_a_complaint_whatever_the_model_says():
+    # 5-star clothing reviews: "Runs a little small" read +0.86, "it does run a tad large." +0.75 under the prior
+    from core.sentiment import FIT_CEILING, BundledSentiment, fit_ceiling
+
+    notes = ["Runs a little small", "it does run a tad large.", "fits a bit big", "i would say it does run a little bit large",
+             "the sleeves run small. i'm an xs", "it's a little small in the bust so i had to size up"]
+    # praise beside it, a size's name, an expectation or another reviewer's word, a denial: left to the model
+    other = ["super soft, definitely runs a little big", "i bought my usual size small and it was perfect",
+             "i was worried it would run small", "i read that it ran a little large, so i tried the 0",
+             "it doesn't run small at all", "runs true to size", "it's a little long but I love it"]
+    assert (fit_ceiling(notes) == FIT_CEILING).all() and (fit_ceiling(other) == 1).all()
+    model = BundledSentiment(encoder=None)
+    scores = model.score(notes, ["en"] * len(notes), np.zeros((len(notes), 1)))
+    assert (labels_from_scores(scores) == "negative").all() and (scores <= FIT_CEILING).all()
+
+
 def test_a_chinese_degree_deviation_or_mediocre_is_a_problem_and_low_value_is_never_praise():
     # online_shopping_10_cats: "有点吵。" read +0.73, "个头有点小" +0.85, "早餐一般" +0.39, "性价比很低" +0.75
     from core.sentiment import PROBLEM_PRIOR, VALUE_CEILING, BundledSentiment, problem_prior, value_ceiling
@@ -312,6 +328,9 @@ def test_an_english_flaw_denied_after_but_is_praise_and_one_played_down_no_compl
                              "but overall not an issue.", "but i had no problem with these at all."]) == 0).all()
     assert (en_clause_floor(["but no issues with the zipper breaking... until it broke", "but not an issue i can fix"])
             < 0).all()
+    # forty-first session: "but not much." read -0.78, "but only slightly." -0.68; "it fits, but barely" is a complaint
+    assert (en_clause_floor(["but not much.", "but not by much...", "but only slightly.", "but just a little"]) == 0).all()
+    assert (en_clause_floor(["but barely.", "but not much else", "but only a little of it works"]) < 0).all()
     # praise after "but" ("but it was beautiful." read -0.86); not when it names a flaw or is hedged
     praise = ["but it was beautiful.", "but the fit was great.", "however, it looked great.", "but still cute.",
               "but very pretty.", "but it's so pretty..."]
