@@ -15,7 +15,7 @@ from .config import Settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES
 
-EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "intents", "unmet-queries", "report")
+EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "intents", "unmet-queries", "rating-change", "report")
 
 
 def _progress_bar(stream=sys.stderr):
@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--what", choices=EXPORTS, required=True)
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
+    export.add_argument("--window", type=int, default=21,
+                        help="rating-change: the last this many days against all before them (default 21)")
 
     check = sub.add_parser("check", help="read and validate a file without analysing it (counts, rejects, mapping)")
     check.add_argument("file", type=Path)
@@ -262,6 +264,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             frame = latent.feature_requests(store)
         elif args.what == "intents":  # search intents: demand, served, unmet searches, need type, matched theme
             frame = store.intent_table().drop(columns=["keywords"], errors="ignore")
+        elif args.what == "rating-change":  # what moved the average rating: each theme's part, the periods' figures
+            from .filters import Filters
+
+            frame = latent.rating_change(store, Filters(dataset_ids=tuple(ids or ())), args.window)
+            if frame.empty:
+                raise InputError(f"no rating change to split: both periods (the last {args.window} days and the days "
+                                 f"before) need at least {latent.DRIVER_MIN_RATED} rated, dated reviews")
         elif args.what == "unmet-queries":
             frame = store.unmet_queries(limit=1_000_000)
         else:

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from .config import ZH_MAP_SHIFT
@@ -449,6 +450,34 @@ def _label_layers(points: alt.Chart, shown: pd.DataFrame) -> list[alt.Chart]:
     return [points.mark_text(dx=_SIDES[side][0], dy=-_SIDES[side][1], align=align(_SIDES[side][0]), fontSize=11,
                              font=FONT).encode(text=f"{side}:N", color=alt.value("#111827"), size=alt.value(11))
             for side in shown.columns]
+
+
+def rating_change_bars(parts: pd.DataFrame, window_days: int) -> alt.Chart:
+    """What moved the average rating (core.needs.rating_change): one bar per part in stars, up green, down red, the
+    parts no theme's share explains grey; together they add up to the change the subtitle states."""
+    from .needs import CHANGE_OTHERS, CHANGE_REST
+
+    first = parts.iloc[0]
+    data = parts.assign(short=_shorts(parts["theme"], 40), order=range(len(parts)),
+                        kind=np.where(parts["theme"].isin([CHANGE_OTHERS, CHANGE_REST]), "rest",
+                                      np.where(parts["part"] >= 0, "up", "down")))
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("short:N", title=None, sort=alt.EncodingSortField("order")),
+        x=alt.X("part:Q", title="Part of the change in the average rating (stars)",
+                axis=alt.Axis(format="+.3f" if parts["part"].abs().max() < 0.1 else "+.2f", tickCount=6)),
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["up", "down", "rest"], range=["#16a34a", "#dc2626", "#9ca3af"]),
+                        legend=None),
+        tooltip=[alt.Tooltip("theme:N", title="Part"), alt.Tooltip("part:Q", format="+.3f", title="Stars"),
+                 alt.Tooltip("complaint_before:Q", format=".1%", title="Reviews with a complaint, before"),
+                 alt.Tooltip("complaint_recent:Q", format=".1%", title="Reviews with a complaint, recent"),
+                 alt.Tooltip("praise_before:Q", format=".1%", title="Reviews with praise, before"),
+                 alt.Tooltip("praise_recent:Q", format=".1%", title="Reviews with praise, recent")],
+    ).properties(width=560, height=max(120, 26 * len(data)))
+    rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#374151").encode(x="x:Q")
+    return _base(alt.layer(chart, rule), "What moved the average rating",
+                 f"Last {window_days} days {first['recent_avg']:.2f}★ vs {first['before_avg']:.2f}★ before "
+                 f"({first['change']:+.2f}); a theme's part = stars its complaints or praise are worth × the change in "
+                 "their share of reviews")
 
 
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:

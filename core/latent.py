@@ -2,6 +2,9 @@
 the improvement backlog. Pure logic lives in core.needs; SQL in core.store."""
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 
@@ -13,6 +16,7 @@ from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NAMES_VERSION, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
                     complaint_shares, drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores,
                     requested_thing, taxonomy_from_frame)
+from .needs import rating_change as needs_rating_change
 from .store import Store
 from .text import detect_language
 from .themes import telling_example
@@ -99,6 +103,23 @@ def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
     if moments["n"] < DRIVER_MIN_RATED:
         return pd.DataFrame()
     return drivers_from_moments(moments)
+
+
+def rating_change(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
+    """What moved the average rating: the last ``window_days`` (ending at the newest review, as Emerging issues'
+    window) against everything before them under ``filters``, split into the themes' parts (core.needs.rating_change).
+    Empty without dates, or without ratings enough in either period."""
+    filters = filters or Filters()
+    end = store.last_date(filters)
+    if end is None:
+        return pd.DataFrame()
+    cut = (end - pd.Timedelta(days=window_days)).date()  # the last day before the window (date_to is inclusive)
+    start = max(cut + timedelta(days=1), filters.date_from or cut)
+    before, recent = replace(filters, date_to=cut), replace(filters, date_from=start, date_to=end.date())
+    parts = [store.driver_moments(f) for f in (before, recent)]
+    if min(p["n"] for p in parts) < DRIVER_MIN_RATED:
+        return pd.DataFrame()
+    return needs_rating_change(parts[0], parts[1], drivers(store, filters))
 
 
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:

@@ -1506,6 +1506,85 @@ def _driver_sentence(row: pd.Series) -> str:
             f"{row['negative_ci_high']:+.2f}); fixing it would lift the average by about {row['lift_if_fixed']:.2f}")
 
 
+# --- what moved the average rating ------------------------------------------------------------------------------------
+
+CHANGE_OTHERS, CHANGE_REST = "other themes", "not explained by the themes' shares"
+
+
+def rating_change(before: dict, recent: dict, pooled: pd.DataFrame, top: int = 6) -> pd.DataFrame:
+    """Why the average rating moved between two periods: a twofold Oaxaca-Blinder decomposition with pooled
+    coefficients. Each theme's part is its driver effects (``pooled``: drivers_from_moments over both periods) times
+    the change in the share of reviews with that flag: more complaints about sizing, at -1.5 stars each, pull the
+    average down by 1.5 x the rise in their share. What the themes' shares do not explain (the rest: reviews that got
+    better or worse for the same flags, and themes too small to estimate) is its own part, so the parts add up to the
+    change. ``before`` / ``recent``: driver moments (n, sum_y, sum_yy, columns) of each period.
+
+    Returns one row per part: theme, complaint_before, complaint_recent, praise_before, praise_recent (shares of
+    reviews), complaint_part, praise_part, part (stars); the ``top`` largest themes by size, then "other themes" and
+    "not explained by the themes' shares" (CHANGE_REST). Every row also carries the periods' figures: before_avg,
+    recent_avg, change, ci_low / ci_high (Welch 95% interval of the change: is it more than noise?), n_before,
+    n_recent. Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
+    if min(before["n"], recent["n"]) < DRIVER_MIN_RATED:
+        return pd.DataFrame()
+    means, variances = [], []
+    for period in (before, recent):
+        n, mean = period["n"], period["sum_y"] / period["n"]
+        means.append(mean)
+        variances.append(max(period["sum_yy"] - n * mean * mean, 0.0) / max(n - 1, 1) / n)
+    change = means[1] - means[0]
+    se = math.sqrt(sum(variances))
+    dof = sum(variances) ** 2 / max(sum(v * v / max(p["n"] - 1, 1) for v, p in zip(variances, (before, recent))), 1e-300)
+    half = float(stats.t.ppf(0.975, max(dof, 1.0))) * se
+
+    def shares(period: dict) -> pd.Series:
+        cols = period["columns"]
+        if cols.empty:
+            return pd.Series(dtype=float)
+        return pd.Series(cols["n"].to_numpy(dtype=float) / period["n"], index=pd.MultiIndex.from_frame(cols[["theme", "polarity"]]))
+
+    was, now = shares(before), shares(recent)
+    rows = []
+    for row in (pooled.itertuples(index=False) if not pooled.empty else []):
+        part, out = 0.0, {"theme": row.theme}
+        for polarity, name in (("negative", "complaint"), ("positive", "praise")):
+            a, b = float(was.get((row.theme, polarity), 0.0)), float(now.get((row.theme, polarity), 0.0))
+            out[f"{name}_before"], out[f"{name}_recent"] = a, b
+            effect = getattr(row, f"{polarity}_effect", np.nan)
+            out[f"{name}_part"] = 0.0 if pd.isna(effect) else float(effect) * (b - a)
+            part += out[f"{name}_part"]
+        rows.append({**out, "part": part})
+    columns = ["theme", "complaint_before", "complaint_recent", "praise_before", "praise_recent", "complaint_part",
+               "praise_part", "part"]
+    parts = pd.DataFrame(rows, columns=columns)
+    parts = parts.reindex(parts["part"].abs().sort_values(ascending=False, kind="stable").index)
+    shown, others = parts.head(top), parts.iloc[top:]
+    tail = [{"theme": CHANGE_OTHERS, "part": float(others["part"].sum())}] if len(others) else []
+    tail.append({"theme": CHANGE_REST, "part": change - float(parts["part"].sum())})
+    out = pd.concat([shown, pd.DataFrame(tail, columns=columns)], ignore_index=True)
+    return out.assign(before_avg=means[0], recent_avg=means[1], change=change, ci_low=change - half,
+                      ci_high=change + half, n_before=int(before["n"]), n_recent=int(recent["n"]))
+
+
+def rating_change_sentence(parts: pd.DataFrame, window_days: int) -> str:
+    """Plain words for the Rating drivers tab: the change, whether it is more than noise, the part that moved it
+    most (``parts``: rating_change)."""
+    result = parts.iloc[0]
+    change = result["change"]
+    head = (f"Average rating {result['recent_avg']:.2f}★ in the last {window_days} days against "
+            f"{result['before_avg']:.2f}★ before ({change:+.2f}; 95% CI {result['ci_low']:+.2f} to {result['ci_high']:+.2f}, "
+            f"{result['n_recent']:,} and {result['n_before']:,} rated reviews)")
+    if result["ci_low"] <= 0 <= result["ci_high"]:
+        return head + ": within what chance alone would give, so read the parts below as hints, not causes."
+    themed = parts[~parts["theme"].isin([CHANGE_OTHERS, CHANGE_REST])]
+    if themed.empty:
+        return head + "."
+    lead = themed.iloc[0]
+    name = "complaint" if abs(lead["complaint_part"]) >= abs(lead["praise_part"]) else "praise"
+    moved = "rose" if lead[f"{name}_recent"] > lead[f"{name}_before"] else "fell"
+    return (head + f". The largest part, {lead['part']:+.2f}★: {lead['theme']} (reviews with {name} about it {moved} "
+            f"from {lead[f'{name}_before']:.1%} to {lead[f'{name}_recent']:.1%}).")
+
+
 # --- emerging issues ---------------------------------------------------------------------------------------------------
 
 EMERGING_ALPHA, EMERGING_MIN_RECENT, EMERGING_MIN_RATIO = 0.01, 10, 1.5  # the defaults the Emerging issues tab states

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 # stars, not text, English request names no longer end on a preposition, and top complaints and praise quote what is
 # typical of their theme and says something; 14: emerging issues' recent window ends at the newest review, as the
 # chart shades it, not at the newest complaint; 15: the same English ask in other words is one request: "cheaper",
-# "more length" with "longer"; 16: the theme table and the backlog say how well each theme stays together, "stable")
-FORMAT = 16
+# "more length" with "longer"; 16: the theme table and the backlog say how well each theme stays together, "stable";
+# 17: the Rating drivers tab says what moved the average rating, a view stored with the others)
+FORMAT = 17
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40
@@ -56,7 +57,8 @@ def _backlog(store: Store, filters: Filters | None = None, *, driver: pd.DataFra
 
 LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent.feature_requests,
                                          "drivers": latent.drivers, "emerging": latent.emerging_issues,
-                                         "emerging_over_time": latent.emerging_over_time}
+                                         "emerging_over_time": latent.emerging_over_time,
+                                         "rating_change": latent.rating_change}
 
 
 # Searches follow only the date range (Store.search_filter): a search view asked with any other filter is the one for
@@ -194,6 +196,7 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
                                       ("theme_table", (unfiltered,)), ("need_type_table", (unfiltered,)),
                                       ("count_reviews", (unfiltered,)), ("export_reviews", (unfiltered, PREVIEW_ROWS)),
                                       ("emerging", (unfiltered, EMERGING_WINDOW)), ("drivers", (unfiltered,)),
+                                      ("rating_change", (unfiltered, EMERGING_WINDOW)),
                                       ("backlog", (unfiltered,)), ("requests", (unfiltered,))]
     figures = value("overview", unfiltered)
     period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))

@@ -5,7 +5,9 @@ import streamlit as st
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights, latent
 from core.needs import (DRIVER_MIN_COMPLAINTS, DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA,
-                        EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, taxonomy_frame)
+                        EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, rating_change_sentence,
+                        taxonomy_frame)
+from core.views import EMERGING_WINDOW
 
 store = ui.page("Latent needs")
 ui.require_analysis(store)
@@ -127,6 +129,45 @@ def drivers_tab() -> None:
                 help="Stars the average rating would gain if these complaints were gone: share × stars a complaint costs"),
             "negative_share": st.column_config.NumberColumn("Share with complaint", format="percent"),
             "explanation": st.column_config.TextColumn("In words", width="large")})
+        rating_change_section()
+
+
+def window_slider(overview: dict, help: str, key: str | None = None) -> int:
+    """The recent window in days. Reviews over years (Amazon fashion: 2009-2018, a handful a month) need a window of
+    months: up to a quarter of the span, at most a year, never under 90 days."""
+    span = (pd.Timestamp(overview["last_date"]) - pd.Timestamp(overview["first_date"])).days
+    return st.slider("Recent window (days)", 7, int(min(365, max(90, span // 4))), EMERGING_WINDOW, help=help, key=key)
+
+
+def rating_change_section() -> None:
+    """What moved the average rating: the recent window against everything before it, split into the themes'
+    parts (core.needs.rating_change)."""
+    overview = ui.load("overview", filters)
+    if pd.isna(overview.get("first_date")):
+        return
+    st.subheader("What moved the average rating")
+    window = window_slider(overview, "The last this many days before the newest review, against all before them",
+                           key="rating_change_window")
+    parts = ui.latent_view("rating_change", filters, window)
+    if parts.empty:
+        st.info(f"Both periods need at least {DRIVER_MIN_RATED} rated reviews; with these filters and this window "
+                "one has fewer.")
+        return
+    st.markdown(rating_change_sentence(parts, window))
+    ui.chart(charts.rating_change_bars(parts, window), "rating_change")
+    st.caption("Each theme's part is the stars its complaints (and praise) are worth, from the drivers above, times "
+               "the change in the share of reviews that make them (a twofold Oaxaca-Blinder decomposition). "
+               "“Not explained by the themes' shares”: reviews rated higher or lower for the same mentions, and "
+               "themes too small to estimate.")
+    ui.table(parts[["theme", "part", "complaint_before", "complaint_recent", "praise_before", "praise_recent"]],
+             "rating_change", column_config={
+                 "theme": st.column_config.TextColumn("Part", width="large"),
+                 "part": st.column_config.NumberColumn("Stars", format="%+.3f"),
+                 "complaint_before": st.column_config.NumberColumn("Complaints before", format="percent",
+                                                                   help="Share of rated reviews complaining about it"),
+                 "complaint_recent": st.column_config.NumberColumn("Complaints recent", format="percent"),
+                 "praise_before": st.column_config.NumberColumn("Praise before", format="percent"),
+                 "praise_recent": st.column_config.NumberColumn("Praise recent", format="percent")})
 
 
 def emerging_tab() -> None:
@@ -135,11 +176,7 @@ def emerging_tab() -> None:
         st.info("Emerging issues need a date column: each theme's recent share of complaints is compared with its own "
                 "history. These reviews have no dates (map one on the Data page when you upload).")
         return
-    # reviews over years (Amazon fashion: 2009-2018, a handful a month) need a window of months: up to a quarter of
-    # the span, at most a year, never under 90 days
-    span = (pd.Timestamp(overview["last_date"]) - pd.Timestamp(overview["first_date"])).days
-    window = st.slider("Recent window (days)", 7, int(min(365, max(90, span // 4))), 21,
-                       help="Complaints in this many days before the newest review, against all before them")
+    window = window_slider(overview, "Complaints in this many days before the newest review, against all before them")
     found = ui.latent_view("emerging", filters, window)
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:

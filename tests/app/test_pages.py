@@ -287,7 +287,12 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     requests = shown["Feature requests"].dataframe[0].value
     assert len(charts(shown["Feature requests"])) == 1 and {"feature", "requests", "examples"} <= set(requests.columns)
     drivers = shown["Rating drivers"].dataframe[0].value
-    assert len(charts(shown["Rating drivers"])) == 1 and "lift_if_fixed" in drivers.columns
+    assert len(charts(shown["Rating drivers"])) == 2 and "lift_if_fixed" in drivers.columns
+    # below the drivers, what moved the average rating in the recent window, in words, a chart and its parts
+    assert "What moved the average rating" in charts(shown["Rating drivers"])[1].spec
+    moved = shown["Rating drivers"].dataframe[1].value
+    assert moved["theme"].iloc[-1] == "not explained by the themes' shares" and len(moved) >= 3
+    assert any(m.value.startswith("Average rating") and "rated reviews" in m.value for m in shown["Rating drivers"].markdown)
     assert shown["Emerging issues"].slider[0].label == "Recent window (days)"
     assert len(charts(shown["Emerging issues"])) == 1  # the demo's planted spike over time, its window shaded
 

@@ -300,6 +300,23 @@ def test_drivers_and_emerging_issues_run_on_the_demo(analysed):
     assert {"theme", "emerging", "p_value"} <= set(emerging_issues(analysed).columns)
 
 
+def test_what_moved_the_average_rating_splits_the_windows_change_into_parts(analysed):
+    # the recent window and the days before it hold every rated themed review once, and the parts add up to the
+    # change between their averages
+    from core.charts import rating_change_bars
+    from core.latent import rating_change
+
+    parts = rating_change(analysed, None, 30)
+    first = parts.iloc[0]
+    assert first["n_before"] + first["n_recent"] == analysed.driver_moments(None)["n"]
+    assert parts["part"].sum() == pytest.approx(first["change"])
+    assert first["ci_low"] < first["change"] < first["ci_high"]
+    assert "What moved the average rating" in str(rating_change_bars(parts, 30).to_dict()["title"])
+    newest = analysed.last_date(None)
+    from core.filters import Filters
+    assert rating_change(analysed, Filters(date_from=(newest - pd.Timedelta(days=5)).date()), 30).empty  # no "before"
+
+
 def test_emerging_issues_count_the_window_back_from_the_newest_review(analysed, monkeypatch):
     from core.filters import Filters
 
@@ -328,6 +345,9 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
     assert main(["export", "--db", db, "--what", "requests", "--out", str(tmp_path / "r.xlsx")]) == 0
     assert main(["export", "--db", db, "--what", "report", "--out", str(tmp_path / "report.html")]) == 0
     assert main(["export", "--db", db, "--what", "reviews", "--out", str(tmp_path / "reviews.csv")]) == 0
+    assert main(["export", "--db", db, "--what", "rating-change", "--window", "30", "--out", str(tmp_path / "c.csv")]) == 0
+    moved = pd.read_csv(tmp_path / "c.csv")
+    assert moved["part"].sum() == pytest.approx(moved["change"].iloc[0]) and {"before_avg", "recent_avg"} <= set(moved)
     table = pd.read_csv(tmp_path / "b.csv")
     assert {"need", "need_type", "volume", "negative_share", "rating_impact", "trend", "opportunity", "example"} <= set(table.columns)
     assert table["rating_impact"].dtype.kind == "f" and (table["rating_impact"].dropna() < 0).any()

@@ -496,6 +496,48 @@ def test_rating_drivers_recover_a_planted_effect():
 
 
 
+def _two_periods(rng, n: int, sizing_rates: tuple[float, float]):
+    """Reviews of two periods: sizing complaints (-1.5 stars) at each period's rate, colour praise (+0.3) at 30%."""
+    frames = []
+    for period, rate in enumerate(sizing_rates):
+        sizing_bad, colour_good = rng.random(n) < rate, rng.random(n) < 0.3
+        rating = 4.2 - 1.5 * sizing_bad + 0.3 * colour_good + rng.normal(0, 0.6, n)
+        ids = np.arange(n) + period * n
+        frames.append((pd.DataFrame({"review_id": ids, "rating": rating}), pd.concat([
+            pd.DataFrame({"review_id": ids[sizing_bad], "theme": "sizing", "polarity": "negative"}),
+            pd.DataFrame({"review_id": ids[colour_good], "theme": "colour", "polarity": "positive"})])))
+    return frames
+
+
+def test_a_rise_in_complaints_is_the_part_that_moved_the_average_rating():
+    # sizing complaints go from 10% to 25% of reviews at -1.5 stars each: the average falls by about 0.22, and the
+    # sizing part says so; the parts add up to the change
+    from core.needs import CHANGE_REST, driver_moments, rating_change, rating_change_sentence
+
+    (before, said_before), (recent, said_recent) = _two_periods(np.random.default_rng(0), 2000, (0.10, 0.25))
+    pooled = rating_drivers(pd.concat([before, recent]), pd.concat([said_before, said_recent]))
+    parts = rating_change(driver_moments(before, said_before), driver_moments(recent, said_recent), pooled)
+    first = parts.iloc[0]
+    assert first["change"] == pytest.approx(recent.rating.mean() - before.rating.mean())
+    assert parts["part"].sum() == pytest.approx(first["change"])
+    assert first["theme"] == "sizing" and first["part"] == pytest.approx(-1.5 * 0.15, abs=0.05)
+    assert first["ci_high"] < 0 and abs(parts.set_index("theme").loc[CHANGE_REST, "part"]) < 0.05
+    sentence = rating_change_sentence(parts, 21)
+    assert "The largest part" in sentence and "sizing" in sentence and "rose" in sentence
+
+
+def test_an_average_rating_that_moved_by_chance_is_said_to_be_within_chance():
+    from core.needs import driver_moments, rating_change, rating_change_sentence
+
+    (before, said_before), (recent, said_recent) = _two_periods(np.random.default_rng(1), 400, (0.15, 0.15))
+    pooled = rating_drivers(pd.concat([before, recent]), pd.concat([said_before, said_recent]))
+    parts = rating_change(driver_moments(before, said_before), driver_moments(recent, said_recent), pooled)
+    assert parts.iloc[0]["ci_low"] < 0 < parts.iloc[0]["ci_high"]
+    assert "within what chance alone would give" in rating_change_sentence(parts, 21)
+    few = driver_moments(recent.head(20), said_recent[said_recent.review_id.isin(recent.head(20).review_id)])
+    assert rating_change(driver_moments(before, said_before), few, pooled).empty  # too few rated reviews recently
+
+
 def test_driver_regression_from_moments_equals_least_squares_on_the_design_matrix():
     # The fit never builds the 0/1 design matrix (a million reviews); it must give lstsq's coefficients and CIs.
     from scipy import stats
