@@ -1520,10 +1520,11 @@ def rating_change(before: dict, recent: dict, pooled: pd.DataFrame, top: int = 6
     change. ``before`` / ``recent``: driver moments (n, sum_y, sum_yy, columns) of each period.
 
     Returns one row per part: theme, complaint_before, complaint_recent, praise_before, praise_recent (shares of
-    reviews), complaint_part, praise_part, part (stars); the ``top`` largest themes by size, then "other themes" and
-    "not explained by the themes' shares" (CHANGE_REST). Every row also carries the periods' figures: before_avg,
-    recent_avg, change, ci_low / ci_high (Welch 95% interval of the change: is it more than noise?), n_before,
-    n_recent. Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
+    reviews), complaint_part, praise_part, part (stars), reviews (mentioning the theme, so privacy mode can hide a
+    theme few wrote about; every review for the last two rows); the ``top`` largest themes by size, then "other
+    themes" and "not explained by the themes' shares" (CHANGE_REST). Every row also carries the periods' figures:
+    before_avg, recent_avg, change, ci_low / ci_high (Welch 95% interval of the change: is it more than noise?),
+    n_before, n_recent. Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
     if min(before["n"], recent["n"]) < DRIVER_MIN_RATED:
         return pd.DataFrame()
     means, variances = [], []
@@ -1552,14 +1553,15 @@ def rating_change(before: dict, recent: dict, pooled: pd.DataFrame, top: int = 6
             effect = getattr(row, f"{polarity}_effect", np.nan)
             out[f"{name}_part"] = 0.0 if pd.isna(effect) else float(effect) * (b - a)
             part += out[f"{name}_part"]
-        rows.append({**out, "part": part})
+        rows.append({**out, "part": part, "reviews": int(row.reviews)})
     columns = ["theme", "complaint_before", "complaint_recent", "praise_before", "praise_recent", "complaint_part",
-               "praise_part", "part"]
+               "praise_part", "part", "reviews"]
     parts = pd.DataFrame(rows, columns=columns)
     parts = parts.reindex(parts["part"].abs().sort_values(ascending=False, kind="stable").index)
     shown, others = parts.head(top), parts.iloc[top:]
-    tail = [{"theme": CHANGE_OTHERS, "part": float(others["part"].sum())}] if len(others) else []
-    tail.append({"theme": CHANGE_REST, "part": change - float(parts["part"].sum())})
+    everyone = int(before["n"] + recent["n"])  # the count privacy mode reads: these rows summarise every review
+    tail = [{"theme": CHANGE_OTHERS, "part": float(others["part"].sum()), "reviews": everyone}] if len(others) else []
+    tail.append({"theme": CHANGE_REST, "part": change - float(parts["part"].sum()), "reviews": everyone})
     out = pd.concat([shown, pd.DataFrame(tail, columns=columns)], ignore_index=True)
     return out.assign(before_avg=means[0], recent_avg=means[1], change=change, ci_low=change - half,
                       ci_high=change + half, n_before=int(before["n"]), n_recent=int(recent["n"]))

@@ -120,7 +120,22 @@ def _drivers_section(store: Store, filters: Filters, top: int, privacy_k: int) -
     items = "".join(f"<li>{_e(row.explanation[:1].upper() + row.explanation[1:])}</li>" for row in best.itertuples())
     return ("<h2>Rating drivers</h2><p class='sub'>A regression of the star rating on each theme's complaints and "
             "praise: how many stars a review complaining about it averages against the others, and what fixing it "
-            "would add to the average rating.</p>" + _chart(charts.driver_scatter(found)) + f"<ul>{items}</ul>")
+            "would add to the average rating.</p>" + _chart(charts.driver_scatter(found)) + f"<ul>{items}</ul>"
+            + _rating_change_section(store, filters, privacy_k))
+
+
+def _rating_change_section(store: Store, filters: Filters, privacy_k: int) -> str:
+    """What moved the average rating in the app's default window, in words and as the tab's chart (nothing without
+    dates, or without rated reviews enough in either period)."""
+    from .latent import rating_change
+    from .needs import rating_change_sentence
+    from .views import EMERGING_WINDOW
+
+    parts = suppress(rating_change(store, filters, EMERGING_WINDOW), privacy_k)
+    if parts.empty:
+        return ""
+    return (f"<h3>What moved the average rating</h3><p>{_e(rating_change_sentence(parts, EMERGING_WINDOW))}</p>"
+            + _chart(charts.rating_change_bars(parts, EMERGING_WINDOW)))
 
 
 def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:

@@ -312,6 +312,10 @@ def test_what_moved_the_average_rating_splits_the_windows_change_into_parts(anal
     assert parts["part"].sum() == pytest.approx(first["change"])
     assert first["ci_low"] < first["change"] < first["ci_high"]
     assert "What moved the average rating" in str(rating_change_bars(parts, 30).to_dict()["title"])
+    from core.privacy import suppress  # privacy mode hides a theme fewer than k reviews mention, and the sums
+    k = int(parts["reviews"].iloc[0]) + 1
+    hidden = suppress(parts, k)
+    assert parts["theme"].iloc[0] not in set(hidden["theme"]) and hidden["theme"].iloc[-1] == parts["theme"].iloc[-1]
     newest = analysed.last_date(None)
     from core.filters import Filters
     assert rating_change(analysed, Filters(date_from=(newest - pd.Timedelta(days=5)).date()), 30).empty  # no "before"
@@ -357,6 +361,7 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
     assert "<script" not in html and "NeedLens insight report" in html
     # dated reviews: the report says what is rising, or that nothing is (the app's default window)
     assert "<h2>Emerging issues</h2>" in html and ("rising significantly" in html or "of complaints in the last" in html)
+    assert "<h3>What moved the average rating</h3>" in html and "rated reviews" in html
 
 
 def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(analysed):
