@@ -105,10 +105,12 @@ def drivers(store: Store, filters: Filters | None = None) -> pd.DataFrame:
     return drivers_from_moments(moments)
 
 
-def rating_change(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
+def rating_change(store: Store, filters: Filters | None = None, window_days: int = 21,
+                  driver: pd.DataFrame | None = None) -> pd.DataFrame:
     """What moved the average rating: the last ``window_days`` (ending at the newest review, as Emerging issues'
     window) against everything before them under ``filters``, split into the themes' parts (core.needs.rating_change).
-    Empty without dates, or without ratings enough in either period."""
+    Empty without dates, or without ratings enough in either period. ``driver``: the rating drivers already computed
+    for these filters (the pooled coefficients), as the backlog takes them."""
     filters = filters or Filters()
     end = store.last_date(filters)
     if end is None:
@@ -119,7 +121,7 @@ def rating_change(store: Store, filters: Filters | None = None, window_days: int
     parts = [store.driver_moments(f) for f in (before, recent)]
     if min(p["n"] for p in parts) < DRIVER_MIN_RATED:
         return pd.DataFrame()
-    return needs_rating_change(parts[0], parts[1], drivers(store, filters))
+    return needs_rating_change(parts[0], parts[1], drivers(store, filters) if driver is None else driver)
 
 
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:

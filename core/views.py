@@ -55,10 +55,16 @@ def _backlog(store: Store, filters: Filters | None = None, *, driver: pd.DataFra
     return latent.backlog(store, filters, driver=cached(store, "drivers", filters) if driver is None else driver)
 
 
+def _rating_change(store: Store, filters: Filters | None = None, window_days: int = EMERGING_WINDOW, *,
+                   driver: pd.DataFrame | None = None) -> pd.DataFrame:
+    return latent.rating_change(store, filters, window_days,
+                                driver=cached(store, "drivers", filters) if driver is None else driver)
+
+
 LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent.feature_requests,
                                          "drivers": latent.drivers, "emerging": latent.emerging_issues,
                                          "emerging_over_time": latent.emerging_over_time,
-                                         "rating_change": latent.rating_change}
+                                         "rating_change": _rating_change}
 
 
 # Searches follow only the date range (Store.search_filter): a search view asked with any other filter is the one for
@@ -239,7 +245,8 @@ def materialize(store: Store) -> dict[str, float]:
     def value(name: str, *args: Any) -> Any:  # each call computed once (the list itself reads some of them)
         if key(name, args) not in results:
             begun = time.perf_counter()
-            more = {"driver": value("drivers", *args)} if name == "backlog" else {}  # it ranks by the drivers
+            # the backlog ranks by the drivers, and the rating change splits by them: computed once
+            more = {"driver": value("drivers", args[0])} if name in ("backlog", "rating_change") else {}
             results[key(name, args)] = compute(store, name, *args, **more)
             seconds[f"{name}{args!r}"] = time.perf_counter() - begun
         return results[key(name, args)]

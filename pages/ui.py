@@ -351,8 +351,8 @@ def latent_view(name: str, filters: Filters, *extra: Any) -> Any:
 
     def compute() -> Any:
         value = views.stored(store, name, version, (filters, *extra))
-        if value is views.MISSING:  # the backlog ranks by the drivers this server already holds for these filters
-            more = {"driver": latent_view("drivers", filters)} if name == "backlog" else {}
+        if value is views.MISSING:  # the backlog and the rating change read the drivers this server holds for them
+            more = {"driver": latent_view("drivers", filters)} if name in ("backlog", "rating_change") else {}
             value = views.compute(store, name, filters, *extra, **more)
         return value
 
