@@ -1583,8 +1583,11 @@ def rating_change_sentence(parts: pd.DataFrame, window_days: int) -> str:
     lead = themed.iloc[0]
     name = "complaint" if abs(lead["complaint_part"]) >= abs(lead["praise_part"]) else "praise"
     moved = "rose" if lead[f"{name}_recent"] > lead[f"{name}_before"] else "fell"
-    return (head + f". The largest part, {lead['part']:+.2f}★: {lead['theme']} (reviews with {name} about it {moved} "
-            f"from {lead[f'{name}_before']:.1%} to {lead[f'{name}_recent']:.1%}).")
+    rest = float(parts.loc[parts["theme"] == CHANGE_REST, "part"].sum())
+    unexplained = (f" More of it, {rest:+.2f}★, is not explained by the themes' shares: reviews rated higher or lower "
+                   "for the same mentions.") if abs(rest) > abs(lead["part"]) else ""
+    return (head + f". The theme with the largest part, {lead['part']:+.2f}★: {lead['theme']} (reviews with {name} "
+            f"about it {moved} from {lead[f'{name}_before']:.1%} to {lead[f'{name}_recent']:.1%})." + unexplained)
 
 
 # --- emerging issues ---------------------------------------------------------------------------------------------------

@@ -523,7 +523,8 @@ def test_a_rise_in_complaints_is_the_part_that_moved_the_average_rating():
     assert first["theme"] == "sizing" and first["part"] == pytest.approx(-1.5 * 0.15, abs=0.05)
     assert first["ci_high"] < 0 and abs(parts.set_index("theme").loc[CHANGE_REST, "part"]) < 0.05
     sentence = rating_change_sentence(parts, 21)
-    assert "The largest part" in sentence and "sizing" in sentence and "rose" in sentence
+    assert "The theme with the largest part" in sentence and "sizing" in sentence and "rose" in sentence
+    assert "not explained" not in sentence  # the rest is near 0 here
 
 
 def test_an_average_rating_that_moved_by_chance_is_said_to_be_within_chance():
@@ -534,6 +535,12 @@ def test_an_average_rating_that_moved_by_chance_is_said_to_be_within_chance():
     parts = rating_change(driver_moments(before, said_before), driver_moments(recent, said_recent), pooled)
     assert parts.iloc[0]["ci_low"] < 0 < parts.iloc[0]["ci_high"]
     assert "within what chance alone would give" in rating_change_sentence(parts, 21)
+    # a change the themes' shares do not account for (every review a star lower, the same mentions): said so
+    lower = recent.assign(rating=recent.rating - 1.0)
+    pooled = rating_drivers(pd.concat([before, lower]), pd.concat([said_before, said_recent]))
+    sentence = rating_change_sentence(rating_change(driver_moments(before, said_before),
+                                                    driver_moments(lower, said_recent), pooled), 21)
+    assert "The theme with the largest part" in sentence and "is not explained by the themes' shares" in sentence
     few = driver_moments(recent.head(20), said_recent[said_recent.review_id.isin(recent.head(20).review_id)])
     assert rating_change(driver_moments(before, said_before), few, pooled).empty  # too few rated reviews recently
 
