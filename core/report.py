@@ -112,7 +112,8 @@ def _drivers_section(store: Store, filters: Filters, top: int, privacy_k: int) -
     star ratings or an estimate)."""
     from .latent import drivers
 
-    found = suppress(drivers(store, filters), privacy_k)
+    fitted = drivers(store, filters)
+    found = suppress(fitted, privacy_k)
     found = found.dropna(subset=["negative_effect"]) if not found.empty else found
     if found.empty:
         return ""
@@ -121,17 +122,17 @@ def _drivers_section(store: Store, filters: Filters, top: int, privacy_k: int) -
     return ("<h2>Rating drivers</h2><p class='sub'>A regression of the star rating on each theme's complaints and "
             "praise: how many stars a review complaining about it averages against the others, and what fixing it "
             "would add to the average rating.</p>" + _chart(charts.driver_scatter(found)) + f"<ul>{items}</ul>"
-            + _rating_change_section(store, filters, privacy_k))
+            + _rating_change_section(store, filters, privacy_k, fitted))
 
 
-def _rating_change_section(store: Store, filters: Filters, privacy_k: int) -> str:
+def _rating_change_section(store: Store, filters: Filters, privacy_k: int, fitted: pd.DataFrame) -> str:
     """What moved the average rating in the app's default window, in words and as the tab's chart (nothing without
-    dates, or without rated reviews enough in either period)."""
+    dates, or without rated reviews enough in either period); ``fitted``: the drivers the section above drew."""
     from .latent import rating_change
     from .needs import rating_change_sentence
     from .views import EMERGING_WINDOW
 
-    parts = suppress(rating_change(store, filters, EMERGING_WINDOW), privacy_k)
+    parts = suppress(rating_change(store, filters, EMERGING_WINDOW, driver=fitted), privacy_k)
     if parts.empty:
         return ""
     return (f"<h3>What moved the average rating</h3><p>{_e(rating_change_sentence(parts, EMERGING_WINDOW))}</p>"
