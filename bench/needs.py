@@ -331,10 +331,11 @@ def census_labels(paths) -> pd.Series:
 
 
 def census_of_c(pool: pd.DataFrame, flags: np.ndarray, path: Path | tuple[Path, ...], exact: tuple[Path, ...] = ()
-                ) -> tuple[float, float, str]:
+                ) -> tuple[float, float, str, tuple]:
     """The detector's flags in stratum C over a whole pool, split into right and wrong by a census file (every flag
     labelled, or a random sample of them; several files: their labels together): (right, wrong, a line saying how
-    they were counted). Flags labelled in an ``exact`` file (an earlier census the rules were then written from) are
+    they were counted, and (flags estimated from the census, (its right, its labelled), exact right, exact wrong) for
+    whole_file_interval). Flags labelled in an ``exact`` file (an earlier census the rules were then written from) are
     counted as labelled, and the census file's precision stands for the others only, from which it was drawn."""
     paths = path if isinstance(path, tuple) else (path,)
     flagged = pool[flags & (pool["stratum"] == "C").to_numpy()]
@@ -352,7 +353,8 @@ def census_of_c(pool: pd.DataFrame, flags: np.ndarray, path: Path | tuple[Path, 
             + f" {len(known)} labelled in {' and '.join(p.name for p in paths)} ({int(known.sum())} right, precision "
             f"{precision:.3f}): "
             f"{right:.0f} right, precision {right / max(len(flagged), 1):.3f}")
-    return right, wrong, line
+    exact_right = float(exact_labels.sum())
+    return right, wrong, line, (len(rest), (int(known.sum()), len(known)), exact_right, len(exact_labels) - exact_right)
 
 
 def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tuple[int, int] | None,
@@ -405,18 +407,19 @@ def report_strata(frame: pd.DataFrame, methods: dict[str, pd.Series], unread: tu
 def by_flag(frame: pd.DataFrame, flagged: pd.Series, pool: pd.DataFrame, pool_flags: np.ndarray,
             c_census: tuple[float, float], c_quiet: tuple[int, int],
             more_flags: dict[str, list[pd.DataFrame]] | None = None, exact: pd.Series | None = None,
-            more_quiet: dict[str, list[pd.DataFrame]] | None = None) -> dict:
+            more_quiet: dict[str, list[pd.DataFrame]] | None = None, c_sample: tuple | None = None) -> dict:
     """Precision and recall over a whole file, each stratum split by the detector's own flag, which is known for every
     snippet of the pool: a stratum's flags are counted exactly and multiplied by the precision of its labelled fresh
     flags (the set's, and ``more_flags``' labelled flags of the same detector there); its unflagged snippets by the
     request rate among its labelled unflagged ones (the misses). Stratum C: its flags split by its census
-    (``c_census``: right, wrong), its unflagged snippets at ``c_quiet`` (requests, snippets of C the detector leaves,
+    (``c_census``: right, wrong; ``c_sample``: how census_of_c counted them), its unflagged snippets at ``c_quiet`` (requests, snippets of C the detector leaves,
     in every labelled set). The usual estimator weights the set's flags by stratum instead, which counts flags
     from a sample although the pool's are known. Flags labelled in ``exact`` (sha1 -> label: an earlier census the
     rules were then written from) are counted as labelled, and the fresh precision stands for the others only.
     ``more_quiet``: labelled random snippets a stratum's detector leaves unflagged, beside the set's. Prints one row per
     stratum."""
     right = wrong = missed = 0.0
+    parts = []  # per stratum: flags read from a sample, its (hits, n); quiet snippets, their (hits, n); exact right/wrong
     print("\n| stratum | snippets in the file | flags in the file | precision of its labelled fresh flags | "
           "requests among its labelled unflagged snippets | right flags | missed requests |\n"
           "|---|---|---|---|---|---|---|")
@@ -427,6 +430,8 @@ def by_flag(frame: pd.DataFrame, flagged: pd.Series, pool: pd.DataFrame, pool_fl
             r, w = c_census
             rate_hits, rate_n = c_quiet
             cell = f"census: {r:.0f} / {r + w:.0f}"
+            estimated, sample, exact_right, exact_wrong = c_sample or (0, (0, 0), r, w)  # None: every flag labelled
+            parts.append((estimated, sample, quiet, (rate_hits, rate_n), exact_right, exact_wrong))
         else:
             part = frame[frame["stratum"] == name]
             mine = part[flagged[part.index]]
@@ -440,14 +445,35 @@ def by_flag(frame: pd.DataFrame, flagged: pd.Series, pool: pd.DataFrame, pool_fl
             cell += f" ({len(counted)} counted as labelled)" if len(counted) else ""
             quiet_labels = [part[~flagged[part.index]]["label"]] + [x["label"] for x in (more_quiet or {}).get(name, [])]
             rate_hits, rate_n = sum(int(x.sum()) for x in quiet_labels), sum(len(x) for x in quiet_labels)
+            parts.append((flags - len(counted), (hits, n), quiet, (rate_hits, rate_n), float(counted.sum()),
+                          len(counted) - float(counted.sum())))
         miss = quiet * rate_hits / max(rate_n, 1)
         right, wrong, missed = right + r, wrong + w, missed + miss
         print(f"| {name} | {int(in_pool.sum()):,} | {flags:,} | {cell} | {rate_hits} / {rate_n} | {r:.0f} "
               f"| {miss:.0f} |")
     result = {"precision": right / max(right + wrong, 1e-9), "recall": right / max(right + missed, 1e-9)}
+    (p_low, p_high), (r_low, r_high) = whole_file_interval(parts)
     print(f"\nshipped detector over the whole file, each stratum split by its flag: **P {result['precision']:.3f} / "
-          f"R {result['recall']:.3f}** ({right:.0f} right of {right + wrong:.0f} flags, {missed:.0f} requests missed)")
+          f"R {result['recall']:.3f}** ({right:.0f} right of {right + wrong:.0f} flags, {missed:.0f} requests missed; "
+          f"95% bootstrap interval P {p_low:.3f}-{p_high:.3f}, R {r_low:.3f}-{r_high:.3f})")
     return result
+
+
+def whole_file_interval(parts, draws: int = 4000, seed: int = 0) -> tuple[tuple[float, float], tuple[float, float]]:
+    """95% bootstrap interval of by_flag's whole-file precision and recall: each stratum's labelled flags and labelled
+    unflagged snippets are resampled (a binomial draw of their hits at their own size), its exactly counted flags stay.
+    ``parts``: per stratum (flags estimated from a sample, (hits, n) of that sample, unflagged snippets, (requests, n)
+    among the labelled unflagged ones, exact right flags, exact wrong flags)."""
+    rng = np.random.default_rng(seed)
+    right = wrong = missed = np.zeros(draws)
+    for flags, (hits, n), quiet, (q_hits, q_n), exact_right, exact_wrong in parts:
+        precision = rng.binomial(int(n), hits / n, draws) / n if n else np.zeros(draws)
+        rate = rng.binomial(int(q_n), q_hits / q_n, draws) / q_n if q_n else np.zeros(draws)
+        right = right + exact_right + flags * precision
+        wrong = wrong + exact_wrong + flags * (1 - precision)
+        missed = missed + quiet * rate
+    p, r = right / np.maximum(right + wrong, 1e-9), right / np.maximum(right + missed, 1e-9)
+    return tuple(np.percentile(p, [2.5, 97.5])), tuple(np.percentile(r, [2.5, 97.5]))
 
 
 def report_requests() -> None:
@@ -535,7 +561,7 @@ def report_requests() -> None:
 
         by_flag(frame, shipped, pool, pool_flags, c_census[:2], (int(quiet.label.sum()), len(quiet)),
                 per_stratum(more_flags, True), census_labels(exact_flags) if exact_flags else None,
-                per_stratum(more_quiet, False))
+                per_stratum(more_quiet, False), c_sample=c_census[3])
 
     # census B2 labels every stratum-B flag of the shipped English model on 4,000 clothing reviews it never trained on
     by_strata(HELDOUT21, en_stratum, english + [labelled_snippets(C_SAMPLE), labelled_snippets(C_SAMPLE2)], english_pool(), (CENSUS_D, CENSUS_EN_C),

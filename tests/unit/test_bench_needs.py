@@ -55,3 +55,15 @@ def test_by_flag_takes_more_unflagged_labels_for_the_miss_rate():
     quiet = {"A": [pd.DataFrame({"label": [0] * 5})]}
     result = needs.by_flag(frame, flagged, pool, flags, (1.0, 1.0), (1, 18), more_quiet=quiet)
     assert result["recall"] == pytest.approx(5 / 6.5)
+
+
+def test_whole_file_interval_narrows_to_the_figure_when_every_flag_and_snippet_is_counted():
+    # a stratum whose 10 flags are all labelled (8 right) and whose 90 unflagged snippets hold no request
+    exact = [(0, (0, 0), 90, (0, 90), 8.0, 2.0)]
+    (p_low, p_high), (r_low, r_high) = needs.whole_file_interval(exact)
+    assert p_low == p_high == pytest.approx(0.8) and r_low == r_high == pytest.approx(1.0)
+    # the same figure from a sample of 10 labelled flags of 100 and 30 of 900 unflagged (1 request): wide, around it
+    sampled = [(100, (8, 10), 900, (1, 30), 0.0, 0.0)]
+    (p_low, p_high), (r_low, r_high) = needs.whole_file_interval(sampled)
+    assert p_low < 0.8 < p_high and p_high - p_low > 0.3
+    assert r_low < 80 / 110 < r_high
