@@ -199,6 +199,11 @@ CENSUS_ZH_N2 = ROOT / "bench" / "labels" / "feature_requests_census_zh_n2.csv"
 # census held, labelled by hand after that commit
 CENSUS_ZH_A3 = ROOT / "bench" / "labels" / "feature_requests_census_zh_a3.csv"
 CENSUS_ZH_N3 = ROOT / "bench" / "labels" / "feature_requests_census_zh_n3.csv"
+# Chinese, forty-second session: a random 100 (.sample(100, random_state=4244)) of the shipped detector's 478 flags in
+# stratum N and 60 (.sample(60, random_state=4245)) of its 115 in stratum A that no labelled set or census held,
+# labelled by hand before anything was changed or scored on them: more fresh flags for the precision there
+CENSUS_ZH_N4 = ROOT / "bench" / "labels" / "feature_requests_census_zh_n4.csv"
+CENSUS_ZH_A4 = ROOT / "bench" / "labels" / "feature_requests_census_zh_a4.csv"
 # English, the same for stratum A (870 flags; .sample(60, random_state=2326)); held-out 21 holds 17 of them
 CENSUS_EN_A = ROOT / "bench" / "labels" / "feature_requests_census_en_a.csv"
 # English: a random 200 (.sample(200, random_state=2329)) of the 12,513 stratum-B snippets the shipped detector does not
@@ -574,7 +579,8 @@ def report_requests() -> None:
     # held-out 24 (Chinese, the newest fresh Chinese set) by the strata its draw used, weighted the same way; stratum
     # C's flags: those the first two censuses labelled as labelled, the rest by the third census's sample of them
     by_strata(HELDOUT24, zh_stratum, chinese, zh_pool(), CENSUS_ZH_C3, (CENSUS_ZH_C, CENSUS_ZH_C2, CENSUS_ZH_C4),
-              (labelled_snippets(CENSUS_ZH_A3), labelled_snippets(CENSUS_ZH_N3)),
+              (labelled_snippets(CENSUS_ZH_A3), labelled_snippets(CENSUS_ZH_N3), labelled_snippets(CENSUS_ZH_A4),
+               labelled_snippets(CENSUS_ZH_N4)),
               (CENSUS_ZH_A, CENSUS_ZH_N, CENSUS_ZH_A2, CENSUS_ZH_N2))
 
 
