@@ -223,10 +223,16 @@ def _fill(template: str, rng: random.Random) -> str:
     return template.format(n=rng.randint(2, 9))
 
 
-def _day(rng: random.Random, need: str) -> datetime:
-    # Shipping damage spikes in the last 3 weeks; battery complaints grow steadily.
+def _day(rng: random.Random, need: str, praise: bool = False, dates: random.Random | None = None) -> datetime:
+    """When a review was written. Shipping damage spikes in the last 3 weeks (a bad batch of boxes: half the reviews
+    that open on a shipping complaint fall there), battery complaints grow steadily. Praise of the shipping drawn into
+    the spike is dated anywhere instead, by ``dates`` (its own generator, so the reviews themselves stay the same):
+    until the twenty-eighth session's demo the praise spiked too, and the recent weeks' rating rose with the damage."""
     if need == "shipping" and rng.random() < 0.5:
-        return START + timedelta(days=rng.randint(DAYS - 21, DAYS - 1), hours=rng.randint(0, 23))
+        day = START + timedelta(days=rng.randint(DAYS - 21, DAYS - 1), hours=rng.randint(0, 23))
+        if praise and dates is not None:
+            return START + timedelta(days=dates.randint(0, DAYS - 1), hours=dates.randint(0, 23))
+        return day
     if need == "battery":
         return START + timedelta(days=int(DAYS * rng.random() ** 0.25), hours=rng.randint(0, 23))
     return START + timedelta(days=rng.randint(0, DAYS - 1), hours=rng.randint(0, 23))
@@ -314,6 +320,11 @@ def _template_pattern(template: str) -> re.Pattern:
     return re.compile(re.escape(template).replace(re.escape("{n}"), r"\d+"))
 
 
+def _praises(text: str, need: str, zh: bool) -> bool:
+    """Whether the review's first need sentence (about ``need``) is praise: none of the need's complaints is in it."""
+    return not any(_template_pattern(t).search(text) for t in (ZH_NEEDS if zh else EN_NEEDS)[need][1])
+
+
 def english_title(rng: random.Random, text: str, rating: int, need: str) -> str:
     """A headline for an English review whose first need sentence is about ``need``."""
     draw = rng.random()
@@ -322,14 +333,14 @@ def english_title(rng: random.Random, text: str, rating: int, need: str) -> str:
     if draw < 0.18:
         return STAR_SUMMARIES[rating]
     if draw < 0.60:
-        negative = any(_template_pattern(t).search(text) for t in EN_NEEDS[need][1])
-        return rng.choice(EN_TITLES[need][0 if negative else 1])
+        return rng.choice(EN_TITLES[need][1 if _praises(text, need, False) else 0])
     return rng.choice(VERDICTS[rating])
 
 
 def make_reviews(rng: random.Random, n_en: int = 3000, n_zh: int = 500) -> list[dict]:
     rows = []
     titles = random.Random(SEED + 2)  # its own generator: the reviews are the same with or without titles
+    dates = random.Random(SEED + 3)  # its own generator too: shipping praise moved out of the damage spike
     for i in range(n_en + n_zh):
         zh = i >= n_en
         catalogue = ZH_CATALOGUE if zh else CATALOGUE
@@ -337,7 +348,7 @@ def make_reviews(rng: random.Random, n_en: int = 3000, n_zh: int = 500) -> list[
         product = rng.choice(catalogue[category])
         text, rating, need = (chinese_review if zh else english_review)(rng, category, product)
         rows.append({"review_id": f"R{i + 1:05d}", "product": product, "category": category,
-                     "rating": int(rating), "date": _day(rng, need).strftime("%Y-%m-%d"),
+                     "rating": int(rating), "date": _day(rng, need, _praises(text, need, zh), dates).strftime("%Y-%m-%d"),
                      "user_id": f"U{rng.randint(1, 900):04d}",
                      "title": "" if zh else english_title(titles, text, int(rating), need), "review_text": text})
     rng.shuffle(rows)
