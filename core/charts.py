@@ -85,8 +85,10 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
     """Top opportunities: bar length = opportunity score; colour = share negative."""
     data = frame.assign(theme=_shorts(frame["label"]))
     dated = "growth" in frame and frame["growth"].notna().any()  # undated reviews have no growth to multiply by
+    complaints = dated and "growth_of" in frame and (frame["growth_of"] == "complaints").all()
+    growth = " × complaint growth" if complaints else " × growth" if dated else ""
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("opportunity:Q", title=f"Opportunity score (share × negativity{' × growth' if dated else ''})",
+        x=alt.X("opportunity:Q", title=f"Opportunity score (share × negativity{growth})",
                 axis=alt.Axis(tickCount=5, format=".3f")),
         y=alt.Y("theme:N", sort="-x", title=None),
         color=alt.Color("negative_share:Q", title="Share negative", scale=alt.Scale(scheme="reds", domain=[0, 1]),
@@ -94,7 +96,8 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("why:N", title="Why"),
                  alt.Tooltip("reviews:Q", title="Reviews"), alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
     ).properties(width=520, height=max(120, 32 * len(data)))
-    return _base(chart, "Top opportunities", "Needs that are frequent, negative and growing" if dated else
+    return _base(chart, "Top opportunities", ("Needs that are frequent and negative, and whose complaints are growing"
+                                               if complaints else "Needs that are frequent, negative and growing") if dated else
                  "Needs that are frequent and negative (the reviews have no dates, so growth is not counted)")
 
 

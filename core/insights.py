@@ -102,18 +102,44 @@ def with_complaints(themes: pd.DataFrame, minimum: int = MIN_COMPLAINTS) -> pd.D
     return themes[(themes["snippets"] * themes["negative_share"]).round() >= minimum]
 
 
+PSEUDO_COMPLAINTS = 10  # spread over the two periods by their mentions, so that a few complaints are no surge
+
+
+def complaint_growth(themes: pd.DataFrame) -> pd.Series | None:
+    """How much more of all mentions a theme's complaints are in the recent window than before: recent complaints /
+    recent mentions over earlier complaints / earlier mentions, each period's complaints with its part of
+    PSEUDO_COMPLAINTS added (as if the theme had 10 more complaints, at no change), so that 3 complaints after none
+    read as x4, not as infinite. A theme with 200 complaints moves by a few percent. None without the counts (a table
+    stored before they were); NaN for a theme without mentions in either period."""
+    if not {"recent_neg_n", "recent_total", "prior_neg_n", "prior_total"} <= set(themes.columns):
+        return None
+    recent_total, prior_total = (themes[c].astype(float) for c in ("recent_total", "prior_total"))
+    dated = recent_total.gt(0) & prior_total.gt(0)
+    recent_part = PSEUDO_COMPLAINTS * recent_total / (recent_total + prior_total).where(dated)
+    recent = (themes["recent_neg_n"] + recent_part) / recent_total.where(dated)
+    prior = (themes["prior_neg_n"] + PSEUDO_COMPLAINTS - recent_part) / prior_total.where(dated)
+    return (recent / prior).astype(float)
+
+
 def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     """Themes ranked by volume x negativity x recent growth, each with the figures that explain its rank.
 
-    score = share of snippets x share negative x (1 + max(growth - 1, 0)); growth is the theme's share in the
-    recent window over its earlier share (1 when there are no dates). Only actionable themes with something to fix
-    rank, as in the improvement backlog (with_complaints): on Amazon fashion "second pair / pair different" stood
-    fourth with 2 negative mentions of 33.
+    score = share of snippets x share negative x (1 + max(growth - 1, 0)); growth is how much more of all mentions
+    the theme's complaints are in the recent window than before (complaint_growth; 1 when there are no dates).
+    Until the forty-second session it was the growth of all the theme's mentions: on the demo, whose packaging
+    damage spikes in the last three weeks while its praise does not, the emerging packaging issue stood third behind
+    steadier themes. A table without the complaint counts falls back to the mentions' growth. Only actionable themes
+    with something to fix rank, as in the improvement backlog (with_complaints): on Amazon fashion "second pair /
+    pair different" stood fourth with 2 negative mentions of 33.
     """
     themes = with_complaints(actionable(themes))
     if themes.empty:
         return themes.assign(opportunity=[], why=[])
     out = with_trend(themes)
+    complaints = complaint_growth(out)
+    out["growth_of"] = "mentions" if complaints is None else "complaints"
+    if complaints is not None:
+        out["growth"] = complaints.where(out["growth"].notna())  # no growth where the mentions have no dates
     growth = out["growth"].fillna(1.0).clip(lower=0, upper=5)
     out["opportunity"] = out["share"] * out["negative_share"] * (1 + np.maximum(growth - 1, 0))
     out["why"] = out.apply(_explain, axis=1)
@@ -123,7 +149,8 @@ def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
 def _explain(row: pd.Series) -> str:
     parts = [f"{row['share']:.0%} of mentions", f"{row['negative_share']:.0%} negative"]
     if pd.notna(row.get("growth")) and row["growth"] > 1.1:
-        parts.append(f"share up {row['growth'] - 1:.0%} recently")
+        what = "complaints" if row.get("growth_of") == "complaints" else "share"
+        parts.append(f"{what} up {row['growth'] - 1:.0%} recently")
     if pd.notna(row.get("avg_rating")):
         parts.append(f"avg rating {row['avg_rating']:.1f}★")
     return ", ".join(parts)

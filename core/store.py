@@ -844,7 +844,8 @@ class Store:
 
     def theme_table(self, filters=None, include_hidden: bool = False, recent_days: int = 28) -> pd.DataFrame:
         """One row per effective theme: volume, share, sentiment, rating, trend (share change, recent vs before),
-        keywords, representatives and map position."""
+        its complaints in the recent window and before (``recent_neg_n`` of ``recent_total`` mentions, ``prior_neg_n``
+        of ``prior_total``), keywords, representatives and map position."""
         facts, params = self._snippet_facts(filters, include_hidden)
         grouped = self.flag_groups(filters)  # distinct reviews per theme from the flag groups when they are current
         table = self.query_df(f"""{facts},
@@ -855,12 +856,16 @@ class Store:
                      avg(score) AS sentiment, avg(CASE WHEN sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share,
                      avg(rating) AS avg_rating,
                      count(*) FILTER (WHERE date > (SELECT cut FROM last)) AS recent_n,
-                     count(*) FILTER (WHERE date <= (SELECT cut FROM last)) AS prior_n
+                     count(*) FILTER (WHERE date <= (SELECT cut FROM last)) AS prior_n,
+                     count(*) FILTER (WHERE date > (SELECT cut FROM last) AND sentiment = 'negative') AS recent_neg_n,
+                     count(*) FILTER (WHERE date <= (SELECT cut FROM last) AND sentiment = 'negative') AS prior_neg_n
               FROM facts GROUP BY dataset_id, theme_id)
             SELECT agg.dataset_id, agg.theme_id, agg.label, agg.hidden, agg.snippets, agg.reviews,
                    agg.snippets / sum(agg.snippets) OVER () AS share, agg.sentiment, agg.negative_share, agg.avg_rating,
                    agg.recent_n / NULLIF(sum(agg.recent_n) OVER (), 0) AS recent_share,
                    agg.prior_n / NULLIF(sum(agg.prior_n) OVER (), 0) AS prior_share,
+                   agg.recent_neg_n, sum(agg.recent_n) OVER () AS recent_total,
+                   agg.prior_neg_n, sum(agg.prior_n) OVER () AS prior_total,
                    t.keywords, t.x, t.y, t.lang, t.representatives,
                    {self._STABILITY if self.schema_version() >= COUNTS_SCHEMA else "CAST(NULL AS DOUBLE) AS stability"}
             FROM agg JOIN themes t ON t.dataset_id = agg.dataset_id AND t.theme_id = agg.theme_id

@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 # typical of their theme and says something; 14: emerging issues' recent window ends at the newest review, as the
 # chart shades it, not at the newest complaint; 15: the same English ask in other words is one request: "cheaper",
 # "more length" with "longer"; 16: the theme table and the backlog say how well each theme stays together, "stable";
-# 17: the Rating drivers tab says what moved the average rating, a view stored with the others)
-FORMAT = 17
+# 17: the Rating drivers tab says what moved the average rating, a view stored with the others; 18: the theme table
+# counts each theme's complaints in the recent window and before, and the top opportunities grow with them)
+FORMAT = 18
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

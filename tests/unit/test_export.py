@@ -269,7 +269,11 @@ def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     assert undated["encoding"]["x"]["title"] == "Opportunity score (share × negativity)"
     assert "no dates" in undated["title"]["subtitle"]
     dated = opportunity_bars(insights.opportunities(themes.assign(recent_share=[0.4, 0.2], prior_share=[0.2, 0.2])))
-    assert dated.to_dict()["encoding"]["x"]["title"].endswith("× growth)")
+    assert dated.to_dict()["encoding"]["x"]["title"].endswith("× growth)")  # a table without complaint counts
+    counted = themes.assign(recent_share=[0.4, 0.2], prior_share=[0.2, 0.2], recent_neg_n=[9, 4], recent_total=50,
+                            prior_neg_n=[10, 8], prior_total=100)
+    assert opportunity_bars(insights.opportunities(counted)).to_dict()["encoding"]["x"]["title"].endswith(
+        "× complaint growth)")
 
 
 def test_a_week_or_month_the_reviews_cover_in_part_is_drawn_lighter():

@@ -457,6 +457,33 @@ def test_top_opportunities_leave_out_themes_with_fewer_than_three_complaints():
     assert insights.opportunities(themes)["label"].tolist() == ["sizing / fit", "fabric"]
 
 
+def test_top_opportunities_grow_with_a_themes_complaints_not_its_praise():
+    # the demo's packaging damage spikes in the last three weeks while its praise does not: counted by all its
+    # mentions, the emerging packaging issue stood third among the top opportunities
+    from core import insights
+
+    themes = pd.DataFrame({"label": ["packaging", "battery"], "share": [0.14, 0.05], "snippets": [1400, 500],
+                           "reviews": [1200, 415], "negative_share": [0.2, 0.4],
+                           # packaging's mentions hold their share, battery's double; packaging's complaints triple
+                           "recent_share": [0.14, 0.08], "prior_share": [0.14, 0.04],
+                           "recent_neg_n": [59, 20], "recent_total": 400, "prior_neg_n": [200, 140], "prior_total": 4000})
+    growth = insights.complaint_growth(themes)
+    part = 10 * 400 / 4400  # of the 10 pseudo-complaints, the recent window's share of the mentions
+    assert growth.tolist() == pytest.approx([((59 + part) / 400) / ((200 + 10 - part) / 4000),
+                                             ((20 + part) / 400) / ((140 + 10 - part) / 4000)])
+    assert growth[0] == pytest.approx(2.86, abs=0.01)
+    ranked = insights.opportunities(themes)
+    assert ranked["label"].tolist() == ["packaging", "battery"]
+    assert "complaints up 187% recently" in ranked.loc[0, "why"]
+    # counted by the mentions (a table stored without the complaint counts), battery's doubling ranked it first
+    older = themes.drop(columns=["recent_neg_n", "recent_total", "prior_neg_n", "prior_total"])
+    assert insights.opportunities(older)["label"].tolist() == ["battery", "packaging"]
+    # a theme's first complaints are no surge: 3 recent complaints after none read as about x4
+    few = themes.assign(recent_neg_n=[3, 20], prior_neg_n=[0, 140])
+    assert insights.complaint_growth(few)[0] == pytest.approx(((3 + part) / 400) / ((10 - part) / 4000))
+    assert 4 < insights.complaint_growth(few)[0] < 4.5
+
+
 def test_request_names_are_kept_by_the_writer_and_read_not_made(analysed, tmp_path, monkeypatch):
     # naming ~100k distinct requests (requested_thing, ~24 us each) took 2.4 s of every new filter on the Feature
     # requests tab of a million reviews; the writer now names each text once, after each commit, and pages read them
