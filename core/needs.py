@@ -1586,7 +1586,8 @@ def rating_change_sentence(parts: pd.DataFrame, window_days: int) -> str:
     rest = float(parts.loc[parts["theme"] == CHANGE_REST, "part"].sum())
     unexplained = (f" More of it, {rest:+.2f}★, is not explained by the themes' shares: reviews rated higher or lower "
                    "for the same mentions.") if abs(rest) > abs(lead["part"]) else ""
-    return (head + f". The theme with the largest part, {lead['part']:+.2f}★: {lead['theme']} (reviews with {name} "
+    said = "a complaint" if name == "complaint" else "praise"
+    return (head + f". The theme with the largest part, {lead['part']:+.2f}★: {lead['theme']} (reviews with {said} "
             f"about it {moved} from {lead[f'{name}_before']:.1%} to {lead[f'{name}_recent']:.1%})." + unexplained)
 
 

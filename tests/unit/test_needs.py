@@ -524,6 +524,7 @@ def test_a_rise_in_complaints_is_the_part_that_moved_the_average_rating():
     assert first["ci_high"] < 0 and abs(parts.set_index("theme").loc[CHANGE_REST, "part"]) < 0.05
     sentence = rating_change_sentence(parts, 21)
     assert "The theme with the largest part" in sentence and "sizing" in sentence and "rose" in sentence
+    assert "reviews with a complaint about it rose" in sentence
     assert "not explained" not in sentence  # the rest is near 0 here
 
 
