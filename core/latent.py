@@ -150,7 +150,7 @@ def backlog(store: Store, filters: Filters | None = None, top: int = 20,
     themes = insights.with_complaints(insights.actionable(insights.with_trend(store.theme_table(filters))))
     if themes.empty:
         return pd.DataFrame()
-    ranked = opportunity_scores(themes)
+    ranked = opportunity_scores(themes.assign(trend=insights.need_trend(themes)))
     types = store.theme_need_types(filters)
     ranked = ranked.merge(types, on=["dataset_id", "theme_id"], how="left")
     driver = drivers(store, filters) if driver is None else driver

@@ -72,7 +72,7 @@ def _chart(chart) -> str:
 
 def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quotes_per_theme: int) -> str:
     rows = []
-    for row in ranked.itertuples():
+    for row in ranked.assign(trend=insights.need_trend(ranked)).itertuples():  # the complaints' trend, as Overview's
         # the closest complaints, each wording once (many customers write "Runs small." word for word)
         evidence = store.theme_snippets(row.dataset_id, row.theme_id, filters, sentiment="negative",
                                         limit=20 * quotes_per_theme)

@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 # chart shades it, not at the newest complaint; 15: the same English ask in other words is one request: "cheaper",
 # "more length" with "longer"; 16: the theme table and the backlog say how well each theme stays together, "stable";
 # 17: the Rating drivers tab says what moved the average rating, a view stored with the others; 18: the theme table
-# counts each theme's complaints in the recent window and before, and the top opportunities grow with them)
-FORMAT = 18
+# counts each theme's complaints in the recent window and before, and the top opportunities grow with them; 19: the
+# backlog's trend is its complaints' trend)
+FORMAT = 19
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

@@ -34,7 +34,10 @@ def backlog_tab() -> None:
             "rating_impact": st.column_config.NumberColumn(
                 "Rating impact", format="%+.2f stars",
                 help="stars a review complaining about this need averages against the others (Rating drivers tab)"),
-            "trend": "Trend", "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
+            "trend": st.column_config.TextColumn(
+                "Trend", help="Change in the share of all mentions that are complaints about this need, last 4 weeks "
+                              "vs before"),
+            "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
             "stable": st.column_config.NumberColumn(
                 "Stable", format="percent", width="small",
                 help="How well this need's mentions stay together when the themes are computed again (Need themes "

@@ -42,7 +42,7 @@ if ranked.empty:
                else "No themes for these filters.")
 else:
     ui.chart(charts.opportunity_bars(ranked), "top_opportunities")
-    view = ranked.assign(trend=ranked["trend"].map(insights.trend_arrow))[
+    view = ranked.assign(trend=insights.need_trend(ranked).map(insights.trend_arrow))[
         ["label", "why", "reviews", "negative_share", "avg_rating", "trend", "opportunity"]]
     ui.table(view, "top_opportunities", column_config={
         # widths so that the trend and the score stay in view beside the long "why" (auto-sized, it pushed them off)
@@ -51,7 +51,8 @@ else:
         "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
         "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"),
         "trend": st.column_config.TextColumn("Trend", width="small",
-                                             help="Change in the theme's share of mentions, recent 4 weeks vs before"),
+                                             help="Change in the share of all mentions that are complaints about "
+                                                  "the theme, last 4 weeks vs before"),
         "opportunity": st.column_config.NumberColumn("Score", format="%.4f")},
         # "why" already says the share negative and the rating; the downloads keep those columns as numbers
         column_order=["label", "why", "reviews", "trend", "opportunity"])

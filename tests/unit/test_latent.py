@@ -478,6 +478,10 @@ def test_top_opportunities_grow_with_a_themes_complaints_not_its_praise():
     # counted by the mentions (a table stored without the complaint counts), battery's doubling ranked it first
     older = themes.drop(columns=["recent_neg_n", "recent_total", "prior_neg_n", "prior_total"])
     assert insights.opportunities(older)["label"].tolist() == ["battery", "packaging"]
+    # its trend, as the Overview, the report and the backlog show it: the complaints' share of all mentions moved
+    trends = insights.need_trend(insights.with_trend(themes))
+    assert trends.tolist() == pytest.approx([59 / 400 - 200 / 4000, 20 / 400 - 140 / 4000])
+    assert insights.need_trend(insights.with_trend(older)).tolist() == pytest.approx([0.0, 0.04])  # the mentions'
     # a theme's first complaints are no surge: 3 recent complaints after none read as about x4
     few = themes.assign(recent_neg_n=[3, 20], prior_neg_n=[0, 140])
     assert insights.complaint_growth(few)[0] == pytest.approx(((3 + part) / 400) / ((10 - part) / 4000))
