@@ -210,9 +210,9 @@ CENSUS_EN_A = ROOT / "bench" / "labels" / "feature_requests_census_en_a.csv"
 # flag and no labelled set holds, labelled by hand: the requests it misses there (held-out 21 had 2 of 96)
 CENSUS_EN_B_QUIET = ROOT / "bench" / "labels" / "feature_requests_census_en_b_quiet.csv"
 # English, forty-second session: a random 100 (.sample(100, random_state=4242)) of the shipped detector's 271 flags in
-# stratum B that no labelled set held (of its 431 there), labelled by hand before anything was changed or scored on
-# them (/tmp/s42/draw_b3.py, kept as this comment): the precision of its flags in B on text it never trained on,
-# beside census B2's and held-out 21's
+# stratum B that no labelled file under bench/labels/ held at afe3d4c (of its 431 there; english_pool() order, the
+# detector of afe3d4c), labelled by hand before anything was changed or scored on them: the precision of its flags in
+# B on text it never trained on, beside census B2's and held-out 21's
 CENSUS_EN_B3 = ROOT / "bench" / "labels" / "feature_requests_census_en_b3.csv"
 # English, forty-second session: a random 300 (.sample(300, random_state=4243)) of the 12,268 stratum-B snippets the
 # shipped detector does not flag and no labelled set held, labelled by hand: 6 asks (census EN B quiet had 2 of 200)
