@@ -96,9 +96,10 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("why:N", title="Why"),
                  alt.Tooltip("reviews:Q", title="Reviews"), alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
     ).properties(width=520, height=max(120, 32 * len(data)))
-    return _base(chart, "Top opportunities", ("Needs that are frequent and negative, and whose complaints are growing"
-                                               if complaints else "Needs that are frequent, negative and growing") if dated else
-                 "Needs that are frequent and negative (the reviews have no dates, so growth is not counted)")
+    subtitle = ("Needs that are frequent and negative, and whose complaints are growing" if complaints
+                else "Needs that are frequent, negative and growing" if dated
+                else "Needs that are frequent and negative (the reviews have no dates, so growth is not counted)")
+    return _base(chart, "Top opportunities", subtitle)
 
 
 def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period: str = "week") -> alt.Chart:

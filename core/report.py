@@ -81,7 +81,8 @@ def _opportunity_table(ranked: pd.DataFrame, store: Store, filters: Filters, quo
         quotes = "".join(f"<blockquote>“{_e(q)}”</blockquote>" for q in said)
         rows.append(f"<tr><td><b>{_e(row.label)}</b><br>{_e(row.why)}</td><td>{int(row.reviews):,}</td>"
                     f"<td>{row.negative_share:.0%}</td><td>{_e(insights.trend_arrow(row.trend))}</td><td>{quotes}</td></tr>")
-    return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Complaints, last 4 weeks</th><th>What customers say</th></tr>"
+    return ("<table><tr><th>Need</th><th>Reviews</th><th>Negative</th><th>Complaints, last 4 weeks</th>"
+            "<th>What customers say</th></tr>"
             + "".join(rows) + "</table>")
 
 

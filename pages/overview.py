@@ -34,7 +34,8 @@ ranked = insights.opportunities(themes, top=6)
 st.subheader("What to fix first")
 if not ranked.empty:
     dated = "growth" in ranked and ranked["growth"].notna().any()
-    st.caption(f"What hurts most now: share of mentions × share negative{' × how fast its complaints grew recently' if dated else ''}. The "
+    growth = " × how fast its complaints grew recently" if dated else ""
+    st.caption(f"What hurts most now: share of mentions × share negative{growth}. The "
                "improvement backlog (Latent needs) ranks every need by importance × dissatisfaction instead, without "
                "growth, so its order can differ.")
 if ranked.empty:
