@@ -31,7 +31,10 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
     "share": st.column_config.NumberColumn("Share", format="percent"),
     "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="-1 negative … +1 positive"),
     "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
-    "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "trend": "Trend", "keywords": "Keywords",
+    "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "keywords": "Keywords",
+    # a theme's volume; the backlog's and the Overview's Trend is its complaints' (insights.need_trend)
+    "trend": st.column_config.TextColumn("Trend", help="Change in the theme's share of all mentions, praise and "
+                                                       "complaints alike, last 4 weeks vs before"),
     "lang": "Lang"})
 
 counts = ui.load_static("theme_counts", lambda: store.theme_counts(filters.dataset_ids, filters.langs),
