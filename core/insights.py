@@ -16,12 +16,23 @@ def with_trend(themes: pd.DataFrame) -> pd.DataFrame:
         return out
     out["trend"] = (recent.fillna(0) - prior.fillna(0)).where(prior.notna() & recent.notna())
     out["growth"] = (recent / prior.replace(0, np.nan)).where(recent.notna())
-    if {"recent_neg_n", "recent_total", "prior_neg_n", "prior_total"} <= set(out.columns):
-        recent_total, prior_total = (out[c].astype(float).where(out[c] > 0) for c in ("recent_total", "prior_total"))
-        out["complaint_trend"] = out["recent_neg_n"] / recent_total - out["prior_neg_n"] / prior_total
-    else:
+    counts = _complaint_counts(out)
+    if counts is None:
         out["complaint_trend"] = np.nan
+    else:
+        recent_neg, recent_total, prior_neg, prior_total = counts
+        out["complaint_trend"] = recent_neg / recent_total - prior_neg / prior_total
     return out
+
+
+def _complaint_counts(themes: pd.DataFrame) -> tuple[pd.Series, ...] | None:
+    """The theme table's complaint counts (recent complaints, recent mentions of all themes, earlier complaints,
+    earlier mentions), the totals NaN where a period has no mentions; None for a table stored without them."""
+    columns = ("recent_neg_n", "recent_total", "prior_neg_n", "prior_total")
+    if not set(columns) <= set(themes.columns):
+        return None
+    recent_neg, recent_total, prior_neg, prior_total = (themes[c].astype(float) for c in columns)
+    return recent_neg, recent_total.where(recent_total > 0), prior_neg, prior_total.where(prior_total > 0)
 
 
 def need_trend(themes: pd.DataFrame) -> pd.Series:
@@ -125,14 +136,12 @@ def complaint_growth(themes: pd.DataFrame) -> pd.Series | None:
     PSEUDO_COMPLAINTS added (as if the theme had 10 more complaints, at no change), so that 3 complaints after none
     read as x4, not as infinite. A theme with 200 complaints moves by a few percent. None without the counts (a table
     stored before they were); NaN for a theme without mentions in either period."""
-    if not {"recent_neg_n", "recent_total", "prior_neg_n", "prior_total"} <= set(themes.columns):
+    counts = _complaint_counts(themes)
+    if counts is None:
         return None
-    recent_total, prior_total = (themes[c].astype(float) for c in ("recent_total", "prior_total"))
-    dated = recent_total.gt(0) & prior_total.gt(0)
-    recent_part = PSEUDO_COMPLAINTS * recent_total / (recent_total + prior_total).where(dated)
-    recent = (themes["recent_neg_n"] + recent_part) / recent_total.where(dated)
-    prior = (themes["prior_neg_n"] + PSEUDO_COMPLAINTS - recent_part) / prior_total.where(dated)
-    return (recent / prior).astype(float)
+    recent_neg, recent_total, prior_neg, prior_total = counts
+    recent_part = PSEUDO_COMPLAINTS * recent_total / (recent_total + prior_total)  # NaN where a period is empty
+    return ((recent_neg + recent_part) / recent_total) / ((prior_neg + PSEUDO_COMPLAINTS - recent_part) / prior_total)
 
 
 def opportunities(themes: pd.DataFrame, top: int = 5) -> pd.DataFrame:
