@@ -17,6 +17,7 @@ from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NAMES_VERSION, NEED_TYPE
                     complaint_shares, drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores,
                     requested_thing, taxonomy_from_frame)
 from .needs import rating_change as needs_rating_change
+from .needs import rating_shift as needs_rating_shift
 from .store import Store
 from .text import detect_language
 from .themes import telling_example
@@ -118,10 +119,22 @@ def rating_change(store: Store, filters: Filters | None = None, window_days: int
     cut = (end - pd.Timedelta(days=window_days)).date()  # the last day before the window (date_to is inclusive)
     start = max(cut + timedelta(days=1), filters.date_from or cut)
     before, recent = replace(filters, date_to=cut), replace(filters, date_from=start, date_to=end.date())
-    parts = [store.driver_moments(f) for f in (before, recent)]
+    # the periods' averages are every rated review's (the Overview's alert and average rating count those), and each
+    # flag's share is of them; a review with no themed snippet flags nothing, so its part is in CHANGE_REST
+    every = store.rating_moments(filters, window_days)
+    parts = [{**store.driver_moments(f), **every[period]} for f, period in ((before, "before"), (recent, "recent"))]
     if min(p["n"] for p in parts) < DRIVER_MIN_RATED:
         return pd.DataFrame()
     return needs_rating_change(parts[0], parts[1], drivers(store, filters) if driver is None else driver)
+
+
+def rating_shift(store: Store, filters: Filters | None = None, window_days: int = 21) -> dict:
+    """Whether the average rating moved: every rated review of the last ``window_days`` against those before, under
+    ``filters`` (core.needs.rating_shift: the change, its Welch 95% interval, ``significant``). The Overview's alert;
+    one scan of the reviews, where rating_change also aggregates the drivers' flags. Its periods are rating_change's;
+    its figures are rating_change's. Empty without dates, or without ratings enough in either period."""
+    moments = store.rating_moments(filters, window_days)
+    return needs_rating_shift(moments["before"], moments["recent"])
 
 
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:

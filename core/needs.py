@@ -1525,17 +1525,10 @@ def rating_change(before: dict, recent: dict, pooled: pd.DataFrame, top: int = 6
     themes" and "not explained by the themes' shares" (CHANGE_REST). Every row also carries the periods' figures:
     before_avg, recent_avg, change, ci_low / ci_high (Welch 95% interval of the change: is it more than noise?),
     n_before, n_recent. Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
-    if min(before["n"], recent["n"]) < DRIVER_MIN_RATED:
+    shift = rating_shift(before, recent)
+    if not shift:
         return pd.DataFrame()
-    means, variances = [], []
-    for period in (before, recent):
-        n, mean = period["n"], period["sum_y"] / period["n"]
-        means.append(mean)
-        variances.append(max(period["sum_yy"] - n * mean * mean, 0.0) / max(n - 1, 1) / n)
-    change = means[1] - means[0]
-    se = math.sqrt(sum(variances))
-    dof = sum(variances) ** 2 / max(sum(v * v / max(p["n"] - 1, 1) for v, p in zip(variances, (before, recent))), 1e-300)
-    half = float(stats.t.ppf(0.975, max(dof, 1.0))) * se
+    change = shift["change"]
 
     def shares(period: dict) -> pd.Series:
         cols = period["columns"]
@@ -1563,8 +1556,27 @@ def rating_change(before: dict, recent: dict, pooled: pd.DataFrame, top: int = 6
     tail = [{"theme": CHANGE_OTHERS, "part": float(others["part"].sum()), "reviews": everyone}] if len(others) else []
     tail.append({"theme": CHANGE_REST, "part": change - float(parts["part"].sum()), "reviews": everyone})
     out = pd.concat([shown, pd.DataFrame(tail, columns=columns)], ignore_index=True)
-    return out.assign(before_avg=means[0], recent_avg=means[1], change=change, ci_low=change - half,
-                      ci_high=change + half, n_before=int(before["n"]), n_recent=int(recent["n"]))
+    return out.assign(**{name: value for name, value in shift.items() if name != "significant"})
+
+
+def rating_shift(before: dict, recent: dict) -> dict:
+    """The change of the average rating between two periods (``before`` / ``recent``: n, sum_y, sum_yy of their rated
+    reviews) with its Welch 95% interval: before_avg, recent_avg, change, ci_low, ci_high, n_before, n_recent, and
+    ``significant`` (the interval leaves out 0). Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
+    if min(before["n"], recent["n"]) < DRIVER_MIN_RATED:
+        return {}
+    means, variances = [], []
+    for period in (before, recent):
+        n, mean = period["n"], period["sum_y"] / period["n"]
+        means.append(mean)
+        variances.append(max(period["sum_yy"] - n * mean * mean, 0.0) / max(n - 1, 1) / n)
+    change = means[1] - means[0]
+    se = math.sqrt(sum(variances))
+    dof = sum(variances) ** 2 / max(sum(v * v / max(p["n"] - 1, 1) for v, p in zip(variances, (before, recent))), 1e-300)
+    half = float(stats.t.ppf(0.975, max(dof, 1.0))) * se
+    return {"before_avg": means[0], "recent_avg": means[1], "change": change, "ci_low": change - half,
+            "ci_high": change + half, "n_before": int(before["n"]), "n_recent": int(recent["n"]),
+            "significant": bool(change - half > 0 or change + half < 0)}
 
 
 def rating_change_sentence(parts: pd.DataFrame, window_days: int) -> str:

@@ -934,6 +934,25 @@ class Store:
         row["themes"] = len(self.theme_table(filters))
         return row
 
+    def rating_moments(self, filters=None, window_days: int = 21) -> dict[str, dict[str, float]]:
+        """Rated reviews' n, rating sum and sum of squares in the last ``window_days`` (ending at the newest review's
+        day, as last_date and the Emerging issues window) and before them, under ``filters``: {"before": {...},
+        "recent": {...}}. One scan of the filtered reviews, so the Overview can say whether the average rating moved
+        without the drivers' flag aggregations."""
+        where, params = self.review_filter(filters, "r")
+        rows = self.query_df(f"""WITH f AS (SELECT CAST(r.date AS DATE) AS day, r.rating FROM reviews r
+                                          WHERE {where} AND r.date IS NOT NULL),
+                   e AS (SELECT max(day) AS last_day FROM f)
+            SELECT f.day > e.last_day - CAST(? AS INTEGER) AS recent, count(*) AS n, sum(f.rating) AS sum_y,
+                   sum(f.rating * f.rating) AS sum_yy
+            FROM f, e WHERE f.rating IS NOT NULL GROUP BY 1""", [*params, int(window_days)])
+        empty = {"n": 0, "sum_y": 0.0, "sum_yy": 0.0}
+        out = {"before": dict(empty), "recent": dict(empty)}
+        for row in rows.itertuples(index=False):
+            out["recent" if row.recent else "before"] = {"n": int(row.n), "sum_y": float(row.sum_y),
+                                                         "sum_yy": float(row.sum_yy)}
+        return out
+
     def last_date(self, filters=None):
         """The newest review date under ``filters`` (None when no review has one): where "recent" ends."""
         where, params = self.review_filter(filters, "r")

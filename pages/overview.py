@@ -16,6 +16,15 @@ b.metric("Average rating", "–" if figures["average_rating"] is None or figures
 c.metric("Share negative", ui.percent(figures["negative_share"]), help="Reviews whose overall sentiment is negative")
 d.metric("Need themes", figures["themes"])
 
+shift = ui.latent_view("rating_shift", filters, 21)
+if shift and shift["significant"] and min(shift["n_recent"], shift["n_before"]) >= ui.settings().privacy_k:
+    fell = shift["change"] < 0
+    (st.warning if fell else st.success)(
+        f"Average rating {'fell' if fell else 'rose'} — **{shift['recent_avg']:.2f} ★** in the last 3 weeks against "
+        f"{shift['before_avg']:.2f} ★ before ({shift['change']:+.2f}; 95% CI {shift['ci_low']:+.2f} to "
+        f"{shift['ci_high']:+.2f}; {shift['n_recent']:,} and {shift['n_before']:,} rated reviews). "
+        "See **Latent needs → Rating drivers** for what moved it.")
+
 rising = ui.latent_view("emerging", filters, 21)
 for row in (rising[rising["emerging"]].itertuples() if not rising.empty else []):
     st.warning(f"Emerging issue — **{row.theme}**: {row.recent_share:.1%} of complaints in the last 3 weeks vs "

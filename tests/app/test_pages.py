@@ -297,16 +297,22 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     assert len(charts(shown["Emerging issues"])) == 1  # the demo's planted spike over time, its window shaded
 
 
-def test_overview_flags_exactly_the_emerging_issues_the_engine_finds(workspace):
+def test_overview_flags_exactly_the_emerging_issues_and_the_rating_move_the_engine_finds(workspace):
     from core.latent import emerging_issues
     from core.store import Store
 
     store = Store(workspace)
     flagged = emerging_issues(store, None, 21)
     expected = int(flagged["emerging"].sum()) if not flagged.empty else 0
+    from core.latent import rating_shift
+    shift = rating_shift(store, None, 21)
     store.close()
     at = open_page("overview")
     assert sum("Emerging issue" in w.value for w in at.warning) == expected
+    # and the average rating's move when it is more than chance (the demo's last 3 weeks: about -0.28 stars)
+    assert shift["significant"] and shift["change"] < 0
+    said = [w.value for w in at.warning if w.value.startswith("Average rating fell")]
+    assert len(said) == 1 and f"{shift['recent_avg']:.2f} ★" in said[0] and "Rating drivers" in said[0]
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",

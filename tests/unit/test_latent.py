@@ -301,14 +301,15 @@ def test_drivers_and_emerging_issues_run_on_the_demo(analysed):
 
 
 def test_what_moved_the_average_rating_splits_the_windows_change_into_parts(analysed):
-    # the recent window and the days before it hold every rated themed review once, and the parts add up to the
+    # the recent window and the days before it hold every rated dated review once, and the parts add up to the
     # change between their averages
     from core.charts import rating_change_bars
     from core.latent import rating_change
 
     parts = rating_change(analysed, None, 30)
     first = parts.iloc[0]
-    assert first["n_before"] + first["n_recent"] == analysed.driver_moments(None)["n"]
+    assert first["n_before"] + first["n_recent"] == analysed.scalar(
+        "SELECT count(*) FROM reviews WHERE rating IS NOT NULL AND date IS NOT NULL")
     assert parts["part"].sum() == pytest.approx(first["change"])
     assert first["ci_low"] < first["change"] < first["ci_high"]
     assert "What moved the average rating" in str(rating_change_bars(parts, 30).to_dict()["title"])
@@ -319,6 +320,25 @@ def test_what_moved_the_average_rating_splits_the_windows_change_into_parts(anal
     newest = analysed.last_date(None)
     from core.filters import Filters
     assert rating_change(analysed, Filters(date_from=(newest - pd.Timedelta(days=5)).date()), 30).empty  # no "before"
+
+
+def test_the_overviews_rating_alert_reads_every_rated_review_of_the_same_windows(analysed):
+    # one scan of the reviews gives the rating change the Rating drivers tab computes from the drivers' moments
+    # (the demo: every review has a theme); the demo's packaging spike costs stars in its last 3 weeks
+    from core.filters import Filters
+    from core.latent import rating_change, rating_shift
+
+    reviews = analysed.query_df("SELECT CAST(date AS DATE) AS day, rating FROM reviews WHERE rating IS NOT NULL")
+    recent = reviews["day"] > reviews["day"].max() - pd.Timedelta(days=21)
+    moments = analysed.rating_moments(None, 21)
+    assert (moments["recent"]["n"], moments["before"]["n"]) == (int(recent.sum()), int((~recent).sum()))
+    assert moments["recent"]["sum_y"] == pytest.approx(reviews.loc[recent, "rating"].sum())
+    shift, head = rating_shift(analysed, None, 21), rating_change(analysed, None, 21).iloc[0]
+    for name in ("before_avg", "recent_avg", "change", "ci_low", "ci_high", "n_before", "n_recent"):
+        assert shift[name] == pytest.approx(head[name]), name
+    assert shift["significant"] and shift["change"] < -0.15
+    newest = analysed.last_date(None)
+    assert rating_shift(analysed, Filters(date_from=(newest - pd.Timedelta(days=5)).date()), 21) == {}  # no "before"
 
 
 def test_emerging_issues_count_the_window_back_from_the_newest_review(analysed, monkeypatch):

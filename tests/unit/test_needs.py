@@ -526,6 +526,10 @@ def test_a_rise_in_complaints_is_the_part_that_moved_the_average_rating():
     assert "The theme with the largest part" in sentence and "sizing" in sentence and "rose" in sentence
     assert "reviews with a complaint about it rose" in sentence
     assert "not explained" not in sentence  # the rest is near 0 here
+    from core.needs import rating_shift  # the Overview's alert: the same change and interval, said to be real
+    shift = rating_shift(driver_moments(before, said_before), driver_moments(recent, said_recent))
+    assert shift["significant"] and shift["change"] == pytest.approx(first["change"])
+    assert (shift["ci_low"], shift["ci_high"]) == pytest.approx((first["ci_low"], first["ci_high"]))
 
 
 def test_an_average_rating_that_moved_by_chance_is_said_to_be_within_chance():
@@ -536,6 +540,8 @@ def test_an_average_rating_that_moved_by_chance_is_said_to_be_within_chance():
     parts = rating_change(driver_moments(before, said_before), driver_moments(recent, said_recent), pooled)
     assert parts.iloc[0]["ci_low"] < 0 < parts.iloc[0]["ci_high"]
     assert "within what chance alone would give" in rating_change_sentence(parts, 21)
+    from core.needs import rating_shift  # the Overview stays quiet
+    assert not rating_shift(driver_moments(before, said_before), driver_moments(recent, said_recent))["significant"]
     # a change the themes' shares do not account for (every review a star lower, the same mentions): said so
     lower = recent.assign(rating=recent.rating - 1.0)
     pooled = rating_drivers(pd.concat([before, lower]), pd.concat([said_before, said_recent]))
