@@ -183,10 +183,16 @@ NO_VALUE = "–"  # what a table cell shows for a figure that cannot be computed
 NO_ESTIMATE = "n/a"  # a rating impact without ratings, or with too few complaints to estimate it
 
 
+STEADY = "steady"  # a trend within ±0.2 points: counted, and flat (NO_VALUE is a trend that cannot be counted)
+
+
 def trend_arrow(trend: float | None) -> str:
-    """'▲ 1.2 pts' / '▼ 0.8 pts' / '–' for a share change in [0, 1] units."""
-    if trend is None or pd.isna(trend) or abs(trend) < 0.002:
+    """'▲ 1.2 pts' / '▼ 0.8 pts' / 'steady' (within ±0.2 pts) for a share change in [0, 1] units; '–' where it
+    cannot be computed (no dates)."""
+    if trend is None or pd.isna(trend):
         return NO_VALUE
+    if abs(trend) < 0.002:
+        return STEADY
     return f"{'▲' if trend > 0 else '▼'} {abs(trend) * 100:.1f} pts"
 
 

@@ -36,7 +36,7 @@ def backlog_tab() -> None:
                 help="stars a review complaining about this need averages against the others (Rating drivers tab)"),
             "trend": st.column_config.TextColumn(
                 "Trend", help="Change in the share of all mentions that are complaints about this need, last 4 weeks "
-                              "vs before"),
+                              "vs before; steady: within ±0.2 points"),
             "opportunity": st.column_config.NumberColumn("Opportunity", format="%.1f"),
             "stable": st.column_config.NumberColumn(
                 "Stable", format="percent", width="small",

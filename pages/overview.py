@@ -62,7 +62,7 @@ else:
         "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"),
         "trend": st.column_config.TextColumn("Trend", width="small",
                                              help="Change in the share of all mentions that are complaints about "
-                                                  "the theme, last 4 weeks vs before"),
+                                                  "the theme, last 4 weeks vs before; steady: within ±0.2 points"),
         "opportunity": st.column_config.NumberColumn("Score", format="%.4f")},
         # "why" already says the share negative and the rating; the downloads keep those columns as numbers
         column_order=["label", "why", "reviews", "trend", "opportunity"])

@@ -34,7 +34,8 @@ ui.table(table[["theme_id", "label", "snippets", "reviews", "share", "sentiment"
     "avg_rating": st.column_config.NumberColumn("Avg rating", format="%.2f"), "keywords": "Keywords",
     # a theme's volume; the backlog's and the Overview's Trend is its complaints' (insights.need_trend)
     "trend": st.column_config.TextColumn("Trend", help="Change in the theme's share of all mentions, praise and "
-                                                       "complaints alike, last 4 weeks vs before"),
+                                                       "complaints alike, last 4 weeks vs before; steady: within "
+                                                       "±0.2 points"),
     "lang": "Lang"})
 
 counts = ui.load_static("theme_counts", lambda: store.theme_counts(filters.dataset_ids, filters.langs),

@@ -502,6 +502,9 @@ def test_top_opportunities_grow_with_a_themes_complaints_not_its_praise():
     trends = insights.need_trend(insights.with_trend(themes))
     assert trends.tolist() == pytest.approx([59 / 400 - 200 / 4000, 20 / 400 - 140 / 4000])
     assert insights.need_trend(insights.with_trend(older)).tolist() == pytest.approx([0.0, 0.04])  # the mentions'
+    # as a table cell: a flat trend is counted and said to be steady, apart from one that cannot be counted (no dates)
+    assert [insights.trend_arrow(t) for t in (0.0, 0.0015, -0.0021, 0.04, float("nan"), None)] == [
+        "steady", "steady", "▼ 0.2 pts", "▲ 4.0 pts", "–", "–"]
     # a theme's first complaints are no surge: 3 recent complaints after none read as about x4
     few = themes.assign(recent_neg_n=[3, 20], prior_neg_n=[0, 140])
     assert insights.complaint_growth(few)[0] == pytest.approx(((3 + part) / 400) / ((10 - part) / 4000))
