@@ -1,6 +1,8 @@
 """Turning aggregates into ranked, explained insights (pure pandas; the store does the SQL)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -194,6 +196,11 @@ def trend_arrow(trend: float | None) -> str:
     if abs(trend) < 0.002:
         return STEADY
     return f"{'▲' if trend > 0 else '▼'} {abs(trend) * 100:.1f} pts"
+
+
+def times(ratio: float) -> str:
+    """A recent share against an earlier one, as a factor: '2.6×', or 'new' where there was none before."""
+    return "new" if ratio is None or pd.isna(ratio) or math.isinf(ratio) else f"{ratio:.1f}×"
 
 
 def pick_period(first: pd.Timestamp | None, last: pd.Timestamp | None) -> str:

@@ -16,6 +16,7 @@ from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NAMES_VERSION, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
                     complaint_shares, drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores,
                     requested_thing, taxonomy_from_frame)
+from .needs import rising_requests as needs_rising_requests
 from .needs import rating_change as needs_rating_change
 from .needs import rating_shift as needs_rating_shift
 from .store import Store
@@ -86,6 +87,13 @@ RETYPE_CHUNK = 200_000
 def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFrame:
     """Requested features, grouped and counted, with quotes (names kept by keep_request_names are read, not made)."""
     return group_requests(store.request_snippets(filters, NAMES_VERSION))
+
+
+def rising_requests(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
+    """Requested features whose share of all requests rises significantly in the last ``window_days`` (ending at the
+    newest review, as emerging_issues' window) against their own history (core.needs.rising_requests)."""
+    return needs_rising_requests(store.request_days(filters, NAMES_VERSION), window_days,
+                                 as_of=store.last_date(filters))
 
 
 def keep_request_names(store: Store) -> int:

@@ -1650,6 +1650,42 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERG
     return out.sort_values(["emerging", "p_value", "theme"], ascending=[False, True, True]).reset_index(drop=True)
 
 
+RISING_COLUMNS = ["feature", "requests", "recent", "earlier", "recent_share", "earlier_share", "ratio", "p_value",
+                  "emerging"]
+
+
+def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **test) -> pd.DataFrame:
+    """Requested features whose share of all requests rises significantly in the last ``window_days`` against their
+    own history: :func:`emerging`'s test (``test``: its alpha, min_recent, min_ratio) over the reviews asking, each
+    review counted once per feature, as group_requests counts them and under the names it gives the groups.
+
+    asks: one row per request snippet with text, named (the stored name, NULL where none), dataset_id, review_id and
+    date (Store.request_days). A bare ask to improve (BARE_ASKS) and one no form names are left out: they say what is
+    asked only by the themes next to them (group_requests), which this one scan does not read. Returns RISING_COLUMNS
+    (requests: reviews asking in both periods), flagged first."""
+    dated = asks.dropna(subset=["date"]) if not asks.empty else asks
+    if dated.empty:
+        return pd.DataFrame(columns=RISING_COLUMNS)
+    things = (dated["named"] if "named" in dated else pd.Series(None, index=dated.index)).astype(object)
+    unnamed = things.isna().to_numpy()
+    if unnamed.any():  # named here, each wording once (request_things reads every text; these rows carry only theirs)
+        codes, distinct = pd.factorize(dated.loc[unnamed, "text"])
+        things[unnamed] = np.array([requested_thing(t) for t in distinct], dtype=object)[codes]
+    named = dated.assign(thing=things)[~things.isin(BARE_ASKS) & (things != "")]
+    codes, distinct = pd.factorize(named["thing"])
+    named = named.assign(key=np.array([request_key(t) for t in distinct], dtype=object)[codes])
+    # a group's name as group_requests gives it: the phrase most said, then the shortest, then the first written
+    said = named.groupby(["key", "thing"], sort=False).size().reset_index(name="n")
+    said = said.assign(length=said["thing"].str.len()).sort_values(["key", "n", "length"], ascending=[True, False, True],
+                                                                   kind="stable")
+    name = said.drop_duplicates("key").set_index("key")["thing"]
+    mentions = named.drop_duplicates(["key", "dataset_id", "review_id"])
+    found = emerging(pd.DataFrame({"theme": mentions["key"].map(name), "date": mentions["date"]}), window_days,
+                     as_of=as_of, **test)
+    # requests: the reviews asking in both periods, the count privacy mode judges the row by (core.privacy)
+    return found.rename(columns={"theme": "feature"}).assign(requests=lambda f: f["recent"] + f["earlier"])[RISING_COLUMNS]
+
+
 def complaint_shares(mentions: pd.DataFrame, themes: list[str], period: str = "week") -> pd.DataFrame:
     """The evidence behind an emerging issue, over time: each of ``themes``' share of all complaints per week (or
     month), with zeros where a theme had none (theme, period, complaints, total, share). ``mentions`` as for

@@ -154,7 +154,7 @@ def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:
         return (f"<h2>Emerging issues</h2><p class='sub'>No complaint theme is rising significantly in the last "
                 f"{EMERGING_WINDOW} days.</p>")
     items = "".join(f"<li><b>{_e(row.theme)}</b>: {row.recent_share:.1%} of complaints in the last {EMERGING_WINDOW} "
-                    f"days vs {row.earlier_share:.1%} before ({row.ratio:.1f}×, {int(row.recent):,} complaints, "
+                    f"days vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, {int(row.recent):,} complaints, "
                     f"p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
     series = emerging_over_time(store, filters, EMERGING_WINDOW, period)
     end = pd.Timestamp(last)
@@ -173,7 +173,22 @@ def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int) 
                    f"<td><blockquote>“{_e(row.examples[0] if len(row.examples) else '')}”</blockquote></td></tr>"
                    for row in requests.itertuples())
     return ("<h2>Most requested features</h2><table><tr><th>Feature</th><th>Requests</th><th>Products</th>"
-            "<th>Example</th></tr>" + rows + "</table>")
+            "<th>Example</th></tr>" + rows + "</table>" + _rising_requests(store, filters, privacy_k))
+
+
+def _rising_requests(store: Store, filters: Filters, privacy_k: int) -> str:
+    """The requested features rising significantly in the app's default window (nothing when none is, or undated)."""
+    from .latent import rising_requests
+    from .views import EMERGING_WINDOW
+
+    found = suppress(rising_requests(store, filters, EMERGING_WINDOW), privacy_k)
+    flagged = found[found["emerging"]] if not found.empty else found
+    if flagged.empty:
+        return ""
+    items = "".join(f"<li><b>{_e(row.feature)}</b>: {row.recent_share:.1%} of the reviews asking for something in the "
+                    f"last {EMERGING_WINDOW} days vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, "
+                    f"{int(row.recent):,} reviews asking, p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
+    return f"<h3>Rising requests</h3><ul>{items}</ul>"
 
 
 def _search_section(store: Store, filters: Filters, privacy_k: int, top: int = 10) -> str:

@@ -1298,6 +1298,20 @@ class Store:
                    {"LEFT JOIN request_names rn ON rn.text_hash = sn.text_hash AND rn.version = ?" if named else ""}
             ORDER BY sn.dataset_id, sn.snippet_id""", [*params, names_version] if named else params)
 
+    def request_days(self, filters=None, names_version: str | None = None) -> pd.DataFrame:
+        """The request snippets' name as stored by code of ``names_version`` (``named``, NULL where none; then the
+        ``text`` to name it by, else NULL), review and date: what core.needs.rising_requests counts, in one scan where
+        request_snippets also reads each ask's neighbours (a tenth of its time on a million reviews)."""
+        where, params = self.review_filter(filters, "r")
+        if names_version is None or not self._has_table("request_names"):
+            return self.query_df(f"""SELECT sn.text, NULL::VARCHAR AS named, sn.dataset_id, sn.review_id, r.date
+                FROM snippets sn JOIN reviews r USING (dataset_id, review_id) WHERE sn.is_request AND {where}""", params)
+        return self.query_df(f"""SELECT CASE WHEN rn.thing IS NULL THEN sn.text END AS text, rn.thing AS named,
+                   sn.dataset_id, sn.review_id, r.date
+            FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
+                 LEFT JOIN request_names rn ON rn.text_hash = sn.text_hash AND rn.version = ?
+            WHERE sn.is_request AND {where}""", [names_version, *params])
+
     def unnamed_requests(self, names_version: str) -> pd.DataFrame:
         """The distinct request texts (text_hash, text) with no name stored by code of ``names_version``."""
         return self.query_df("""SELECT DISTINCT sn.text_hash, sn.text FROM snippets sn

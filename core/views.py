@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 # 17: the Rating drivers tab says what moved the average rating, a view stored with the others; 18: the theme table
 # counts each theme's complaints in the recent window and before, and the top opportunities grow with them; 19: the
 # backlog's trend is its complaints' trend; 20: the Overview says when the average rating moved, a view stored with
-# the others)
+# the others, as are the requests rising in the recent window)
 FORMAT = 20
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
@@ -67,7 +67,8 @@ def _rating_change(store: Store, filters: Filters | None = None, window_days: in
 LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent.feature_requests,
                                          "drivers": latent.drivers, "emerging": latent.emerging_issues,
                                          "emerging_over_time": latent.emerging_over_time,
-                                         "rating_change": _rating_change, "rating_shift": latent.rating_shift}
+                                         "rating_change": _rating_change, "rating_shift": latent.rating_shift,
+                                         "rising_requests": latent.rising_requests}
 
 
 # Searches follow only the date range (Store.search_filter): a search view asked with any other filter is the one for
@@ -205,6 +206,7 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
                                       ("theme_table", (unfiltered,)), ("need_type_table", (unfiltered,)),
                                       ("count_reviews", (unfiltered,)), ("export_reviews", (unfiltered, PREVIEW_ROWS)),
                                       ("emerging", (unfiltered, EMERGING_WINDOW)),
+                                      ("rising_requests", (unfiltered, EMERGING_WINDOW)),
                                       ("rating_shift", (unfiltered, EMERGING_WINDOW)), ("drivers", (unfiltered,)),
                                       ("rating_change", (unfiltered, EMERGING_WINDOW)),
                                       ("backlog", (unfiltered,)), ("requests", (unfiltered,))]

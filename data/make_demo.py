@@ -6,7 +6,8 @@ Everything is written by this script from templates (no copied review text); the
 Planted needs, each with a known share so tests and demos can check that NeedLens finds them:
 - battery life too short (electronics), growing;      - sizing runs small (apparel);
 - 性价比 / value for money (all);                        - shipping damage, spiking in the last 3 weeks;
-- wished-for features ("I wish it had ...", "希望有 ...");  - 使用体验 / ease of use (kitchen, electronics);
+- wished-for features ("I wish it had ...", "希望有 ..."), asks for a USB-C port rising in the last 3 weeks;
+- 使用体验 / ease of use (kitchen, electronics);
 - searches for a USB-C power bank (a need the catalogue does not serve) rising in the last 4 weeks.
 Each need has several wordings per side (4-8 in English, 2-5 in Chinese), as real reviewers vary theirs; battery life
 and sizing are what English electronics and apparel reviews bring up most; 1 in 3 English reviews opens with the
@@ -337,18 +338,25 @@ def english_title(rng: random.Random, text: str, rating: int, need: str) -> str:
     return rng.choice(VERDICTS[rating])
 
 
+RISING_ASK = "a USB-C port"  # the wish planted as rising: half the reviews asking for it are dated in the last 3 weeks
+
+
 def make_reviews(rng: random.Random, n_en: int = 3000, n_zh: int = 500) -> list[dict]:
     rows = []
     titles = random.Random(SEED + 2)  # its own generator: the reviews are the same with or without titles
     dates = random.Random(SEED + 3)  # its own generator too: shipping praise moved out of the damage spike
+    asks = random.Random(SEED + 4)  # and this one: asks for a USB-C port rise in the last 3 weeks (RISING_ASK)
     for i in range(n_en + n_zh):
         zh = i >= n_en
         catalogue = ZH_CATALOGUE if zh else CATALOGUE
         category = rng.choice(list(catalogue))
         product = rng.choice(catalogue[category])
         text, rating, need = (chinese_review if zh else english_review)(rng, category, product)
+        day = _day(rng, need, _praises(text, need, zh), dates)
+        if RISING_ASK in text and asks.random() < 0.5:  # everyone's new phone charges by USB-C: the ask takes off
+            day = START + timedelta(days=asks.randint(DAYS - 21, DAYS - 1), hours=asks.randint(0, 23))
         rows.append({"review_id": f"R{i + 1:05d}", "product": product, "category": category,
-                     "rating": int(rating), "date": _day(rng, need, _praises(text, need, zh), dates).strftime("%Y-%m-%d"),
+                     "rating": int(rating), "date": day.strftime("%Y-%m-%d"),
                      "user_id": f"U{rng.randint(1, 900):04d}",
                      "title": "" if zh else english_title(titles, text, int(rating), need), "review_text": text})
     rng.shuffle(rows)

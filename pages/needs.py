@@ -188,7 +188,7 @@ def emerging_tab() -> None:
         st.success("No complaint theme is rising significantly in this window.")
     for row in flagged.itertuples():
         st.warning(f"**{row.theme}**: {row.recent_share:.1%} of recent complaints vs {row.earlier_share:.1%} before "
-                   f"({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e})")
+                   f"({insights.times(row.ratio)}, {row.recent} mentions, p = {row.p_value:.1e})")
     if not found.empty:  # the flagged themes over time, else the three closest to being flagged
         period = insights.pick_period(overview.get("first_date"), overview.get("last_date"))
         last = pd.Timestamp(overview["last_date"])
@@ -201,17 +201,43 @@ def emerging_tab() -> None:
                    f"one-sided two-proportion z-test. Emerging: p below {EMERGING_ALPHA} ÷ {len(found)} themes "
                    f"(Bonferroni), a share at least {EMERGING_MIN_RATIO}× its earlier one, and at least "
                    f"{EMERGING_MIN_RECENT} recent complaints.")
-        ui.table(found, "emerging_issues", column_config={
-            "theme": st.column_config.TextColumn("Complaint theme"),
-            "recent": st.column_config.NumberColumn("Recent", help=f"Complaints in the last {window} days"),
-            "earlier": st.column_config.NumberColumn("Earlier", help="Complaints before the window"),
+        ui.table(found, "emerging_issues", column_config=rise_columns("theme", "Complaint theme", "Complaints", window))
+    rising_requests_section(window)
+
+
+def rise_columns(name: str, title: str, counted: str, window: int) -> dict:
+    """The Emerging issues tab's table columns, for complaint themes or requested features."""
+    return {name: st.column_config.TextColumn(title),
+            "recent": st.column_config.NumberColumn("Recent", help=f"{counted} in the last {window} days"),
+            "earlier": st.column_config.NumberColumn("Earlier", help=f"{counted} before the window"),
             "recent_share": st.column_config.NumberColumn("Recent share", format="percent",
-                                                          help="Of all complaints in the window"),
+                                                          help=f"Of all {counted.lower()} in the window"),
             "earlier_share": st.column_config.NumberColumn("Earlier share", format="percent"),
             "ratio": st.column_config.NumberColumn("Ratio", format="%.1f×", help="Recent share ÷ earlier share"),
             "p_value": st.column_config.NumberColumn("p-value", format="%.1e",
                                                      help="Before the Bonferroni correction"),
-            "emerging": st.column_config.CheckboxColumn("Emerging")})
+            "emerging": st.column_config.CheckboxColumn("Emerging")}
+
+
+def rising_requests_section(window: int) -> None:
+    """Requested features whose share of all requests rose in the same window (core.needs.rising_requests)."""
+    st.subheader("Rising requests")
+    found = ui.latent_view("rising_requests", filters, window)
+    if found.empty:
+        st.caption("No dated feature requests under these filters.")
+        return
+    flagged = found[found["emerging"]]
+    if flagged.empty:
+        st.success("No requested feature is rising significantly in this window.")
+    for row in flagged.itertuples():
+        st.warning(f"**{row.feature}**: {row.recent_share:.1%} of recent requests vs {row.earlier_share:.1%} before "
+                   f"({insights.times(row.ratio)}, {row.recent} reviews asking, p = {row.p_value:.1e})")
+    st.caption(f"Each requested feature's share of the reviews asking for anything in the last {window} days against "
+               f"its share before, by the same test as complaint themes (p below {EMERGING_ALPHA} ÷ {len(found)} "
+               f"features, at least {EMERGING_MIN_RATIO}× and {EMERGING_MIN_RECENT} reviews asking). A bare ask to "
+               "improve, and one no wording names, are left out here.")
+    ui.table(found, "rising_requests", column_config=rise_columns("feature", "Requested feature", "Reviews asking",
+                                                                  window))
 
 
 # Only the open tab runs (its views are computed on first opening, then cached): a new filter on a million reviews

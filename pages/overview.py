@@ -28,8 +28,13 @@ if shift and shift["significant"] and min(shift["n_recent"], shift["n_before"]) 
 rising = ui.latent_view("emerging", filters, 21)
 for row in (rising[rising["emerging"]].itertuples() if not rising.empty else []):
     st.warning(f"Emerging issue — **{row.theme}**: {row.recent_share:.1%} of complaints in the last 3 weeks vs "
-               f"{row.earlier_share:.1%} before ({row.ratio:.1f}×, {row.recent} mentions, p = {row.p_value:.1e}). "
+               f"{row.earlier_share:.1%} before ({insights.times(row.ratio)}, {row.recent} mentions, p = {row.p_value:.1e}). "
                "See **Latent needs → Emerging issues**.")
+asked = ui.latent_view("rising_requests", filters, 21)
+for row in (asked[asked["emerging"]].itertuples() if not asked.empty else []):
+    st.warning(f"Rising request — **{row.feature}**: {row.recent_share:.1%} of the reviews asking for something in the "
+               f"last 3 weeks vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, {row.recent} reviews "
+               f"asking, p = {row.p_value:.1e}). See **Latent needs → Emerging issues**.")
 
 if ui.load("summary")["searches"]:
     unmet = insights.unmet_intents(ui.load("intent_table", filters))

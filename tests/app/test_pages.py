@@ -295,24 +295,32 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     assert any(m.value.startswith("Average rating") and "rated reviews" in m.value for m in shown["Rating drivers"].markdown)
     assert shown["Emerging issues"].slider[0].label == "Recent window (days)"
     assert len(charts(shown["Emerging issues"])) == 1  # the demo's planted spike over time, its window shaded
+    # below the complaint themes, the requests rising in the same window: the demo's USB-C asks, with their table
+    assert "Rising requests" in [h.value for h in shown["Emerging issues"].subheader]
+    assert any(w.value.startswith("**usb-c port**") for w in shown["Emerging issues"].warning)
+    rising = shown["Emerging issues"].dataframe[1].value
+    assert rising.iloc[0]["feature"] == "usb-c port" and rising.iloc[0]["emerging"]
 
 
-def test_overview_flags_exactly_the_emerging_issues_and_the_rating_move_the_engine_finds(workspace):
-    from core.latent import emerging_issues
+def test_overview_flags_exactly_the_emerging_issues_rising_requests_and_rating_move_the_engine_finds(workspace):
+    from core.latent import emerging_issues, rating_shift, rising_requests
     from core.store import Store
 
     store = Store(workspace)
     flagged = emerging_issues(store, None, 21)
     expected = int(flagged["emerging"].sum()) if not flagged.empty else 0
-    from core.latent import rating_shift
-    shift = rating_shift(store, None, 21)
+    shift, asked = rating_shift(store, None, 21), rising_requests(store, None, 21)
     store.close()
     at = open_page("overview")
-    assert sum("Emerging issue" in w.value for w in at.warning) == expected
+    assert sum(w.value.startswith("Emerging issue") for w in at.warning) == expected
     # and the average rating's move when it is more than chance (the demo's last 3 weeks: about -0.28 stars)
     assert shift["significant"] and shift["change"] < 0
     said = [w.value for w in at.warning if w.value.startswith("Average rating fell")]
     assert len(said) == 1 and f"{shift['recent_avg']:.2f} ★" in said[0] and "Rating drivers" in said[0]
+    # and the requests rising in the same weeks (the demo plants one: asks for a USB-C port)
+    rising = [w.value for w in at.warning if w.value.startswith("Rising request")]
+    assert len(rising) == int(asked["emerging"].sum()) == 1
+    assert all(f"**{name}**" in w for name, w in zip(asked.loc[asked["emerging"], "feature"], rising))
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",

@@ -300,6 +300,22 @@ def test_drivers_and_emerging_issues_run_on_the_demo(analysed):
     assert {"theme", "emerging", "p_value"} <= set(emerging_issues(analysed).columns)
 
 
+def test_the_demos_planted_rise_in_usb_c_asks_is_the_one_rising_request(analysed):
+    # data/make_demo.py dates half the reviews asking for a USB-C port in the last 3 weeks; every other ask is steady
+    from core.filters import Filters
+    from core.latent import rising_requests
+
+    found = rising_requests(analysed, None, 21)
+    assert found.loc[found["emerging"], "feature"].tolist() == ["usb-c port"]
+    usb = found.iloc[0]
+    assert usb["recent"] >= 10 and usb["recent_share"] > 3 * usb["earlier_share"]
+    tab = feature_requests(analysed).set_index("feature")  # the Feature requests tab counts the same reviews
+    assert tab.loc["usb-c port", "requests"] == usb["requests"]
+    newest = analysed.last_date(None)  # the weeks before the rise: nothing rising
+    before = Filters(date_to=(newest - pd.Timedelta(days=30)).date())
+    assert not rising_requests(analysed, before, 21)["emerging"].any()
+
+
 def test_what_moved_the_average_rating_splits_the_windows_change_into_parts(analysed):
     # the recent window and the days before it hold every rated dated review once, and the parts add up to the
     # change between their averages

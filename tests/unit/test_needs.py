@@ -636,6 +636,50 @@ def test_demo_generator_spike_is_found_and_an_unspiked_copy_stays_quiet():
     assert not emerging(shuffled, 21, min_recent=5)["emerging"].any()
 
 
+def _asks(spike: bool, seed: int = 0) -> pd.DataFrame:
+    """Request snippets over 180 days: four asks at steady shares, and with ``spike`` 40 more reviews asking for a
+    USB-C port in the last two weeks; a few bare asks to improve and one review asking twice."""
+    rng = np.random.default_rng(seed)
+    n = 1200
+    texts = rng.choice(["I wish it had a longer cable.", "Would be great if it came with a carrying case.",
+                        "Please add a USB-C port in the next version.", "希望有保温功能。", "有待改进！"], n,
+                       p=[0.35, 0.3, 0.1, 0.2, 0.05])
+    frame = pd.DataFrame({"text": texts, "dataset_id": 1, "review_id": [f"R{i}" for i in range(n)],
+                          "date": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 180, n), unit="D")})
+    if spike:
+        frame = pd.concat([frame, pd.DataFrame({
+            "text": "It really needs a USB-C port.", "dataset_id": 1, "review_id": [f"S{i}" for i in range(40)],
+            "date": pd.to_datetime("2026-06-16") + pd.to_timedelta(rng.integers(0, 14, 40), unit="D")})])
+    return pd.concat([frame, frame.tail(1)], ignore_index=True)  # the same review asking twice counts once
+
+
+def test_a_planted_rise_in_one_request_is_found_and_steady_requests_stay_quiet():
+    from core.needs import RISING_COLUMNS, group_requests, rising_requests
+
+    asks = _asks(spike=True)
+    found = rising_requests(asks, 21).set_index("feature")
+    assert list(found.reset_index().columns) == RISING_COLUMNS
+    assert found["emerging"].sum() == 1
+    usb = found[found["emerging"]].iloc[0]
+    named = group_requests(asks.assign(product="", lang="en")).set_index("feature")  # the tab's group and name
+    assert usb.name in named.index and usb["requests"] == named.loc[usb.name, "requests"]
+    assert usb["recent"] >= 40 and usb["ratio"] > 2
+    assert "改进" not in found.index  # a bare ask says what about only by its neighbours' themes
+    assert found["requests"].sum() == len(asks.drop_duplicates("review_id")) - (asks["text"] == "有待改进！").sum()
+    for seed in range(4):
+        assert not rising_requests(_asks(spike=False, seed=seed), 21)["emerging"].any()
+    # stored names are read, not made again; none dated: nothing to test
+    stored = asks.assign(named=np.where(asks["text"].str.contains("USB-C"), "usb-c port", None))
+    assert rising_requests(stored, 21).set_index("feature").loc["usb-c port", "emerging"]
+    assert rising_requests(asks.assign(date=pd.NaT), 21).empty
+
+
+def test_a_share_with_none_before_reads_new():
+    from core import insights
+
+    assert [insights.times(r) for r in (2.63, float("inf"), float("nan"))] == ["2.6×", "new", "new"]
+
+
 class _FakeEncoder:
     """Stands in for the English request classifier: P(request) 0.9 for texts holding "pockets", else 0.1."""
 
