@@ -15,7 +15,8 @@ from .config import Settings
 from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES
 
-EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "intents", "unmet-queries", "rating-change", "report")
+EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "intents", "unmet-queries", "rating-change",
+           "emerging", "rising-requests", "report")
 
 
 def _progress_bar(stream=sys.stderr):
@@ -77,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
     export.add_argument("--window", type=int, default=21,
-                        help="rating-change: the last this many days against all before them (default 21)")
+                        help="rating-change, emerging, rising-requests: the last this many days against all before "
+                             "them (default 21)")
 
     check = sub.add_parser("check", help="read and validate a file without analysing it (counts, rejects, mapping)")
     check.add_argument("file", type=Path)
@@ -271,6 +273,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             if frame.empty:
                 raise InputError(f"no rating change to split: both periods (the last {args.window} days and the days "
                                  f"before) need at least {latent.DRIVER_MIN_RATED} rated, dated reviews")
+        elif args.what in ("emerging", "rising-requests"):  # complaint themes or requests rising in the window
+            from .filters import Filters
+
+            rising = latent.emerging_issues if args.what == "emerging" else latent.rising_requests
+            frame = rising(store, Filters(dataset_ids=tuple(ids or ())), args.window)
         elif args.what == "unmet-queries":
             frame = store.unmet_queries(limit=1_000_000)
         else:

@@ -1634,18 +1634,16 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERG
     recent_by = dated[is_recent].groupby("theme")["n"].sum()
     earlier_by = dated[~is_recent].groupby("theme")["n"].sum()
     n_recent, n_earlier = int(recent_by.sum()), int(earlier_by.sum())
-    rows = []
     themes = dated["theme"].unique()
-    for theme in themes:
-        r, e = int(recent_by.get(theme, 0)), int(earlier_by.get(theme, 0))
-        p_r, p_e = r / max(n_recent, 1), e / max(n_earlier, 1)
-        pooled = (r + e) / max(n_recent + n_earlier, 1)
-        se = math.sqrt(max(pooled * (1 - pooled) * (1 / max(n_recent, 1) + 1 / max(n_earlier, 1)), 1e-12))
-        p_value = float(stats.norm.sf((p_r - p_e) / se))
-        ratio = p_r / p_e if p_e > 0 else float("inf")
-        rows.append({"theme": theme, "recent": r, "earlier": e, "recent_share": p_r, "earlier_share": p_e,
-                     "ratio": ratio, "p_value": p_value})
-    out = pd.DataFrame(rows)
+    r = recent_by.reindex(themes, fill_value=0).to_numpy(dtype=np.int64)
+    e = earlier_by.reindex(themes, fill_value=0).to_numpy(dtype=np.int64)
+    p_r, p_e = r / max(n_recent, 1), e / max(n_earlier, 1)
+    pooled = (r + e) / max(n_recent + n_earlier, 1)
+    se = np.sqrt(np.maximum(pooled * (1 - pooled) * (1 / max(n_recent, 1) + 1 / max(n_earlier, 1)), 1e-12))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(p_e > 0, p_r / np.where(p_e > 0, p_e, 1.0), np.inf)
+    out = pd.DataFrame({"theme": themes, "recent": r, "earlier": e, "recent_share": p_r, "earlier_share": p_e,
+                        "ratio": ratio, "p_value": stats.norm.sf((p_r - p_e) / se)})
     out["emerging"] = (out["p_value"] < alpha / max(len(themes), 1)) & (out["ratio"] >= min_ratio) & (out["recent"] >= min_recent)
     return out.sort_values(["emerging", "p_value", "theme"], ascending=[False, True, True]).reset_index(drop=True)
 
@@ -1659,8 +1657,8 @@ def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **tes
     own history: :func:`emerging`'s test (``test``: its alpha, min_recent, min_ratio) over the reviews asking, each
     review counted once per feature, as group_requests counts them and under the names it gives the groups.
 
-    asks: one row per request snippet with text, named (the stored name, NULL where none), dataset_id, review_id and
-    date (Store.request_days). A bare ask to improve (BARE_ASKS) and one no form names are left out: they say what is
+    asks: one row per request snippet with text, named (the stored name, NULL where none), review (a key of its
+    review; or dataset_id and review_id) and date (Store.request_days). A bare ask to improve (BARE_ASKS) and one no form names are left out: they say what is
     asked only by the themes next to them (group_requests), which this one scan does not read. Returns RISING_COLUMNS
     (requests: reviews asking in both periods), flagged first."""
     dated = asks.dropna(subset=["date"]) if not asks.empty else asks
@@ -1672,15 +1670,24 @@ def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **tes
         codes, distinct = pd.factorize(dated.loc[unnamed, "text"])
         things[unnamed] = np.array([requested_thing(t) for t in distinct], dtype=object)[codes]
     named = dated.assign(thing=things)[~things.isin(BARE_ASKS) & (things != "")]
-    codes, distinct = pd.factorize(named["thing"])
-    named = named.assign(key=np.array([request_key(t) for t in distinct], dtype=object)[codes])
+    if named.empty:
+        return pd.DataFrame(columns=RISING_COLUMNS)
+    thing_codes, distinct = pd.factorize(named["thing"])  # in the order first written
+    key_codes, _ = pd.factorize(np.array([request_key(t) for t in distinct], dtype=object))
     # a group's name as group_requests gives it: the phrase most said, then the shortest, then the first written
-    said = named.groupby(["key", "thing"], sort=False).size().reset_index(name="n")
-    said = said.assign(length=said["thing"].str.len()).sort_values(["key", "n", "length"], ascending=[True, False, True],
-                                                                   kind="stable")
-    name = said.drop_duplicates("key").set_index("key")["thing"]
-    mentions = named.drop_duplicates(["key", "dataset_id", "review_id"])
-    found = emerging(pd.DataFrame({"theme": mentions["key"].map(name), "date": mentions["date"]}), window_days,
+    said = pd.DataFrame({"key": key_codes, "n": np.bincount(thing_codes, minlength=len(distinct)),
+                         "length": [len(t) for t in distinct]})
+    chosen = said.sort_values(["key", "n", "length"], ascending=[True, False, True], kind="stable").drop_duplicates("key")
+    name = pd.Series(np.asarray(distinct, dtype=object)[chosen.index.to_numpy()], index=chosen["key"].to_numpy())
+    # each review once per feature (integer codes: ~100k requests at a million reviews)
+    reviewer = (named["review"] if "review" in named
+                else named["dataset_id"].astype(str) + "/" + named["review_id"].astype(str))
+    review_codes, _ = pd.factorize(reviewer)
+    key_of = key_codes[thing_codes].astype(np.int64)
+    once = ~pd.Series(key_of * (int(review_codes.max()) + 1) + review_codes).duplicated().to_numpy()
+    daily = (pd.DataFrame({"key": key_of[once], "date": named["date"].to_numpy()[once]})
+             .groupby(["key", "date"]).size().rename("n").reset_index())
+    found = emerging(daily.assign(theme=name.reindex(daily["key"]).to_numpy())[["theme", "date", "n"]], window_days,
                      as_of=as_of, **test)
     # requests: the reviews asking in both periods, the count privacy mode judges the row by (core.privacy)
     return found.rename(columns={"theme": "feature"}).assign(requests=lambda f: f["recent"] + f["earlier"])[RISING_COLUMNS]

@@ -1300,14 +1300,15 @@ class Store:
 
     def request_days(self, filters=None, names_version: str | None = None) -> pd.DataFrame:
         """The request snippets' name as stored by code of ``names_version`` (``named``, NULL where none; then the
-        ``text`` to name it by, else NULL), review and date: what core.needs.rising_requests counts, in one scan where
+        ``text`` to name it by, else NULL), review (a 64-bit hash of its dataset and id) and date: what core.needs.rising_requests counts, in one scan where
         request_snippets also reads each ask's neighbours (a tenth of its time on a million reviews)."""
         where, params = self.review_filter(filters, "r")
         if names_version is None or not self._has_table("request_names"):
-            return self.query_df(f"""SELECT sn.text, NULL::VARCHAR AS named, sn.dataset_id, sn.review_id, r.date
+            return self.query_df(f"""SELECT sn.text, NULL::VARCHAR AS named, hash(sn.dataset_id, sn.review_id) AS review,
+                       r.date
                 FROM snippets sn JOIN reviews r USING (dataset_id, review_id) WHERE sn.is_request AND {where}""", params)
         return self.query_df(f"""SELECT CASE WHEN rn.thing IS NULL THEN sn.text END AS text, rn.thing AS named,
-                   sn.dataset_id, sn.review_id, r.date
+                   hash(sn.dataset_id, sn.review_id) AS review, r.date
             FROM snippets sn JOIN reviews r USING (dataset_id, review_id)
                  LEFT JOIN request_names rn ON rn.text_hash = sn.text_hash AND rn.version = ?
             WHERE sn.is_request AND {where}""", [names_version, *params])

@@ -398,6 +398,13 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
     # dated reviews: the report says what is rising, or that nothing is (the app's default window)
     assert "<h2>Emerging issues</h2>" in html and ("rising significantly" in html or "of complaints in the last" in html)
     assert "<h3>What moved the average rating</h3>" in html and "rated reviews" in html
+    # what is rising, without the browser: the demo's packaging complaints and its asks for a USB-C port
+    for what, name, planted in (("emerging", "theme", "packag|dent|damag|crush"), ("rising-requests", "feature", "usb-c port")):
+        assert main(["export", "--db", db, "--what", what, "--out", str(tmp_path / f"{what}.csv")]) == 0
+        rising = pd.read_csv(tmp_path / f"{what}.csv")
+        assert {name, "recent", "earlier", "p_value", "emerging"} <= set(rising.columns)
+        assert rising.loc[rising["emerging"], name].str.contains(planted).any(), what
+    assert "<h3>Rising requests</h3>" in html and "usb-c port" in html
 
 
 def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(analysed):
