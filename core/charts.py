@@ -102,9 +102,13 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
     return _base(chart, "Top opportunities", subtitle)
 
 
-def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period: str = "week") -> alt.Chart:
+def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period: str = "week",
+                          requests: bool = False) -> alt.Chart:
     """Emerging issues over time: each theme's share of all complaints per period (core.needs.complaint_shares), the
-    recent window the test compares with the history before it shaded."""
+    recent window the test compares with the history before it shaded. ``requests``: the Rising requests chart instead,
+    each feature's share of all reviews asking for something (core.latent.rising_requests_over_time)."""
+    counted, item, title = (("reviews asking", "Requested feature", "Rising requests over time") if requests
+                            else ("complaints", "Complaint theme", "Emerging issues over time"))
     data = frame.assign(theme_short=_shorts(frame["theme"], 40))
     window = pd.DataFrame({"start": [pd.Timestamp(window_start)], "end": [pd.Timestamp(window_end)],
                            "what": ["recent window"]})
@@ -113,16 +117,16 @@ def complaint_share_lines(frame: pd.DataFrame, window_start, window_end, period:
                                           alt.Tooltip("end:T", title="To")])
     lines = alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
         x=alt.X("period:T", title=period.capitalize(), axis=period_axis(period, data["period"])),
-        y=alt.Y("share:Q", title="Share of all complaints", axis=alt.Axis(format="%")),
-        color=alt.Color("theme_short:N", title="Complaint theme", legend=alt.Legend(orient="bottom", columns=1,
-                                                                                   labelLimit=400)),
-        tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("period:T", title=period.capitalize()),
-                 alt.Tooltip("complaints:Q", title="Its complaints"), alt.Tooltip("total:Q", title="All complaints"),
-                 alt.Tooltip("share:Q", format=".1%", title="Share")])
+        y=alt.Y("share:Q", title=f"Share of all {counted}", axis=alt.Axis(format="%")),
+        color=alt.Color("theme_short:N", title=item, legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+        tooltip=[alt.Tooltip("theme:N", title=item), alt.Tooltip("period:T", title=period.capitalize()),
+                 alt.Tooltip("complaints:Q", title="Reviews asking for it" if requests else "Its complaints"),
+                 alt.Tooltip("total:Q", title=f"All {counted}"), alt.Tooltip("share:Q", format=".1%", title="Share")])
     chart = alt.layer(shade, lines).properties(width=620, height=240)
     days = (pd.Timestamp(window_end) - pd.Timestamp(window_start)).days
-    return _base(chart, "Emerging issues over time", f"Each theme's share of all complaints per {period}; shaded: the "
-                 f"recent window (last {days} days) compared with everything before it")
+    each = "feature's share of all reviews asking for something" if requests else "theme's share of all complaints"
+    return _base(chart, title, f"Each {each} per {period}; shaded: the recent window (last {days} days) compared with "
+                 "everything before it")
 
 
 def period_axis(period: str, periods: pd.Series) -> alt.Axis:

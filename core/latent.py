@@ -16,6 +16,7 @@ from .filters import Filters
 from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NAMES_VERSION, NEED_TYPE_LEXICAL, OTHER, assign_need_types,
                     complaint_shares, drivers_from_moments, emerging, group_requests, need_type_dims, opportunity_scores,
                     requested_thing, taxonomy_from_frame)
+from .needs import request_mentions
 from .needs import rising_requests as needs_rising_requests
 from .needs import rating_change as needs_rating_change
 from .needs import rating_shift as needs_rating_shift
@@ -154,8 +155,21 @@ def emerging_over_time(store: Store, filters: Filters | None = None, window_days
                        period: str = "week") -> pd.DataFrame:
     """The Emerging issues chart: the flagged themes' share of all complaints per week or month (core.needs.
     complaint_shares), or, with none flagged, the three themes nearest to it, as :func:`emerging_issues` ranks them."""
-    mentions = store.negative_theme_days(filters)
-    found = emerging(mentions, window_days, as_of=store.last_date(filters))
+    return _shares_over_time(store.negative_theme_days(filters), window_days, store.last_date(filters), period)
+
+
+def rising_requests_over_time(store: Store, filters: Filters | None = None, window_days: int = 21,
+                              period: str = "week") -> pd.DataFrame:
+    """The Rising requests chart: the flagged features' share of all reviews asking for something per week or month,
+    or, with none flagged, the three nearest to it (as :func:`emerging_over_time`, the complaints column counting the
+    reviews asking)."""
+    return _shares_over_time(request_mentions(store.request_days(filters, NAMES_VERSION)), window_days,
+                             store.last_date(filters), period)
+
+
+def _shares_over_time(mentions: pd.DataFrame, window_days: int, as_of, period: str) -> pd.DataFrame:
+    """Each flagged theme's (or feature's) share of all mentions per period, or the three nearest to being flagged."""
+    found = emerging(mentions, window_days, as_of=as_of)
     if found.empty:
         return complaint_shares(mentions, [], period)
     flagged = found[found["emerging"]]

@@ -1654,16 +1654,29 @@ RISING_COLUMNS = ["feature", "requests", "recent", "earlier", "recent_share", "e
 
 def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **test) -> pd.DataFrame:
     """Requested features whose share of all requests rises significantly in the last ``window_days`` against their
-    own history: :func:`emerging`'s test (``test``: its alpha, min_recent, min_ratio) over the reviews asking, each
-    review counted once per feature, as group_requests counts them and under the names it gives the groups.
+    own history: :func:`emerging`'s test (``test``: its alpha, min_recent, min_ratio) over the reviews asking
+    (:func:`request_mentions`). Returns RISING_COLUMNS (requests: reviews asking in both periods), flagged first."""
+    mentions = request_mentions(asks)
+    if mentions.empty:
+        return pd.DataFrame(columns=RISING_COLUMNS)
+    found = emerging(mentions, window_days, as_of=as_of, **test)
+    # requests: the reviews asking in both periods, the count privacy mode judges the row by (core.privacy)
+    return found.rename(columns={"theme": "feature"}).assign(requests=lambda f: f["recent"] + f["earlier"])[RISING_COLUMNS]
+
+
+def request_mentions(asks: pd.DataFrame) -> pd.DataFrame:
+    """The reviews asking for each feature per day (theme: the feature, date, n), as :func:`emerging` and
+    :func:`complaint_shares` read mentions: each review counted once per feature, under the name group_requests gives
+    the group.
 
     asks: one row per request snippet with text, named (the stored name, NULL where none), review (a key of its
-    review; or dataset_id and review_id) and date (Store.request_days). A bare ask to improve (BARE_ASKS) and one no form names are left out: they say what is
-    asked only by the themes next to them (group_requests), which this one scan does not read. Returns RISING_COLUMNS
-    (requests: reviews asking in both periods), flagged first."""
+    review; or dataset_id and review_id) and date (Store.request_days). A bare ask to improve (BARE_ASKS) and one no
+    form names are left out: they say what is asked only by the themes next to them (group_requests), which this one
+    scan does not read."""
+    columns = ["theme", "date", "n"]
     dated = asks.dropna(subset=["date"]) if not asks.empty else asks
     if dated.empty:
-        return pd.DataFrame(columns=RISING_COLUMNS)
+        return pd.DataFrame(columns=columns)
     things = (dated["named"] if "named" in dated else pd.Series(None, index=dated.index)).astype(object)
     unnamed = things.isna().to_numpy()
     if unnamed.any():  # named here, each wording once (request_things reads every text; these rows carry only theirs)
@@ -1671,7 +1684,7 @@ def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **tes
         things[unnamed] = np.array([requested_thing(t) for t in distinct], dtype=object)[codes]
     named = dated.assign(thing=things)[~things.isin(BARE_ASKS) & (things != "")]
     if named.empty:
-        return pd.DataFrame(columns=RISING_COLUMNS)
+        return pd.DataFrame(columns=columns)
     thing_codes, distinct = pd.factorize(named["thing"])  # in the order first written
     key_codes, _ = pd.factorize(np.array([request_key(t) for t in distinct], dtype=object))
     # a group's name as group_requests gives it: the phrase most said, then the shortest, then the first written
@@ -1687,10 +1700,7 @@ def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **tes
     once = ~pd.Series(key_of * (int(review_codes.max()) + 1) + review_codes).duplicated().to_numpy()
     daily = (pd.DataFrame({"key": key_of[once], "date": named["date"].to_numpy()[once]})
              .groupby(["key", "date"]).size().rename("n").reset_index())
-    found = emerging(daily.assign(theme=name.reindex(daily["key"]).to_numpy())[["theme", "date", "n"]], window_days,
-                     as_of=as_of, **test)
-    # requests: the reviews asking in both periods, the count privacy mode judges the row by (core.privacy)
-    return found.rename(columns={"theme": "feature"}).assign(requests=lambda f: f["recent"] + f["earlier"])[RISING_COLUMNS]
+    return daily.assign(theme=name.reindex(daily["key"]).to_numpy())[columns]
 
 
 def complaint_shares(mentions: pd.DataFrame, themes: list[str], period: str = "week") -> pd.DataFrame:

@@ -68,7 +68,8 @@ LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent
                                          "drivers": latent.drivers, "emerging": latent.emerging_issues,
                                          "emerging_over_time": latent.emerging_over_time,
                                          "rating_change": _rating_change, "rating_shift": latent.rating_shift,
-                                         "rising_requests": latent.rising_requests}
+                                         "rising_requests": latent.rising_requests,
+                                         "rising_requests_over_time": latent.rising_requests_over_time}
 
 
 # Searches follow only the date range (Store.search_filter): a search view asked with any other filter is the one for
@@ -212,7 +213,8 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
                                       ("backlog", (unfiltered,)), ("requests", (unfiltered,))]
     figures = value("overview", unfiltered)
     period = insights.pick_period(figures.get("first_date"), figures.get("last_date"))
-    calls += [("sentiment_over_time", (unfiltered, period)), ("emerging_over_time", (unfiltered, EMERGING_WINDOW, period))]
+    calls += [("sentiment_over_time", (unfiltered, period)), ("emerging_over_time", (unfiltered, EMERGING_WINDOW, period)),
+              ("rising_requests_over_time", (unfiltered, EMERGING_WINDOW, period))]
     for by in ("product", "category"):
         calls += [("facet_theme_matrix", (by, unfiltered)), ("rating_distribution", (by, unfiltered))]
     calls += [("quotes", ("negative", unfiltered)), ("quotes", ("positive", unfiltered))]

@@ -202,7 +202,7 @@ def emerging_tab() -> None:
                    f"(Bonferroni), a share at least {EMERGING_MIN_RATIO}× its earlier one, and at least "
                    f"{EMERGING_MIN_RECENT} recent complaints.")
         ui.table(found, "emerging_issues", column_config=rise_columns("theme", "Complaint theme", "Complaints", window))
-    rising_requests_section(window)
+    rising_requests_section(window, overview)
 
 
 def rise_columns(name: str, title: str, counted: str, window: int) -> dict:
@@ -219,7 +219,7 @@ def rise_columns(name: str, title: str, counted: str, window: int) -> dict:
             "emerging": st.column_config.CheckboxColumn("Emerging")}
 
 
-def rising_requests_section(window: int) -> None:
+def rising_requests_section(window: int, overview: dict) -> None:
     """Requested features whose share of all requests rose in the same window (core.needs.rising_requests)."""
     st.subheader("Rising requests")
     found = ui.latent_view("rising_requests", filters, window)
@@ -232,10 +232,18 @@ def rising_requests_section(window: int) -> None:
     for row in flagged.itertuples():
         st.warning(f"**{row.feature}**: {row.recent_share:.1%} of recent requests vs {row.earlier_share:.1%} before "
                    f"({insights.times(row.ratio)}, {row.recent} reviews asking, p = {row.p_value:.1e})")
+    period = insights.pick_period(overview.get("first_date"), overview.get("last_date"))
+    last = pd.Timestamp(overview["last_date"])
+    series = ui.latent_view("rising_requests_over_time", filters, window, period)
+    ui.chart(charts.complaint_share_lines(series, last - pd.Timedelta(days=window), last, period, requests=True),
+             "rising_requests_over_time")
+    if flagged.empty:
+        st.caption("The three features nearest to being flagged (lowest p-values), for comparison.")
     st.caption(f"Each requested feature's share of the reviews asking for anything in the last {window} days against "
                f"its share before, by the same test as complaint themes (p below {EMERGING_ALPHA} ÷ {len(found)} "
                f"features, at least {EMERGING_MIN_RATIO}× and {EMERGING_MIN_RECENT} reviews asking). A bare ask to "
-               "improve, and one no wording names, are left out here.")
+               "improve, and one no wording names, are left out here; the Feature requests tab quotes what each "
+               "asked.")
     ui.table(found, "rising_requests", column_config=rise_columns("feature", "Requested feature", "Reviews asking",
                                                                   window))
 

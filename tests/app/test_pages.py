@@ -294,7 +294,9 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     assert moved["theme"].iloc[-1] == "not explained by the themes' shares" and len(moved) >= 3
     assert any(m.value.startswith("Average rating") and "rated reviews" in m.value for m in shown["Rating drivers"].markdown)
     assert shown["Emerging issues"].slider[0].label == "Recent window (days)"
-    assert len(charts(shown["Emerging issues"])) == 1  # the demo's planted spike over time, its window shaded
+    # the demo's planted packaging spike over time, its window shaded; then its rising USB-C asks, the same way
+    assert len(charts(shown["Emerging issues"])) == 2
+    assert "Rising requests over time" in charts(shown["Emerging issues"])[1].spec
     # below the complaint themes, the requests rising in the same window: the demo's USB-C asks, with their table
     assert "Rising requests" in [h.value for h in shown["Emerging issues"].subheader]
     assert any(w.value.startswith("**usb-c port**") for w in shown["Emerging issues"].warning)

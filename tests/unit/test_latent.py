@@ -311,6 +311,12 @@ def test_the_demos_planted_rise_in_usb_c_asks_is_the_one_rising_request(analysed
     assert usb["recent"] >= 10 and usb["recent_share"] > 3 * usb["earlier_share"]
     tab = feature_requests(analysed).set_index("feature")  # the Feature requests tab counts the same reviews
     assert tab.loc["usb-c port", "requests"] == usb["requests"]
+    from core.latent import rising_requests_over_time  # its evidence week by week: the last weeks stand out
+    weekly = rising_requests_over_time(analysed, None, 21)
+    assert set(weekly["theme"]) == {"usb-c port"}
+    weekly = weekly.sort_values("period")
+    assert weekly["share"].tail(3).mean() > 3 * weekly["share"].head(-3).mean()
+    assert weekly["complaints"].sum() == usb["requests"]  # the reviews asking, each once
     newest = analysed.last_date(None)  # the weeks before the rise: nothing rising
     before = Filters(date_to=(newest - pd.Timedelta(days=30)).date())
     assert not rising_requests(analysed, before, 21)["emerging"].any()
