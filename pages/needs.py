@@ -97,15 +97,30 @@ def requests_tab() -> None:
         st.info("No feature requests or wishes found for these filters.")
     else:
         ui.chart(charts.request_bars(requests.head(15)), "feature_requests")
+        # how each feature's share of the asks moved in the recent window (the Emerging issues tab tests it); none
+        # without dates
+        rising = ui.latent_view("rising_requests", filters, EMERGING_WINDOW)
+        dated = not rising.empty
+        if dated:
+            moved = pd.Series((rising["recent_share"] - rising["earlier_share"]).to_numpy(), index=rising["feature"])
+            flagged = set(rising.loc[rising["emerging"], "feature"])  # beyond chance: said, as a small share moves a lot
+            requests = requests.assign(trend=[insights.trend_arrow(moved.get(f)) + (", rising" if f in flagged else "")
+                                              for f in requests["feature"]])
         ui.table(requests.assign(examples=requests["examples"].map(" · ".join)), "feature_requests",
                  column_config={"feature": st.column_config.TextColumn("Requested feature", pinned=True),
                                 "requests": st.column_config.NumberColumn(
                                     "Requests", help="Reviews asking for it (a review asking twice counts once)"),
+                                "trend": st.column_config.TextColumn(
+                                    "Trend",
+                                    help=f"Change in its share of the reviews asking for something, last "
+                                         f"{EMERGING_WINDOW} days vs before (Emerging issues tests whether it is "
+                                         "rising, and says so when it is); steady: within ±0.2 points; –: a bare ask "
+                                         "to improve or one no wording names"),
                                 "products": st.column_config.TextColumn("Products"),
                                 "examples": st.column_config.TextColumn("What customers wrote", width="large"),
                                 "lang": "Language"},
                  # the quotes before the products: the product list is wide and pushed them off screen
-                 column_order=["feature", "requests", "examples", "products", "lang"])
+                 column_order=["feature", "requests", *(["trend"] if dated else []), "examples", "products", "lang"])
 
 
 def drivers_tab() -> None:

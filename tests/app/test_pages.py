@@ -286,6 +286,11 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     assert "other" not in set(said["need_type"]) and said["searches"].sum() > 0
     requests = shown["Feature requests"].dataframe[0].value
     assert len(charts(shown["Feature requests"])) == 1 and {"feature", "requests", "examples"} <= set(requests.columns)
+    # each feature's share of the asks in the recent weeks against before: the demo's USB-C asks went up
+    assert requests.set_index("feature").loc["usb-c port", "trend"].startswith("▲")
+    assert requests.set_index("feature").loc["usb-c port", "trend"].endswith(", rising")  # the one beyond chance
+    assert requests["trend"].str.contains("rising").sum() == 1
+    assert requests["trend"].str.match(r"^(▲|▼) \d+\.\d pts(, rising)?$|^steady$|^–$").all()
     drivers = shown["Rating drivers"].dataframe[0].value
     assert len(charts(shown["Rating drivers"])) == 2 and "lift_if_fixed" in drivers.columns
     # below the drivers, what moved the average rating in the recent window, in words, a chart and its parts
@@ -647,6 +652,8 @@ def test_reviews_without_dates_or_ratings_say_what_they_lack(tmp_path, monkeypat
     assert not at.exception and "need a date column" in at.info[0].value and not at.slider
     at = open_page("needs", {"needs_tab": "Rating drivers"})
     assert not at.exception and "These reviews have no ratings" in at.info[0].value
+    at = open_page("needs", {"needs_tab": "Feature requests"})  # the requests, with no Trend column of dashes
+    assert not at.exception and "trend" not in list(at.dataframe[0].proto.column_order)
     at = open_page("recommend")  # no products to simulate shoppers over: said before any setting is offered
     assert not at.exception and "no product column" in at.info[0].value and not at.button
     at = open_page("products")  # categories and no product column: grouped by category from the start
