@@ -52,7 +52,7 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
         parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline, period, first, last)))
     if not themes.empty:
         parts.append("<h2>All need themes</h2>" + _chart(charts.theme_bars(themes)))
-    parts.append(_requests_section(store, filters, top, privacy_k))
+    parts.append(_requests_section(store, filters, top, privacy_k, last, period))
     parts.append(_search_section(store, filters, privacy_k))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -162,8 +162,9 @@ def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:
             + _chart(charts.complaint_share_lines(series, end - pd.Timedelta(days=EMERGING_WINDOW), end, period)))
 
 
-def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int) -> str:
-    """The most requested features, with a quote each (nothing when no snippet asks for anything)."""
+def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int, last, period: str) -> str:
+    """The most requested features, with a quote each (nothing when no snippet asks for anything), then those rising
+    in the app's default window."""
     from .latent import feature_requests
 
     requests = suppress(feature_requests(store, filters), privacy_k).head(top)
@@ -173,14 +174,17 @@ def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int) 
                    f"<td><blockquote>“{_e(row.examples[0] if len(row.examples) else '')}”</blockquote></td></tr>"
                    for row in requests.itertuples())
     return ("<h2>Most requested features</h2><table><tr><th>Feature</th><th>Requests</th><th>Products</th>"
-            "<th>Example</th></tr>" + rows + "</table>" + _rising_requests(store, filters, privacy_k))
+            "<th>Example</th></tr>" + rows + "</table>" + _rising_requests(store, filters, privacy_k, last, period))
 
 
-def _rising_requests(store: Store, filters: Filters, privacy_k: int) -> str:
-    """The requested features rising significantly in the app's default window (nothing when none is, or undated)."""
-    from .latent import rising_requests
+def _rising_requests(store: Store, filters: Filters, privacy_k: int, last, period: str) -> str:
+    """The requested features rising significantly in the app's default window, and their share of the asks over time
+    (nothing when none is, or undated)."""
+    from .latent import rising_requests, rising_requests_over_time
     from .views import EMERGING_WINDOW
 
+    if last is None or pd.isna(last):
+        return ""
     found = suppress(rising_requests(store, filters, EMERGING_WINDOW), privacy_k)
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:
@@ -188,7 +192,11 @@ def _rising_requests(store: Store, filters: Filters, privacy_k: int) -> str:
     items = "".join(f"<li><b>{_e(row.feature)}</b>: {row.recent_share:.1%} of the reviews asking for something in the "
                     f"last {EMERGING_WINDOW} days vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, "
                     f"{int(row.recent):,} reviews asking, p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
-    return f"<h3>Rising requests</h3><ul>{items}</ul>"
+    series = rising_requests_over_time(store, filters, EMERGING_WINDOW, period)
+    end = pd.Timestamp(last)
+    return (f"<h3>Rising requests</h3><ul>{items}</ul>"
+            + _chart(charts.complaint_share_lines(series, end - pd.Timedelta(days=EMERGING_WINDOW), end, period,
+                                                  requests=True)))
 
 
 def _search_section(store: Store, filters: Filters, privacy_k: int, top: int = 10) -> str:

@@ -411,6 +411,9 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
         assert {name, "recent", "earlier", "p_value", "emerging"} <= set(rising.columns)
         assert rising.loc[rising["emerging"], name].str.contains(planted).any(), what
     assert "<h3>Rising requests</h3>" in html and "usb-c port" in html
+    rising = html[html.index("<h3>Rising requests</h3>"):]
+    rising = rising[:rising.index("<h2>")] if "<h2>" in rising else rising
+    assert "<svg" in rising and "Rising requests over time" in rising  # its chart, inline
 
 
 def test_a_theme_takes_a_need_type_only_when_it_is_not_rare_among_its_snippets(analysed):
