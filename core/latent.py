@@ -139,9 +139,9 @@ def rating_change(store: Store, filters: Filters | None = None, window_days: int
 
 def rating_shift(store: Store, filters: Filters | None = None, window_days: int = 21) -> dict:
     """Whether the average rating moved: every rated review of the last ``window_days`` against those before, under
-    ``filters`` (core.needs.rating_shift: the change, its Welch 95% interval, ``significant``). The Overview's alert;
-    one scan of the reviews, where rating_change also aggregates the drivers' flags. Its periods are rating_change's;
-    its figures are rating_change's. Empty without dates, or without ratings enough in either period."""
+    ``filters`` (core.needs.rating_shift: the change, its Welch 95% interval, ``significant``). The Overview's alert:
+    rating_change's periods and figures from one scan of the reviews, without the drivers' flag aggregations. Empty
+    without dates, or without ratings enough in either period."""
     moments = store.rating_moments(filters, window_days)
     return needs_rating_shift(moments["before"], moments["recent"])
 

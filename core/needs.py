@@ -1640,8 +1640,7 @@ def emerging(mentions: pd.DataFrame, window_days: int = 21, alpha: float = EMERG
     p_r, p_e = r / max(n_recent, 1), e / max(n_earlier, 1)
     pooled = (r + e) / max(n_recent + n_earlier, 1)
     se = np.sqrt(np.maximum(pooled * (1 - pooled) * (1 / max(n_recent, 1) + 1 / max(n_earlier, 1)), 1e-12))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(p_e > 0, p_r / np.where(p_e > 0, p_e, 1.0), np.inf)
+    ratio = np.where(p_e > 0, p_r / np.where(p_e > 0, p_e, 1.0), np.inf)  # inf: none before
     out = pd.DataFrame({"theme": themes, "recent": r, "earlier": e, "recent_share": p_r, "earlier_share": p_e,
                         "ratio": ratio, "p_value": stats.norm.sf((p_r - p_e) / se)})
     out["emerging"] = (out["p_value"] < alpha / max(len(themes), 1)) & (out["ratio"] >= min_ratio) & (out["recent"] >= min_recent)
