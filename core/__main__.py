@@ -217,6 +217,7 @@ def _open_existing(settings: Settings):
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from . import insights, latent
     from .calibrate import agreement_by_dataset
     from .ingest import CUT_MARK
 
@@ -227,13 +228,20 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         reviews = store.datasets().query("kind == 'reviews'")["dataset_id"]
         cut = {int(d): store.cut_reviews(int(d), CUT_MARK) for d in reviews}  # reviews the file cut at a length limit
         summary["cut_reviews"] = {d: n for d, n in cut.items() if n}
+        # what the Overview flags for the last 3 weeks: a digest a scheduled job can mail (text without the Markdown)
+        summary["alerts"] = [{**alert, "text": alert["text"].replace("**", "")} for alert in insights.alerts(
+            latent.rating_shift(store), latent.emerging_issues(store), latent.rising_requests(store),
+            settings.privacy_k)]
     finally:
         store.close()
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
         for key, value in summary.items():
-            print(f"{key:>16}: {value}")
+            if key != "alerts":
+                print(f"{key:>16}: {value}")
+        for alert in summary["alerts"]:
+            print(f"{'alert':>16}: {alert['text']}")
     return 0
 
 

@@ -203,6 +203,38 @@ def times(ratio: float) -> str:
     return "new" if ratio is None or pd.isna(ratio) or math.isinf(ratio) else f"{ratio:.1f}×"
 
 
+def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k: int = 0) -> list[dict]:
+    """What the Overview flags and ``python -m core summary`` lists, in the app's default window (21 days): a fall or
+    rise of the average rating beyond chance (``shift``: core.latent.rating_shift), complaint themes rising
+    (``emerging``: core.latent.emerging_issues) and requested features rising (``rising``: rising_requests). Each
+    alert: kind (rating | emerging | request), subject, text (Markdown), and the figures it states; one resting on
+    fewer than ``privacy_k`` reviews is left out, as privacy mode hides such groups."""
+    out = []
+    if shift and shift.get("significant") and min(shift["n_recent"], shift["n_before"]) >= privacy_k:
+        moved = "fell" if shift["change"] < 0 else "rose"
+        out.append({"kind": "rating", "subject": f"average rating {moved}", **shift, "text": (
+            f"Average rating {moved} — **{shift['recent_avg']:.2f} ★** in the last 3 weeks against "
+            f"{shift['before_avg']:.2f} ★ before ({shift['change']:+.2f}; 95% CI {shift['ci_low']:+.2f} to "
+            f"{shift['ci_high']:+.2f}; {shift['n_recent']:,} and {shift['n_before']:,} rated reviews). "
+            "See **Latent needs → Rating drivers** for what moved it.")})
+    for kind, frame, name, said in (("emerging", emerging, "theme", "Emerging issue — **{}**: {:.1%} of complaints in "
+                                     "the last 3 weeks vs {:.1%} before ({}, {} mentions, p = {:.1e})."),
+                                    ("request", rising, "feature", "Rising request — **{}**: {:.1%} of the reviews "
+                                     "asking for something in the last 3 weeks vs {:.1%} before ({}, {} reviews "
+                                     "asking, p = {:.1e}).")):
+        for row in (frame[frame["emerging"] & (frame["recent"] >= privacy_k)].itertuples()
+                    if frame is not None and not frame.empty else []):
+            subject = getattr(row, name)
+            out.append({"kind": kind, "subject": subject, "recent": int(row.recent), "earlier": int(row.earlier),
+                        "recent_share": float(row.recent_share), "earlier_share": float(row.earlier_share),
+                        "ratio": None if math.isinf(row.ratio) else float(row.ratio),  # None: none before
+                        "p_value": float(row.p_value),
+                        "text": said.format(subject, row.recent_share, row.earlier_share, times(row.ratio),
+                                            row.recent, row.p_value)
+                                + " See **Latent needs → Emerging issues**."})
+    return out
+
+
 def pick_period(first: pd.Timestamp | None, last: pd.Timestamp | None) -> str:
     """Weekly buckets for up to ~1.5 years of data, monthly beyond."""
     if first is None or last is None or pd.isna(first) or pd.isna(last):

@@ -16,25 +16,11 @@ b.metric("Average rating", "–" if figures["average_rating"] is None or figures
 c.metric("Share negative", ui.percent(figures["negative_share"]), help="Reviews whose overall sentiment is negative")
 d.metric("Need themes", figures["themes"])
 
-shift = ui.latent_view("rating_shift", filters, 21)
-if shift and shift["significant"] and min(shift["n_recent"], shift["n_before"]) >= ui.settings().privacy_k:
-    fell = shift["change"] < 0
-    (st.warning if fell else st.success)(
-        f"Average rating {'fell' if fell else 'rose'} — **{shift['recent_avg']:.2f} ★** in the last 3 weeks against "
-        f"{shift['before_avg']:.2f} ★ before ({shift['change']:+.2f}; 95% CI {shift['ci_low']:+.2f} to "
-        f"{shift['ci_high']:+.2f}; {shift['n_recent']:,} and {shift['n_before']:,} rated reviews). "
-        "See **Latent needs → Rating drivers** for what moved it.")
-
-rising = ui.latent_view("emerging", filters, 21)
-for row in (rising[rising["emerging"]].itertuples() if not rising.empty else []):
-    st.warning(f"Emerging issue — **{row.theme}**: {row.recent_share:.1%} of complaints in the last 3 weeks vs "
-               f"{row.earlier_share:.1%} before ({insights.times(row.ratio)}, {row.recent} mentions, p = {row.p_value:.1e}). "
-               "See **Latent needs → Emerging issues**.")
-asked = ui.latent_view("rising_requests", filters, 21)
-for row in (asked[asked["emerging"]].itertuples() if not asked.empty else []):
-    st.warning(f"Rising request — **{row.feature}**: {row.recent_share:.1%} of the reviews asking for something in the "
-               f"last 3 weeks vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, {row.recent} reviews "
-               f"asking, p = {row.p_value:.1e}). See **Latent needs → Emerging issues**.")
+# the average rating's move beyond chance, complaint themes and requests rising, in the last 3 weeks
+for alert in insights.alerts(ui.latent_view("rating_shift", filters, 21), ui.latent_view("emerging", filters, 21),
+                             ui.latent_view("rising_requests", filters, 21), ui.settings().privacy_k):
+    rose = alert["kind"] == "rating" and alert["change"] > 0
+    (st.success if rose else st.warning)(alert["text"])
 
 if ui.load("summary")["searches"]:
     unmet = insights.unmet_intents(ui.load("intent_table", filters))

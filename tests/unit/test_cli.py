@@ -70,6 +70,7 @@ def test_summary_json_and_export_contract(tmp_path, db, capsys):
         assert key in summary
     assert set(summary["sentiment"]) == {"positive", "neutral", "negative"} and summary["reviews"] == 30
     assert summary["cut_reviews"] == {}  # no review of this file was cut at a length limit
+    assert isinstance(summary["alerts"], list)  # what the Overview flags (tests/unit/test_latent.py reads the demo's)
     out = tmp_path / "reviews.csv"
     assert main(["export", "--db", str(db), "--what", "reviews", "--out", str(out)]) == 0
     import pandas as pd

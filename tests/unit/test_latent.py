@@ -1,4 +1,6 @@
 """Latent-needs recipes over a real (fake-model) workspace: need types, taxonomy edits, requests, backlog, CLI."""
+import json
+
 import pandas as pd
 import pytest
 
@@ -411,6 +413,12 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
         assert {name, "recent", "earlier", "p_value", "emerging"} <= set(rising.columns)
         assert rising.loc[rising["emerging"], name].str.contains(planted).any(), what
     assert "<h3>Rising requests</h3>" in html and "usb-c port" in html
+    # the same alerts as the Overview's, from the summary: a digest a scheduled job can send (the demo plants all three)
+    capsys.readouterr()
+    assert main(["summary", "--db", db, "--json"]) == 0
+    alerts = json.loads(capsys.readouterr().out)["alerts"]
+    assert [a["kind"] for a in alerts] == ["rating", "emerging", "request"] and alerts[2]["subject"] == "usb-c port"
+    assert all("**" not in a["text"] for a in alerts) and alerts[0]["text"].startswith("Average rating fell")
     rising = html[html.index("<h3>Rising requests</h3>"):]
     rising = rising[:rising.index("<h2>")] if "<h2>" in rising else rising
     assert "<svg" in rising and "Rising requests over time" in rising  # its chart, inline

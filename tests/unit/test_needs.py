@@ -674,6 +674,29 @@ def test_a_planted_rise_in_one_request_is_found_and_steady_requests_stay_quiet()
     assert rising_requests(asks.assign(date=pd.NaT), 21).empty
 
 
+def test_alerts_say_what_moved_beyond_chance_and_hide_what_privacy_mode_hides():
+    from core import insights
+
+    shift = {"before_avg": 4.1, "recent_avg": 3.8, "change": -0.3, "ci_low": -0.4, "ci_high": -0.2, "n_before": 900,
+             "n_recent": 40, "significant": True}
+    rising = pd.DataFrame({"theme": ["packaging", "fit"], "recent": [25, 12], "earlier": [40, 300],
+                           "recent_share": [0.25, 0.1], "earlier_share": [0.05, 0.1], "ratio": [5.0, 1.0],
+                           "p_value": [1e-9, 0.5], "emerging": [True, False]})
+    asked = rising.rename(columns={"theme": "feature"}).assign(feature=["usb-c port", "case"], earlier=[0, 10],
+                                                             ratio=[float("inf"), 1.0])
+    said = insights.alerts(shift, rising, asked)
+    assert [a["kind"] for a in said] == ["rating", "emerging", "request"]
+    assert said[0]["text"].startswith("Average rating fell — **3.80 ★**") and "40 and 900 rated reviews" in said[0]["text"]
+    assert said[1]["text"].startswith("Emerging issue — **packaging**: 25.0% of complaints")
+    assert said[2]["subject"] == "usb-c port" and "(new, 25 reviews asking" in said[2]["text"] and said[2]["ratio"] is None
+    assert insights.alerts({**shift, "change": 0.3}, rising.iloc[:0], None)[0]["text"].startswith("Average rating rose")
+    assert insights.alerts({**shift, "significant": False}, rising.iloc[:0], asked.iloc[:0]) == []
+    assert insights.alerts({}, rising.iloc[:0], asked.iloc[:0]) == []  # undated: nothing to say
+    # privacy mode: 40 recent rated reviews and 25 recent complaints are under k = 50
+    assert insights.alerts(shift, rising, asked, privacy_k=50) == []
+    assert [a["kind"] for a in insights.alerts(shift, rising, asked, privacy_k=20)] == ["rating", "emerging", "request"]
+
+
 def test_a_share_with_none_before_reads_new():
     from core import insights
 
