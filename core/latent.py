@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
@@ -93,8 +96,30 @@ def feature_requests(store: Store, filters: Filters | None = None) -> pd.DataFra
 def rising_requests(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:
     """Requested features whose share of all requests rises significantly in the last ``window_days`` (ending at the
     newest review, as emerging_issues' window) against their own history (core.needs.rising_requests)."""
-    return needs_rising_requests(store.request_days(filters, NAMES_VERSION), window_days,
-                                 as_of=store.last_date(filters))
+    return needs_rising_requests(_request_mentions(store, filters), window_days, as_of=store.last_date(filters))
+
+
+_MENTIONS: OrderedDict = OrderedDict()  # (workspace, data version, filters) -> core.needs.request_mentions
+_MENTIONS_LOCK = threading.Lock()
+
+
+def _request_mentions(store: Store, filters: Filters | None) -> pd.DataFrame:
+    """The reviews asking for each feature per day (core.needs.request_mentions), scanned once per workspace, data
+    version and filters: the Emerging issues tab's rising requests and their chart read the same scan (0.15 s with
+    the English filter on a million reviews). A workspace in memory is read every time (its path names no one)."""
+    if str(store.path) == ":memory:":
+        return request_mentions(store.request_days(filters, NAMES_VERSION))
+    key = (str(store.path.resolve()), store.data_version(), filters or Filters())
+    with _MENTIONS_LOCK:
+        if key in _MENTIONS:
+            _MENTIONS.move_to_end(key)
+            return _MENTIONS[key]
+    value = request_mentions(store.request_days(filters, NAMES_VERSION))
+    with _MENTIONS_LOCK:
+        _MENTIONS[key] = value
+        while len(_MENTIONS) > 8:
+            _MENTIONS.popitem(last=False)
+    return value
 
 
 def keep_request_names(store: Store) -> int:
@@ -163,8 +188,7 @@ def rising_requests_over_time(store: Store, filters: Filters | None = None, wind
     """The Rising requests chart: the flagged features' share of all reviews asking for something per week or month,
     or, with none flagged, the three nearest to it (as :func:`emerging_over_time`, the complaints column counting the
     reviews asking)."""
-    return _shares_over_time(request_mentions(store.request_days(filters, NAMES_VERSION)), window_days,
-                             store.last_date(filters), period)
+    return _shares_over_time(_request_mentions(store, filters), window_days, store.last_date(filters), period)
 
 
 def _shares_over_time(mentions: pd.DataFrame, window_days: int, as_of, period: str) -> pd.DataFrame:

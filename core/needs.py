@@ -1654,8 +1654,9 @@ RISING_COLUMNS = ["feature", "requests", "recent", "earlier", "recent_share", "e
 def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **test) -> pd.DataFrame:
     """Requested features whose share of all requests rises significantly in the last ``window_days`` against their
     own history: :func:`emerging`'s test (``test``: its alpha, min_recent, min_ratio) over the reviews asking
-    (:func:`request_mentions`). Returns RISING_COLUMNS (requests: reviews asking in both periods), flagged first."""
-    mentions = request_mentions(asks)
+    (:func:`request_mentions`; ``asks``: its input, or its result). Returns RISING_COLUMNS (requests: reviews asking
+    in both periods), flagged first."""
+    mentions = asks if {"theme", "n"} <= set(asks.columns) else request_mentions(asks)
     if mentions.empty:
         return pd.DataFrame(columns=RISING_COLUMNS)
     found = emerging(mentions, window_days, as_of=as_of, **test)

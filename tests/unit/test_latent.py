@@ -319,6 +319,13 @@ def test_the_demos_planted_rise_in_usb_c_asks_is_the_one_rising_request(analysed
     weekly = weekly.sort_values("period")
     assert weekly["share"].tail(3).mean() > 3 * weekly["share"].head(-3).mean()
     assert weekly["complaints"].sum() == usb["requests"]  # the reviews asking, each once
+    calls = []  # the tab's table and chart read one scan; another data version scans again
+    real = analysed.request_days
+    analysed.request_days = lambda *a, **k: calls.append(a) or real(*a, **k)
+    rising_requests(analysed, None, 21), rising_requests_over_time(analysed, None, 21)
+    assert calls == []  # scanned above, at this data version
+    rising_requests(analysed, Filters(langs=("en",)), 21), rising_requests_over_time(analysed, Filters(langs=("en",)))
+    assert len(calls) == 1
     newest = analysed.last_date(None)  # the weeks before the rise: nothing rising
     before = Filters(date_to=(newest - pd.Timedelta(days=30)).date())
     assert not rising_requests(analysed, before, 21)["emerging"].any()
