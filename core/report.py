@@ -153,13 +153,22 @@ def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:
     if flagged.empty:
         return (f"<h2>Emerging issues</h2><p class='sub'>No complaint theme is rising significantly in the last "
                 f"{EMERGING_WINDOW} days.</p>")
-    items = "".join(f"<li><b>{_e(row.theme)}</b>: {row.recent_share:.1%} of complaints in the last {EMERGING_WINDOW} "
-                    f"days vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, {int(row.recent):,} complaints, "
-                    f"p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
-    series = emerging_over_time(store, filters, EMERGING_WINDOW, period)
+    return "<h2>Emerging issues</h2>" + _rising(flagged, "theme", "complaints", "complaints",
+                                                emerging_over_time(store, filters, EMERGING_WINDOW, period), last, period)
+
+
+def _rising(flagged: pd.DataFrame, name: str, share_of: str, counted: str, series: pd.DataFrame, last, period: str,
+            requests: bool = False) -> str:
+    """Complaint themes or requested features rising in the app's default window: each with its figures, then their
+    share over time, the window shaded."""
+    from .views import EMERGING_WINDOW
+
+    items = "".join(f"<li><b>{_e(getattr(row, name))}</b>: {row.recent_share:.1%} of {share_of} in the last "
+                    f"{EMERGING_WINDOW} days vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, "
+                    f"{int(row.recent):,} {counted}, p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
     end = pd.Timestamp(last)
-    return (f"<h2>Emerging issues</h2><ul>{items}</ul>"
-            + _chart(charts.complaint_share_lines(series, end - pd.Timedelta(days=EMERGING_WINDOW), end, period)))
+    return f"<ul>{items}</ul>" + _chart(charts.complaint_share_lines(series, end - pd.Timedelta(days=EMERGING_WINDOW),
+                                                                     end, period, requests=requests))
 
 
 def _requests_section(store: Store, filters: Filters, top: int, privacy_k: int, last, period: str) -> str:
@@ -189,14 +198,9 @@ def _rising_requests(store: Store, filters: Filters, privacy_k: int, last, perio
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:
         return ""
-    items = "".join(f"<li><b>{_e(row.feature)}</b>: {row.recent_share:.1%} of the reviews asking for something in the "
-                    f"last {EMERGING_WINDOW} days vs {row.earlier_share:.1%} before ({insights.times(row.ratio)}, "
-                    f"{int(row.recent):,} reviews asking, p = {row.p_value:.1e})</li>" for row in flagged.itertuples())
-    series = rising_requests_over_time(store, filters, EMERGING_WINDOW, period)
-    end = pd.Timestamp(last)
-    return (f"<h3>Rising requests</h3><ul>{items}</ul>"
-            + _chart(charts.complaint_share_lines(series, end - pd.Timedelta(days=EMERGING_WINDOW), end, period,
-                                                  requests=True)))
+    return "<h3>Rising requests</h3>" + _rising(flagged, "feature", "the reviews asking for something", "reviews asking",
+                                                rising_requests_over_time(store, filters, EMERGING_WINDOW, period),
+                                                last, period, requests=True)
 
 
 def _search_section(store: Store, filters: Filters, privacy_k: int, top: int = 10) -> str:
