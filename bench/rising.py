@@ -24,10 +24,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.needs import is_feature_request, requested_thing, rising_requests  # noqa: E402
+from core.needs import is_feature_request, request_mentions, requested_thing  # noqa: E402
+from core.needs import rising_requests as test  # noqa: E402
 from core.text import detect_language, split_snippets  # noqa: E402
 
 WINDOW = 21
+
+
+def rising_requests(asks: pd.DataFrame, window: int) -> pd.DataFrame:
+    """The product's test on request snippets (core.latent.rising_requests reads them from a workspace)."""
+    return test(request_mentions(asks), window)
 
 
 def asks() -> pd.DataFrame:

@@ -2,11 +2,10 @@
 the improvement backlog. Pure logic lives in core.needs; SQL in core.store."""
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
-
 import threading
 from collections import OrderedDict
+from dataclasses import replace
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd

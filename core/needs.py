@@ -1343,18 +1343,16 @@ NAMES_VERSION = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexd
 
 
 def request_things(snippets: pd.DataFrame) -> np.ndarray:
-    """What each request snippet asks for (requested_thing), each wording read once; a ``named`` column (the name
-    stored for the text, NULL where none) is used where it holds one."""
-    codes, distinct = pd.factorize(snippets["text"])  # the same wording recurs: read each once
-    things = np.empty(len(distinct), dtype=object)
-    known = np.zeros(len(distinct), dtype=bool)
-    if "named" in snippets:
-        named = snippets["named"].to_numpy(dtype=object)
-        stored = np.flatnonzero(pd.notna(named))
-        things[codes[stored]], known[codes[stored]] = named[stored], True
-    for i in np.flatnonzero(~known):
-        things[i] = requested_thing(distinct[i])
-    return things[codes]
+    """What each request snippet asks for: a ``named`` column's stored name (NULL where none; names are stored per
+    text, so a wording is named everywhere or nowhere), else requested_thing of its ``text``, each wording read once
+    (the text of a named row is not read: Store.request_days leaves it NULL)."""
+    things = (snippets["named"].to_numpy(dtype=object).copy() if "named" in snippets
+              else np.full(len(snippets), None, dtype=object))
+    unnamed = pd.isna(things)
+    if unnamed.any():  # the same wording recurs: read each once
+        codes, distinct = pd.factorize(snippets["text"].to_numpy(dtype=object)[unnamed])
+        things[unnamed] = np.array([requested_thing(t) for t in distinct], dtype=object)[codes]
+    return things
 
 
 def group_requests(snippets: pd.DataFrame, vectors: np.ndarray | None = None, threshold: float = 0.75) -> pd.DataFrame:
@@ -1651,12 +1649,11 @@ RISING_COLUMNS = ["feature", "requests", "recent", "earlier", "recent_share", "e
                   "emerging"]
 
 
-def rising_requests(asks: pd.DataFrame, window_days: int = 21, as_of=None, **test) -> pd.DataFrame:
+def rising_requests(mentions: pd.DataFrame, window_days: int = 21, as_of=None, **test) -> pd.DataFrame:
     """Requested features whose share of all requests rises significantly in the last ``window_days`` against their
     own history: :func:`emerging`'s test (``test``: its alpha, min_recent, min_ratio) over the reviews asking
-    (:func:`request_mentions`; ``asks``: its input, or its result). Returns RISING_COLUMNS (requests: reviews asking
-    in both periods), flagged first."""
-    mentions = asks if {"theme", "n"} <= set(asks.columns) else request_mentions(asks)
+    (``mentions``: :func:`request_mentions`). Returns RISING_COLUMNS (requests: reviews asking in both periods),
+    flagged first."""
     if mentions.empty:
         return pd.DataFrame(columns=RISING_COLUMNS)
     found = emerging(mentions, window_days, as_of=as_of, **test)
@@ -1677,11 +1674,7 @@ def request_mentions(asks: pd.DataFrame) -> pd.DataFrame:
     dated = asks.dropna(subset=["date"]) if not asks.empty else asks
     if dated.empty:
         return pd.DataFrame(columns=columns)
-    things = (dated["named"] if "named" in dated else pd.Series(None, index=dated.index)).astype(object)
-    unnamed = things.isna().to_numpy()
-    if unnamed.any():  # named here, each wording once (request_things reads every text; these rows carry only theirs)
-        codes, distinct = pd.factorize(dated.loc[unnamed, "text"])
-        things[unnamed] = np.array([requested_thing(t) for t in distinct], dtype=object)[codes]
+    things = pd.Series(request_things(dated), index=dated.index)
     named = dated.assign(thing=things)[~things.isin(BARE_ASKS) & (things != "")]
     if named.empty:
         return pd.DataFrame(columns=columns)
