@@ -259,8 +259,9 @@ def rising_requests_section(window: int, overview: dict) -> None:
                f"features, at least {EMERGING_MIN_RATIO}× and {EMERGING_MIN_RECENT} reviews asking). A bare ask to "
                "improve, and one no wording names, are left out here; the Feature requests tab quotes what each "
                "asked.")
-    ui.table(found, "rising_requests", column_config=rise_columns("feature", "Requested feature", "Reviews asking",
-                                                                  window))
+    ui.table(found, "rising_requests", column_config={
+        **rise_columns("feature", "Requested feature", "Reviews asking", window),
+        "requests": st.column_config.NumberColumn("Reviews asking", help="In the window and before it")})
 
 
 # Only the open tab runs (its views are computed on first opening, then cached): a new filter on a million reviews

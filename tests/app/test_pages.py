@@ -307,6 +307,10 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     assert any(w.value.startswith("**usb-c port**") for w in shown["Emerging issues"].warning)
     rising = shown["Emerging issues"].dataframe[1].value
     assert rising.iloc[0]["feature"] == "usb-c port" and rising.iloc[0]["emerging"]
+    import json
+    configs = json.loads(shown["Emerging issues"].dataframe[1].proto.columns)
+    headers = {name: config.get("label") for name, config in configs.items()}
+    assert headers["requests"] == "Reviews asking" and headers["feature"] == "Requested feature"  # no raw column name
 
 
 def test_overview_flags_exactly_the_emerging_issues_rising_requests_and_rating_move_the_engine_finds(workspace):
