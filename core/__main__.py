@@ -16,7 +16,7 @@ from .errors import InputError, NeedLensError
 from .ingest import REVIEWS, SEARCHES
 
 EXPORTS = ("reviews", "themes", "rejects", "backlog", "requests", "intents", "unmet-queries", "rating-change",
-           "emerging", "rising-requests", "report")
+           "emerging", "rising-requests", "product-ratings", "category-ratings", "report")
 
 
 def _progress_bar(stream=sys.stderr):
@@ -78,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--dataset", type=int, help="dataset id (default: all review datasets)")
     export.add_argument("--window", type=int, default=21,
-                        help="rating-change, emerging, rising-requests: the last this many days against all before "
-                             "them (default 21)")
+                        help="rating-change, emerging, rising-requests, product-ratings, category-ratings: the last "
+                             "this many days against all before them (default 21)")
 
     check = sub.add_parser("check", help="read and validate a file without analysing it (counts, rejects, mapping)")
     check.add_argument("file", type=Path)
@@ -229,9 +229,10 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         cut = {int(d): store.cut_reviews(int(d), CUT_MARK) for d in reviews}  # reviews the file cut at a length limit
         summary["cut_reviews"] = {d: n for d, n in cut.items() if n}
         # what the Overview flags for the last 3 weeks: a digest a scheduled job can mail (text without the Markdown)
+        by = "product" if not store.facet_values("product").empty else "category"  # as the Overview chooses
         summary["alerts"] = [{**alert, "text": alert["text"].replace("**", "")} for alert in insights.alerts(
             latent.rating_shift(store), latent.emerging_issues(store), latent.rising_requests(store),
-            settings.privacy_k)]
+            settings.privacy_k, latent.rating_falls(store, by=by), by)]
     finally:
         store.close()
     if args.json:
@@ -286,6 +287,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
             rising = latent.emerging_issues if args.what == "emerging" else latent.rising_requests
             frame = rising(store, Filters(dataset_ids=tuple(ids or ())), args.window)
+        elif args.what in ("product-ratings", "category-ratings"):  # each one's average rating, recent vs before
+            from .filters import Filters
+
+            frame = latent.rating_falls(store, Filters(dataset_ids=tuple(ids or ())), args.what.split("-")[0],
+                                        args.window)
         elif args.what == "unmet-queries":
             frame = store.unmet_queries(limit=1_000_000)
         else:

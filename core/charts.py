@@ -488,6 +488,37 @@ def rating_change_bars(parts: pd.DataFrame, window_days: int) -> alt.Chart:
                  "their share of reviews")
 
 
+PLURAL = {"product": "products", "category": "categories"}
+
+
+def rating_fall_chart(falls: pd.DataFrame, by: str, window_days: int, top: int = 20) -> alt.Chart:
+    """Products (or categories) by the change of their average rating, the last ``window_days`` against before
+    (core.latent.rating_falls): a dot per value with its 95% interval, the largest falls first, red where the fall is
+    beyond chance."""
+    data = falls.sort_values("change").head(top)
+    data = data.assign(short=_shorts(data["value"].astype(str), 32),
+                       flag=np.where(data["falling"], "losing stars", "within chance or rising"))
+    y = alt.Y("short:N", title=None, sort=alt.EncodingSortField("change"))
+    color = alt.Color("flag:N", title=None, legend=alt.Legend(orient="bottom"),
+                      scale=alt.Scale(domain=["losing stars", "within chance or rising"], range=["#dc2626", "#9ca3af"]))
+    tooltip = [alt.Tooltip("value:N", title=by.capitalize()), alt.Tooltip("before_avg:Q", format=".2f", title="Before ★"),
+               alt.Tooltip("recent_avg:Q", format=".2f", title="Recent ★"),
+               alt.Tooltip("change:Q", format="+.2f", title="Change ★"),
+               alt.Tooltip("ci_low:Q", format="+.2f", title="95% CI from"), alt.Tooltip("ci_high:Q", format="+.2f", title="to"),
+               alt.Tooltip("n_recent:Q", title="Rated reviews, recent"), alt.Tooltip("n_before:Q", title="Rated reviews, before"),
+               alt.Tooltip("p_value:Q", format=".1e", title="p (one-sided)")]
+    spans = alt.Chart(data).mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("ci_low:Q", title="Change in average rating (stars), with its 95% interval"), x2="ci_high:Q",
+        color=color, tooltip=tooltip)
+    dots = alt.Chart(data).mark_circle(size=90, opacity=1).encode(y=y, x="change:Q", color=color, tooltip=tooltip)
+    rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#374151").encode(x="x:Q")
+    return _base(alt.layer(spans, dots, rule).properties(width=560, height=max(120, 26 * len(data))),
+                 f"Average rating by {by}, last {window_days} days vs before",
+                 (f"The {top} largest falls of {len(falls)} {PLURAL[by]}" if len(falls) > top else
+                  f"All {len(falls)} {PLURAL[by]}") + " with rated reviews enough in both periods, the largest fall "
+                 "first; red: losing stars beyond chance")
+
+
 def driver_scatter(frame: pd.DataFrame) -> alt.Chart:
     """Rating drivers: impact of complaints on stars against how many reviews complain. Where labels would overlap,
     the driver that lifts the rating most is labelled first (above its point, else below, right or left of it)."""

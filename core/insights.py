@@ -203,12 +203,14 @@ def times(ratio: float) -> str:
     return "new" if ratio is None or pd.isna(ratio) or math.isinf(ratio) else f"{ratio:.1f}×"
 
 
-def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k: int = 0) -> list[dict]:
+def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k: int = 0,
+           falls: pd.DataFrame | None = None, by: str = "product") -> list[dict]:
     """What the Overview flags and ``python -m core summary`` lists, in the app's default window (21 days): a fall or
-    rise of the average rating beyond chance (``shift``: core.latent.rating_shift), complaint themes rising
-    (``emerging``: core.latent.emerging_issues) and requested features rising (``rising``: rising_requests). Each
-    alert: kind (rating | emerging | request), subject, text (Markdown), and the figures it states; one resting on
-    fewer than ``privacy_k`` reviews is left out, as privacy mode hides such groups."""
+    rise of the average rating beyond chance (``shift``: core.latent.rating_shift), products (or categories, ``by``)
+    losing stars (``falls``: core.latent.rating_falls), complaint themes rising (``emerging``: core.latent.
+    emerging_issues) and requested features rising (``rising``: rising_requests). Each alert: kind (rating | product |
+    emerging | request), subject, text (Markdown), and the figures it states; one resting on fewer than ``privacy_k``
+    reviews is left out, as privacy mode hides such groups."""
     out = []
     if shift and shift.get("significant") and min(shift["n_recent"], shift["n_before"]) >= privacy_k:
         moved = "fell" if shift["change"] < 0 else "rose"
@@ -217,6 +219,8 @@ def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k:
             f"{shift['before_avg']:.2f} ★ before ({shift['change']:+.2f}; 95% CI {shift['ci_low']:+.2f} to "
             f"{shift['ci_high']:+.2f}; {shift['n_recent']:,} and {shift['n_before']:,} rated reviews). "
             "See **Latent needs → Rating drivers** for what moved it.")})
+    out += [fall_alert(row, by) for row in (falls[falls["falling"] & (falls["n_recent"] >= privacy_k)].itertuples()
+                                            if falls is not None and not falls.empty else [])]
     for kind, frame, name, said in (("emerging", emerging, "theme", "Emerging issue — **{}**: {:.1%} of complaints in "
                                      "the last 3 weeks vs {:.1%} before ({}, {} mentions, p = {:.1e})."),
                                     ("request", rising, "feature", "Rising request — **{}**: {:.1%} of the reviews "
@@ -233,6 +237,22 @@ def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k:
                                             row.recent, row.p_value)
                                 + " See **Latent needs → Emerging issues**."})
     return out
+
+
+def fall_alert(row, by: str = "product", window_days: int = 21, see: str = " See **Product feedback**.") -> dict:
+    """One product's (or category's) fall in stars as an alert (a row of core.latent.rating_falls); ``see`` ends
+    its text."""
+    last = "the last 3 weeks" if window_days == 21 else f"the last {window_days} days"
+    text = (f"{by.capitalize()} losing stars — **{row.value}**: {row.recent_avg:.2f} ★ in {last} against "
+            f"{row.before_avg:.2f} ★ before ({row.change:+.2f}; 95% CI {row.ci_low:+.2f} to {row.ci_high:+.2f}; "
+            f"{row.n_recent:,} and {row.n_before:,} rated reviews, p = {row.p_value:.1e}).")
+    if row.theme:
+        text += (f" Its complaints that grew most: **{row.theme}** ({row.theme_recent} of its {row.complaints_recent} "
+                 f"complaints in the window; {row.theme_earlier_share:.0%} before).")
+    return {"kind": "product", "subject": row.value, "by": by, "before_avg": float(row.before_avg),
+            "recent_avg": float(row.recent_avg), "change": float(row.change), "ci_low": float(row.ci_low),
+            "ci_high": float(row.ci_high), "n_recent": int(row.n_recent), "n_before": int(row.n_before),
+            "p_value": float(row.p_value), "theme": row.theme or None, "text": text + see}
 
 
 def pick_period(first: pd.Timestamp | None, last: pd.Timestamp | None) -> str:

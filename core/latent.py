@@ -21,6 +21,7 @@ from .needs import (DEFAULT_TAXONOMY, DRIVER_MIN_RATED, NAMES_VERSION, NEED_TYPE
 from .needs import request_mentions
 from .needs import rising_requests as needs_rising_requests
 from .needs import rating_change as needs_rating_change
+from .needs import rating_falls as needs_rating_falls
 from .needs import rating_shift as needs_rating_shift
 from .store import Store
 from .text import detect_language
@@ -168,6 +169,31 @@ def rating_shift(store: Store, filters: Filters | None = None, window_days: int 
     without dates, or without ratings enough in either period."""
     moments = store.rating_moments(filters, window_days)
     return needs_rating_shift(moments["before"], moments["recent"])
+
+
+def rating_falls(store: Store, filters: Filters | None = None, by: str = "product", window_days: int = 21) -> pd.DataFrame:
+    """Products (or categories, ``by``) whose average rating fell in the last ``window_days`` against their own
+    history (core.needs.rating_falls, one scan of the reviews), each flagged one with the complaint theme that grew
+    most among its reviews: ``theme`` and its complaints in the window (``theme_recent``, of ``complaints_recent``)
+    against its share of the value's complaints before (``theme_earlier_share``). Empty without dates or ratings."""
+    found = needs_rating_falls(store.facet_rating_moments(by, filters, window_days))
+    found = found.assign(theme="", theme_recent=0, complaints_recent=0, theme_earlier_share=np.nan)
+    end = store.last_date(filters)
+    field = {"product": "products", "category": "categories"}[by]
+    for i in found.index[found["falling"]]:
+        mentions = store.negative_theme_days(replace(filters or Filters(), **{field: (found.at[i, "value"],)}))
+        recent = mentions["date"] > end - pd.Timedelta(days=window_days)
+        now = mentions[recent].groupby("theme")["n"].sum()
+        then = mentions[~recent].groupby("theme")["n"].sum()
+        if now.empty:
+            continue
+        then = then.reindex(now.index, fill_value=0)
+        earlier_share = then / max(int(mentions.loc[~recent, "n"].sum()), 1)
+        excess = now - earlier_share * now.sum()  # complaints beyond what the theme's earlier share would give
+        theme = excess.sort_values(ascending=False, kind="stable").index[0]
+        found.loc[i, ["theme", "theme_recent", "complaints_recent", "theme_earlier_share"]] = (
+            theme, int(now[theme]), int(now.sum()), float(earlier_share[theme]))
+    return found
 
 
 def emerging_issues(store: Store, filters: Filters | None = None, window_days: int = 21) -> pd.DataFrame:

@@ -1563,6 +1563,12 @@ def rating_shift(before: dict, recent: dict) -> dict:
     ``significant`` (the interval leaves out 0). Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
     if min(before["n"], recent["n"]) < DRIVER_MIN_RATED:
         return {}
+    return {key: value for key, value in _welch(before, recent).items() if key not in ("se", "dof")}
+
+
+def _welch(before: dict, recent: dict) -> dict:
+    """Welch's comparison of two periods' mean ratings from their moments: the figures of :func:`rating_shift`, with
+    the standard error and the Welch-Satterthwaite degrees of freedom."""
     means, variances = [], []
     for period in (before, recent):
         n, mean = period["n"], period["sum_y"] / period["n"]
@@ -1574,7 +1580,42 @@ def rating_shift(before: dict, recent: dict) -> dict:
     half = float(stats.t.ppf(0.975, max(dof, 1.0))) * se
     return {"before_avg": means[0], "recent_avg": means[1], "change": change, "ci_low": change - half,
             "ci_high": change + half, "n_before": int(before["n"]), "n_recent": int(recent["n"]),
-            "significant": bool(change - half > 0 or change + half < 0)}
+            "significant": bool(change - half > 0 or change + half < 0), "se": se, "dof": max(dof, 1.0)}
+
+
+# Products (or categories) losing stars: the defaults the Product feedback page states. The family-wise alpha is the
+# Emerging issues tab's; a product needs rated reviews enough in both periods to be tested at all, and a fall of at
+# least FALL_MIN_DROP stars to be flagged (a significant -0.1 on a best-seller is not worth an alert).
+FALL_ALPHA, FALL_MIN_RECENT, FALL_MIN_BEFORE, FALL_MIN_DROP = 0.01, 8, 20, 0.3
+FALL_COLUMNS = ["value", "n_before", "n_recent", "before_avg", "recent_avg", "change", "ci_low", "ci_high", "p_value",
+                "falling"]
+
+
+def rating_falls(moments: pd.DataFrame, alpha: float = FALL_ALPHA, min_recent: int = FALL_MIN_RECENT,
+                 min_before: int = FALL_MIN_BEFORE, min_drop: float = FALL_MIN_DROP) -> pd.DataFrame:
+    """Products or categories whose average rating fell in the recent window against their own history.
+
+    moments: value, recent (bool), n, sum_y, sum_yy (Store.facet_rating_moments). Each value with at least
+    ``min_recent`` rated reviews in the window and ``min_before`` before it is tested: Welch's t on the two means,
+    one-sided (a fall), ``falling`` where p < alpha after a Bonferroni correction over the values tested and the
+    average fell by at least ``min_drop`` stars. Columns FALL_COLUMNS (with the change's 95% interval), falling first,
+    then by p-value; values with too few reviews are left out."""
+    rows = []
+    for value, group in moments.groupby("value", sort=True):
+        periods = {bool(row.recent): {"n": int(row.n), "sum_y": float(row.sum_y), "sum_yy": float(row.sum_yy)}
+                   for row in group.itertuples(index=False)}
+        before, recent = periods.get(False), periods.get(True)
+        if before is None or recent is None or before["n"] < min_before or recent["n"] < min_recent:
+            continue
+        shift = _welch(before, recent)
+        if shift["se"] > 0:
+            p_value = float(stats.t.cdf(shift["change"] / shift["se"], shift["dof"]))
+        else:  # every rating the same in both periods: a fall is certain, no change is none
+            p_value = 0.0 if shift["change"] < 0 else 1.0
+        rows.append({"value": value, **{k: shift[k] for k in FALL_COLUMNS[1:8]}, "p_value": p_value})
+    out = pd.DataFrame(rows, columns=FALL_COLUMNS[:-1])
+    out["falling"] = (out["p_value"] < alpha / max(len(out), 1)) & (out["change"] <= -min_drop)
+    return out.sort_values(["falling", "p_value", "value"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def rating_change_sentence(parts: pd.DataFrame, window_days: int) -> str:

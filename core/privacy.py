@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-COUNT_COLUMNS = ("reviews", "volume", "requests", "searches", "queries", "snippets", "mentions", "size")
+# n_recent: a product's recent average rating (core.needs.rating_falls) summarises its recent rated reviews
+COUNT_COLUMNS = ("reviews", "volume", "requests", "searches", "queries", "snippets", "mentions", "size", "n_recent")
 # Row-level tables (one review per row) are not aggregates: they are the PM's own data, not summaries of it.
 ROW_LEVEL_MARKERS = ("review_id", "snippet_id", "row_no")
 

@@ -5,6 +5,7 @@ Every piece of user text is HTML-escaped; charts are SVG rendered offline by vl-
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -47,6 +48,7 @@ def build_report(store: Store, filters: Filters | None = None, top: int = 8, quo
     first, last = figures.get("first_date"), figures.get("last_date")
     period = insights.pick_period(first, last)
     parts.append(_emerging_section(store, filters, last, period))
+    parts.append(_losing_stars_section(store, filters, privacy_k, last))
     timeline = suppress(store.sentiment_over_time(filters, period), privacy_k)
     if not timeline.empty:  # by month beyond ~1.5 years of reviews: the chart says so (it said "week" throughout)
         parts.append("<h2>Sentiment over time</h2>" + _chart(charts.sentiment_timeline(timeline, period, first, last)))
@@ -155,6 +157,30 @@ def _emerging_section(store: Store, filters: Filters, last, period: str) -> str:
                 f"{EMERGING_WINDOW} days.</p>")
     return "<h2>Emerging issues</h2>" + _rising(flagged, "theme", "complaints", "complaints",
                                                 emerging_over_time(store, filters, EMERGING_WINDOW, period), last, period)
+
+
+def _losing_stars_section(store: Store, filters: Filters, privacy_k: int, last) -> str:
+    """The products (or, without them, categories) losing stars in the app's default window, with their evidence, and
+    every tested one's change (nothing without dates, or without rated reviews enough to test any)."""
+    from .latent import rating_falls
+    from .views import EMERGING_WINDOW
+
+    if last is None or pd.isna(last):
+        return ""
+    by = "product" if not store.facet_values("product", filters).empty else "category"
+    falls = suppress(rating_falls(store, filters, by, EMERGING_WINDOW), privacy_k)
+    if falls.empty:
+        return ""
+    head = f"<h2>{charts.PLURAL[by].capitalize()} losing stars</h2>"
+    flagged = falls[falls["falling"]]
+    if flagged.empty:
+        said = (f"<p class='sub'>No {by} is losing stars beyond chance in the last {EMERGING_WINDOW} days "
+                f"({len(falls)} tested).</p>")
+    else:
+        texts = [insights.fall_alert(row, by, see="")["text"].split(" — ", 1)[1] for row in flagged.itertuples()]
+        said = "<ul>" + "".join("<li>" + re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", _e(text)) + "</li>"
+                                for text in texts) + "</ul>"
+    return head + said + _chart(charts.rating_fall_chart(falls, by, EMERGING_WINDOW))
 
 
 def _rising(flagged: pd.DataFrame, name: str, share_of: str, counted: str, series: pd.DataFrame, last, period: str,

@@ -939,19 +939,29 @@ class Store:
         day, as last_date and the Emerging issues window) and before them, under ``filters``: {"before": {...},
         "recent": {...}}. One scan of the filtered reviews, so the Overview can say whether the average rating moved
         without the drivers' flag aggregations."""
-        where, params = self.review_filter(filters, "r")
-        rows = self.query_df(f"""WITH f AS (SELECT CAST(r.date AS DATE) AS day, r.rating FROM reviews r
-                                          WHERE {where} AND r.date IS NOT NULL),
-                   e AS (SELECT max(day) AS last_day FROM f)
-            SELECT f.day > e.last_day - CAST(? AS INTEGER) AS recent, count(*) AS n, sum(f.rating) AS sum_y,
-                   sum(f.rating * f.rating) AS sum_yy
-            FROM f, e WHERE f.rating IS NOT NULL GROUP BY 1""", [*params, int(window_days)])
         empty = {"n": 0, "sum_y": 0.0, "sum_yy": 0.0}
         out = {"before": dict(empty), "recent": dict(empty)}
-        for row in rows.itertuples(index=False):
+        for row in self._rating_moment_rows(filters, window_days).itertuples(index=False):
             out["recent" if row.recent else "before"] = {"n": int(row.n), "sum_y": float(row.sum_y),
                                                          "sum_yy": float(row.sum_yy)}
         return out
+
+    def facet_rating_moments(self, by: str, filters=None, window_days: int = 21) -> pd.DataFrame:
+        """:meth:`rating_moments` per product or category (``by``), in the same scan and with the same window (ending
+        at the newest review under ``filters``, not each value's own): value, recent (bool), n, sum_y, sum_yy."""
+        return self._rating_moment_rows(filters, window_days, {"product": "product", "category": "category"}[by])
+
+    def _rating_moment_rows(self, filters, window_days: int, column: str | None = None) -> pd.DataFrame:
+        where, params = self.review_filter(filters, "r")
+        value = f"r.{column}" if column else "''"
+        valued = " AND f.value <> ''" if column else ""  # the window ends at the newest review, valued or not
+        return self.query_df(f"""WITH f AS (SELECT CAST(r.date AS DATE) AS day, r.rating, {value} AS value
+                                          FROM reviews r WHERE {where} AND r.date IS NOT NULL),
+                   e AS (SELECT max(day) AS last_day FROM f)
+            SELECT f.value, f.day > e.last_day - CAST(? AS INTEGER) AS recent, count(*) AS n, sum(f.rating) AS sum_y,
+                   sum(f.rating * f.rating) AS sum_yy
+            FROM f, e WHERE f.rating IS NOT NULL{valued} GROUP BY 1, 2 ORDER BY 1, 2""",
+                             [*params, int(window_days)])
 
     def last_date(self, filters=None):
         """The newest review date under ``filters`` (None when no review has one): where "recent" ends."""

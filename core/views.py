@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 # 17: the Rating drivers tab says what moved the average rating, a view stored with the others; 18: the theme table
 # counts each theme's complaints in the recent window and before, and the top opportunities grow with them; 19: the
 # backlog's trend is its complaints' trend; 20: the Overview says when the average rating moved, a view stored with
-# the others, as are the requests rising in the recent window)
-FORMAT = 20
+# the others, as are the requests rising in the recent window; 21: products and categories losing stars in it)
+FORMAT = 21
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40
@@ -68,6 +68,7 @@ LATENT: dict[str, Callable[..., Any]] = {"backlog": _backlog, "requests": latent
                                          "drivers": latent.drivers, "emerging": latent.emerging_issues,
                                          "emerging_over_time": latent.emerging_over_time,
                                          "rating_change": _rating_change, "rating_shift": latent.rating_shift,
+                                         "rating_falls": latent.rating_falls,
                                          "rising_requests": latent.rising_requests,
                                          "rising_requests_over_time": latent.rising_requests_over_time}
 
@@ -208,7 +209,9 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
                                       ("count_reviews", (unfiltered,)), ("export_reviews", (unfiltered, PREVIEW_ROWS)),
                                       ("emerging", (unfiltered, EMERGING_WINDOW)),
                                       ("rising_requests", (unfiltered, EMERGING_WINDOW)),
-                                      ("rating_shift", (unfiltered, EMERGING_WINDOW)), ("drivers", (unfiltered,)),
+                                      ("rating_shift", (unfiltered, EMERGING_WINDOW)),
+                                      ("rating_falls", (unfiltered, "product", EMERGING_WINDOW)),
+                                      ("rating_falls", (unfiltered, "category", EMERGING_WINDOW)), ("drivers", (unfiltered,)),
                                       ("rating_change", (unfiltered, EMERGING_WINDOW)),
                                       ("backlog", (unfiltered,)), ("requests", (unfiltered,))]
     figures = value("overview", unfiltered)

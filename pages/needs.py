@@ -151,13 +151,6 @@ def drivers_tab() -> None:
         rating_change_section()
 
 
-def window_slider(overview: dict, help: str, key: str | None = None) -> int:
-    """The recent window in days. Reviews over years (Amazon fashion: 2009-2018, a handful a month) need a window of
-    months: up to a quarter of the span, at most a year, never under 90 days."""
-    span = (pd.Timestamp(overview["last_date"]) - pd.Timestamp(overview["first_date"])).days
-    return st.slider("Recent window (days)", 7, int(min(365, max(90, span // 4))), EMERGING_WINDOW, help=help, key=key)
-
-
 def rating_change_section() -> None:
     """What moved the average rating: the recent window against everything before it, split into the themes'
     parts (core.needs.rating_change). The window's range follows every review's dates (a stored view): the filtered
@@ -166,7 +159,7 @@ def rating_change_section() -> None:
     if pd.isna(overview.get("first_date")):
         return
     st.subheader("What moved the average rating")
-    window = window_slider(overview, "The last this many days before the newest review, against all before them",
+    window = ui.window_slider(overview, "The last this many days before the newest review, against all before them",
                            key="rating_change_window")
     parts = ui.latent_view("rating_change", filters, window)
     if parts.empty:
@@ -196,7 +189,7 @@ def emerging_tab() -> None:
         st.info("Emerging issues need a date column: each theme's recent share of complaints is compared with its own "
                 "history. These reviews have no dates (map one on the Data page when you upload).")
         return
-    window = window_slider(overview, "Complaints in this many days before the newest review, against all before them")
+    window = ui.window_slider(overview, "Complaints in this many days before the newest review, against all before them")
     found = ui.latent_view("emerging", filters, window)
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:

@@ -16,9 +16,12 @@ b.metric("Average rating", "–" if figures["average_rating"] is None or figures
 c.metric("Share negative", ui.percent(figures["negative_share"]), help="Reviews whose overall sentiment is negative")
 d.metric("Need themes", figures["themes"])
 
-# the average rating's move beyond chance, complaint themes and requests rising, in the last 3 weeks
+# the average rating's move beyond chance, products (or, without them, categories) losing stars, complaint themes and
+# requests rising, in the last 3 weeks
+by = "product" if not ui.load("facet_values", "product", filters).empty else "category"
 for alert in insights.alerts(ui.latent_view("rating_shift", filters, 21), ui.latent_view("emerging", filters, 21),
-                             ui.latent_view("rising_requests", filters, 21), ui.settings().privacy_k):
+                             ui.latent_view("rising_requests", filters, 21), ui.settings().privacy_k,
+                             ui.latent_view("rating_falls", filters, by, 21), by):
     rose = alert["kind"] == "rating" and alert["change"] > 0
     (st.success if rose else st.warning)(alert["text"])
 

@@ -1,14 +1,60 @@
 """Product feedback: products/categories x themes, ratings, complaints and praise, side by side, trends."""
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
+from core.filters import Filters
+from core.needs import FALL_ALPHA, FALL_MIN_BEFORE, FALL_MIN_DROP, FALL_MIN_RECENT
 
 store = ui.page("Product feedback")
 ui.require_analysis(store)
 filters = ui.sidebar_filters()
+
+
+def losing_stars(by: str, plural: str) -> None:
+    """Products (or categories) whose average rating fell in the recent window against their own history
+    (core.needs.rating_falls). The window's range follows every review's dates, as on the Rating drivers tab."""
+    overview = ui.load("overview", Filters())
+    if pd.isna(overview.get("first_date")):
+        return
+    st.subheader("Losing stars recently")
+    window = ui.window_slider(overview, "The last this many days before the newest review, against all before them",
+                              key="rating_falls_window")
+    falls = ui.latent_view("rating_falls", filters, by, window)
+    if falls.empty:
+        st.caption(f"No {by} has {FALL_MIN_RECENT} rated reviews in the last {window} days and {FALL_MIN_BEFORE} "
+                   "before them under these filters; a longer window takes in more.")
+        return
+    flagged = falls[falls["falling"]]
+    if flagged.empty:
+        st.success(f"No {by} is losing stars beyond chance in the last {window} days.")
+    for row in flagged.itertuples():
+        st.warning(insights.fall_alert(row, by, window, see="")["text"])
+    ui.chart(charts.rating_fall_chart(falls, by, window), f"{by}_rating_falls")
+    st.caption(f"Each {by}'s average rating in the last {window} days against its own before them, by a one-sided "
+               f"Welch t-test. Losing stars: p below {FALL_ALPHA} ÷ {len(falls)} {plural} tested (Bonferroni) and a "
+               f"fall of at least {FALL_MIN_DROP} stars. Tested: {plural} with at least {FALL_MIN_RECENT} rated "
+               f"reviews in the window and {FALL_MIN_BEFORE} before it. “Complaints that grew most”: the need "
+               f"theme with the most complaints in the window beyond its earlier share of the {by}'s complaints.")
+    # the intervals are drawn on the chart and kept in the downloads; as columns they pushed the theme out of sight
+    ui.table(falls, f"{by}_rating_falls", column_order=[
+        "value", "recent_avg", "before_avg", "change", "n_recent", "n_before", "p_value", "falling", "theme"],
+        column_config={
+            "value": st.column_config.TextColumn(by.capitalize(), width="medium"),
+            "recent_avg": st.column_config.NumberColumn("Recent ★", format="%.2f", width="small"),
+            "before_avg": st.column_config.NumberColumn("Before ★", format="%.2f", width="small"),
+            "change": st.column_config.NumberColumn("Change", format="%+.2f", width="small"),
+            "n_recent": st.column_config.NumberColumn("Rated, recent", help=f"Rated reviews in the last {window} days"),
+            "n_before": st.column_config.NumberColumn("Rated, before"),
+            "p_value": st.column_config.NumberColumn("p-value", format="%.1e",
+                                                     help="One-sided, before the Bonferroni correction"),
+            "falling": st.column_config.CheckboxColumn("Losing stars"),
+            "theme": st.column_config.TextColumn("Complaints that grew most", width="large")})
+
+
 # a file with categories and no product column (online_shopping_10_cats) opens on its categories, not on "no product"
 grouping = ["product", "category"]
 present = [b for b in grouping if not ui.load("facet_values", b, filters).empty]
@@ -26,6 +72,7 @@ if ratings.empty:  # reviews without star ratings (online_shopping_10_cats): no 
     st.caption(f"No star ratings in these reviews, so no rating distribution by {by}.")
 else:
     ui.chart(charts.rating_distribution(ratings, by), f"{by}_ratings")
+    losing_stars(by, plural)
 
 # the quote first: in a half-width table the long theme labels ("quickly packaged / delivery packaging / …") pushed
 # it out of sight

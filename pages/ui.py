@@ -389,3 +389,11 @@ def _refresh_until_current() -> None:
         while _views_again.is_set():
             _views_again.clear()
             warm_default_views()
+
+
+def window_slider(overview: dict, help: str, key: str | None = None) -> int:
+    """The recent window in days. Reviews over years (Amazon fashion: 2009-2018, a handful a month) need a window of
+    months: up to a quarter of the span, at most a year, never under 90 days."""
+    span = (pd.Timestamp(overview["last_date"]) - pd.Timestamp(overview["first_date"])).days
+    return st.slider("Recent window (days)", 7, int(min(365, max(90, span // 4))), views.EMERGING_WINDOW, help=help,
+                     key=key)

@@ -116,13 +116,32 @@ def test_theme_table_drill_down_and_rename_merge_hide(workspace):
     ui._views_lock.release()
 
 
-def test_product_page_heatmap_ratings_and_quotes(workspace):
+def test_product_page_heatmap_ratings_products_losing_stars_and_quotes(workspace):
+    from core.latent import rating_falls
+    from core.store import Store
+
+    store = Store(workspace)
+    found = rating_falls(store, None, "product", 21)
+    store.close()
     at = open_page("products")
-    assert len(charts(at)) >= 3  # heatmap, ratings, side by side (+ trend)
-    complaints, praise = at.dataframe[0].value, at.dataframe[1].value
+    assert len(charts(at)) >= 4  # heatmap, ratings, losing stars, side by side (+ trend)
+    # the products losing stars in the recent window, as the engine finds them (the demo: CalmSkin moisturiser),
+    # with the evidence, a chart of every tested product's change and the table
+    assert "Losing stars recently" in [h.value for h in at.subheader]
+    assert [w.value.split("**")[1] for w in at.warning] == found.loc[found["falling"], "value"].tolist()
+    assert "Its complaints that grew most" in at.warning[0].value and "Product feedback" not in at.warning[0].value
+    assert "Average rating by product, last 21 days vs before" in [
+        json.loads(c.proto.spec)["title"]["text"] for c in charts(at)]
+    falls = at.dataframe[0]
+    assert falls.value["value"].tolist() == found["value"].tolist()
+    configs = json.loads(falls.proto.columns)
+    assert configs["falling"]["label"] == "Losing stars" and configs["theme"]["label"] == "Complaints that grew most"
+    complaints, praise = at.dataframe[1].value, at.dataframe[2].value
     assert len(complaints) > 0 and (complaints["score"] < 0).all()
     assert len(praise) > 0 and (praise["score"] > 0).all()
-    assert list(at.dataframe[0].proto.column_order)[:2] == ["quote", "theme"]  # the quote is in sight first
+    assert list(at.dataframe[1].proto.column_order)[:2] == ["quote", "theme"]  # the quote is in sight first
+    at = open_page("products", {"rating_falls_window": 90})  # a longer window: another test, said in its caption
+    assert not at.exception and any("in the last 90 days" in c.value for c in at.caption)
 
 
 def test_search_page_intents_and_unmet_demand(workspace):
@@ -314,13 +333,14 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
 
 
 def test_overview_flags_exactly_the_emerging_issues_rising_requests_and_rating_move_the_engine_finds(workspace):
-    from core.latent import emerging_issues, rating_shift, rising_requests
+    from core.latent import emerging_issues, rating_falls, rating_shift, rising_requests
     from core.store import Store
 
     store = Store(workspace)
     flagged = emerging_issues(store, None, 21)
     expected = int(flagged["emerging"].sum()) if not flagged.empty else 0
     shift, asked = rating_shift(store, None, 21), rising_requests(store, None, 21)
+    falls = rating_falls(store, None, "product", 21)
     store.close()
     at = open_page("overview")
     assert sum(w.value.startswith("Emerging issue") for w in at.warning) == expected
@@ -332,6 +352,10 @@ def test_overview_flags_exactly_the_emerging_issues_rising_requests_and_rating_m
     rising = [w.value for w in at.warning if w.value.startswith("Rising request")]
     assert len(rising) == int(asked["emerging"].sum()) == 1
     assert all(f"**{name}**" in w for name, w in zip(asked.loc[asked["emerging"], "feature"], rising))
+    # and the products losing stars in them (the demo's packaging spike costs CalmSkin moisturiser most)
+    losing = [w.value for w in at.warning if w.value.startswith("Product losing stars")]
+    assert [w.split("**")[1] for w in losing] == falls.loc[falls["falling"], "value"].tolist() == ["CalmSkin moisturiser"]
+    assert losing[0].endswith("See **Product feedback**.")
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",

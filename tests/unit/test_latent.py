@@ -372,6 +372,35 @@ def test_the_overviews_rating_alert_reads_every_rated_review_of_the_same_windows
     assert rating_shift(analysed, Filters(date_from=(newest - pd.Timedelta(days=5)).date()), 21) == {}  # no "before"
 
 
+def test_the_product_losing_stars_on_the_demo_is_the_one_its_packaging_spike_hits_hardest(analysed):
+    # data/make_demo.py dates half the reviews that open on a shipping complaint in the last 3 weeks; CalmSkin
+    # moisturiser's reviews there complain of it most, and its rating falls beyond chance; no other product's does
+    from core.filters import Filters
+    from core.latent import rating_falls
+
+    reviews = analysed.query_df("SELECT product, CAST(date AS DATE) AS day, rating FROM reviews")
+    recent = reviews["day"] > reviews["day"].max() - pd.Timedelta(days=21)
+    moments = analysed.facet_rating_moments("product", None, 21).set_index(["value", "recent"])
+    counted = reviews.groupby(["product", recent.rename("recent")])["rating"].agg(["size", "sum"])
+    assert moments["n"].to_dict() == counted["size"].to_dict()
+    assert moments["sum_y"].to_dict() == pytest.approx(counted["sum"].astype(float).to_dict())
+    found = rating_falls(analysed, None, "product", 21)
+    assert found.loc[found["falling"], "value"].tolist() == ["CalmSkin moisturiser"]
+    calm = found.iloc[0]
+    assert calm["change"] < -0.5 and calm["n_recent"] == int(counted.loc[("CalmSkin moisturiser", True), "size"])
+    # its evidence: the theme with the most complaints beyond its earlier share, counted as Emerging issues counts
+    mentions = analysed.negative_theme_days(Filters(products=("CalmSkin moisturiser",)))
+    in_window = mentions[mentions["date"] > analysed.last_date(None) - pd.Timedelta(days=21)]
+    assert calm["theme"] in set(in_window["theme"])
+    assert calm["theme_recent"] == in_window.loc[in_window["theme"] == calm["theme"], "n"].sum()
+    assert calm["complaints_recent"] == in_window["n"].sum() and not found.iloc[1:]["theme"].any()
+    assert rating_falls(analysed, None, "category", 21).query("falling")["value"].tolist() == ["Beauty"]
+    newest = analysed.last_date(None)  # the weeks before the spike: no product loses stars
+    assert not rating_falls(analysed, Filters(date_to=(newest - pd.Timedelta(days=30)).date()), "product", 21)[
+        "falling"].any()
+    assert rating_falls(analysed, Filters(date_from=(newest - pd.Timedelta(days=5)).date())).empty  # no "before"
+
+
 def test_emerging_issues_count_the_window_back_from_the_newest_review(analysed, monkeypatch):
     from core.filters import Filters
 
@@ -420,11 +449,21 @@ def test_cli_exports_backlog_requests_and_report(analysed, settings, tmp_path, c
         assert {name, "recent", "earlier", "p_value", "emerging"} <= set(rising.columns)
         assert rising.loc[rising["emerging"], name].str.contains(planted).any(), what
     assert "<h3>Rising requests</h3>" in html and "usb-c port" in html
-    # the same alerts as the Overview's, from the summary: a digest a scheduled job can send (the demo plants all three)
+    # each product's rating, recent against before, and the one losing stars (the demo's packaging spike)
+    for by, flagged in (("product", "CalmSkin moisturiser"), ("category", "Beauty")):
+        assert main(["export", "--db", db, "--what", f"{by}-ratings", "--out", str(tmp_path / f"{by}.csv")]) == 0
+        ratings = pd.read_csv(tmp_path / f"{by}.csv")
+        assert {"value", "before_avg", "recent_avg", "change", "ci_low", "ci_high", "p_value", "falling"} <= set(ratings)
+        assert ratings.loc[ratings["falling"], "value"].tolist() == [flagged]
+    losing = html[html.index("<h2>Products losing stars</h2>"):]
+    losing = losing[:losing.index("<h2>", 5)]
+    assert "<li><b>CalmSkin moisturiser</b>: " in losing and "<svg" in losing and "Average rating by product" in losing
+    # the same alerts as the Overview's, from the summary: a digest a scheduled job can send (the demo plants all four)
     capsys.readouterr()
     assert main(["summary", "--db", db, "--json"]) == 0
     alerts = json.loads(capsys.readouterr().out)["alerts"]
-    assert [a["kind"] for a in alerts] == ["rating", "emerging", "request"] and alerts[2]["subject"] == "usb-c port"
+    assert [a["kind"] for a in alerts] == ["rating", "product", "emerging", "request"]
+    assert alerts[1]["subject"] == "CalmSkin moisturiser" and alerts[3]["subject"] == "usb-c port"
     assert all("**" not in a["text"] for a in alerts) and alerts[0]["text"].startswith("Average rating fell")
     rising = html[html.index("<h3>Rising requests</h3>"):]
     rising = rising[:rising.index("<h2>")] if "<h2>" in rising else rising

@@ -708,6 +708,66 @@ def test_a_share_with_none_before_reads_new():
     assert [insights.times(r) for r in (2.63, float("inf"), float("nan"))] == ["2.6×", "new", "new"]
 
 
+def _product_moments(seed: int, fall: float = 0.0, products: int = 12, recent: int = 15, before: int = 120,
+                     window: int = 21) -> pd.DataFrame:
+    """Store.facet_rating_moments of reviews whose stars (1-5, mean about 4) hold over time, except that each of
+    product P00's recent reviews turns 1-star with probability ``fall``; computed from the rows, as the SQL does."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in range(products):
+        for recent_one, n in ((False, before), (True, recent)):
+            y = np.clip(np.round(rng.normal(4.0, 1.1, n)), 1, 5)
+            if p == 0 and recent_one:
+                y = np.where(rng.random(n) < fall, 1.0, y)
+            rows.append({"value": f"P{p:02d}", "recent": recent_one, "n": n, "sum_y": y.sum(),
+                         "sum_yy": (y * y).sum()})
+    return pd.DataFrame(rows)
+
+
+def test_a_product_losing_stars_is_flagged_and_products_whose_stars_hold_are_not():
+    from core.needs import FALL_COLUMNS, rating_falls
+
+    found = rating_falls(_product_moments(0, fall=0.6))
+    assert list(found.columns) == FALL_COLUMNS
+    assert found.loc[found["falling"], "value"].tolist() == ["P00"]
+    head = found.iloc[0]
+    assert head["change"] < -1 and head["ci_low"] < head["change"] < head["ci_high"] < 0
+    assert head["n_recent"] == 15 and head["n_before"] == 120
+    for seed in range(1, 9):  # no fall planted: quiet (Bonferroni over 12 products, family-wise alpha 1%)
+        assert not rating_falls(_product_moments(seed))["falling"].any(), seed
+    # a product with too few rated reviews in the window is not tested, nor counted in the correction
+    thin = rating_falls(_product_moments(0, fall=0.6, recent=7))
+    assert thin.empty
+    # a fall beyond chance but under 0.3 stars (a best-seller's -0.15) is not an alert
+    big = pd.DataFrame({"value": ["A", "A"], "recent": [False, True], "n": [20000, 5000],
+                        "sum_y": [80000.0, 19250.0], "sum_yy": [20000 * 17.0, 5000 * 15.8225]})
+    small_fall = rating_falls(big).iloc[0]
+    assert small_fall["p_value"] < 1e-6 and small_fall["change"] == pytest.approx(-0.15) and not small_fall["falling"]
+    # every rating the same in both periods: no spread to test with, a fall is certain and no change is none
+    flat = pd.DataFrame({"value": ["A", "A", "B", "B"], "recent": [False, True] * 2, "n": [30, 10, 30, 10],
+                         "sum_y": [150.0, 10.0, 150.0, 50.0], "sum_yy": [750.0, 10.0, 750.0, 250.0]})
+    assert rating_falls(flat).set_index("value")["falling"].to_dict() == {"A": True, "B": False}
+    assert rating_falls(flat.iloc[:0]).empty  # undated or unrated: nothing to test
+
+
+def test_a_product_losing_stars_is_an_alert_with_its_evidence_unless_privacy_mode_hides_it():
+    from core import insights
+    from core.needs import rating_falls
+
+    falls = rating_falls(_product_moments(0, fall=0.6)).assign(theme="", theme_recent=0, complaints_recent=0,
+                                                               theme_earlier_share=float("nan"))
+    falls.loc[0, ["theme", "theme_recent", "complaints_recent", "theme_earlier_share"]] = ("battery", 6, 9, 0.1)
+    said = insights.alerts({}, None, None, falls=falls)
+    assert [a["kind"] for a in said] == ["product"] and said[0]["subject"] == "P00"
+    assert said[0]["text"].startswith("Product losing stars — **P00**: ")
+    assert "15 and 120 rated reviews" in said[0]["text"] and "**battery** (6 of its 9 complaints" in said[0]["text"]
+    assert said[0]["text"].endswith("See **Product feedback**.")
+    assert insights.alerts({}, None, None, privacy_k=16, falls=falls) == []  # 15 recent rated reviews
+    by_category = insights.alerts({}, None, None, falls=falls, by="category")[0]
+    assert by_category["text"].startswith("Category losing stars") and by_category["by"] == "category"
+    assert "in the last 30 days" in insights.fall_alert(next(falls.itertuples()), window_days=30, see="")["text"]
+
+
 class _FakeEncoder:
     """Stands in for the English request classifier: P(request) 0.9 for texts holding "pockets", else 0.1."""
 
