@@ -178,17 +178,18 @@ def rating_falls(store: Store, filters: Filters | None = None, by: str = "produc
     against its share of the value's complaints before (``theme_earlier_share``). Empty without dates or ratings."""
     found = needs_rating_falls(store.facet_rating_moments(by, filters, window_days))
     found = found.assign(theme="", theme_recent=0, complaints_recent=0, theme_earlier_share=np.nan)
-    end = store.last_date(filters)
-    field = {"product": "products", "category": "categories"}[by]
-    for i in found.index[found["falling"]]:
-        mentions = store.negative_theme_days(replace(filters or Filters(), **{field: (found.at[i, "value"],)}))
-        recent = mentions["date"] > end - pd.Timedelta(days=window_days)
-        now = mentions[recent].groupby("theme")["n"].sum()
-        then = mentions[~recent].groupby("theme")["n"].sum()
+    flagged = found.loc[found["falling"], "value"]
+    if flagged.empty:
+        return found
+    since = (store.last_date(filters) - pd.Timedelta(days=window_days)).date()
+    mentions = store.facet_negative_themes(by, flagged, filters, since)
+    for i, value in flagged.items():
+        mine = mentions[mentions["value"] == value]
+        now = mine[mine["recent"]].set_index("theme")["n"]
         if now.empty:
             continue
-        then = then.reindex(now.index, fill_value=0)
-        earlier_share = then / max(int(mentions.loc[~recent, "n"].sum()), 1)
+        then = mine[~mine["recent"]].set_index("theme")["n"]
+        earlier_share = then.reindex(now.index, fill_value=0) / max(int(then.sum()), 1)
         excess = now - earlier_share * now.sum()  # complaints beyond what the theme's earlier share would give
         theme = excess.sort_values(ascending=False, kind="stable").index[0]
         found.loc[i, ["theme", "theme_recent", "complaints_recent", "theme_earlier_share"]] = (
