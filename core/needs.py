@@ -1563,24 +1563,31 @@ def rating_shift(before: dict, recent: dict) -> dict:
     ``significant`` (the interval leaves out 0). Empty where a period has fewer than DRIVER_MIN_RATED rated reviews."""
     if min(before["n"], recent["n"]) < DRIVER_MIN_RATED:
         return {}
-    return {key: value for key, value in _welch(before, recent).items() if key not in ("se", "dof")}
+    shift = _welch(*([float(period[k])] for period in (before, recent) for k in ("n", "sum_y", "sum_yy")))
+    return {"before_avg": float(shift["before_avg"][0]), "recent_avg": float(shift["recent_avg"][0]),
+            "change": float(shift["change"][0]), "ci_low": float(shift["ci_low"][0]),
+            "ci_high": float(shift["ci_high"][0]), "n_before": int(before["n"]), "n_recent": int(recent["n"]),
+            "significant": bool(shift["ci_low"][0] > 0 or shift["ci_high"][0] < 0)}
 
 
-def _welch(before: dict, recent: dict) -> dict:
-    """Welch's comparison of two periods' mean ratings from their moments: the figures of :func:`rating_shift`, with
-    the standard error and the Welch-Satterthwaite degrees of freedom."""
-    means, variances = [], []
-    for period in (before, recent):
-        n, mean = period["n"], period["sum_y"] / period["n"]
-        means.append(mean)
-        variances.append(max(period["sum_yy"] - n * mean * mean, 0.0) / max(n - 1, 1) / n)
+def _welch(n0, sum0, sumsq0, n1, sum1, sumsq1) -> dict[str, np.ndarray]:
+    """Welch's comparison of two periods' mean ratings from their moments (arrays: one comparison per element):
+    before_avg, recent_avg, change, its 95% interval (ci_low, ci_high), the standard error and the one-sided p-value
+    of a fall (p_fall; 0 for a certain fall, 1 for a certain no-change, where neither period's ratings vary)."""
+    n = [np.asarray(n0, dtype=float), np.asarray(n1, dtype=float)]
+    means = [np.asarray(sum0, dtype=float) / n[0], np.asarray(sum1, dtype=float) / n[1]]
+    squares = [np.asarray(sumsq0, dtype=float), np.asarray(sumsq1, dtype=float)]
+    variances = [np.maximum(squares[i] - n[i] * means[i] ** 2, 0.0) / np.maximum(n[i] - 1, 1) / n[i] for i in (0, 1)]
     change = means[1] - means[0]
-    se = math.sqrt(sum(variances))
-    dof = sum(variances) ** 2 / max(sum(v * v / max(p["n"] - 1, 1) for v, p in zip(variances, (before, recent))), 1e-300)
-    half = float(stats.t.ppf(0.975, max(dof, 1.0))) * se
+    total = variances[0] + variances[1]
+    se = np.sqrt(total)
+    dof = np.maximum(total ** 2 / np.maximum(sum(v * v / np.maximum(k - 1, 1) for v, k in zip(variances, n)), 1e-300),
+                     1.0)
+    half = stats.t.ppf(0.975, dof) * se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_fall = np.where(se > 0, stats.t.cdf(change / np.where(se > 0, se, 1.0), dof), np.where(change < 0, 0.0, 1.0))
     return {"before_avg": means[0], "recent_avg": means[1], "change": change, "ci_low": change - half,
-            "ci_high": change + half, "n_before": int(before["n"]), "n_recent": int(recent["n"]),
-            "significant": bool(change - half > 0 or change + half < 0), "se": se, "dof": max(dof, 1.0)}
+            "ci_high": change + half, "se": se, "p_fall": p_fall}
 
 
 # Products (or categories) losing stars: the defaults the Product feedback page states. The family-wise alpha is the
@@ -1599,21 +1606,18 @@ def rating_falls(moments: pd.DataFrame, alpha: float = FALL_ALPHA, min_recent: i
     ``min_recent`` rated reviews in the window and ``min_before`` before it is tested: Welch's t on the two means,
     one-sided (a fall), ``falling`` where p < alpha after a Bonferroni correction over the values tested and the
     average fell by at least ``min_drop`` stars. Columns FALL_COLUMNS (with the change's 95% interval), falling first,
-    then by p-value; values with too few reviews are left out."""
-    rows = []
-    for value, group in moments.groupby("value", sort=True):
-        periods = {bool(row.recent): {"n": int(row.n), "sum_y": float(row.sum_y), "sum_yy": float(row.sum_yy)}
-                   for row in group.itertuples(index=False)}
-        before, recent = periods.get(False), periods.get(True)
-        if before is None or recent is None or before["n"] < min_before or recent["n"] < min_recent:
-            continue
-        shift = _welch(before, recent)
-        if shift["se"] > 0:
-            p_value = float(stats.t.cdf(shift["change"] / shift["se"], shift["dof"]))
-        else:  # every rating the same in both periods: a fall is certain, no change is none
-            p_value = 0.0 if shift["change"] < 0 else 1.0
-        rows.append({"value": value, **{k: shift[k] for k in FALL_COLUMNS[1:8]}, "p_value": p_value})
-    out = pd.DataFrame(rows, columns=FALL_COLUMNS[:-1])
+    then by p-value; values with too few reviews are left out. Vectorised: 4,440 products in a few milliseconds."""
+    if moments.empty:
+        return pd.DataFrame(columns=FALL_COLUMNS)
+    wide = moments.assign(recent=moments["recent"].astype(bool)).pivot_table(
+        index="value", columns="recent", values=["n", "sum_y", "sum_yy"], aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([["n", "sum_y", "sum_yy"], [False, True]]), fill_value=0)
+    wide = wide[(wide[("n", False)] >= min_before) & (wide[("n", True)] >= min_recent)]
+    shift = _welch(*(wide[(k, recent)].to_numpy() for recent in (False, True) for k in ("n", "sum_y", "sum_yy")))
+    out = pd.DataFrame({"value": wide.index.to_numpy(), "n_before": wide[("n", False)].to_numpy(dtype=np.int64),
+                        "n_recent": wide[("n", True)].to_numpy(dtype=np.int64),
+                        **{k: shift[k] for k in ("before_avg", "recent_avg", "change", "ci_low", "ci_high")},
+                        "p_value": shift["p_fall"]})
     out["falling"] = (out["p_value"] < alpha / max(len(out), 1)) & (out["change"] <= -min_drop)
     return out.sort_values(["falling", "p_value", "value"], ascending=[False, True, True]).reset_index(drop=True)
 

@@ -931,7 +931,11 @@ class Store:
                    avg(CASE WHEN mixed THEN 1.0 ELSE 0.0 END) AS mixed_share,
                    min(date) AS first_date, max(date) AS last_date
             FROM reviews r WHERE {where}""", params).iloc[0].to_dict()
-        row["themes"] = len(self.theme_table(filters))
+        # theme_table's row count, without its aggregates: the Overview with a new filter at a million reviews read
+        # the whole theme table here (0.3 s) and again for its own table
+        facts, params = self._snippet_facts(filters)
+        row["themes"] = int(self.scalar(f"""{facts} SELECT count(*) FROM (SELECT DISTINCT dataset_id, theme_id FROM facts) a
+            JOIN themes t ON t.dataset_id = a.dataset_id AND t.theme_id = a.theme_id""", params))
         return row
 
     def rating_moments(self, filters=None, window_days: int = 21) -> dict[str, dict[str, float]]:

@@ -408,6 +408,7 @@ def test_emerging_issues_count_the_window_back_from_the_newest_review(analysed, 
     earlier = Filters(langs=("zh",), date_to=(newest - pd.Timedelta(days=40)).date())
     for filters in (None, earlier):
         assert analysed.last_date(filters) == pd.Timestamp(analysed.overview(filters)["last_date"]).normalize()
+        assert analysed.overview(filters)["themes"] == len(analysed.theme_table(filters))  # counted without it
     assert analysed.last_date(earlier) <= newest - pd.Timedelta(days=40)
     seen = {}
     real = __import__("core.latent", fromlist=["emerging"]).emerging

@@ -135,6 +135,9 @@ def test_theme_edits_rename_merge_hide(tmp_path):
     store.edit_theme(1, 3, hidden=True)
     table = store.theme_table([1])
     assert table["label"].tolist() == ["Sizing & fit"] and table["snippets"].tolist() == [4]
+    assert store.overview([1])["themes"] == 1  # the Overview's count: merged themes once, hidden ones left out
+    store.refresh_facts()  # the same count from the facts table the writer keeps
+    assert store.overview([1])["themes"] == 1 and store.facts_current()
     assert table["stability"].isna().all()  # a merged theme was not measured as the group it now is
     shown = store.theme_table([1], include_hidden=True).set_index("label")["stability"]
     assert len(shown) == 2 and shown["fabric"] == 0.7
