@@ -514,8 +514,8 @@ def rating_fall_chart(falls: pd.DataFrame, by: str, window_days: int, top: int =
     rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#374151").encode(x="x:Q")
     return _base(alt.layer(spans, dots, rule).properties(width=560, height=max(120, 26 * len(data))),
                  f"Average rating by {by}, last {window_days} days vs before",
-                 (f"The {top} largest falls of {len(falls)} {PLURAL[by]}" if len(falls) > top else
-                  f"All {len(falls)} {PLURAL[by]}") + " with rated reviews enough in both periods, the largest fall "
+                 (f"The {top} largest falls of {len(falls):,} {PLURAL[by]}" if len(falls) > top else
+                  f"All {len(falls):,} {PLURAL[by]}") + " with rated reviews enough in both periods, the largest fall "
                  "first; red: losing stars beyond chance")
 
 
