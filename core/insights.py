@@ -239,6 +239,27 @@ def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k:
     return out
 
 
+QUIET_MIN_REVIEWS = 30  # fewer reviews in the window than this, and the Overview says it is too few to test
+
+
+def quiet_note(figures: dict, by: str = "product") -> tuple[str, str] | None:
+    """What the Overview says when it raises no alert (``figures``: Store.overview): ("success", text) when the last
+    3 weeks held reviews enough and nothing moved beyond chance, ("info", text) when they held too few to tell; None
+    without dates. A silent Overview read as "all is well" even on a file whose last 3 weeks held two reviews."""
+    last = figures.get("last_date")
+    if last is None or pd.isna(last):
+        return None
+    n, day = int(figures.get("recent_reviews") or 0), f"{pd.Timestamp(last):%Y-%m-%d}"
+    if n < QUIET_MIN_REVIEWS:
+        return "info", (f"Only {n:,} review{'s' if n != 1 else ''} in the last 3 weeks (to {day}): too few to tell "
+                        "whether anything moved. **Latent needs → Emerging issues** and **Product feedback** compare a "
+                        "longer window.")
+    rated = figures.get("average_rating") is not None and not pd.isna(figures.get("average_rating"))
+    held = (f"the average rating and every {by}'s rating" if rated else "") + (" and " if rated else "")
+    return "success", (f"Nothing moved beyond chance in the last 3 weeks ({n:,} reviews, to {day}): {held}the share "
+                       "of complaints about each theme and of asks for each feature held.")
+
+
 def fall_alert(row, by: str = "product", window_days: int = 21, see: str = " See **Product feedback**.") -> dict:
     """One product's (or category's) fall in stars as an alert (a row of core.latent.rating_falls); ``see`` ends
     its text."""

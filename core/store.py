@@ -923,14 +923,18 @@ class Store:
         total = int(frame.total.iloc[0]) if len(frame) else 0
         return frame.drop(columns="total"), total
 
-    def overview(self, filters=None) -> dict[str, Any]:
-        """Headline figures for the Overview page."""
+    def overview(self, filters=None, recent_days: int = 21) -> dict[str, Any]:
+        """Headline figures for the Overview page; ``recent_reviews``: the reviews of the last ``recent_days`` (ending
+        at the newest review's day, the alerts' window)."""
         where, params = self.review_filter(filters, "r")
-        row = self.query_df(f"""SELECT count(*) AS reviews, avg(rating) AS average_rating,
+        row = self.query_df(f"""WITH f AS (SELECT * FROM reviews r WHERE {where}),
+                   e AS (SELECT CAST(max(date) AS DATE) AS last_day FROM f)
+            SELECT count(*) AS reviews, avg(rating) AS average_rating,
                    avg(CASE WHEN sentiment = 'negative' THEN 1.0 ELSE 0.0 END) AS negative_share,
                    avg(CASE WHEN mixed THEN 1.0 ELSE 0.0 END) AS mixed_share,
-                   min(date) AS first_date, max(date) AS last_date
-            FROM reviews r WHERE {where}""", params).iloc[0].to_dict()
+                   min(date) AS first_date, max(date) AS last_date,
+                   count(*) FILTER (WHERE CAST(f.date AS DATE) > e.last_day - CAST(? AS INTEGER)) AS recent_reviews
+            FROM f, e""", [*params, int(recent_days)]).iloc[0].to_dict()
         # theme_table's row count, without its aggregates: the Overview with a new filter at a million reviews read
         # the whole theme table here (0.3 s) and again for its own table
         facts, params = self._snippet_facts(filters)

@@ -46,8 +46,9 @@ log = logging.getLogger(__name__)
 # 17: the Rating drivers tab says what moved the average rating, a view stored with the others; 18: the theme table
 # counts each theme's complaints in the recent window and before, and the top opportunities grow with them; 19: the
 # backlog's trend is its complaints' trend; 20: the Overview says when the average rating moved, a view stored with
-# the others, as are the requests rising in the recent window; 21: products and categories losing stars in it)
-FORMAT = 21
+# the others, as are the requests rising in the recent window; 21: products and categories losing stars in it; 22:
+# the Overview's figures count the reviews of the alerts' window)
+FORMAT = 22
 PREVIEW_ROWS = 2000  # rows of the review table a page shows (the downloads read all of them)
 EMERGING_WINDOW = 21  # the Emerging issues slider's default, in days
 TOP_QUERIES = 40

@@ -356,6 +356,11 @@ def test_overview_flags_exactly_the_emerging_issues_rising_requests_and_rating_m
     losing = [w.value for w in at.warning if w.value.startswith("Product losing stars")]
     assert [w.split("**")[1] for w in losing] == falls.loc[falls["falling"], "value"].tolist() == ["CalmSkin moisturiser"]
     assert losing[0].endswith("See **Product feedback**.")
+    assert not at.info or not at.info[0].value.startswith("Only")  # alerts raised: no quiet note
+    # one product with three reviews in the last 3 weeks: no alert, and the page says there were too few to tell
+    at = open_page("overview", {"f_products": ["快充充电宝"]})
+    assert not at.warning and [i.value for i in at.info if i.value.startswith("Only ")][0].startswith(
+        "Only 3 reviews in the last 3 weeks")
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",

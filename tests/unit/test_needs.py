@@ -768,6 +768,21 @@ def test_a_product_losing_stars_is_an_alert_with_its_evidence_unless_privacy_mod
     assert "in the last 30 days" in insights.fall_alert(next(falls.itertuples()), window_days=30, see="")["text"]
 
 
+def test_a_quiet_overview_says_whether_nothing_moved_or_too_few_reviews_came_to_tell():
+    from core import insights
+
+    last = pd.Timestamp("2026-10-28")
+    assert insights.quiet_note({"last_date": None, "recent_reviews": 0}) is None  # undated: nothing to say
+    kind, text = insights.quiet_note({"last_date": last, "recent_reviews": 2, "average_rating": 4.1})
+    assert kind == "info" and text.startswith("Only 2 reviews in the last 3 weeks (to 2026-10-28): too few")
+    assert insights.quiet_note({"last_date": last, "recent_reviews": 1})[1].startswith("Only 1 review in")
+    kind, text = insights.quiet_note({"last_date": last, "recent_reviews": 412, "average_rating": 4.1})
+    assert kind == "success" and "(412 reviews, to 2026-10-28)" in text and "every product's rating" in text
+    unrated = insights.quiet_note({"last_date": last, "recent_reviews": 412, "average_rating": float("nan")},
+                                  by="category")[1]
+    assert "rating" not in unrated and "complaints about each theme" in unrated
+
+
 class _FakeEncoder:
     """Stands in for the English request classifier: P(request) 0.9 for texts holding "pockets", else 0.1."""
 
