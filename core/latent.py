@@ -174,10 +174,13 @@ def rating_shift(store: Store, filters: Filters | None = None, window_days: int 
 def rating_falls(store: Store, filters: Filters | None = None, by: str = "product", window_days: int = 21) -> pd.DataFrame:
     """Products (or categories, ``by``) whose average rating fell in the last ``window_days`` against their own
     history (core.needs.rating_falls, one scan of the reviews), each flagged one with the complaint theme that grew
-    most among its reviews: ``theme`` and its complaints in the window (``theme_recent``, of ``complaints_recent``)
-    against its share of the value's complaints before (``theme_earlier_share``). Empty without dates or ratings."""
+    most among its reviews: ``theme`` (its label; ``theme_dataset_id`` and ``theme_id`` name it for its quotes) and
+    its complaints in the window (``theme_recent``, of ``complaints_recent``) against its share of the value's
+    complaints before (``theme_earlier_share``). Empty without dates or ratings."""
     found = needs_rating_falls(store.facet_rating_moments(by, filters, window_days))
-    found = found.assign(theme="", theme_recent=0, complaints_recent=0, theme_earlier_share=np.nan)
+    found = found.assign(theme="", theme_recent=0, complaints_recent=0, theme_earlier_share=np.nan,
+                         theme_dataset_id=pd.array([pd.NA] * len(found), dtype="Int64"),
+                         theme_id=pd.array([pd.NA] * len(found), dtype="Int64"))
     flagged = found.loc[found["falling"], "value"]
     if flagged.empty:
         return found
@@ -185,15 +188,17 @@ def rating_falls(store: Store, filters: Filters | None = None, by: str = "produc
     mentions = store.facet_negative_themes(by, flagged, filters, since)
     for i, value in flagged.items():
         mine = mentions[mentions["value"] == value]
-        now = mine[mine["recent"]].set_index("theme")["n"]
+        now = mine[mine["recent"]].set_index(["dataset_id", "theme_id"])["n"]
         if now.empty:
             continue
-        then = mine[~mine["recent"]].set_index("theme")["n"]
+        then = mine[~mine["recent"]].set_index(["dataset_id", "theme_id"])["n"]
         earlier_share = then.reindex(now.index, fill_value=0) / max(int(then.sum()), 1)
         excess = now - earlier_share * now.sum()  # complaints beyond what the theme's earlier share would give
         theme = excess.sort_values(ascending=False, kind="stable").index[0]
-        found.loc[i, ["theme", "theme_recent", "complaints_recent", "theme_earlier_share"]] = (
-            theme, int(now[theme]), int(now.sum()), float(earlier_share[theme]))
+        label = mine.set_index(["dataset_id", "theme_id"])["theme"].groupby(level=[0, 1]).first()[theme]
+        found.loc[i, ["theme", "theme_recent", "complaints_recent", "theme_earlier_share", "theme_dataset_id",
+                      "theme_id"]] = (label, int(now[theme]), int(now.sum()), float(earlier_share[theme]),
+                                      int(theme[0]), int(theme[1]))
     return found
 
 

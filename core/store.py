@@ -1450,18 +1450,19 @@ class Store:
             date=lambda f: pd.to_datetime(f["date"]))
 
     def facet_negative_themes(self, by: str, values, filters=None, since=None) -> pd.DataFrame:
-        """Negative mentions per product (or category, ``by``) of ``values`` and theme, dated after ``since`` (recent)
-        or up to it: value, theme, recent (bool), n. One scan of the snippet facts for every value (the evidence of
-        core.latent.rating_falls), where Store.negative_theme_days filtered to each value would scan once each."""
+        """Negative mentions per product (or category, ``by``) of ``values`` and effective theme, dated after
+        ``since`` (recent) or up to it: value, dataset_id, theme_id, theme (its label), recent (bool), n. One scan of
+        the snippet facts for every value (the evidence of core.latent.rating_falls), where Store.negative_theme_days
+        filtered to each value would scan once each."""
         column = {"product": "product", "category": "category"}[by]
         values = list(values)
         if not values:
-            return pd.DataFrame(columns=["value", "theme", "recent", "n"])
+            return pd.DataFrame(columns=["value", "dataset_id", "theme_id", "theme", "recent", "n"])
         facts, params = self._snippet_facts(filters)
-        return self.query_df(f"""{facts} SELECT {column} AS value, label AS theme,
+        return self.query_df(f"""{facts} SELECT {column} AS value, dataset_id, theme_id, any_value(label) AS theme,
                    CAST(date AS DATE) > CAST(? AS DATE) AS recent, count(*) AS n
             FROM facts WHERE sentiment = 'negative' AND date IS NOT NULL AND {column} IN ({", ".join("?" * len(values))})
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""", [*params, since, *values])
+            GROUP BY 1, 2, 3, 5 ORDER BY 1, 2, 3, 5""", [*params, since, *values])
 
     def negative_evidence(self, filters=None, top_products: int = 3, candidates: int = 30) -> pd.DataFrame:
         """Per effective theme: its complaints most worth quoting, best first, and the products with the most negative

@@ -229,6 +229,14 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
             trend = value("overview", first)
             calls += [("overview", (first,)), ("sentiment_over_time", (first, insights.pick_period(
                 trend.get("first_date"), trend.get("last_date"))))]
+    for by in ("product", "category"):  # Product feedback quotes each product losing stars
+        falls = value("rating_falls", unfiltered, by, EMERGING_WINDOW)
+        flagged = falls[falls["falling"] & falls["theme_id"].notna()] if not falls.empty else falls
+        if not flagged.empty:
+            last = value("last_date", unfiltered)
+            calls += [] if ("last_date", (unfiltered,)) in calls else [("last_date", (unfiltered,))]
+            calls += [("theme_snippets", (int(row.theme_dataset_id), int(row.theme_id), insights.fall_quotes_scope(
+                unfiltered, by, row.value, last, EMERGING_WINDOW), "negative", None)) for row in flagged.itertuples()]
     themes = insights.with_trend(value("theme_table", unfiltered))
     if not themes.empty:  # the Need themes page opens on its first theme's evidence
         first = themes.iloc[0]

@@ -130,16 +130,22 @@ def test_product_page_heatmap_ratings_products_losing_stars_and_quotes(workspace
     assert "Losing stars recently" in [h.value for h in at.subheader]
     assert [w.value.split("**")[1] for w in at.warning] == found.loc[found["falling"], "value"].tolist()
     assert "Its complaints that grew most" in at.warning[0].value and "Product feedback" not in at.warning[0].value
+    # under it, the complaints themselves: the grown theme's, from that product, in the window
+    assert at.expander[0].label == f"Recent complaints about {found.iloc[0]['theme']} — CalmSkin moisturiser"
+    quotes = at.expander[0].dataframe[0].value
+    assert len(quotes) > 0 and set(quotes["product"]) == {"CalmSkin moisturiser"}
+    newest = pd.Timestamp(quotes["date"].max())
+    assert (pd.to_datetime(quotes["date"]) > newest - pd.Timedelta(days=21)).all()
     assert "Average rating by product, last 21 days vs before" in [
         json.loads(c.proto.spec)["title"]["text"] for c in charts(at)]
-    falls = at.dataframe[0]
+    falls = at.dataframe[1]  # after the quotes
     assert falls.value["value"].tolist() == found["value"].tolist()
     configs = json.loads(falls.proto.columns)
     assert configs["falling"]["label"] == "Losing stars" and configs["theme"]["label"] == "Complaints that grew most"
-    complaints, praise = at.dataframe[1].value, at.dataframe[2].value
+    complaints, praise = at.dataframe[2].value, at.dataframe[3].value
     assert len(complaints) > 0 and (complaints["score"] < 0).all()
     assert len(praise) > 0 and (praise["score"] > 0).all()
-    assert list(at.dataframe[1].proto.column_order)[:2] == ["quote", "theme"]  # the quote is in sight first
+    assert list(at.dataframe[2].proto.column_order)[:2] == ["quote", "theme"]  # the quote is in sight first
     at = open_page("products", {"rating_falls_window": 90})  # a longer window: another test, said in its caption
     assert not at.exception and any("in the last 90 days" in c.value for c in at.caption)
 
