@@ -1332,6 +1332,13 @@ class Store:
                  LEFT JOIN request_names rn ON rn.text_hash = sn.text_hash AND rn.version = ?
             WHERE sn.is_request AND {where}""", [names_version, *params])
 
+    def request_names_stale(self, names_version: str) -> bool:
+        """True when some snippet asks for something and no request name is stored by code of ``names_version``."""
+        if not self._has_table("request_names"):
+            return False
+        return bool(self.scalar("""SELECT EXISTS (SELECT 1 FROM snippets WHERE is_request)
+                                   AND NOT EXISTS (SELECT 1 FROM request_names WHERE version = ?)""", [names_version]))
+
     def unnamed_requests(self, names_version: str) -> pd.DataFrame:
         """The distinct request texts (text_hash, text) with no name stored by code of ``names_version``."""
         return self.query_df("""SELECT DISTINCT sn.text_hash, sn.text FROM snippets sn
