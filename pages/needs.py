@@ -4,7 +4,6 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights, latent
-from core.filters import Filters
 from core.needs import (DRIVER_MIN_COMPLAINTS, DRIVER_MIN_RATED, DRIVER_MIN_THEME_REVIEWS, EMERGING_ALPHA,
                         EMERGING_MIN_RATIO, EMERGING_MIN_RECENT, backlog_markdown, rating_change_sentence,
                         taxonomy_frame)
@@ -153,14 +152,10 @@ def drivers_tab() -> None:
 
 def rating_change_section() -> None:
     """What moved the average rating: the recent window against everything before it, split into the themes'
-    parts (core.needs.rating_change). The window's range follows every review's dates (a stored view): the filtered
-    overview would be one more aggregation per new filter, 0.3-0.5 s on a million reviews."""
-    overview = ui.load("overview", Filters())
-    if pd.isna(overview.get("first_date")):
+    parts (core.needs.rating_change)."""
+    window = ui.recent_window_section("What moved the average rating", "rating_change_window")
+    if window is None:
         return
-    st.subheader("What moved the average rating")
-    window = ui.window_slider(overview, "The last this many days before the newest review, against all before them",
-                           key="rating_change_window")
     parts = ui.latent_view("rating_change", filters, window)
     if parts.empty:
         st.info(f"Both periods need at least {DRIVER_MIN_RATED} rated reviews; with these filters and this window "

@@ -6,7 +6,6 @@ import streamlit as st
 
 from pages import ui  # before core: importing pages turns Streamlit's legacy pages/ mode off (pages/__init__.py)
 from core import charts, insights
-from core.filters import Filters
 from core.needs import FALL_ALPHA, FALL_MIN_BEFORE, FALL_MIN_DROP, FALL_MIN_RECENT
 
 store = ui.page("Product feedback")
@@ -16,13 +15,10 @@ filters = ui.sidebar_filters()
 
 def losing_stars(by: str, plural: str) -> None:
     """Products (or categories) whose average rating fell in the recent window against their own history
-    (core.needs.rating_falls). The window's range follows every review's dates, as on the Rating drivers tab."""
-    overview = ui.load("overview", Filters())
-    if pd.isna(overview.get("first_date")):
+    (core.needs.rating_falls), in a window chosen as on the Rating drivers tab."""
+    window = ui.recent_window_section("Losing stars recently", "rating_falls_window")
+    if window is None:
         return
-    st.subheader("Losing stars recently")
-    window = ui.window_slider(overview, "The last this many days before the newest review, against all before them",
-                              key="rating_falls_window")
     falls = ui.latent_view("rating_falls", filters, by, window)
     if falls.empty:
         st.caption(f"No {by} has {FALL_MIN_RECENT} rated reviews in the last {window} days and {FALL_MIN_BEFORE} "
