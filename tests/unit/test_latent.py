@@ -326,6 +326,15 @@ def test_the_demos_planted_rise_in_usb_c_asks_is_the_one_rising_request(analysed
     assert calls == []  # scanned above, at this data version
     rising_requests(analysed, Filters(langs=("en",)), 21), rising_requests_over_time(analysed, Filters(langs=("en",)))
     assert len(calls) == 1
+    # the Feature requests tab: its Trend column counts the snippets the table read, the same as a scan of its own
+    from core import latent
+    zh = Filters(langs=("zh",))
+    feature_requests(analysed, zh)
+    counted = rising_requests(analysed, zh, 21)
+    assert len(calls) == 1 and len(counted) >= 5
+    latent._MENTIONS.clear()
+    pd.testing.assert_frame_equal(rising_requests(analysed, zh, 21), counted)
+    assert len(calls) == 2
     newest = analysed.last_date(None)  # the weeks before the rise: nothing rising
     before = Filters(date_to=(newest - pd.Timedelta(days=30)).date())
     assert not rising_requests(analysed, before, 21)["emerging"].any()
