@@ -260,15 +260,17 @@ def quiet_note(figures: dict, by: str = "product") -> tuple[str, str] | None:
                        "of complaints about each theme and of asks for each feature held.")
 
 
-def fall_quotes_scope(filters, by: str, value: str, last, window_days: int):
-    """The filters of a product's (or category's) complaints in the losing-stars window (``last``: its newest day,
-    Store.last_date), for Store.theme_snippets: the page's quotes under each flagged product, and the stored view of
-    them (core.views.default_calls)."""
+def recent_scope(filters, last, window_days: int, by: str | None = None, value: str | None = None):
+    """``filters`` narrowed to the recent window that ends on ``last``'s day (as the tests of emerging issues and of
+    products losing stars count it) and, with ``by``, to one product or category: the quotes of a flagged theme or
+    product (Store.theme_snippets), on the page and in the stored views (core.views.default_calls)."""
     from dataclasses import replace
     from datetime import date
 
-    start = max((pd.Timestamp(last) - pd.Timedelta(days=window_days - 1)).date(), filters.date_from or date.min)
-    return replace(filters, date_from=start, **{"products" if by == "product" else "categories": (value,)})
+    start = max((pd.Timestamp(last).normalize() - pd.Timedelta(days=window_days - 1)).date(),
+                filters.date_from or date.min)
+    narrowed = {} if by is None else {"products" if by == "product" else "categories": (value,)}
+    return replace(filters, date_from=start, **narrowed)
 
 
 def fall_alert(row, by: str = "product", window_days: int = 21, see: str = " See **Product feedback**.") -> dict:

@@ -1456,6 +1456,19 @@ class Store:
             WHERE sentiment = 'negative' AND date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params).assign(
             date=lambda f: pd.to_datetime(f["date"]))
 
+    def theme_keys(self, labels, filters=None) -> pd.DataFrame:
+        """The effective themes (dataset_id, theme_id) named by each of ``labels`` among the filtered facts, with their
+        complaints, the most complained-about first: label, dataset_id, theme_id, complaints. Emerging issues name a
+        theme by its label (several datasets' themes can share one); their quotes need its ids."""
+        labels = list(labels)
+        if not labels:
+            return pd.DataFrame(columns=["label", "dataset_id", "theme_id", "complaints"])
+        facts, params = self._snippet_facts(filters)
+        return self.query_df(f"""{facts} SELECT label, dataset_id, theme_id,
+                   count(*) FILTER (WHERE sentiment = 'negative') AS complaints
+            FROM facts WHERE label IN ({", ".join("?" * len(labels))})
+            GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2, 3""", [*params, *labels])
+
     def facet_negative_themes(self, by: str, values, filters=None, since=None) -> pd.DataFrame:
         """Negative mentions per product (or category, ``by``) of ``values`` and effective theme, dated after
         ``since`` (recent) or up to it: value, dataset_id, theme_id, theme (its label), recent (bool), n. One scan of

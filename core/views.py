@@ -238,8 +238,18 @@ def default_calls(store: Store, value: Callable[..., Any] | None = None) -> list
         if not flagged.empty:
             last = value("last_date", unfiltered)
             calls += [] if ("last_date", (unfiltered,)) in calls else [("last_date", (unfiltered,))]
-            calls += [("theme_snippets", (int(row.theme_dataset_id), int(row.theme_id), insights.fall_quotes_scope(
-                unfiltered, by, row.value, last, EMERGING_WINDOW), "negative", None)) for row in flagged.itertuples()]
+            calls += [("theme_snippets", (int(row.theme_dataset_id), int(row.theme_id), insights.recent_scope(
+                unfiltered, last, EMERGING_WINDOW, by, row.value), "negative", None)) for row in flagged.itertuples()]
+    found = value("emerging", unfiltered, EMERGING_WINDOW)  # the Emerging issues tab quotes each flagged theme
+    flagged = found[found["emerging"]] if not found.empty else found
+    if not flagged.empty:
+        labels = tuple(flagged["theme"])
+        keys = value("theme_keys", labels, unfiltered)
+        calls.append(("theme_keys", (labels, unfiltered)))
+        scope = insights.recent_scope(unfiltered, figures["last_date"], EMERGING_WINDOW)
+        calls += [("theme_snippets", (int(theme.iloc[0]["dataset_id"]), int(theme.iloc[0]["theme_id"]), scope,
+                                      "negative", None))
+                  for theme in (keys[keys["label"] == label] for label in labels) if not theme.empty]
     themes = insights.with_trend(value("theme_table", unfiltered))
     if not themes.empty:  # the Need themes page opens on its first theme's evidence
         first = themes.iloc[0]

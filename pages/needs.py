@@ -189,9 +189,15 @@ def emerging_tab() -> None:
     flagged = found[found["emerging"]] if not found.empty else found
     if flagged.empty:
         st.success("No complaint theme is rising significantly in this window.")
-    for row in flagged.itertuples():
+    keys = ui.load("theme_keys", tuple(flagged["theme"]), filters) if not flagged.empty else None
+    for number, row in enumerate(flagged.itertuples()):
         st.warning(f"**{row.theme}**: {row.recent_share:.1%} of recent complaints vs {row.earlier_share:.1%} before "
                    f"({insights.times(row.ratio)}, {row.recent} mentions, p = {row.p_value:.1e})")
+        theme = keys[keys["label"] == row.theme]  # its ids (the busiest theme of that name): its quotes
+        if not theme.empty:
+            ui.recent_complaints(theme.iloc[0]["dataset_id"], theme.iloc[0]["theme_id"],
+                                 insights.recent_scope(filters, overview["last_date"], window),
+                                 f"emerging_quotes_{number + 1}", f"Recent complaints about {row.theme}")
     if not found.empty:  # the flagged themes over time, else the three closest to being flagged
         period = insights.pick_period(overview.get("first_date"), overview.get("last_date"))
         last = pd.Timestamp(overview["last_date"])

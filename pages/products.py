@@ -30,15 +30,9 @@ def losing_stars(by: str, plural: str) -> None:
     for number, row in enumerate(flagged.itertuples()):
         st.warning(insights.fall_alert(row, by, window, see="")["text"])
         if pd.notna(row.theme_id):  # the complaints themselves, from the window (ending where rating_falls' does)
-            scope = insights.fall_quotes_scope(filters, by, row.value, ui.load("last_date", filters), window)
-            quotes = ui.load("theme_snippets", int(row.theme_dataset_id), int(row.theme_id), scope, "negative", None)
-            with st.expander(f"Recent complaints about {row.theme} — {row.value}"):
-                ui.table(quotes.head(20), f"{by}_losing_stars_quotes_{number + 1}",
-                         column_order=["snippet", "rating", "date", "review"],
-                         column_config={"snippet": st.column_config.TextColumn("Complaint", width="large"),
-                                        "rating": st.column_config.NumberColumn("Rating", format="%.0f ★"),
-                                        "date": st.column_config.DateColumn("Date"),
-                                        "review": st.column_config.TextColumn("Whole review", width="large")})
+            scope = insights.recent_scope(filters, ui.load("last_date", filters), window, by, row.value)
+            ui.recent_complaints(row.theme_dataset_id, row.theme_id, scope, f"{by}_losing_stars_quotes_{number + 1}",
+                                 f"Recent complaints about {row.theme} — {row.value}", by_product=by != "product")
     ui.chart(charts.rating_fall_chart(falls, by, window), f"{by}_rating_falls")
     st.caption(f"Each {by}'s average rating in the last {window} days against its own before them, by a one-sided "
                f"Welch t-test. Losing stars: p below {FALL_ALPHA} ÷ {len(falls)} {plural} tested (Bonferroni) and a "

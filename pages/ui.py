@@ -408,3 +408,18 @@ def recent_window_section(title: str, key: str) -> int | None:
         return None
     st.subheader(title)
     return window_slider(overview, "The last this many days before the newest review, against all before them", key=key)
+
+
+def recent_complaints(dataset_id: int, theme_id: int, scope: Filters, name: str, title: str,
+                      by_product: bool = True) -> None:
+    """An expander with a flagged theme's complaints from the recent window (``scope``: insights.recent_scope), each
+    wording once with its rating, date and whole review: the evidence under an emerging issue or a product losing
+    stars (``by_product``: a Product column, left out where the scope is one product)."""
+    quotes = load("theme_snippets", int(dataset_id), int(theme_id), scope, "negative", None)
+    with st.expander(title):
+        table(quotes.head(20), name, column_order=["snippet", "rating"] + (["product"] if by_product else [])
+              + ["date", "review"], column_config={
+                  "snippet": st.column_config.TextColumn("Complaint", width="large"),
+                  "rating": st.column_config.NumberColumn("Rating", format="%.0f ★"), "product": "Product",
+                  "date": st.column_config.DateColumn("Date"),
+                  "review": st.column_config.TextColumn("Whole review", width="large")})

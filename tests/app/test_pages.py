@@ -327,13 +327,21 @@ def test_latent_needs_page_shows_backlog_types_requests_drivers_and_emerging(wor
     # the demo's planted packaging spike over time, its window shaded; then its rising USB-C asks, the same way
     assert len(charts(shown["Emerging issues"])) == 2
     assert "Rising requests over time" in charts(shown["Emerging issues"])[1].spec
+    # under each flagged complaint theme, its complaints from the window: the demo's damaged parcels
+    tab = shown["Emerging issues"]
+    flagged = [w.value.split("**")[1] for w in tab.warning if w.value.startswith("**") and "complaints" in w.value]
+    assert tab.expander[0].label == f"Recent complaints about {flagged[0]}"
+    quotes = tab.expander[0].dataframe[0].value
+    assert len(quotes) >= 3 and quotes["snippet"].str.contains("box|parcel|packag|damag|crush|dent", case=False).mean() > 0.6
+    dates = pd.to_datetime(quotes["date"])
+    assert (dates > dates.max() - pd.Timedelta(days=21)).all()
     # below the complaint themes, the requests rising in the same window: the demo's USB-C asks, with their table
     assert "Rising requests" in [h.value for h in shown["Emerging issues"].subheader]
     assert any(w.value.startswith("**usb-c port**") for w in shown["Emerging issues"].warning)
-    rising = shown["Emerging issues"].dataframe[1].value
+    rising = shown["Emerging issues"].dataframe[2].value  # after the quotes and the complaint themes
     assert rising.iloc[0]["feature"] == "usb-c port" and rising.iloc[0]["emerging"]
     import json
-    configs = json.loads(shown["Emerging issues"].dataframe[1].proto.columns)
+    configs = json.loads(shown["Emerging issues"].dataframe[2].proto.columns)
     headers = {name: config.get("label") for name, config in configs.items()}
     assert headers["requests"] == "Reviews asking" and headers["feature"] == "Requested feature"  # no raw column name
 
