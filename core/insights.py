@@ -242,10 +242,11 @@ def alerts(shift: dict, emerging: pd.DataFrame, rising: pd.DataFrame, privacy_k:
 QUIET_MIN_REVIEWS = 30  # fewer reviews in the window than this, and the Overview says it is too few to test
 
 
-def quiet_note(figures: dict, by: str = "product") -> tuple[str, str] | None:
-    """What the Overview says when it raises no alert (``figures``: Store.overview): ("success", text) when the last
-    3 weeks held reviews enough and nothing moved beyond chance, ("info", text) when they held too few to tell; None
-    without dates. A silent Overview read as "all is well" even on a file whose last 3 weeks held two reviews."""
+def quiet_note(figures: dict, by: str | None = "product") -> tuple[str, str] | None:
+    """What the Overview says when it raises no alert (``figures``: Store.overview; ``by``: products or categories
+    tested for losing stars, None where none was): ("success", text) when the last 3 weeks held reviews enough and
+    nothing moved beyond chance, ("info", text) when they held too few to tell; None without dates. A silent
+    Overview read as "all is well" even on a file whose last 3 weeks held two reviews."""
     last = figures.get("last_date")
     if last is None or pd.isna(last):
         return None
@@ -255,7 +256,7 @@ def quiet_note(figures: dict, by: str = "product") -> tuple[str, str] | None:
                         "whether anything moved. **Latent needs → Emerging issues** and **Product feedback** compare a "
                         "longer window.")
     rated = figures.get("average_rating") is not None and not pd.isna(figures.get("average_rating"))
-    held = (f"the average rating and every {by}'s rating" if rated else "") + (" and " if rated else "")
+    held = ("the average rating" + (f" and every {by}'s rating" if by else "") + " and ") if rated else ""
     return "success", (f"Nothing moved beyond chance in the last 3 weeks ({n:,} reviews, to {day}): {held}the share "
                        "of complaints about each theme and of asks for each feature held.")
 

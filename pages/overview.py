@@ -19,13 +19,14 @@ d.metric("Need themes", figures["themes"])
 # the average rating's move beyond chance, products (or, without them, categories) losing stars, complaint themes and
 # requests rising, in the last 3 weeks
 by = "product" if not ui.load("facet_values", "product", filters).empty else "category"
+falls = ui.latent_view("rating_falls", filters, by, 21)
 alerts = insights.alerts(ui.latent_view("rating_shift", filters, 21), ui.latent_view("emerging", filters, 21),
-                         ui.latent_view("rising_requests", filters, 21), ui.settings().privacy_k,
-                         ui.latent_view("rating_falls", filters, by, 21), by)
+                         ui.latent_view("rising_requests", filters, 21), ui.settings().privacy_k, falls, by)
 for alert in alerts:
     rose = alert["kind"] == "rating" and alert["change"] > 0
     (st.success if rose else st.warning)(alert["text"])
-quiet = None if alerts else insights.quiet_note(figures, by)  # no alert: say why, so silence is not read as news
+# no alert: say why, so silence is not read as news (naming the products' ratings only where some were tested)
+quiet = None if alerts else insights.quiet_note(figures, by if not falls.empty else None)
 if quiet:
     (st.success if quiet[0] == "success" else st.info)(quiet[1])
 

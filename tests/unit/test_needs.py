@@ -781,6 +781,8 @@ def test_a_quiet_overview_says_whether_nothing_moved_or_too_few_reviews_came_to_
     unrated = insights.quiet_note({"last_date": last, "recent_reviews": 412, "average_rating": float("nan")},
                                   by="category")[1]
     assert "rating" not in unrated and "complaints about each theme" in unrated
+    untested = insights.quiet_note({"last_date": last, "recent_reviews": 412, "average_rating": 4.1}, by=None)[1]
+    assert "the average rating and the share of complaints" in untested  # no product or category was tested
 
 
 class _FakeEncoder:
