@@ -96,8 +96,10 @@ def opportunity_bars(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("label:N", title="Theme"), alt.Tooltip("why:N", title="Why"),
                  alt.Tooltip("reviews:Q", title="Reviews"), alt.Tooltip("negative_share:Q", format=".0%", title="Negative")],
     ).properties(width=520, height=max(120, 32 * len(data)))
-    subtitle = ("Needs that are frequent and negative, and whose complaints are growing" if complaints
-                else "Needs that are frequent, negative and growing" if dated
+    # "weighted by": the score multiplies by the growth, so a need whose complaints shrank can still rank (Amazon
+    # fashion's four, all ▼, stood under "whose complaints are growing")
+    subtitle = ("Needs that are frequent and negative, weighted by how fast their complaints grew lately" if complaints
+                else "Needs that are frequent and negative, weighted by how fast they grew lately" if dated
                 else "Needs that are frequent and negative (the reviews have no dates, so growth is not counted)")
     return _base(chart, "Top opportunities", subtitle)
 

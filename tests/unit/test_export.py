@@ -272,8 +272,10 @@ def test_opportunity_chart_counts_growth_only_when_the_reviews_have_dates():
     assert dated.to_dict()["encoding"]["x"]["title"].endswith("× growth)")  # a table without complaint counts
     counted = themes.assign(recent_share=[0.4, 0.2], prior_share=[0.2, 0.2], recent_neg_n=[9, 4], recent_total=50,
                             prior_neg_n=[10, 8], prior_total=100)
-    assert opportunity_bars(insights.opportunities(counted)).to_dict()["encoding"]["x"]["title"].endswith(
-        "× complaint growth)")
+    said = opportunity_bars(insights.opportunities(counted)).to_dict()
+    assert said["encoding"]["x"]["title"].endswith("× complaint growth)")
+    # a weight, not a claim: the needs listed need not be growing
+    assert said["title"]["subtitle"] == "Needs that are frequent and negative, weighted by how fast their complaints grew lately"
 
 
 def test_a_week_or_month_the_reviews_cover_in_part_is_drawn_lighter():
