@@ -196,18 +196,16 @@ def rating_falls(store: Store, filters: Filters | None = None, by: str = "produc
     since = (store.last_date(filters) - pd.Timedelta(days=window_days)).date()
     mentions = store.facet_negative_themes(by, flagged, filters, since)
     for i, value in flagged.items():
-        mine = mentions[mentions["value"] == value]
-        now = mine[mine["recent"]].set_index(["dataset_id", "theme_id"])["n"]
+        mine = mentions[mentions["value"] == value].set_index(["dataset_id", "theme_id", "theme"])
+        now, then = mine.loc[mine["recent"], "n"], mine.loc[~mine["recent"], "n"]
         if now.empty:
             continue
-        then = mine[~mine["recent"]].set_index(["dataset_id", "theme_id"])["n"]
         earlier_share = then.reindex(now.index, fill_value=0) / max(int(then.sum()), 1)
         excess = now - earlier_share * now.sum()  # complaints beyond what the theme's earlier share would give
-        theme = excess.sort_values(ascending=False, kind="stable").index[0]
-        label = mine.set_index(["dataset_id", "theme_id"])["theme"].groupby(level=[0, 1]).first()[theme]
+        key = excess.sort_values(ascending=False, kind="stable").index[0]  # (dataset_id, theme_id, label)
         found.loc[i, ["theme", "theme_recent", "complaints_recent", "theme_earlier_share", "theme_dataset_id",
-                      "theme_id"]] = (label, int(now[theme]), int(now.sum()), float(earlier_share[theme]),
-                                      int(theme[0]), int(theme[1]))
+                      "theme_id"]] = (key[2], int(now[key]), int(now.sum()), float(earlier_share[key]), int(key[0]),
+                                      int(key[1]))
     return found
 
 
